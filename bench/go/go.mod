@@ -1,0 +1,3 @@
+module chanscope/bench
+
+go 1.19

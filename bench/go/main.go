@@ -1,0 +1,89 @@
+// Command bench-go is the Go side of `make bench`: the same workloads as
+// bench/c/, written the way a Go programmer would write them.
+//
+//	bench-go WORKLOAD [OPS]   run it once (after an untimed warm-up of OPS/10)
+//	bench-go list             names and default op counts
+//
+// It prints one machine-readable line, exactly like bench-c:
+//
+//	BENCH lang=go workload=<name> ops=<n> ns_op=<float>
+//
+// Each workload checks its own result and exits 1 on a wrong answer.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+type workload struct {
+	name       string
+	fn         func(n int64)
+	defaultOps int64
+}
+
+// Same order and op counts as bench/c/main.c.
+var workloads = []workload{
+	{"pingpong", pingpong, 200000},
+	{"spsc", spsc, 2000000},
+	{"mpmc", mpmc, 1000000},
+	{"select", selectBench, 1000000},
+	{"spawn", spawn, 100000},
+	{"pool", pool, 1000000},
+	{"mutex", mutexBench, 2000000},
+}
+
+func check(ok bool, format string, args ...interface{}) {
+	if !ok {
+		fmt.Fprintf(os.Stderr, "bench-go: check failed: "+format+"\n", args...)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: bench-go WORKLOAD [OPS] | bench-go list")
+	os.Exit(2)
+}
+
+func main() {
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		usage()
+	}
+	if os.Args[1] == "list" {
+		for _, w := range workloads {
+			fmt.Printf("%s %d\n", w.name, w.defaultOps)
+		}
+		return
+	}
+	var w *workload
+	for i := range workloads {
+		if workloads[i].name == os.Args[1] {
+			w = &workloads[i]
+		}
+	}
+	if w == nil {
+		fmt.Fprintf(os.Stderr, "bench-go: unknown workload '%s' (try: bench-go list)\n", os.Args[1])
+		os.Exit(2)
+	}
+	n := w.defaultOps
+	if len(os.Args) == 3 {
+		v, err := strconv.ParseInt(os.Args[2], 10, 64)
+		if err != nil || v < 8 {
+			fmt.Fprintf(os.Stderr, "bench-go: OPS must be an integer >= 8, not '%s'\n", os.Args[2])
+			os.Exit(2)
+		}
+		n = v
+	}
+	// Rounded to a multiple of 8 so that every workload splits it evenly.
+	n -= n % 8
+	if warm := n/10 - (n/10)%8; warm >= 8 {
+		w.fn(warm)
+	}
+	t0 := time.Now()
+	w.fn(n)
+	dt := time.Since(t0)
+	fmt.Printf("BENCH lang=go workload=%s ops=%d ns_op=%.2f\n", w.name, n,
+		float64(dt.Nanoseconds())/float64(n))
+}

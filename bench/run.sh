@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# bench/run.sh — run the C and Go workloads side by side, several times each
+# (every run a fresh process), take min and median, fold in the figures that
+# the tracer/analyzer/viewer bench targets left in $BUILD/bench-*.json, print
+# one table and write the same as $BUILD/bench.json.
+#
+#   bench/run.sh [BUILD]            (`make bench` builds and calls this)
+#
+# Needs $BUILD/bench/bench-c; $BUILD/bench/bench-go is optional (without it
+# the Go column says n/a).  bash, awk (mawk is enough), sort, timeout, date;
+# sqlite3 only to count the events of the traced run.
+#
+# Environment knobs (for tuning sessions; defaults are what `make bench` does):
+#   BENCH_RUNS=5          runs per workload and language
+#   BENCH_TRACE_RUNS=3    runs of the pool with tracing off and on
+#   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all)
+#   BENCH_NO_TRACE=1      skip the tracing on/off runs
+#   BENCH_TIMEOUT=120     seconds before one run counts as failed
+set -u
+
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+cbin=$build/bench/bench-c
+gobin=$build/bench/bench-go
+runs=${BENCH_RUNS:-5}
+trace_runs=${BENCH_TRACE_RUNS:-3}
+limit=${BENCH_TIMEOUT:-120}
+out_json=$build/bench.json
+
+if [ ! -x "$cbin" ]; then
+    echo "bench: $cbin is missing (run: make bench)" >&2
+    exit 2
+fi
+case $runs$trace_runs in *[!0-9]*)
+    echo "bench: BENCH_RUNS and BENCH_TRACE_RUNS must be positive integers" >&2
+    exit 2;;
+esac
+[ "$runs" -ge 1 ] && [ "$trace_runs" -ge 1 ] || {
+    echo "bench: BENCH_RUNS and BENCH_TRACE_RUNS must be at least 1" >&2; exit 2; }
+have_go=0
+[ -x "$gobin" ] && have_go=1
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/chanscope-bench.XXXXXX") || exit 2
+tracedb=$build/bench/pool-trace.db
+cleanup() {
+    rm -rf "$tmp"
+    rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb-journal"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+samples=$tmp/samples   # lines: "<key> <value>", key = c.<wl> | go.<wl> | trace.off | trace.on
+: >"$samples"
+
+# Ratio goals from issue 8 (C/Go; "trace" is traced/untraced).
+goal_of() {
+    case $1 in
+    spsc | pool) echo 1.0 ;;
+    pingpong) echo 1.5 ;;
+    spawn) echo 3 ;;
+    trace) echo 1.3 ;;
+    *) echo "" ;;
+    esac
+}
+
+# Workloads and op counts: the C binary is the reference list.
+if ! wl_list=$("$cbin" list); then
+    echo "bench: $cbin list failed" >&2
+    exit 2
+fi
+if [ -n "${BENCH_WORKLOADS:-}" ]; then
+    for w in $BENCH_WORKLOADS; do
+        printf '%s\n' "$wl_list" | awk -v w="$w" '$1 == w {f = 1} END {exit !f}' || {
+            echo "bench: unknown workload '$w' (known: $(printf '%s\n' "$wl_list" | awk '{printf "%s ", $1}'))" >&2
+            exit 2
+        }
+    done
+    wl_list=$(printf '%s\n' "$wl_list" | awk -v sel=" $BENCH_WORKLOADS " 'index(sel, " " $1 " ")')
+fi
+
+now_ns() { date +%s%N; }
+
+# run_one LANG BIN WORKLOAD OPS: one fresh process; appends its ns/op.
+run_one() {
+    local lang=$1 bin=$2 wl=$3 ops=$4 line ns
+    if ! line=$(timeout "$limit" "$bin" "$wl" "$ops" 2>"$tmp/err"); then
+        echo "bench: $lang $wl failed: $(tail -n 1 "$tmp/err")" >&2
+        return 1
+    fi
+    ns=$(printf '%s\n' "$line" | awk '/^BENCH /{for (i = 2; i <= NF; i++) if ($i ~ /^ns_op=/) print substr($i, 7)}')
+    if [ -z "$ns" ]; then
+        echo "bench: $lang $wl printed no BENCH line" >&2
+        return 1
+    fi
+    echo "$lang.$wl $ns" >>"$samples"
+}
+
+nwl=$(printf '%s\n' "$wl_list" | awk 'NF' | wc -l)
+echo "bench: $nwl workloads x $runs runs, C$([ $have_go = 1 ] && echo ' and Go' || echo ' only (Go not available)')" >&2
+while read -r wl ops; do
+    [ -n "$wl" ] || continue
+    printf 'bench: %-9s' "$wl" >&2
+    # C and Go alternate so that both see the same machine noise.
+    for ((r = 1; r <= runs; r++)); do
+        run_one c "$cbin" "$wl" "$ops" && printf ' c' >&2
+        if [ $have_go = 1 ]; then run_one go "$gobin" "$wl" "$ops" && printf ' go' >&2; fi
+    done
+    echo >&2
+done <<<"$wl_list"
+
+# Tracing off vs on: the pool, whole-process wall time (start-up, the run,
+# and for "on" the final flush of the trace), no warm-up, so n jobs exactly.
+trace_ops=$(printf '%s\n' "$("$cbin" list)" | awk '$1 == "pool" {print $2}')
+trace_events=""
+if [ "${BENCH_NO_TRACE:-0}" != 1 ]; then
+    mkdir -p "$build/bench"
+    printf 'bench: %-9s' "trace" >&2
+    for ((r = 1; r <= trace_runs; r++)); do
+        for mode in off on; do
+            rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm"
+            t0=$(now_ns)
+            if [ $mode = on ]; then
+                CHANSCOPE_TRACE=$tracedb BENCH_WARMUP=0 timeout "$limit" "$cbin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
+            else
+                env -u CHANSCOPE_TRACE BENCH_WARMUP=0 timeout "$limit" "$cbin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
+            fi
+            rc=$?
+            t1=$(now_ns)
+            if [ $rc != 0 ]; then
+                echo >&2
+                echo "bench: pool with tracing $mode failed: $(tail -n 1 "$tmp/err")" >&2
+                continue
+            fi
+            awk -v m=$mode -v a="$t0" -v b="$t1" -v n="$trace_ops" \
+                'BEGIN {printf "trace.%s %.2f\n", m, (b - a) / n}' >>"$samples"
+            printf ' %s' $mode >&2
+            if [ $mode = on ] && [ -z "$trace_events" ] && command -v sqlite3 >/dev/null 2>&1; then
+                trace_events=$(sqlite3 "$tracedb" "SELECT value FROM meta WHERE key='events'" 2>/dev/null)
+            fi
+        done
+    done
+    rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm"
+    echo >&2
+fi
+
+# stats KEY → "min median count" (empty when there is no sample)
+stats() {
+    awk -v k="$1" '$1 == k {print $2}' "$samples" | sort -g |
+        awk '{v[NR] = $1} END {
+            if (NR == 0) exit
+            med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%s %s %d\n", v[1], med, NR
+        }'
+}
+runs_of() { awk -v k="$1" '$1 == k {printf "%s%s", sep, $2; sep = ", "}' "$samples"; }
+
+# Figures from the other bench targets, one "source<TAB>name<TAB>value<TAB>unit<TAB>goal"
+# per line.  Preferred shape: {"figures": [{"name", "value", "unit", "goal"}]};
+# any other JSON contributes each numeric leaf, named by its path.
+figures=$tmp/figures
+: >"$figures"
+for src in trace analyzer viewer; do
+    f=$build/bench-$src.json
+    [ -f "$f" ] || continue
+    if ! awk -f "$here/json-flat.awk" "$f" >"$tmp/flat" 2>"$tmp/err"; then
+        echo "bench: $f: not valid JSON ($(head -n 1 "$tmp/err")); skipped" >&2
+        continue
+    fi
+    awk -F'\t' -v src="$src" '
+        function isnum(s) { return s ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ }
+        $1 ~ /^figures\.[0-9]+\.[a-z_]+$/ {
+            split($1, p, "."); i = p[2] + 0; f = p[3]
+            if (f == "name") name[i] = $2
+            else if (f == "value") value[i] = $2
+            else if (f == "unit") unit[i] = $2
+            else if (f == "goal") goal[i] = $2
+            if (i + 1 > nfig) nfig = i + 1
+            next
+        }
+        isnum($2) { other[++nother] = $1; oval[nother] = $2 }
+        END {
+            for (i = 0; i < nfig; i++)
+                if (isnum(value[i]))
+                    printf "%s\t%s\t%s\t%s\t%s\n", src, name[i], value[i], unit[i], goal[i]
+            if (nfig == 0)
+                for (i = 1; i <= nother; i++)
+                    printf "%s\t%s\t%s\t\t\n", src, other[i], oval[i]
+        }' "$tmp/flat" >>"$figures"
+done
+
+# ---- the table -------------------------------------------------------------
+cpus=$(nproc 2>/dev/null || echo "?")
+gover=n/a
+[ $have_go = 1 ] && gover=$(cat "$build/bench/go-version" 2>/dev/null || echo go)
+ccver=$(cat "$build/bench/cc-version" 2>/dev/null || echo cc)
+when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+rows=$tmp/rows   # name unit cmin cmed gomin gomed ratio goal ok  (TAB-separated, "-" for none)
+: >"$rows"
+while read -r wl ops; do
+    [ -n "$wl" ] || continue
+    c=$(stats "c.$wl")
+    g=$(stats "go.$wl")
+    awk -v wl="$wl" -v c="$c" -v g="$g" -v goal="$(goal_of "$wl")" -v have_go=$have_go 'BEGIN {
+        nc = split(c, C, " "); ng = split(g, G, " ")
+        cmin = nc ? C[1] : "fail"; cmed = nc ? C[2] : "fail"
+        if (!have_go) { gmin = "n/a"; gmed = "n/a" } else { gmin = ng ? G[1] : "fail"; gmed = ng ? G[2] : "fail" }
+        ratio = (nc && ng && G[2] > 0) ? sprintf("%.2f", C[2] / G[2]) : "-"
+        ok = "-"
+        if (goal != "" && ratio != "-") ok = (ratio + 0 <= goal + 0) ? "ok" : "MISS"
+        printf "%s\tns/op\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", wl, cmin, cmed, gmin, gmed, ratio, goal == "" ? "-" : "<=" goal, ok
+    }' >>"$rows"
+done <<<"$wl_list"
+
+toff=$(stats trace.off)
+ton=$(stats trace.on)
+if [ -n "$toff$ton" ]; then
+    awk -v off="$toff" -v on="$ton" -v goal="$(goal_of trace)" 'BEGIN {
+        no = split(off, O, " "); nn = split(on, N, " ")
+        printf "pool, tracing off (process)\tns/job\t%s\t%s\t-\t-\t-\t-\t-\n", no ? O[1] : "fail", no ? O[2] : "fail"
+        printf "pool, tracing on (process)\tns/job\t%s\t%s\t-\t-\t-\t-\t-\n", nn ? N[1] : "fail", nn ? N[2] : "fail"
+        if (no && nn) {
+            r = N[2] / O[2]
+            printf "tracing on/off (medians)\tratio\t-\t%.2f\t-\t-\t-\t<=%s\t%s\n", r, goal, (r <= goal + 0) ? "ok" : "MISS"
+        }
+    }' >>"$rows"
+fi
+while IFS=$'\t' read -r src name value unit goal; do
+    printf '%s: %s\t%s\t-\t%s\t-\t-\t-\t%s\t-\n' "$src" "$name" "${unit:--}" "$value" "${goal:--}" >>"$rows"
+done <"$figures"
+
+echo
+echo "chanscope bench — $when — $cpus CPUs, $ccver, Go: $gover"
+echo "each workload: $runs runs (fresh process each); tracing: $trace_runs runs of pool with $trace_ops jobs"
+awk -F'\t' '
+    function num(s) {
+        if (s !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) return s
+        s += 0
+        if (s >= 1e9) return sprintf("%.2fG", s / 1e9)
+        if (s >= 1e6) return sprintf("%.2fM", s / 1e6)
+        if (s >= 1000) return sprintf("%.0f", s)
+        return sprintf("%.1f", s)
+    }
+    { n++; for (i = 1; i <= 9; i++) { cell[n, i] = (i >= 3 && i <= 6 && $2 != "ratio") ? num($i) : $i
+                                       if (length(cell[n, i]) > w[i]) w[i] = length(cell[n, i]) } }
+    END {
+        split("workload|unit|C min|C median|Go min|Go median|C/Go|goal|", h, "|")
+        for (i = 1; i <= 9; i++) if (length(h[i]) > w[i]) w[i] = length(h[i])
+        fmt = "%-" w[1] "s  %-" w[2] "s  %" w[3] "s  %" w[4] "s  %" w[5] "s  %" w[6] "s  %" w[7] "s  %-" w[8] "s  %s\n"
+        printf fmt, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], ""
+        for (r = 1; r <= n; r++)
+            printf fmt, cell[r, 1], cell[r, 2], cell[r, 3], cell[r, 4], cell[r, 5], cell[r, 6], cell[r, 7], cell[r, 8], (cell[r, 9] == "-" ? "" : cell[r, 9])
+    }' "$rows"
+
+# ---- the JSON --------------------------------------------------------------
+jstr() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
+jnum() { case $1 in '' | - | fail | n/a) printf null ;; *) printf '%s' "$1" ;; esac; }
+jstats() { # KEY → {"min":..,"median":..,"runs":[..]} or null
+    local s
+    s=$(stats "$1")
+    if [ -z "$s" ]; then printf null; return; fi
+    set -- $s "$1"
+    printf '{"min": %s, "median": %s, "runs": [%s]}' "$1" "$2" "$(runs_of "$4")"
+}
+{
+    printf '{\n  "schema": 1,\n  "date": %s,\n  "cpus": %s,\n  "cc": %s,\n  "go": %s,\n' \
+        "$(jstr "$when")" "$(jnum "$cpus")" "$(jstr "$ccver")" "$([ $have_go = 1 ] && jstr "$gover" || printf null)"
+    printf '  "runs": %s,\n  "unit": "ns/op",\n  "workloads": [' "$runs"
+    sep=""
+    while read -r wl ops; do
+        [ -n "$wl" ] || continue
+        ratio=$(awk -F'\t' -v w="$wl" '$1 == w {print $7}' "$rows")
+        goal=$(goal_of "$wl")
+        printf '%s\n    {"name": %s, "ops": %s, "c": %s, "go": %s, "ratio_c_go": %s, "goal_ratio": %s}' \
+            "$sep" "$(jstr "$wl")" "$ops" "$(jstats "c.$wl")" "$(jstats "go.$wl")" "$(jnum "$ratio")" "$(jnum "$goal")"
+        sep=","
+    done <<<"$wl_list"
+    printf '\n  ],\n'
+    if [ -n "$toff$ton" ]; then
+        tr=$(awk -F'\t' '$1 ~ /^tracing on\/off/ {print $4}' "$rows")
+        printf '  "tracing": {"workload": "pool", "ops": %s, "unit": "ns/job, whole process", "runs": %s,\n' "$trace_ops" "$trace_runs"
+        printf '              "off": %s,\n              "on": %s,\n' "$(jstats trace.off)" "$(jstats trace.on)"
+        printf '              "ratio_on_off": %s, "goal_ratio": %s, "events_in_trace": %s},\n' \
+            "$(jnum "$tr")" "$(goal_of trace)" "$(jnum "$trace_events")"
+    else
+        printf '  "tracing": null,\n'
+    fi
+    printf '  "figures": ['
+    sep=""
+    while IFS=$'\t' read -r src name value unit goal; do
+        printf '%s\n    {"source": %s, "name": %s, "value": %s, "unit": %s, "goal": %s}' "$sep" \
+            "$(jstr "$src")" "$(jstr "$name")" "$value" "$(jstr "$unit")" "$(jstr "$goal")"
+        sep=","
+    done <"$figures"
+    printf '\n  ]\n}\n'
+} >"$out_json.tmp" && mv "$out_json.tmp" "$out_json"
+echo "bench: wrote $out_json" >&2

@@ -1,0 +1,56 @@
+/* cli/catalog.h — the pattern catalog: patterns/<name>/pattern.json read with
+ * cJSON, and where each variant's binary is.  Used by list, demo and run.
+ * Conventions: patterns/README.md. */
+#ifndef CS_CLI_CATALOG_H
+#define CS_CLI_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Finding kinds a variant may expect, in report order. */
+#define CATALOG_NKINDS 7
+extern const char *const catalog_kinds[CATALOG_NKINDS];
+/* Bit for a kind name (1 << index in catalog_kinds), or 0 if unknown. */
+unsigned catalog_kind_bit(const char *kind);
+/* "leak,race" (or "-" when empty) into buf. */
+const char *catalog_kinds_str(unsigned kinds, char *buf, size_t n);
+
+typedef struct catalog_variant {
+    char *name;    /* "main", "leak-on-error" */
+    char *file;    /* "main.c" */
+    char *summary;
+    unsigned expect; /* kind bits */
+    bool showcase;
+    char **args;   /* extra program arguments, NULL-terminated */
+} catalog_variant;
+
+typedef struct catalog_pattern {
+    char *name, *title, *summary;
+    catalog_variant *variants; /* variants[0] is "main" */
+    int nvariants;
+} catalog_pattern;
+
+typedef struct catalog {
+    catalog_pattern *patterns; /* sorted by name */
+    int npatterns;
+} catalog;
+
+/* Load every <home>/patterns/<name>/pattern.json.  On a malformed file,
+ * returns -1 with one line in err ("patterns/x/pattern.json: ...").
+ * An empty catalog is not an error. */
+int catalog_load(const char *home, catalog *cat, char *err, size_t errlen);
+void catalog_free(catalog *cat);
+
+/* Find "name" (= name/main) or "name/variant" in a loaded catalog. */
+const catalog_variant *catalog_find(const catalog *cat, const char *spec,
+                                    const catalog_pattern **pat);
+
+/* Does spec look like a catalog name ("name" or "name/variant", [a-z0-9-])? */
+bool catalog_is_spec(const char *spec);
+
+/* Path of the built binary for spec: <dir of this executable>/../patterns/
+ * NAME/VARIANT, else <cs_home()>/build/patterns/NAME/VARIANT.  Returns 0 and
+ * fills path when the file exists; -1 with a message in err otherwise. */
+int catalog_resolve(const char *spec, char *path, size_t n, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * chan.c — channels: make, send, receive, close (Go's runtime/chan.go).
+ *
+ * Trace events for one communication are all emitted inside c->lock by the
+ * goroutine that completes it, on behalf of both sides: the sender's
+ * chan_send (with the message id) always gets a smaller seq than the
+ * matching chan_recv.  A parked partner later logs only its go_unblock.
+ *
+ * Wake after unlock: the completing goroutine records the outcome in the
+ * partner's sudog, releases c->lock, and only then calls cs_ready.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+#include "chan_internal.h"
+#include "trace_hooks.h"
+
+static _Atomic int64_t next_msg = 1;
+
+static int64_t new_msg(void) {
+    return CS_TRACING() ? atomic_fetch_add_explicit(&next_msg, 1, memory_order_relaxed) : 0;
+}
+
+/* Value column of a chan_send/chan_recv event: the element itself when it
+ * fits in 8 bytes. */
+static int64_t ev_value(chan_t *c, const void *ep, int *flags) {
+    int64_t v = 0;
+    if (ep && c->elemsize <= 8) {
+        memcpy(&v, ep, c->elemsize);
+        *flags |= CS_EVF_VALUE;
+    }
+    return v;
+}
+
+static void ev_send(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const void *ep,
+                    int flags, cs_site site) {
+    if (!CS_TRACING()) return;
+    int64_t v = ev_value(c, ep, &flags);
+    cs_trace_event_g(gid, EV_CHAN_SEND, c->id, msg, slot, v, flags, NULL, site);
+}
+
+static void ev_recv(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const void *ep,
+                    int flags, cs_site site) {
+    if (!CS_TRACING()) return;
+    int64_t v = msg ? ev_value(c, ep, &flags) : 0;
+    if (msg) flags |= CS_EVF_OK;
+    cs_trace_event_g(gid, EV_CHAN_RECV, c->id, msg, slot, v, flags, NULL, site);
+}
+
+static int64_t gid_of(cs_g *g) { return g ? g->id : 0; }
+
+/* ---- sudog queues ------------------------------------------------------- */
+
+void cs_sudog_enqueue(cs_sudog_q *q, cs_sudog *s) {
+    s->next = NULL;
+    s->prev = q->last;
+    if (q->last) q->last->next = s;
+    else q->first = s;
+    q->last = s;
+    s->queued = true;
+}
+
+void cs_sudog_remove(cs_sudog_q *q, cs_sudog *s) {
+    if (!s->queued) return;
+    if (s->prev) s->prev->next = s->next;
+    else q->first = s->next;
+    if (s->next) s->next->prev = s->prev;
+    else q->last = s->prev;
+    s->next = s->prev = NULL;
+    s->queued = false;
+}
+
+cs_sudog *cs_sudog_dequeue(cs_sudog_q *q) {
+    for (;;) {
+        cs_sudog *s = q->first;
+        if (!s) return NULL;
+        cs_sudog_remove(q, s);
+        /* A select's sudogs sit on several queues; only the waker that wins
+         * the goroutine's claim may complete it.  A lost claim means another
+         * case already fired: drop this sudog (its select will not look at
+         * it again except to remove it, which is a no-op now). */
+        if (s->is_select) {
+            int zero = 0;
+            if (!atomic_compare_exchange_strong(&s->g->select_done, &zero, 1)) continue;
+        }
+        return s;
+    }
+}
+
+/* ---- the operations proper (lock held) ---------------------------------- */
+
+void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site site) {
+    int64_t slot = c->sendx;
+    memcpy(c->buf + slot * c->elemsize, ep, c->elemsize);
+    c->msgs[slot] = new_msg();
+    ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
+    if (++c->sendx == c->cap) c->sendx = 0;
+    c->qcount++;
+}
+
+void cs_chan_buf_take(chan_t *c, void *ep, int64_t gid, int flags, cs_site site) {
+    int64_t slot = c->recvx;
+    char *p = c->buf + slot * c->elemsize;
+    if (ep) memcpy(ep, p, c->elemsize);
+    ev_recv(c, gid, c->msgs[slot], slot, p, flags, site);
+    memset(p, 0, c->elemsize);
+    if (++c->recvx == c->cap) c->recvx = 0;
+    c->qcount--;
+}
+
+void cs_chan_recv_closed(chan_t *c, void *ep, int64_t gid, int flags, cs_site site) {
+    if (ep) memset(ep, 0, c->elemsize);
+    ev_recv(c, gid, 0, -1, NULL, flags, site);
+}
+
+void cs_chan_send_to_waiter(chan_t *c, cs_sudog *sg, const void *ep, cs_g *self, int flags,
+                            cs_site site) {
+    /* Only possible when the buffer is empty: hand the value straight to
+     * the parked receiver. */
+    int64_t msg = new_msg();
+    ev_send(c, gid_of(self), msg, -1, ep, flags, site);
+    if (sg->elem) memcpy(sg->elem, ep, c->elemsize);
+    ev_recv(c, sg->g->id, msg, -1, ep, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
+    sg->success = true;
+    sg->g->param = sg;
+    pthread_mutex_unlock(&c->lock);
+    cs_ready(sg->g, self);
+}
+
+void cs_chan_recv_from_waiter(chan_t *c, cs_sudog *sg, void *ep, cs_g *self, int flags,
+                              cs_site site) {
+    int sflags = sg->is_select ? CS_EVF_SELECT : 0;
+    if (c->cap == 0) {
+        int64_t msg = new_msg();
+        ev_send(c, sg->g->id, msg, -1, sg->elem, sflags, sg->site);
+        if (ep) memcpy(ep, sg->elem, c->elemsize);
+        ev_recv(c, gid_of(self), msg, -1, sg->elem, flags, site);
+    } else {
+        /* Buffer is full: take the head, and the sender's value takes the
+         * freed slot at the tail (which is the same slot). */
+        cs_chan_buf_take(c, ep, gid_of(self), flags, site);
+        cs_chan_buf_put(c, sg->elem, sg->g->id, sflags, sg->site);
+    }
+    sg->success = true;
+    sg->g->param = sg;
+    pthread_mutex_unlock(&c->lock);
+    cs_ready(sg->g, self);
+}
+
+CS_NORETURN void cs_chan_panic_send_closed(chan_t *c, cs_site site) {
+    cs_panic_misuse(site, MISUSE_SEND_ON_CLOSED, c ? c->id : 0, "send on closed channel");
+}
+
+CS_NORETURN void cs_block_forever(int reason, cs_site site) {
+    cs_g *g = cs_getg();
+    cs_park_prepare(g, reason, 0, site);
+    for (;;) cs_park_wait(g); /* nobody can ready us: only a deadlock report ends this */
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site site) {
+    if (cap < 0) cs_panic(site, "makechan: size out of range");
+    if (elemsize == 0) elemsize = 1;
+    chan_t *c = calloc(1, sizeof *c);
+    if (!c) cs_panic(site, "makechan: out of memory");
+    pthread_mutex_init(&c->lock, NULL);
+    c->elemsize = elemsize;
+    c->cap = cap;
+    if (cap > 0) {
+        c->buf = calloc((size_t)cap, elemsize);
+        c->msgs = calloc((size_t)cap, sizeof *c->msgs);
+        if (!c->buf || !c->msgs) cs_panic(site, "makechan: out of memory");
+    }
+    c->id = cs_new_object_id();
+    if (CS_TRACING()) {
+        cs_getg(); /* main becomes goroutine 1 before its first event */
+        cs_trace_object(c->id, OBJ_CHAN, name, site, cap, (int64_t)elemsize);
+        cs_trace_event(EV_CHAN_MAKE, c->id, cap, (int64_t)elemsize, 0, 0, NULL, site);
+    }
+    return c;
+}
+
+void chan_free(chan_t *c) {
+    if (!c) return;
+    pthread_mutex_destroy(&c->lock);
+    free(c->buf);
+    free(c->msgs);
+    free(c);
+}
+
+void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
+    cs_g *self = cs_getg();
+    if (!c) {
+        CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
+        cs_block_forever(BLOCK_NIL_CHAN, site);
+    }
+    pthread_mutex_lock(&c->lock);
+    CS_EV(EV_CHAN_SEND_BEGIN, c->id, 0, 0, 0, 0, site);
+    if (c->closed) {
+        pthread_mutex_unlock(&c->lock);
+        cs_chan_panic_send_closed(c, site);
+    }
+    cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
+    if (sg) {
+        cs_chan_send_to_waiter(c, sg, ep, self, 0, site);
+        return;
+    }
+    if (c->qcount < c->cap) {
+        cs_chan_buf_put(c, ep, self->id, 0, site);
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    cs_sudog me = {.g = self, .elem = (void *)ep, .c = c, .site = site};
+    cs_sudog_enqueue(&c->sendq, &me);
+    cs_park_prepare(self, BLOCK_SEND, c->id, site);
+    pthread_mutex_unlock(&c->lock);
+    cs_park_wait(self);
+    self->param = NULL;
+    if (!me.success) cs_chan_panic_send_closed(c, site); /* closed while we waited */
+}
+
+bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
+    if (!c) return false;
+    pthread_mutex_lock(&c->lock);
+    if (c->closed) {
+        pthread_mutex_unlock(&c->lock);
+        cs_chan_panic_send_closed(c, site);
+    }
+    cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
+    if (sg) {
+        cs_chan_send_to_waiter(c, sg, ep, by, 0, site);
+        return true;
+    }
+    if (c->qcount < c->cap) {
+        cs_chan_buf_put(c, ep, gid_of(by), 0, site);
+        pthread_mutex_unlock(&c->lock);
+        return true;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return false;
+}
+
+bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
+    cs_g *self = cs_getg();
+    if (!c) {
+        CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
+        cs_block_forever(BLOCK_NIL_CHAN, site);
+    }
+    pthread_mutex_lock(&c->lock);
+    CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site);
+    if (c->closed && c->qcount == 0) {
+        cs_chan_recv_closed(c, ep, self->id, 0, site);
+        pthread_mutex_unlock(&c->lock);
+        return false;
+    }
+    cs_sudog *sg = cs_sudog_dequeue(&c->sendq);
+    if (sg) {
+        cs_chan_recv_from_waiter(c, sg, ep, self, 0, site);
+        return true;
+    }
+    if (c->qcount > 0) {
+        cs_chan_buf_take(c, ep, self->id, 0, site);
+        pthread_mutex_unlock(&c->lock);
+        return true;
+    }
+    cs_sudog me = {.g = self, .elem = ep, .c = c, .site = site};
+    cs_sudog_enqueue(&c->recvq, &me);
+    cs_park_prepare(self, BLOCK_RECV, c->id, site);
+    pthread_mutex_unlock(&c->lock);
+    cs_park_wait(self);
+    self->param = NULL;
+    return me.success;
+}
+
+void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
+    if (!c) cs_panic_misuse(site, MISUSE_CLOSE_NIL, 0, "close of nil channel");
+    pthread_mutex_lock(&c->lock);
+    if (c->closed) {
+        pthread_mutex_unlock(&c->lock);
+        cs_panic_misuse(site, MISUSE_CLOSE_CLOSED, c->id, "close of closed channel");
+    }
+    c->closed = true;
+    if (CS_TRACING()) cs_trace_event_g(gid_of(by), EV_CHAN_CLOSE, c->id, 0, 0, 0, 0, NULL, site);
+
+    /* Release every waiter: receivers get the zero value and ok=false,
+     * senders will panic.  Collect them first, wake after unlocking. */
+    cs_sudog *wake = NULL, *sg;
+    while ((sg = cs_sudog_dequeue(&c->recvq))) {
+        if (sg->elem) memset(sg->elem, 0, c->elemsize);
+        cs_chan_recv_closed(c, NULL, sg->g->id, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
+        sg->success = false;
+        sg->g->param = sg;
+        sg->next = wake;
+        wake = sg;
+    }
+    while ((sg = cs_sudog_dequeue(&c->sendq))) {
+        sg->success = false;
+        sg->g->param = sg;
+        sg->next = wake;
+        wake = sg;
+    }
+    pthread_mutex_unlock(&c->lock);
+    while (wake) {
+        sg = wake;
+        wake = sg->next; /* read before the ready: sg lives on its owner's stack */
+        cs_ready(sg->g, by);
+    }
+}
+
+void cs_chan_close(chan_t *c, cs_site site) { cs_chan_close_by(c, cs_getg(), site); }
+
+int64_t chan_len(chan_t *c) {
+    if (!c) return 0;
+    pthread_mutex_lock(&c->lock);
+    int64_t n = c->qcount;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+int64_t chan_cap(chan_t *c) { return c ? c->cap : 0; }
+int64_t chan_id(chan_t *c) { return c ? c->id : 0; }

@@ -1,0 +1,23 @@
+/*
+ * goroutine.h — goroutine registry and accounting (internal).
+ */
+#ifndef CS_GOROUTINE_H
+#define CS_GOROUTINE_H
+
+#include "scheduler.h"
+
+/* Deadlock accounting (sched.c). */
+void cs_count_live(int delta);
+int cs_count_live_now(void);
+
+/* Registry of live goroutines (goroutine.c), for the deadlock dump.
+ * cs_registry_lock() is held while walking; goroutines are added before
+ * they are counted live and removed before they are uncounted. */
+void cs_registry_lock(void);
+void cs_registry_unlock(void);
+cs_g *cs_registry_first(void); /* in creation order; then g->all_next */
+
+/* Failure reports (panic.c). */
+CS_NORETURN void cs_report_deadlock(int blocked);
+
+#endif

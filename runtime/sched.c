@@ -1,0 +1,164 @@
+/*
+ * sched.c — parking, waking, and global deadlock detection.
+ *
+ * Deadlock detection.  Go reports "all goroutines are asleep" when no
+ * goroutine can run and no timer can fire.  We keep three counts in ONE
+ * atomic word so that a single read-modify-write sees a consistent snapshot:
+ *
+ *   live     goroutines that exist (main included; counted by cs_go before
+ *            the thread starts, uncounted after the function returned)
+ *   blocked  goroutines parked in a runtime primitive and not yet readied
+ *   sources  things outside the goroutines that can still wake one: armed
+ *            timers and registered signal channels
+ *
+ * blocked == live && sources == 0 can only become true at one of three
+ * transitions — a goroutine parks (blocked+1), a goroutine ends (live-1), a
+ * source goes away (sources-1) — so we test exactly there.  It is a stable
+ * state: only a running goroutine or a source can ready a parked one, and
+ * there are none.  Wakers un-count the goroutine they wake *before* they can
+ * park themselves (cs_ready runs before the waker's next operation), so the
+ * condition never holds while a wake-up is in flight.  A goroutine blocked in
+ * a system call (accept, read, nanosleep) is not parked, hence not blocked:
+ * as in Go, that is not a deadlock.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "goroutine.h"
+#include "scheduler.h"
+#include "trace_hooks.h"
+
+#define COUNT_BITS 21
+#define COUNT_MASK ((UINT64_C(1) << COUNT_BITS) - 1)
+#define LIVE_ONE (UINT64_C(1))
+#define BLOCKED_ONE (UINT64_C(1) << COUNT_BITS)
+#define SOURCE_ONE (UINT64_C(1) << (2 * COUNT_BITS))
+
+static _Atomic uint64_t counts;
+static _Atomic int64_t next_object_id = 1;
+
+/* Wake word states (cs_g.wakeword). */
+enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
+
+/* Spin iterations before sleeping in the kernel: on a hand-off the partner
+ * usually answers within a few hundred nanoseconds. */
+#define PARK_SPIN 200
+
+static void check_deadlock(uint64_t c) {
+    uint64_t live = c & COUNT_MASK;
+    uint64_t blocked = (c >> COUNT_BITS) & COUNT_MASK;
+    uint64_t sources = c >> (2 * COUNT_BITS);
+    if (live > 0 && blocked == live && sources == 0) cs_report_deadlock((int)blocked);
+}
+
+void cs_count_live(int delta) {
+    uint64_t c;
+    if (delta > 0) {
+        atomic_fetch_add(&counts, LIVE_ONE * (uint64_t)delta);
+        return;
+    }
+    c = atomic_fetch_sub(&counts, LIVE_ONE * (uint64_t)-delta) - LIVE_ONE * (uint64_t)-delta;
+    check_deadlock(c);
+}
+
+int cs_count_live_now(void) {
+    return (int)(atomic_load(&counts) & COUNT_MASK);
+}
+
+void cs_sources_add(int delta) {
+    if (delta >= 0) {
+        atomic_fetch_add(&counts, SOURCE_ONE * (uint64_t)delta);
+        return;
+    }
+    uint64_t d = SOURCE_ONE * (uint64_t)-delta;
+    check_deadlock(atomic_fetch_sub(&counts, d) - d);
+}
+
+int64_t cs_new_object_id(void) {
+    return atomic_fetch_add_explicit(&next_object_id, 1, memory_order_relaxed);
+}
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+    return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
+    g->block_reason = reason;
+    g->block_obj = obj;
+    g->block_site = site;
+    CS_EV(EV_GO_BLOCK, obj, reason, 0, 0, 0, site);
+    check_deadlock(atomic_fetch_add(&counts, BLOCKED_ONE) + BLOCKED_ONE);
+}
+
+void cs_park_wait(cs_g *g) {
+    for (int i = 0; i < PARK_SPIN; i++) {
+        if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) goto woke;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    for (;;) {
+        uint32_t expect = WAKE_NONE;
+        if (atomic_compare_exchange_strong_explicit(&g->wakeword, &expect, WAKE_SLEEPING,
+                                                    memory_order_acquire,
+                                                    memory_order_acquire) ||
+            expect == WAKE_SLEEPING) {
+            futex(&g->wakeword, FUTEX_WAIT, WAKE_SLEEPING);
+            continue;
+        }
+        if (expect == WAKE_READY) break;
+    }
+woke:
+    /* Only our own next park reads this word again: relaxed reset is fine,
+     * the waker's single store already happened. */
+    atomic_store_explicit(&g->wakeword, WAKE_NONE, memory_order_relaxed);
+    g->block_reason = 0;
+    CS_EV(EV_GO_UNBLOCK, 0, g->waker, 0, 0, 0, g->block_site);
+}
+
+void cs_ready(cs_g *g, cs_g *waker) {
+    g->waker = waker ? waker->id : 0;
+    atomic_fetch_sub(&counts, BLOCKED_ONE);
+    uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);
+    if (old == WAKE_SLEEPING) futex(&g->wakeword, FUTEX_WAKE, 1);
+}
+
+int64_t cs_nanotime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint32_t cs_fastrandn(cs_g *g, uint32_t n) {
+    /* xorshift64*; per goroutine, so no shared state. */
+    uint64_t x = g->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    g->rng = x;
+    return (uint32_t)(((x * UINT64_C(2685821657736338717)) >> 32) * n >> 32);
+}
+
+const char *cs_block_reason_name(int reason) {
+    switch (reason) {
+    case BLOCK_SEND: return "chan send";
+    case BLOCK_RECV: return "chan receive";
+    case BLOCK_SELECT: return "select";
+    case BLOCK_LOCK: return "sync.Mutex.Lock";
+    case BLOCK_RLOCK: return "sync.RWMutex.RLock";
+    case BLOCK_WG_WAIT: return "sync.WaitGroup.Wait";
+    case BLOCK_COND: return "sync.Cond.Wait";
+    case BLOCK_SLEEP: return "sleep";
+    case BLOCK_NIL_CHAN: return "chan (nil chan)";
+    case BLOCK_SEMAPHORE: return "semacquire";
+    case BLOCK_ONCE: return "sync.Once.Do";
+    default: return "running";
+    }
+}

@@ -1,0 +1,123 @@
+/*
+ * scheduler.h — goroutines, parking, and global deadlock detection (internal).
+ *
+ * Every block, wake and hand-off in the runtime goes through cs_park() and
+ * cs_ready(): that single place is where a deterministic scheduler can later
+ * decide who runs next.
+ *
+ * Parking protocol (the invariant every primitive relies on):
+ *   1. The waiter publishes itself (a sudog on a channel queue, an entry on a
+ *      wait queue) while holding that object's lock.
+ *   2. Still holding the lock, it calls cs_park_prepare(): this counts it as
+ *      blocked for deadlock detection.  Doing this *before* the unlock means
+ *      no waker can find the waiter (and un-count it) before it is counted.
+ *   3. It unlocks, then calls cs_park_wait(): spin briefly, then sleep on the
+ *      goroutine's futex word until a waker sets it.
+ *   A waker finds the waiter under the same lock, removes it (so exactly one
+ *   waker owns it), records what happened in the waiter's sudog/entry, and
+ *   after unlocking calls cs_ready(g): un-count, then set the word and wake.
+ *   Because only the one owner of the waiter calls cs_ready, every park is
+ *   matched by exactly one ready.
+ */
+#ifndef CS_SCHEDULER_H
+#define CS_SCHEDULER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chanscope.h"
+
+typedef struct cs_g cs_g;
+
+struct cs_g {
+    int64_t id;
+    char *name;             /* owned */
+    int64_t parent;
+    cs_site go_site;        /* the go statement */
+    go_func fn;
+    void *arg;
+
+    _Atomic uint32_t wakeword; /* futex: 1 once readied; reset by the owner */
+    _Atomic int select_done;   /* select: one-shot claim among its sudogs */
+    int64_t waker;             /* who readied us (written before the wake) */
+    void *param;               /* channels: the sudog that completed (set by
+                                  the waker before cs_ready) */
+
+    /* What it is blocked on, for the deadlock dump.  Written by the goroutine
+     * itself before it is counted blocked; read only by the deadlock report,
+     * which runs when every goroutine is counted blocked. */
+    int block_reason;          /* enum cs_block_reason, 0 when running */
+    int64_t block_obj;
+    cs_site block_site;
+
+    cs_g *all_next, *all_prev; /* registry of live goroutines */
+    struct cs_worker *worker;  /* the thread running it (NULL for main) */
+    uint64_t rng;              /* per-goroutine PRNG state (select order) */
+};
+
+/* The current goroutine.  A thread that was not started by go() becomes a
+ * goroutine on its first runtime call (the first such thread is main, id 1). */
+cs_g *cs_getg(void);
+
+/* Park protocol, see above. */
+void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site);
+void cs_park_wait(cs_g *g);
+/* Make g runnable; waker is the goroutine doing it (NULL: timer/runtime). */
+void cs_ready(cs_g *g, cs_g *waker);
+
+/* Timers and other external wake sources (signal channels): while any is
+ * pending, "every goroutine blocked" is not a deadlock. */
+void cs_sources_add(int delta);
+
+/* Failure paths.  All print a Go-shaped message to stderr, record it in the
+ * trace, flush the trace and exit with status 2. */
+CS_NORETURN void cs_panic_misuse(cs_site site, int misuse, int64_t obj, const char *msg);
+CS_NORETURN void cs_fatal_misuse(cs_site site, int misuse, int64_t obj, const char *msg);
+/* End the process: record reason/status in the trace, flush, _exit. */
+CS_NORETURN void cs_exit_now(const char *reason, int status);
+
+/* Fast per-goroutine random number in [0, n). */
+uint32_t cs_fastrandn(cs_g *g, uint32_t n);
+
+/* Monotonic clock in ns (CLOCK_MONOTONIC). */
+int64_t cs_nanotime(void);
+
+/* Human name of a block reason, Go's wording ("chan receive", ...). */
+const char *cs_block_reason_name(int reason);
+
+/* ---- wait queue: the building block of sync primitives ---------------- */
+
+/* A FIFO of parked goroutines guarded by its own mutex.  Each primitive
+ * keeps its state under q->lock and parks with cs_waitq_park(), which
+ * releases q->lock after counting the goroutine blocked. */
+typedef struct cs_waiter {
+    cs_g *g;
+    struct cs_waiter *next;
+    intptr_t tag;          /* primitive-specific (reader/writer, weight) */
+    intptr_t result;       /* set by the waker before cs_ready */
+} cs_waiter;
+
+typedef struct cs_waitq {
+    pthread_mutex_t lock;
+    cs_waiter *head, *tail;
+} cs_waitq;
+
+/* Lazily allocate *qp (sync types are zero-initialised). Thread-safe. */
+cs_waitq *cs_waitq_get(struct cs_waitq **qp);
+/* With q->lock held: enqueue w (for the current goroutine), count blocked,
+ * unlock, park.  Returns with q->lock NOT held. */
+void cs_waitq_park(cs_waitq *q, cs_waiter *w, int reason, int64_t obj, cs_site site);
+/* With q->lock held: dequeue the first waiter (or NULL). */
+cs_waiter *cs_waitq_pop(cs_waitq *q);
+/* With q->lock held: remove a specific waiter; true if it was queued. */
+bool cs_waitq_remove(cs_waitq *q, cs_waiter *w);
+
+/* Object ids of zero-initialised sync types, assigned on first use; the
+ * first use also registers the object in the trace. */
+int64_t cs_lazy_id(_Atomic(int64_t) *idp, int type, const char *name, cs_site site);
+/* Check the object has not been copied since first use (records misuse). */
+void cs_check_copy(_Atomic(void *) *selfp, void *addr, int64_t id, const char *what, cs_site site);
+
+#endif

@@ -1,0 +1,54 @@
+# tests/ — `make test` runs, in order:
+#   unit      every tests/unit/test_*.c as its own Criterion binary
+#   sanitize  the runtime tests (tests/unit/test_rt_*.c) under TSan and ASan+UBSan
+#   e2e       every tests/e2e/*.sh (each gets BIN=build/bin/chanscope)
+#   viewer    tests/viewer/run.sh (tcltest under Xvfb)
+# A test program that may hang or crash runs in a child process with a
+# timeout: Criterion forks each test and we give every test .timeout.
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+RT_SRC    := $(wildcard tests/unit/test_rt_*.c)
+TEST_LIBS  = $(LIB) $(LDLIBS_LIB) -lcriterion
+SAN_SRC   := $(LIB_SRC)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(ANALIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(ANALIB) $(LIB) $(LDLIBS_CLI) -lcriterion
+
+.PHONY: unit sanitize sanitize-tsan sanitize-asan e2e viewer-test
+unit: $(UNIT_BIN) $(CLI)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
+	    CHANSCOPE_BIN=$(CURDIR)/$(CLI) $$t --jobs 2 || exit 1; done
+
+# Sanitizer builds compile the library sources straight into each test.
+SAN_CC ?= clang
+define san_build
+	@mkdir -p $(BUILD)/$(1)
+	@set -e; for t in $(RT_SRC); do b=$(BUILD)/$(1)/$$(basename $$t .c); \
+	    echo "  $(SAN_CC) [$(1)] $$t"; \
+	    $(SAN_CC) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer $(2) -pthread \
+	        -Iruntime -Itracer -Itests/unit -o $$b $$t $(SAN_SRC) -lsqlite3 -lcriterion; done
+endef
+
+sanitize: sanitize-tsan sanitize-asan
+sanitize-tsan: $(DEPS_OK)
+	$(call san_build,tsan,-fsanitize=thread)
+	@set -e; for b in $(BUILD)/tsan/test_rt_*; do echo "== [tsan] $$b"; \
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $$b --jobs 2 || exit 1; done
+sanitize-asan: $(DEPS_OK)
+	$(call san_build,asan,-fsanitize=address$(,)undefined -fno-sanitize-recover=all)
+	@set -e; for b in $(BUILD)/asan/test_rt_*; do echo "== [asan+ubsan] $$b"; \
+	    ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
+	    $$b --jobs 2 || exit 1; done
+, := ,
+
+e2e: all
+	@set -e; for t in $(sort $(wildcard tests/e2e/*.sh)); do echo "== $$t"; \
+	    BIN=$(CURDIR)/$(CLI) BUILD=$(CURDIR)/$(BUILD) bash $$t || exit 1; done
+
+viewer-test: all
+	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) bash tests/viewer/run.sh; fi
+
+test: unit sanitize e2e viewer-test
+	@echo "make test: all suites passed"

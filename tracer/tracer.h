@@ -1,0 +1,126 @@
+/*
+ * tracer.h — the tracer's own interface (internal to chanscope: tests, the
+ * benchmark and `chanscope run` use it; pattern programs never do).
+ *
+ * The runtime-facing half is runtime/trace_hooks.h.  How the pieces fit:
+ *
+ *   trace_buf.c     per-thread SPSC rings; cs_trace_event() & co. (producers)
+ *   trace_writer.c  the one background writer thread: rings -> SQLite
+ *   trace_start.c   CHANSCOPE_TRACE constructor, start, finish, exit paths
+ *   trace_file.c    "is this file a chanscope trace?" (no tracing state; the
+ *                   CLI links it without pulling in the constructor)
+ *
+ * docs/trace-format.md is the contract for what ends up in the file.
+ */
+#ifndef CS_TRACER_H
+#define CS_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace_hooks.h"
+
+#define CS_TRACE_SCHEMA_VERSION 1
+
+/* ---- trace_file.c ------------------------------------------------------ */
+
+/* Can `path` become a trace?  0 when it does not exist (and its folder is
+ * writable), is empty, or is an existing chanscope trace (which a new trace
+ * replaces).  Otherwise -1 with one human line (no trailing newline) in err:
+ * unwritable folder, a file that is not a chanscope trace, a directory ... */
+int cs_trace_check_output(const char *path, char *err, size_t errlen);
+
+/* 1 if `path` is a SQLite file with meta.schema_version, 0 if not, -1 if it
+ * cannot be read at all. */
+int cs_trace_is_trace(const char *path);
+
+/* Remove path and its -wal/-shm/-journal companions (ignores ENOENT). */
+void cs_trace_unlink(const char *path);
+
+/* ---- trace_start.c ----------------------------------------------------- */
+
+/* Start recording into `path` (what the CHANSCOPE_TRACE constructor does;
+ * tests call it directly).  0 on success; -1 with one line in err if the
+ * output is refused (see cs_trace_check_output) or cannot be created.
+ * Only one trace per process; a second start fails. */
+int cs_trace_start(const char *path, char *err, size_t errlen);
+
+/* Counters for tests and the benchmark. */
+typedef struct cs_trace_stats {
+    uint64_t emitted;  /* seq numbers handed out (events accepted) */
+    uint64_t stored;   /* event rows inserted so far (committed or not) */
+    uint64_t commits;  /* transactions committed */
+    uint64_t dropped;  /* events offered after finish (not recorded) */
+} cs_trace_stats;
+void cs_trace_get_stats(cs_trace_stats *st);
+
+/* ---- shared between trace_buf.c, trace_writer.c, trace_start.c --------- */
+
+/* One slot of a per-thread ring.  kind > 0: an event (seq > 0).
+ * kind == REC_OBJECT: a cs_trace_object() registration (seq == 0; obj = id,
+ * a = type, b/c = the object's a/b, s = name). */
+#define REC_OBJECT 0
+typedef struct cs_rec {
+    uint64_t seq;
+    int64_t t;          /* CLOCK_MONOTONIC ns (absolute) */
+    int64_t g;
+    int64_t obj, a, b, c, d;
+    char *s;            /* owned copy, freed by the writer; NULL if none */
+    const char *file;   /* site; static string from __FILE__ (not copied) */
+    int32_t line;
+    int32_t kind;
+} cs_rec;
+
+#define CS_RING_CAP 8192u /* slots per thread (power of two) */
+
+/* A thread's ring.  Single producer (the owning thread) and single consumer
+ * (the writer).  head is written only by the producer (release), tail only
+ * by the consumer (release); slots in [tail, head) belong to the consumer,
+ * the others to the producer.  The buffer outlives its thread: the thread's
+ * exit only sets `dead`; the writer frees it once it is dead and empty. */
+typedef struct cs_tbuf {
+    _Alignas(64) _Atomic uint64_t head;
+    uint64_t tail_cache;            /* producer's last view of tail */
+    _Alignas(64) _Atomic uint64_t tail;
+    _Atomic int dead;
+    struct cs_tbuf *next;           /* registry list, guarded by cs_tbuf_lock */
+    /* writer-only: an object registration waiting for the next event of this
+     * thread to give it create_seq (see docs/trace-format.md, objects) */
+    int64_t pending_obj[8];
+    int npending;
+    cs_rec ring[];
+} cs_tbuf;
+
+/* Registry of every ring not yet freed (newest first). */
+void cs_tbuf_list_lock(void);
+void cs_tbuf_list_unlock(void);
+cs_tbuf *cs_tbuf_list_head(void);
+/* Writer only, with the list lock held: unlink and free a dead, empty ring. */
+void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev);
+
+/* Global sequence counter: the next seq to hand out; CS_SEQ_CLOSED is set
+ * once finish has taken the last seq (program_end). */
+#define CS_SEQ_CLOSED (UINT64_C(1) << 62)
+extern _Atomic uint64_t cs_trace_seq;
+extern _Atomic uint64_t cs_trace_dropped;
+extern _Atomic int cs_trace_starved; /* a producer waits for ring space */
+
+int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
+
+/* trace_writer.c */
+typedef struct cs_writer cs_writer;
+/* Open/create the database, write schema and meta, commit.  NULL + err. */
+cs_writer *cs_writer_open(const char *path, const char *program, const char *args_json,
+                          int64_t start_mono_ns, char *err, size_t errlen);
+int cs_writer_start(cs_writer *w); /* start the background thread */
+/* Ask the thread to drain everything up to seq `last_seq` (the program_end
+ * event, written by the writer itself), finish the file and exit; joins. */
+void cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
+                      int status);
+/* After fork() in the child: forget the writer without touching SQLite. */
+void cs_writer_abandon(cs_writer *w);
+uint64_t cs_writer_stored(cs_writer *w);
+uint64_t cs_writer_commits(cs_writer *w);
+
+#endif

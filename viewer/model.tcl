@@ -1,0 +1,393 @@
+# model.tcl — every SQL query the viewer makes against a trace.
+#
+# The trace is opened read-only and never written.  Queries are shaped for
+# the visible window: a lane's spans are read with two seeks on the
+# (g, start_seq) index, never by scanning the lane from its start.  When a
+# derived table lacks an index the viewer needs (messages, hb_edges), a
+# copy with that index is built once in the connection's TEMP schema (in
+# memory; the file is untouched).
+package require sqlite3
+
+namespace eval model {
+    variable path ""
+    variable meta
+    array set meta {}
+    variable maxseq 0
+    variable maxns 0
+    variable home ""           ;# source tree / share dir, for source lookup
+    variable msgtab messages   ;# table (main or temp copy) used for messages
+    variable edgetab hb_edges  ;# table used for happens-before edges
+    variable SCHEMA 1
+    variable ANALYSIS 1
+    variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
+        9 nil 10 semaphore 11 once}
+    variable misuses {1 "send on closed channel" 2 "close of closed channel"
+        3 "close of nil channel" 4 "negative WaitGroup counter"
+        5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
+        7 "lock copied after first use" 8 "WaitGroup reused before Wait returned"
+        9 "semaphore released more than held"}
+}
+
+# Raise a bad-input error: main.tcl prints the message on one line, exit 2.
+proc model::bad {msg} {
+    return -code error -errorcode {CHANSCOPE BADINPUT} $msg
+}
+
+# Open and validate PATH.  On any problem raise model::bad with a message
+# that says what is wrong and what to do.
+proc model::open {p} {
+    variable path $p
+    variable meta; variable maxseq; variable maxns; variable SCHEMA; variable ANALYSIS
+    catch {::model::db close}
+    array unset meta
+    if {![file exists $p]} { bad "$p: no such file" }
+    if {![file isfile $p] || ![file readable $p]} { bad "$p: not a readable file" }
+    set f [::open $p rb]
+    set magic [read $f 16]
+    close $f
+    if {$magic ne "SQLite format 3\0"} {
+        bad "$p: not a chanscope trace (not an SQLite database)"
+    }
+    if {[catch {sqlite3 ::model::db $p -readonly 1} err]} {
+        bad "$p: cannot open: $err"
+    }
+    if {[catch {db eval {SELECT key, value FROM meta} { set meta($key) $value }}]} {
+        db close
+        bad "$p: not a chanscope trace (no meta table)"
+    }
+    if {![info exists meta(schema_version)]} {
+        db close
+        bad "$p: not a chanscope trace (meta has no schema_version)"
+    }
+    if {$meta(schema_version) ne $SCHEMA} {
+        db close
+        bad "$p: unknown trace schema version $meta(schema_version) (this viewer reads version $SCHEMA)"
+    }
+    if {![info exists meta(analysis_version)]} {
+        db close
+        bad "$p: trace not checked yet: run 'chanscope check $p' first (or open it with 'chanscope view', which does)"
+    }
+    if {$meta(analysis_version) ne $ANALYSIS} {
+        db close
+        bad "$p: analysis version $meta(analysis_version) is not $ANALYSIS: run 'chanscope check $p' again"
+    }
+    foreach t {spans messages hb_edges findings finding_refs} {
+        if {![db exists {SELECT 1 FROM sqlite_master WHERE type='table' AND name=$t}]} {
+            db close
+            bad "$p: derived table '$t' missing: run 'chanscope check $p' again"
+        }
+    }
+    set maxseq [db onecolumn {SELECT max(seq) FROM events}]
+    if {$maxseq eq ""} { set maxseq 0 }
+    set maxns [db onecolumn {SELECT max(t_ns) FROM events}]
+    if {$maxns eq ""} { set maxns 0 }
+    db cache size 200
+    prepare_indexes
+    return $p
+}
+
+proc model::close {} { catch {::model::db close} }
+
+# True when TABLE has an index whose first column is COL.
+proc model::has_index {table col} {
+    foreach idx [db eval "SELECT name FROM pragma_index_list('$table')"] {
+        set first [db onecolumn "SELECT name FROM pragma_index_info('$idx') WHERE seqno=0"]
+        if {$first eq $col} { return 1 }
+    }
+    return 0
+}
+
+# Make windowed queries on messages and hb_edges index-backed.
+proc model::prepare_indexes {} {
+    variable msgtab; variable edgetab
+    set msgtab messages
+    if {![has_index messages send_seq] || ![has_index messages recv_seq]} {
+        db eval {
+            DROP TABLE IF EXISTS temp.v_messages;
+            CREATE TEMP TABLE v_messages AS SELECT * FROM main.messages;
+            CREATE INDEX temp.v_messages_s ON v_messages(send_seq);
+            CREATE INDEX temp.v_messages_r ON v_messages(recv_seq);
+            CREATE INDEX temp.v_messages_c ON v_messages(chan, send_seq);
+        }
+        set msgtab temp.v_messages
+    }
+    set edgetab hb_edges
+    if {![has_index hb_edges from_seq] || ![has_index hb_edges to_seq]} {
+        db eval {
+            DROP TABLE IF EXISTS temp.v_edges;
+            CREATE TEMP TABLE v_edges AS SELECT * FROM main.hb_edges;
+            CREATE INDEX temp.v_edges_f ON v_edges(from_seq);
+            CREATE INDEX temp.v_edges_t ON v_edges(to_seq);
+        }
+        set edgetab temp.v_edges
+    }
+}
+
+proc model::metaval {key {default ""}} {
+    variable meta
+    if {[info exists meta($key)]} { return $meta($key) }
+    return $default
+}
+
+# Goroutines in lane order: depth-first from main, children by creation.
+# Each element: dict id name parent site create_seq end_seq depth children
+proc model::goroutines {} {
+    set rows {}
+    array set kids {}
+    db eval {SELECT id, name, parent, site, create_seq, end_seq FROM goroutines
+             ORDER BY create_seq, id} r {
+        set d [dict create id $r(id) name $r(name) parent $r(parent) site $r(site) \
+                   create_seq $r(create_seq) end_seq $r(end_seq)]
+        set all($r(id)) $d
+        set p $r(parent)
+        if {$p eq "" || ![info exists all($p)]} { set p root }
+        lappend kids($p) $r(id)
+    }
+    set out {}
+    set stack {}
+    if {[info exists kids(root)]} {
+        foreach id [lreverse $kids(root)] { lappend stack [list $id 0] }
+    }
+    while {[llength $stack]} {
+        lassign [lindex $stack end] id depth
+        set stack [lrange $stack 0 end-1]
+        set d $all($id)
+        dict set d depth $depth
+        dict set d children [expr {[info exists kids($id)] ? [llength $kids($id)] : 0}]
+        lappend out $d
+        if {[info exists kids($id)]} {
+            foreach c [lreverse $kids($id)] { lappend stack [list $c [expr {$depth + 1}]] }
+        }
+    }
+    return $out
+}
+
+# Channels: dict id name cap elem site create_seq close_seqs
+proc model::channels {} {
+    set out {}
+    db eval {SELECT id, name, a, b, site, create_seq FROM objects WHERE type=1
+             ORDER BY create_seq, id} r {
+        set closes [db eval {SELECT seq FROM events WHERE obj=$r(id) AND kind=15 ORDER BY seq}]
+        lappend out [dict create id $r(id) name $r(name) cap [expr {$r(a) eq "" ? 0 : $r(a)}] \
+                         elem $r(b) site $r(site) create_seq $r(create_seq) close_seqs $closes]
+    }
+    return $out
+}
+
+proc model::object_name {id} {
+    if {$id eq "" || $id == 0} { return "" }
+    set n [db onecolumn {SELECT coalesce(name, type_name || '#' || id) FROM objects WHERE id=$id}]
+    if {$n eq ""} { return "obj#$id" }
+    return $n
+}
+proc model::object_type {id} {
+    return [db onecolumn {SELECT type_name FROM objects WHERE id=$id}]
+}
+proc model::goroutine_name {id} {
+    if {$id eq "" || $id == 0} { return "runtime" }
+    set n [db onecolumn {SELECT name FROM goroutines WHERE id=$id}]
+    return "$n #$id"
+}
+
+# Spans of goroutine G that overlap [LO, HI] (seq), in order.  Two index
+# seeks: the span covering LO, then forward to HI.
+proc model::spans {g lo hi} {
+    return [db eval {
+        SELECT state, reason, obj, start_seq, end_seq, start_ns, end_ns, open FROM spans
+        WHERE g=$g AND start_seq >= coalesce((SELECT max(start_seq) FROM spans
+              WHERE g=$g AND start_seq <= $lo), 0)
+          AND start_seq <= $hi ORDER BY start_seq}]
+}
+
+# Level of detail: like spans, but spans narrower than MINW axis units are
+# merged per bucket of MINW units.  AXIS is seq or ns.  Each row:
+#   n state reason obj start_seq end_seq x0 x1 open run blk slp
+# (n > 1: a summary block; run/blk/slp are the time spent in each state).
+proc model::lod_spans {g lo hi axis minw} {
+    if {$axis eq "ns"} { set a0 start_ns; set a1 end_ns } else { set a0 start_seq; set a1 end_seq }
+    set minw [expr {max(1, wide($minw))}]
+    return [db eval [string map [list A0 $a0 A1 $a1] {
+        SELECT count(*), state, reason, obj, min(start_seq), max(end_seq), min(A0), max(A1),
+               max(open),
+               sum(CASE WHEN state='running' THEN A1-A0 ELSE 0 END),
+               sum(CASE WHEN state='blocked' THEN A1-A0 ELSE 0 END),
+               sum(CASE WHEN state='sleeping' THEN A1-A0 ELSE 0 END)
+        FROM spans
+        WHERE g=$g AND start_seq >= coalesce((SELECT max(start_seq) FROM spans
+              WHERE g=$g AND start_seq <= $lo), 0)
+          AND start_seq <= $hi
+        GROUP BY CASE WHEN A1-A0 >= $minw THEN start_seq ELSE -1 - A0 / $minw END
+        ORDER BY min(start_seq)}]]
+}
+
+proc model::span_count {} { return [db onecolumn {SELECT count(*) FROM spans}] }
+
+# The span of G covering SEQ (the last one starting at or before it).
+proc model::span_at {g seq} {
+    return [db eval {SELECT state, reason, obj, start_seq, end_seq, open FROM spans
+        WHERE g=$g AND start_seq <= $seq ORDER BY start_seq DESC LIMIT 1}]
+}
+
+# Messages with an end in [LO, HI]; G restricts to one goroutine's.
+# Rows: msg chan send_seq recv_seq slot value has_value send_g recv_g
+proc model::messages {lo hi {g ""} {limit 5000}} {
+    variable msgtab
+    set cond [expr {$g eq "" ? "1" : "(send_g=\$g OR recv_g=\$g)"}]
+    return [db eval "
+        SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
+        FROM $msgtab WHERE send_seq BETWEEN \$lo AND \$hi AND $cond
+        UNION
+        SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
+        FROM $msgtab WHERE recv_seq BETWEEN \$lo AND \$hi AND $cond
+        LIMIT \$limit"]
+}
+
+# Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the buffer).
+proc model::chan_tokens {chan lo hi {limit 3000}} {
+    variable msgtab
+    return [db eval "
+        SELECT msg, send_seq, coalesce(recv_seq, -1), slot, value, has_value FROM $msgtab
+        WHERE chan=\$chan AND send_seq <= \$hi AND slot >= 0
+          AND (recv_seq IS NULL OR recv_seq >= \$lo) LIMIT \$limit"]
+}
+
+# Non-message happens-before edges with an end in [LO, HI].
+# Rows: from_seq to_seq kind from_g to_g
+proc model::edges {lo hi {g ""} {limit 5000}} {
+    variable edgetab
+    set rows [db eval "
+        SELECT e.from_seq, e.to_seq, e.kind, f.g, t.g FROM
+          (SELECT from_seq, to_seq, kind FROM $edgetab WHERE from_seq BETWEEN \$lo AND \$hi
+           UNION SELECT from_seq, to_seq, kind FROM $edgetab WHERE to_seq BETWEEN \$lo AND \$hi) e
+        JOIN events f ON f.seq = e.from_seq JOIN events t ON t.seq = e.to_seq
+        WHERE e.kind != 'msg' LIMIT \$limit"]
+    if {$g eq ""} { return $rows }
+    set out {}
+    foreach {f t k fg tg} $rows {
+        if {$fg == $g || $tg == $g} { lappend out $f $t $k $fg $tg }
+    }
+    return $out
+}
+
+# Events of goroutine G in [LO, HI], at most LIMIT (+1 to tell "too many").
+proc model::lane_events {g lo hi limit} {
+    return [db eval {SELECT seq, t_ns, kind, obj FROM events
+        WHERE g=$g AND seq BETWEEN $lo AND $hi ORDER BY seq LIMIT $limit + 1}]
+}
+proc model::obj_events {obj kinds lo hi limit} {
+    return [db eval "SELECT seq, t_ns, kind, g, a, s FROM events
+        WHERE obj=\$obj AND seq BETWEEN \$lo AND \$hi AND kind IN ([join $kinds ,])
+        ORDER BY seq LIMIT \$limit"]
+}
+
+# One event as a dict (empty if none).
+proc model::event {seq} {
+    set d {}
+    db eval {SELECT e.seq, e.t_ns, e.g, e.kind, k.name AS kname, e.obj, e.a, e.b, e.c, e.d,
+                    e.site, e.s, s.file, s.line
+             FROM events e LEFT JOIN event_kinds k ON k.id=e.kind
+             LEFT JOIN sites s ON s.id=e.site WHERE e.seq=$seq} r {
+        foreach k {seq t_ns g kind kname obj a b c d site s file line} { dict set d $k $r($k) }
+    }
+    return $d
+}
+
+proc model::ns_of_seq {seq} {
+    variable maxns
+    set v [db onecolumn {SELECT t_ns FROM events WHERE seq=$seq}]
+    if {$v eq ""} { return [expr {$seq <= 1 ? 0 : $maxns}] }
+    return $v
+}
+
+# The first seq whose t_ns >= NS (binary search on the primary key; t_ns
+# follows seq order up to clock jitter between threads).
+proc model::seq_at_ns {ns} {
+    variable maxseq
+    set lo 1; set hi $maxseq
+    while {$lo < $hi} {
+        set mid [expr {($lo + $hi) / 2}]
+        set t [db onecolumn {SELECT t_ns FROM events WHERE seq=$mid}]
+        if {$t eq "" || $t < $ns} { set lo [expr {$mid + 1}] } else { set hi $mid }
+    }
+    return $lo
+}
+
+proc model::site {id} {
+    if {$id eq ""} { return {} }
+    return [db eval {SELECT file, line FROM sites WHERE id=$id}]
+}
+
+# Findings: list of dicts id kind severity title explanation fix
+proc model::findings {} {
+    set out {}
+    db eval {SELECT id, kind, severity, title, explanation, fix FROM findings ORDER BY id} r {
+        lappend out [dict create id $r(id) kind $r(kind) severity $r(severity) \
+                         title $r(title) explanation $r(explanation) fix $r(fix)]
+    }
+    return $out
+}
+proc model::finding {id} {
+    foreach f [findings] { if {[dict get $f id] == $id} { return $f } }
+    return {}
+}
+# Rows: seq g obj role (seq/g/obj may be empty)
+proc model::finding_refs {id} {
+    return [db eval {SELECT seq, g, obj, role FROM finding_refs WHERE finding=$id
+                     ORDER BY coalesce(seq, 0), rowid}]
+}
+
+# Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
+proc model::mutex_holder {obj seq} {
+    set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND kind IN (21,24)
+                      AND seq < $seq ORDER BY seq DESC LIMIT 1}]
+    if {$acq eq ""} { return "" }
+    lassign $acq aseq ag
+    if {[db exists {SELECT 1 FROM events WHERE obj=$obj AND kind IN (22,25) AND g=$ag
+                    AND seq > $aseq AND seq < $seq}]} { return "" }
+    return $ag
+}
+
+# Goroutine states at SEQ: list of dicts g name state reason obj since.
+proc model::state_at {seq {limit 300}} {
+    set out {}
+    db eval {SELECT id, name FROM goroutines WHERE create_seq <= $seq
+             AND (end_seq IS NULL OR end_seq >= $seq) ORDER BY id LIMIT $limit} r {
+        set sp [span_at $r(id) $seq]
+        if {$sp eq ""} {
+            set st starting; set rs ""; set ob ""; set since $seq
+        } else {
+            lassign $sp st rs ob since
+        }
+        lappend out [dict create g $r(id) name $r(name) state $st reason $rs obj $ob since $since]
+    }
+    return $out
+}
+
+# Values in channel CHAN's buffer at SEQ, oldest first: list of {slot value has_value}.
+proc model::buffer_at {chan seq} {
+    variable msgtab
+    return [db eval "SELECT slot, value, has_value FROM $msgtab
+        WHERE chan=\$chan AND slot >= 0 AND send_seq <= \$seq
+          AND (recv_seq IS NULL OR recv_seq > \$seq) ORDER BY send_seq LIMIT 64"]
+}
+
+# Resolve a site's file to a readable path, or "".
+proc model::source_path {file} {
+    variable path; variable home
+    if {$file eq ""} { return "" }
+    if {[file pathtype $file] eq "absolute"} {
+        return [expr {[file readable $file] ? $file : ""}]
+    }
+    set prog [metaval program]
+    set cands [list $home [file dirname $path] [pwd]]
+    if {$prog ne ""} { lappend cands [file dirname $prog] }
+    foreach dir $cands {
+        if {$dir eq ""} continue
+        set p [file join $dir $file]
+        if {[file readable $p] && [file isfile $p]} { return $p }
+    }
+    # last resort: the file name beside the trace
+    set p [file join [file dirname $path] [file tail $file]]
+    if {[file readable $p]} { return $p }
+    return ""
+}
