@@ -7,6 +7,7 @@
 #   make bench      benchmarks, C beside Go
 #   make install    PREFIX=/usr/local DESTDIR=
 
+.DEFAULT_GOAL := all
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build

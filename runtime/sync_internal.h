@@ -34,6 +34,11 @@ void cs_sync_home(_Atomic(void *) *selfp, void *addr, _Atomic(int64_t) *idp,
                   struct cs_waitq **qp, int type, const char *name, const char *what,
                   cs_site site);
 
+/* The inner mutex of a Once (mutex.c): untraced, blocking with `reason` on
+ * object `block_obj` so the deadlock dump says what the goroutine waits for. */
+void cs_mutex_lock_as(mutex_t *m, int reason, int64_t block_obj, cs_site site);
+void cs_mutex_unlock_quiet(mutex_t *m, cs_site site);
+
 /* ---- timers (time.c): one runtime thread, a min-heap by deadline ------- */
 typedef void (*cs_timer_func)(void *arg);
 typedef struct cs_rtimer cs_rtimer;

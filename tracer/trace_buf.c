@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sched.h"
+#include "scheduler.h"
 #include "tracer.h"
 
 _Atomic uint64_t cs_trace_seq = 1;

@@ -650,7 +650,7 @@ int cs_writer_start(cs_writer *w) {
     return 0;
 }
 
-void cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
+uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
                       int status) {
     pthread_mutex_lock(&w->lock);
     w->last_seq = last_seq;
@@ -661,6 +661,7 @@ void cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
     if (w->thread_started) pthread_join(w->thread, NULL);
+    uint64_t stored = atomic_load(&w->stored);
     char *path = strdup(w->path);
     writer_free(w);
     /* journal_mode=DELETE removed the WAL; the -shm may linger. */
@@ -676,6 +677,7 @@ void cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char
         }
         free(path);
     }
+    return stored;
 }
 
 void cs_writer_abandon(cs_writer *w) { (void)w; /* the child owns none of it */ }

@@ -115,8 +115,9 @@ cs_writer *cs_writer_open(const char *path, const char *program, const char *arg
                           int64_t start_mono_ns, char *err, size_t errlen);
 int cs_writer_start(cs_writer *w); /* start the background thread */
 /* Ask the thread to drain everything up to seq `last_seq` (the program_end
- * event, written by the writer itself), finish the file and exit; joins. */
-void cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
+ * event, written by the writer itself), finish the file and exit; joins and
+ * frees w.  Returns the number of event rows stored. */
+uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
                       int status);
 /* After fork() in the child: forget the writer without touching SQLite. */
 void cs_writer_abandon(cs_writer *w);

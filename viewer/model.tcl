@@ -35,7 +35,7 @@ proc model::bad {msg} {
 
 # Open and validate PATH.  On any problem raise model::bad with a message
 # that says what is wrong and what to do.
-proc model::open {p} {
+proc model::open_trace {p} {
     variable path $p
     variable meta; variable maxseq; variable maxns; variable SCHEMA; variable ANALYSIS
     catch {::model::db close}
@@ -44,7 +44,7 @@ proc model::open {p} {
     if {![file isfile $p] || ![file readable $p]} { bad "$p: not a readable file" }
     set f [::open $p rb]
     set magic [read $f 16]
-    close $f
+    ::close $f
     if {$magic ne "SQLite format 3\0"} {
         bad "$p: not a chanscope trace (not an SQLite database)"
     }
@@ -86,7 +86,7 @@ proc model::open {p} {
     return $p
 }
 
-proc model::close {} { catch {::model::db close} }
+proc model::close_trace {} { catch {::model::db close} }
 
 # True when TABLE has an index whose first column is COL.
 proc model::has_index {table col} {

@@ -1,0 +1,191 @@
+/*
+ * an_internal.h — the analyzer's replay state, shared by replay.c (the pass
+ * over the events), endstate.c (what was left when the program ended) and
+ * findings.c (building and wording findings).
+ */
+#ifndef CS_AN_INTERNAL_H
+#define CS_AN_INTERNAL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "trace_hooks.h"
+
+/* ---- vector clocks ------------------------------------------------------
+ * Dense over goroutine indices.  Entries at index >= n are 0; c is
+ * allocated with room for every goroutine of the trace (ng) on first write,
+ * so joins never reallocate.  A goroutine's own entry starts at 1. */
+typedef struct an_vc {
+    uint32_t *c;
+    uint32_t n;
+} an_vc;
+
+static inline uint32_t vc_get(const an_vc *v, uint32_t i) { return i < v->n ? v->c[i] : 0; }
+static inline void vc_alloc(an_vc *v, uint32_t ng) {
+    if (!v->c) v->c = an_xcalloc(ng ? ng : 1, sizeof *v->c);
+}
+static inline void vc_set(an_vc *v, uint32_t i, uint32_t x, uint32_t ng) {
+    vc_alloc(v, ng);
+    v->c[i] = x;
+    if (i >= v->n) v->n = i + 1;
+}
+/* d := d ⊔ s */
+static inline void vc_join(an_vc *d, const an_vc *s, uint32_t ng) {
+    if (!s->n) return;
+    vc_alloc(d, ng);
+    uint32_t *dc = d->c;
+    const uint32_t *sc = s->c;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (sc[i] > dc[i]) dc[i] = sc[i];
+    if (s->n > d->n) d->n = s->n;
+}
+/* d := s */
+static inline void vc_copy(an_vc *d, const an_vc *s, uint32_t ng) {
+    vc_alloc(d, ng);
+    if (s->n) memcpy(d->c, s->c, s->n * sizeof *s->c);
+    if (d->n > s->n) memset(d->c + s->n, 0, (d->n - s->n) * sizeof *d->c);
+    d->n = s->n;
+}
+static inline void vc_free(an_vc *v) {
+    free(v->c);
+    v->c = NULL;
+    v->n = 0;
+}
+
+/* An access to an annotated variable, or an epoch with where it happened. */
+typedef struct an_acc {
+    int32_t g;     /* dense goroutine index */
+    uint32_t clk;  /* that goroutine's clock at the access */
+    int64_t seq;
+    int32_t site;
+} an_acc;
+
+typedef VEC(an_acc) an_acc_vec;
+
+typedef struct an_held {
+    int64_t obj, seq;
+    int32_t site;
+    int8_t read;
+} an_held;
+
+/* Per goroutine replay state. */
+typedef struct an_gst {
+    an_vc vc;
+    uint32_t own_final; /* own clock after it ended (vc freed) */
+    int8_t seen, ended, state, reason;
+    int64_t obj;                 /* span object */
+    int64_t span_seq, span_ns;   /* start of the current span */
+    int64_t block_seq;           /* current go_block (0: not blocked) */
+    int32_t block_site;
+    int64_t last_seq;            /* its last event */
+    int32_t last_site;
+    int last_kind;
+    uint32_t last_clk;           /* own clock at its last event (before any tick) */
+    int64_t create_seq;          /* its go_create (edge to go_start) */
+    VEC(int64_t) sel_chans;      /* channels of its current/last select */
+    int8_t sel_default;
+    VEC(an_held) held;           /* locks held, in acquisition order */
+} an_gst;
+
+/* Per object replay state (one struct for every type; only the fields of
+ * the object's type are used). */
+typedef struct an_ost {
+    int64_t id;
+    int type;
+    /* channel */
+    int64_t cap;
+    int8_t closed, closed_by_cancel, is_timer_chan, is_done_chan;
+    int64_t close_seq, close_g;
+    int32_t close_site;
+    an_vc close_vc;
+    uint64_t nsend, nrecv;       /* values sent / received (capacity-k rule) */
+    an_vc *ring;                 /* [cap]: clock of receive k at k % cap */
+    uint64_t *ring_k;            /* which receive each ring entry holds (+1) */
+    int64_t ctx;                 /* done channel: its context */
+    /* mutex / rwmutex: L = write-unlock clock, R = read-unlock clock */
+    an_vc L, R;
+    int32_t holder;              /* dense g holding the write lock, -1 */
+    VEC(int32_t) readers;
+    int64_t rel_seq, rrel_seq;   /* last release / read release (edges) */
+    int32_t rel_g, rrel_g;
+    /* waitgroup */
+    int64_t counter, zero_seq;
+    an_acc_vec waits, adds;     /* latest Wait / Add-from-zero per goroutine */
+    int8_t wg_reported;
+    /* once */
+    int64_t once_seq;
+    /* cond / atomic / semaphore / once / timer: a release clock in L */
+    int64_t signal_seq;
+    /* context */
+    int64_t done_chan, parent_ctx;
+    int ctx_kind;
+    int8_t canceled;
+    int64_t cancel_seq;
+    int32_t creator;
+    /* timer */
+    int64_t timer_chan;
+    int8_t timer_active, ticker;
+    /* shared variable (FastTrack): last write, reads (one entry when
+     * exclusive, one per reading goroutine when shared) */
+    an_acc w;
+    int8_t has_w;
+    an_acc_vec reads;
+} an_ost;
+
+/* An edge of the lock-order graph: `to` acquired while holding `from`. */
+typedef struct an_lockedge {
+    int64_t from, to;
+    int32_t g1, g2;           /* first two distinct goroutines that did it (-1) */
+    int64_t seq_from, seq_to; /* acquisitions (first occurrence) */
+    int32_t site_from, site_to;
+} an_lockedge;
+
+typedef struct an_replay {
+    const an_trace *t;
+    an_result *r;
+    uint32_t ng;
+    an_gst *gs;
+    VEC(an_ost) os;
+    an_imap omap;              /* object id -> index in os */
+    an_imap msgmap;            /* message id -> index in r->msgs */
+    VEC(an_vc) msgvc;          /* parallel to r->msgs: sender's clock until received */
+    VEC(an_lockedge) ledges;
+    an_imap lemap;             /* pair(from,to) -> index in ledges (verified) */
+    an_imap race_seen;
+    int nraces;
+    int64_t deadlock_seq;
+    int64_t end_seq;           /* program_end event (0: none) */
+    int32_t end_g;             /* its goroutine (dense), -1 */
+} an_replay;
+
+/* replay.c */
+an_ost *an_ost_get(an_replay *rp, int64_t id);
+an_ost *an_ost_find(const an_replay *rp, int64_t id);
+void an_replay_run(an_replay *rp);
+void an_replay_free(an_replay *rp);
+
+/* endstate.c: deadlock, partial deadlock, leaks, lock order. */
+void an_endstate(an_replay *rp);
+
+/* findings.c */
+an_finding *an_finding_add(an_result *r, const char *kind, const char *severity);
+void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
+                    const char *role);
+void an_finding_text(an_finding *f, char *title, char *explanation, char *fix); /* takes */
+const char *an_gname(const an_trace *t, int64_t gid);
+const char *an_oname(const an_trace *t, int64_t obj);
+const char *an_otype(const an_trace *t, int64_t obj);
+/* "file:line" (or "an unknown site") into a static rotating buffer. */
+const char *an_site_str(const an_trace *t, int32_t site);
+/* "sending on channel results" etc. */
+void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj,
+                       const int64_t *sel, size_t nsel);
+const char *an_misuse_name(int code);
+void an_misuse_finding(an_replay *rp, const an_ev *e, int code);
+void an_panic_finding(an_replay *rp, const an_ev *e);
+void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_write,
+                     const an_acc *second, int second_write);
+void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an_acc *wait);
+
+#endif

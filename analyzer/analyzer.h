@@ -1,0 +1,169 @@
+/*
+ * analyzer.h — `chanscope check` and `chanscope export`: load a trace,
+ * replay it (states, messages, happens-before with vector clocks), find
+ * deadlocks, leaks, races and misuse, write the derived tables, report.
+ *
+ * Life of a check:
+ *   an_open(path)         validate read-only, load recorded tables into memory
+ *   an_analyze(trace)     one pass over the events in seq order + end-state analysis
+ *   an_store(path, ...)   drop and recreate the derived tables in ONE transaction
+ *   an_report_text/json   the human report or the JSON document
+ * The recorded tables are never modified; bad input never opens the file
+ * for writing.  Schema of the derived tables: docs/trace-format.md.
+ */
+#ifndef CS_ANALYZER_H
+#define CS_ANALYZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "an_util.h"
+
+#define AN_SCHEMA_VERSION 1   /* recorded tables this analyzer understands */
+#define AN_ANALYSIS_VERSION 1 /* derived tables it writes */
+
+typedef struct sqlite3 sqlite3;
+
+/* One recorded event (a row of `events`), compact. */
+typedef struct an_ev {
+    int64_t seq, t_ns, obj, a, b, c;
+    int32_t g;      /* dense goroutine index (an_trace.gs), not the id */
+    int32_t site;   /* sites.id (0: none) */
+    int32_t d;
+    uint32_t s;     /* offset of the text argument in an_trace.strs (0: NULL) */
+    uint16_t kind;
+} an_ev;
+
+typedef struct an_gor {
+    int64_t id;
+    const char *name;   /* never NULL */
+    int64_t parent;     /* goroutine id, 0 if none */
+    int32_t site;       /* sites.id of the go statement */
+    int64_t create_seq, end_seq; /* 0 if unknown / alive */
+} an_gor;
+
+typedef struct an_obj {
+    int64_t id;
+    int type;
+    const char *type_name; /* never NULL */
+    const char *name;      /* never NULL */
+    int32_t site;
+    int64_t a, b, create_seq;
+} an_obj;
+
+typedef struct an_site {
+    int64_t id;
+    const char *file;
+    int line;
+} an_site;
+
+typedef struct an_trace {
+    char *path;
+    /* meta */
+    char *program, *end_reason; /* end_reason NULL: truncated */
+    int64_t exit_status;
+    bool has_exit_status;
+    bool truncated;
+    /* recorded tables */
+    an_ev *ev;
+    size_t nev;
+    an_gor *gs;      /* dense; gs[i].id is the goroutine id */
+    size_t ng;
+    an_imap g_index; /* goroutine id -> dense index */
+    an_obj *objs;
+    size_t nobj;
+    an_imap obj_index;
+    an_site *sites;
+    size_t nsites;
+    an_imap site_index;
+    char *strs;      /* text arguments, NUL-separated; offset 0 is "" */
+    size_t strs_len, strs_cap;
+} an_trace;
+
+/* ---- results ---------------------------------------------------------- */
+
+enum an_state { ST_NONE = 0, ST_RUNNING = 1, ST_BLOCKED = 2, ST_SLEEPING = 3 };
+
+typedef struct an_span {
+    int64_t g;        /* goroutine id */
+    int64_t obj;
+    int64_t start_seq, end_seq, start_ns, end_ns;
+    int8_t state;     /* enum an_state */
+    int8_t reason;    /* enum cs_block_reason, 0 none */
+    int8_t open;
+} an_span;
+
+typedef struct an_msg {
+    int64_t msg, chan, send_seq, recv_seq; /* recv_seq 0: never received */
+    int64_t value, send_g, recv_g;
+    int32_t slot;
+    int8_t has_value;
+} an_msg;
+
+enum an_edge_kind { HB_SPAWN, HB_MSG, HB_CLOSE, HB_UNLOCK, HB_WG, HB_ONCE, HB_CANCEL, HB_COND };
+typedef struct an_edge {
+    int64_t from_seq, to_seq;
+    int kind;
+} an_edge;
+
+/* What a finding refers to: an event, goroutine, object and/or site, and why. */
+typedef struct an_ref {
+    int64_t seq;       /* 0: none */
+    int64_t g;         /* goroutine id, -1: none */
+    int64_t obj;       /* 0: none */
+    int32_t site;      /* sites.id, 0: none */
+    const char *role;  /* static string: blocked, holder, access1, ... */
+} an_ref;
+
+typedef struct an_finding {
+    const char *kind;  /* deadlock partial_deadlock leak race panic misuse lock_order */
+    const char *severity; /* "error" or "warning" */
+    const char *klass; /* leak: blocked_forever / wakeable / running; misuse: the code name; else NULL */
+    char *title, *explanation, *fix;
+    VEC(an_ref) refs;
+} an_finding;
+
+typedef struct an_result {
+    VEC(an_span) spans;
+    VEC(an_msg) msgs;
+    VEC(an_edge) edges;
+    VEC(an_finding) findings;
+    int64_t last_seq, last_ns; /* end of the program (for open spans) */
+} an_result;
+
+/* ---- API -------------------------------------------------------------- */
+
+/* Validate and load the trace at path (opened read-only).  On bad input
+ * returns NULL with one line in err (no "chanscope:" prefix). */
+an_trace *an_open(const char *path, char *err, size_t errlen);
+/* Same from an open connection (tests, fuzzing); path is only a label. */
+an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen);
+void an_trace_free(an_trace *t);
+
+an_result *an_analyze(const an_trace *t);
+void an_result_free(an_result *r);
+
+/* Write the derived tables (one transaction).  0 ok, -1 with err. */
+int an_store(const char *path, const an_trace *t, const an_result *r, char *err, size_t errlen);
+int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, size_t errlen);
+
+/* Reports. */
+void an_report_text(FILE *out, const an_trace *t, const an_result *r);
+char *an_report_json(const an_trace *t, const an_result *r); /* malloc'd */
+char *an_finding_json(const an_trace *t, const an_finding *f, size_t index); /* malloc'd */
+
+/* Chrome trace-event JSON (opens in Perfetto / chrome://tracing). 0 ok. */
+int an_export_chrome(FILE *out, const an_trace *t, const an_result *r);
+
+/* Lookups (NULL-safe for unknown ids). */
+const an_gor *an_gor_by_id(const an_trace *t, int64_t id);
+const an_obj *an_obj_by_id(const an_trace *t, int64_t id);
+const an_site *an_site_by_id(const an_trace *t, int32_t id);
+const char *an_ev_str(const an_trace *t, const an_ev *e); /* NULL if none */
+const char *an_reason_name(int reason);  /* spans.reason wording: send recv ... */
+const char *an_state_name(int state);    /* running blocked sleeping */
+const char *an_edge_kind_name(int kind); /* spawn msg close ... */
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * load.c — validate a trace file and load its recorded tables into memory.
+ *
+ * Validation happens on a read-only connection, before anything could write:
+ * missing file, not SQLite, not a chanscope trace (no meta/schema_version or
+ * missing tables), unknown schema version → NULL and one line in err.
+ * Memory is linear in the trace: one compact an_ev per event, names once.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyzer.h"
+
+static void seterr(char *err, size_t len, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && len) vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
+                                   "context", "timer", "var", "atomic", "semaphore", "errgroup"};
+
+/* Dense index of goroutine id, adding a placeholder row if it is new. */
+static int32_t g_index(an_trace *t, int64_t id, size_t *gcap) {
+    int ins;
+    int64_t *slot = an_imap_put(&t->g_index, id, (int64_t)t->ng, &ins);
+    if (!ins) return (int32_t)*slot;
+    if (t->ng == *gcap) {
+        *gcap = *gcap ? *gcap * 2 : 16;
+        t->gs = an_xrealloc(t->gs, *gcap * sizeof *t->gs);
+    }
+    an_gor *g = &t->gs[t->ng++];
+    memset(g, 0, sizeof *g);
+    g->id = id;
+    char buf[48];
+    if (id == 0) snprintf(buf, sizeof buf, "runtime");
+    else if (id == 1) snprintf(buf, sizeof buf, "main");
+    else snprintf(buf, sizeof buf, "g%lld", (long long)id);
+    g->name = an_xstrdup(buf);
+    return (int32_t)*slot;
+}
+
+static uint32_t add_str(an_trace *t, const char *s, size_t n) {
+    if (t->strs_len + n + 1 > t->strs_cap) {
+        t->strs_cap = (t->strs_len + n + 1) * 2;
+        t->strs = an_xrealloc(t->strs, t->strs_cap);
+    }
+    uint32_t off = (uint32_t)t->strs_len;
+    memcpy(t->strs + off, s, n);
+    t->strs[off + n] = 0;
+    t->strs_len += n + 1;
+    return off;
+}
+
+static char *meta_value(sqlite3 *db, const char *key) {
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = an_xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+static bool has_table(sqlite3 *db, const char *name) {
+    sqlite3_stmt *st;
+    bool ok = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, i);
+}
+
+/* Check that the file can be a trace before SQLite touches it. */
+static bool precheck_file(const char *path, char *err, size_t errlen) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        seterr(err, errlen, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
+        return false;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        seterr(err, errlen, "%s: is a directory, not a trace", path);
+        return false;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return false;
+    }
+    char hdr[16] = {0};
+    size_t n = fread(hdr, 1, sizeof hdr, f);
+    fclose(f);
+    if (n == 0) {
+        seterr(err, errlen, "%s: empty file, not a chanscope trace", path);
+        return false;
+    }
+    if (n < 16 || memcmp(hdr, "SQLite format 3", 16) != 0) {
+        seterr(err, errlen, "%s: not an SQLite database (not a chanscope trace)", path);
+        return false;
+    }
+    return true;
+}
+
+an_trace *an_open(const char *path, char *err, size_t errlen) {
+    if (!precheck_file(path, err, errlen)) return NULL;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        seterr(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    an_trace *t = an_load_db(db, path, err, errlen);
+    sqlite3_close(db);
+    return t;
+}
+
+static bool load_sites(sqlite3 *db, an_trace *t) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT id, file, line FROM sites", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (t->nsites == cap) {
+            cap = cap ? cap * 2 : 64;
+            t->sites = an_xrealloc(t->sites, cap * sizeof *t->sites);
+        }
+        an_site *s = &t->sites[t->nsites];
+        s->id = sqlite3_column_int64(st, 0);
+        const char *file = col_text(st, 1);
+        s->file = an_xstrdup(file ? file : "?");
+        s->line = sqlite3_column_int(st, 2);
+        *an_imap_put(&t->site_index, s->id, 0, NULL) = (int64_t)t->nsites;
+        t->nsites++;
+    }
+    return sqlite3_finalize(st) == SQLITE_OK;
+}
+
+static bool load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, parent, site, create_seq, end_seq FROM goroutines"
+                           " ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int32_t i = g_index(t, sqlite3_column_int64(st, 0), gcap);
+        an_gor *g = &t->gs[i];
+        const char *name = col_text(st, 1);
+        if (name && *name) {
+            free((char *)g->name);
+            g->name = an_xstrdup(name);
+        }
+        g->parent = sqlite3_column_int64(st, 2);
+        g->site = (int32_t)sqlite3_column_int64(st, 3);
+        g->create_seq = sqlite3_column_int64(st, 4);
+        g->end_seq = sqlite3_column_int64(st, 5);
+    }
+    return sqlite3_finalize(st) == SQLITE_OK;
+}
+
+static bool load_objects(sqlite3 *db, an_trace *t) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, type, type_name, name, site, a, b, create_seq FROM objects",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int ins;
+        int64_t id = sqlite3_column_int64(st, 0);
+        int64_t *slot = an_imap_put(&t->obj_index, id, (int64_t)t->nobj, &ins);
+        if (!ins) continue;
+        if (t->nobj == cap) {
+            cap = cap ? cap * 2 : 64;
+            t->objs = an_xrealloc(t->objs, cap * sizeof *t->objs);
+        }
+        an_obj *o = &t->objs[*slot];
+        t->nobj++;
+        o->id = id;
+        o->type = sqlite3_column_int(st, 1);
+        const char *tn = col_text(st, 2);
+        if (!tn) tn = (o->type > 0 && o->type < 13) ? type_names[o->type] : "object";
+        o->type_name = an_xstrdup(tn);
+        const char *name = col_text(st, 3);
+        char buf[64];
+        if (!name || !*name) {
+            snprintf(buf, sizeof buf, "%s#%lld", tn, (long long)id);
+            name = buf;
+        }
+        o->name = an_xstrdup(name);
+        o->site = (int32_t)sqlite3_column_int64(st, 4);
+        o->a = sqlite3_column_int64(st, 5);
+        o->b = sqlite3_column_int64(st, 6);
+        o->create_seq = sqlite3_column_int64(st, 7);
+    }
+    return sqlite3_finalize(st) == SQLITE_OK;
+}
+
+static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT seq, t_ns, g, kind, obj, a, b, c, d, site, s FROM events"
+                           " ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    size_t cap = 0;
+    int64_t last_g = INT64_MIN;
+    int32_t last_gi = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (t->nev == cap) {
+            cap = cap ? cap * 2 : 4096;
+            t->ev = an_xrealloc(t->ev, cap * sizeof *t->ev);
+        }
+        an_ev *e = &t->ev[t->nev++];
+        e->seq = sqlite3_column_int64(st, 0);
+        e->t_ns = sqlite3_column_int64(st, 1);
+        int64_t gid = sqlite3_column_int64(st, 2);
+        if (gid != last_g) { /* consecutive events are often by the same goroutine */
+            last_gi = g_index(t, gid, gcap);
+            last_g = gid;
+        }
+        e->g = last_gi;
+        e->kind = (uint16_t)sqlite3_column_int(st, 3);
+        e->obj = sqlite3_column_int64(st, 4);
+        e->a = sqlite3_column_int64(st, 5);
+        e->b = sqlite3_column_int64(st, 6);
+        e->c = sqlite3_column_int64(st, 7);
+        e->d = (int32_t)sqlite3_column_int64(st, 8);
+        e->site = (int32_t)sqlite3_column_int64(st, 9);
+        e->s = 0;
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            const unsigned char *s = sqlite3_column_text(st, 10);
+            int n = sqlite3_column_bytes(st, 10);
+            if (s) e->s = add_str(t, (const char *)s, (size_t)n);
+        }
+        /* go_create names a goroutine: make sure it exists in the table */
+        if (e->kind == 1 && e->obj) g_index(t, e->obj, gcap);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
+    const char *p = path ? path : "trace";
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+            seterr(err, errlen, "%s: not an SQLite database (not a chanscope trace)", p);
+        else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            seterr(err, errlen, "%s: the trace is locked by another process", p);
+        else
+            seterr(err, errlen, "%s: not a chanscope trace (no meta table)", p);
+        return NULL;
+    }
+    char *ver = NULL;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        ver = an_xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        seterr(err, errlen, "%s: cannot read the trace: %s", p, sqlite3_errmsg(db));
+        return NULL;
+    }
+    if (!ver) {
+        seterr(err, errlen, "%s: not a chanscope trace (no schema_version in meta)", p);
+        return NULL;
+    }
+    char *end;
+    long v = strtol(ver, &end, 10);
+    if (*ver == 0 || *end != 0 || v != AN_SCHEMA_VERSION) {
+        seterr(err, errlen,
+               "%s: unsupported trace schema version '%.40s' (this chanscope reads version %d)", p,
+               ver, AN_SCHEMA_VERSION);
+        free(ver);
+        return NULL;
+    }
+    free(ver);
+    static const char *tables[] = {"events", "goroutines", "objects", "sites"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        if (!has_table(db, tables[i])) {
+            seterr(err, errlen, "%s: not a chanscope trace (table '%s' is missing)", p, tables[i]);
+            return NULL;
+        }
+
+    an_trace *t = an_xcalloc(1, sizeof *t);
+    t->path = an_xstrdup(p);
+    add_str(t, "", 0); /* offset 0 means "no text" */
+    t->program = meta_value(db, "program");
+    t->end_reason = meta_value(db, "end_reason");
+    t->truncated = t->end_reason == NULL;
+    char *status = meta_value(db, "exit_status");
+    if (status) {
+        t->exit_status = strtoll(status, NULL, 10);
+        t->has_exit_status = true;
+        free(status);
+    }
+    size_t gcap = 0;
+    g_index(t, 1, &gcap); /* main is always index 0 */
+    if (!load_sites(db, t) || !load_goroutines(db, t, &gcap) || !load_objects(db, t) ||
+        !load_events(db, t, &gcap)) {
+        seterr(err, errlen, "%s: cannot read the trace: %s", p, sqlite3_errmsg(db));
+        an_trace_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void an_trace_free(an_trace *t) {
+    if (!t) return;
+    for (size_t i = 0; i < t->ng; i++) free((char *)t->gs[i].name);
+    for (size_t i = 0; i < t->nobj; i++) {
+        free((char *)t->objs[i].name);
+        free((char *)t->objs[i].type_name);
+    }
+    for (size_t i = 0; i < t->nsites; i++) free((char *)t->sites[i].file);
+    free(t->gs);
+    free(t->objs);
+    free(t->sites);
+    free(t->ev);
+    free(t->strs);
+    an_imap_free(&t->g_index);
+    an_imap_free(&t->obj_index);
+    an_imap_free(&t->site_index);
+    free(t->path);
+    free(t->program);
+    free(t->end_reason);
+    free(t);
+}
+
+const an_gor *an_gor_by_id(const an_trace *t, int64_t id) {
+    int64_t *i = an_imap_get(&t->g_index, id);
+    return i ? &t->gs[*i] : NULL;
+}
+
+const an_obj *an_obj_by_id(const an_trace *t, int64_t id) {
+    int64_t *i = an_imap_get(&t->obj_index, id);
+    return i ? &t->objs[*i] : NULL;
+}
+
+const an_site *an_site_by_id(const an_trace *t, int32_t id) {
+    if (!id) return NULL;
+    int64_t *i = an_imap_get(&t->site_index, id);
+    return i ? &t->sites[*i] : NULL;
+}
+
+const char *an_ev_str(const an_trace *t, const an_ev *e) {
+    return e->s ? t->strs + e->s : NULL;
+}

@@ -1,0 +1,302 @@
+/*
+ * time.c — package time: Sleep, After, Timer, Ticker, monotonic Now.
+ *
+ * One runtime thread (not a goroutine) owns a min-heap of timers ordered by
+ * deadline and sleeps on a CLOCK_MONOTONIC condition variable until the
+ * earliest is due.  A due timer is unlinked under the heap lock, delivered
+ * after unlocking — to its channel with a non-blocking send (capacity-1
+ * channels: a tick is dropped when the channel is full, as in Go) or by
+ * calling its function (context deadlines) — and a ticker is re-armed
+ * before the unlock.
+ *
+ * Deadlock accounting: every armed one-shot timer is one external wake
+ * source (cs_sources_add), released only AFTER its delivery, so a goroutine
+ * it wakes is already counted runnable; a ticker is one source from
+ * creation until Stop.  time_sleep does not park: a sleeping goroutine is
+ * not blocked, as in Go.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "chan_internal.h"
+#include "scheduler.h"
+#include "sync_internal.h"
+#include "trace_hooks.h"
+
+struct cs_rtimer {
+    int64_t when;          /* monotonic deadline, ns */
+    int64_t period;        /* > 0: ticker */
+    int idx;               /* position in the heap; -1 when not armed */
+    bool free_after_fire;  /* time_after: nobody else holds it */
+    chan_t *ch;            /* deliver the time to ch, or ... */
+    cs_timer_func fn;      /* ... call fn(arg) */
+    void *arg;
+    int64_t id;            /* trace object (0: internal timer) */
+    cs_site site;          /* where it was created */
+};
+
+/* Public handles wrap a timer (the handle is the first member). */
+typedef struct timer_obj {
+    time_timer pub;
+    struct cs_rtimer t;
+} timer_obj;
+typedef struct ticker_obj {
+    time_ticker pub;
+    struct cs_rtimer t;
+} ticker_obj;
+
+static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tcond;
+static cs_rtimer **heap; /* guarded by tlock */
+static int heap_len, heap_cap;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+/* ---- heap (tlock held) ---------------------------------------------------- */
+
+static void heap_set(int i, cs_rtimer *t) {
+    heap[i] = t;
+    t->idx = i;
+}
+
+static void sift_up(int i) {
+    cs_rtimer *t = heap[i];
+    while (i > 0) {
+        int parent = (i - 1) / 2;
+        if (heap[parent]->when <= t->when) break;
+        heap_set(i, heap[parent]);
+        i = parent;
+    }
+    heap_set(i, t);
+}
+
+static void sift_down(int i) {
+    cs_rtimer *t = heap[i];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= heap_len) break;
+        if (c + 1 < heap_len && heap[c + 1]->when < heap[c]->when) c++;
+        if (t->when <= heap[c]->when) break;
+        heap_set(i, heap[c]);
+        i = c;
+    }
+    heap_set(i, t);
+}
+
+static void heap_push(cs_rtimer *t) {
+    if (heap_len == heap_cap) {
+        int cap = heap_cap ? heap_cap * 2 : 64;
+        cs_rtimer **h = realloc(heap, (size_t)cap * sizeof *h);
+        if (!h) {
+            fputs("fatal error: out of memory\n", stderr);
+            abort();
+        }
+        heap = h;
+        heap_cap = cap;
+    }
+    heap_set(heap_len++, t);
+    sift_up(t->idx);
+    if (t->idx == 0) pthread_cond_signal(&tcond); /* new earliest deadline */
+}
+
+static void heap_remove(cs_rtimer *t) {
+    int i = t->idx;
+    heap_len--;
+    if (i != heap_len) {
+        cs_rtimer *moved = heap[heap_len];
+        heap_set(i, moved);
+        sift_down(i);
+        sift_up(moved->idx);
+    }
+    t->idx = -1;
+}
+
+/* ---- the timer thread ------------------------------------------------------ */
+
+static void deliver(cs_rtimer *t) {
+    if (t->fn) {
+        t->fn(t->arg);
+        return;
+    }
+    int64_t now = cs_nanotime();
+    bool ok = cs_chan_send_nb_by(t->ch, &now, NULL, t->site);
+    if (CS_TRACING()) cs_trace_event_g(0, EV_TIMER_FIRE, t->id, ok, 0, 0, 0, NULL, t->site);
+}
+
+static void *timer_main(void *unused) {
+    (void)unused;
+    pthread_mutex_lock(&tlock);
+    for (;;) {
+        if (heap_len == 0) {
+            pthread_cond_wait(&tcond, &tlock);
+            continue;
+        }
+        cs_rtimer *t = heap[0];
+        int64_t now = cs_nanotime();
+        if (t->when > now) {
+            struct timespec ts = {(time_t)(t->when / 1000000000), (long)(t->when % 1000000000)};
+            pthread_cond_timedwait(&tcond, &tlock, &ts);
+            continue;
+        }
+        heap_remove(t);
+        bool periodic = t->period > 0;
+        if (periodic) { /* next tick after now; missed ticks are dropped */
+            t->when += t->period * (1 + (now - t->when) / t->period);
+            heap_push(t);
+        }
+        pthread_mutex_unlock(&tlock);
+        deliver(t);
+        if (!periodic) {
+            if (t->free_after_fire) free(t);
+            cs_sources_add(-1); /* after delivery: the woken goroutine is runnable */
+        }
+        pthread_mutex_lock(&tlock);
+    }
+    return NULL;
+}
+
+static void start_thread(void) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tcond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    if (pthread_create(&th, &at, timer_main, NULL) != 0) {
+        fputs("fatal error: cannot start the timer thread\n", stderr);
+        abort();
+    }
+    pthread_attr_destroy(&at);
+}
+
+/* Arm t (not armed) at t->when; counts one wake source for a one-shot timer
+ * or a new ticker. */
+static void arm_locked(cs_rtimer *t) {
+    cs_sources_add(1);
+    heap_push(t);
+}
+
+static void arm(cs_rtimer *t) {
+    pthread_once(&thread_once, start_thread);
+    pthread_mutex_lock(&tlock);
+    arm_locked(t);
+    pthread_mutex_unlock(&tlock);
+}
+
+/* Disarm; true if it was armed (then its wake source is released). */
+static bool disarm(cs_rtimer *t) {
+    pthread_mutex_lock(&tlock);
+    bool was = t->idx >= 0;
+    if (was) heap_remove(t);
+    pthread_mutex_unlock(&tlock);
+    if (was) cs_sources_add(-1);
+    return was;
+}
+
+cs_rtimer *cs_timer_after_func(int64_t when, cs_timer_func fn, void *arg) {
+    cs_rtimer *t = cs_alloc_kept(sizeof *t);
+    t->when = when;
+    t->idx = -1;
+    t->fn = fn;
+    t->arg = arg;
+    arm(t);
+    return t;
+}
+
+bool cs_timer_cancel(cs_rtimer *t) { return t ? disarm(t) : false; }
+
+/* ---- public API -------------------------------------------------------------- */
+
+int64_t time_now(void) { return cs_nanotime(); }
+duration_t time_since(int64_t start) { return cs_nanotime() - start; }
+
+void cs_time_sleep(duration_t d, cs_site site) {
+    if (d <= 0) return;
+    if (CS_TRACING()) {
+        cs_trace_event(EV_GO_SLEEP, 0, d, 0, 0, 0, NULL, site);
+        cs_trace_event(EV_GO_BLOCK, 0, BLOCK_SLEEP, 0, 0, 0, NULL, site);
+    }
+    int64_t until = cs_nanotime() + d;
+    struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+    if (CS_TRACING()) cs_trace_event(EV_GO_UNBLOCK, 0, 0, 0, 0, 0, NULL, site);
+}
+
+static void init_chan_timer(cs_rtimer *t, duration_t d, int64_t period, const char *chan_name,
+                            cs_site site) {
+    t->idx = -1;
+    t->period = period;
+    t->site = site;
+    t->ch = cs_chan_make(sizeof(int64_t), 1, chan_name, site);
+    t->id = cs_new_object_id();
+    if (CS_TRACING()) {
+        cs_trace_object(t->id, OBJ_TIMER, NULL, site, period > 0, 0);
+        cs_trace_event(EV_TIMER_START, t->id, d, chan_id(t->ch), period > 0, 0, NULL, site);
+    }
+    t->when = cs_nanotime() + (d > 0 ? d : 0);
+}
+
+chan_t *cs_time_after(duration_t d, cs_site site) {
+    cs_rtimer *t = calloc(1, sizeof *t); /* freed by the timer thread once delivered */
+    if (!t) {
+        fputs("fatal error: out of memory\n", stderr);
+        abort();
+    }
+    init_chan_timer(t, d, 0, "time.After", site);
+    t->free_after_fire = true;
+    chan_t *ch = t->ch; /* t may be gone as soon as it is armed */
+    arm(t);
+    return ch;
+}
+
+time_timer *cs_time_new_timer(duration_t d, cs_site site) {
+    timer_obj *o = cs_alloc_kept(sizeof *o);
+    init_chan_timer(&o->t, d, 0, "Timer.C", site);
+    o->pub.C = o->t.ch;
+    arm(&o->t);
+    return &o->pub;
+}
+
+bool cs_time_timer_stop(time_timer *tt, cs_site site) {
+    timer_obj *o = (timer_obj *)tt;
+    bool was = disarm(&o->t);
+    CS_EV(EV_TIMER_STOP, o->t.id, was, 0, 0, 0, site);
+    return was;
+}
+
+bool cs_time_timer_reset(time_timer *tt, duration_t d, cs_site site) {
+    timer_obj *o = (timer_obj *)tt;
+    pthread_once(&thread_once, start_thread);
+    pthread_mutex_lock(&tlock);
+    bool was = o->t.idx >= 0;
+    if (was) {
+        heap_remove(&o->t);
+        CS_EV(EV_TIMER_STOP, o->t.id, 1, 0, 0, 0, site);
+    }
+    o->t.when = cs_nanotime() + (d > 0 ? d : 0);
+    CS_EV(EV_TIMER_START, o->t.id, d, chan_id(o->t.ch), 0, 0, site);
+    heap_push(&o->t);
+    if (!was) cs_sources_add(1);
+    pthread_mutex_unlock(&tlock);
+    return was;
+}
+
+time_ticker *cs_time_new_ticker(duration_t d, cs_site site) {
+    if (d <= 0) cs_panic(site, "non-positive interval for NewTicker");
+    ticker_obj *o = cs_alloc_kept(sizeof *o);
+    init_chan_timer(&o->t, d, d, "Ticker.C", site);
+    o->pub.C = o->t.ch;
+    arm(&o->t);
+    return &o->pub;
+}
+
+void cs_time_ticker_stop(time_ticker *tt, cs_site site) {
+    ticker_obj *o = (ticker_obj *)tt;
+    bool was = disarm(&o->t);
+    CS_EV(EV_TIMER_STOP, o->t.id, was, 0, 0, 0, site);
+}

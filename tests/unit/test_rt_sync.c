@@ -1,0 +1,507 @@
+/*
+ * test_rt_sync.c — sync.Mutex, RWMutex, WaitGroup, Once, Cond and atomics,
+ * modelled on Go's sync tests: mutual exclusion under contention, writer
+ * preference, the misuse panics and the deadlocks they lead to.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "chanscope.h"
+#include "helpers.h"
+#include "scheduler.h"
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+#define SCALE(n) (SANITIZED ? (n) / 10 : (n))
+
+/* Goroutines parked on a sync object's wait queue (0 before first use). */
+static int parked_on(struct cs_waitq **qp) {
+    cs_waitq *q = __atomic_load_n(qp, __ATOMIC_ACQUIRE);
+    if (!q) return 0;
+    int n = 0;
+    pthread_mutex_lock(&q->lock);
+    for (cs_waiter *w = q->head; w; w = w->next) n++;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+/* Wait (polling) until `n` goroutines are parked on *qp; fails after 5 s. */
+static void await_parked(struct cs_waitq **qp, int n) {
+    for (int i = 0; i < 5000 && parked_on(qp) < n; i++) time_sleep(MILLISECOND);
+    cr_assert_geq(parked_on(qp), n, "expected %d parked goroutines", n);
+}
+
+/* ---- Mutex ------------------------------------------------------------------ */
+
+static mutex_t mu = MUTEX_INIT;
+static long plain_counter;  /* protected by mu */
+static atomic_i64 inside;   /* goroutines inside the critical section */
+static atomic_i64 overlaps; /* times someone found another inside */
+static waitgroup_t wg = WAITGROUP_INIT;
+
+static void hammer(void *arg) {
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        mutex_lock(&mu);
+        if (atomic_i64_add(&inside, 1) != 1) atomic_i64_add(&overlaps, 1);
+        plain_counter++;
+        if (i % 64 == 0) go_yield();
+        atomic_i64_add(&inside, -1);
+        mutex_unlock(&mu);
+    }
+    wg_done(&wg);
+}
+
+Test(mutex, mutual_exclusion_under_contention, .timeout = 30) {
+    long per = SCALE(20000);
+    for (int i = 0; i < 4; i++) {
+        wg_add(&wg, 1);
+        go(hammer, (void *)(intptr_t)per);
+    }
+    wg_wait(&wg);
+    cr_assert_eq(plain_counter, 4 * per);
+    cr_assert_eq(atomic_i64_load(&overlaps), 0);
+}
+
+Test(mutex, trylock, .timeout = 10) {
+    mutex_t m = MUTEX_INIT;
+    cr_assert(mutex_trylock(&m));
+    cr_assert_not(mutex_trylock(&m));
+    mutex_unlock(&m);
+    cr_assert(mutex_trylock(&m));
+    mutex_unlock(&m);
+}
+
+static mutex_t fifo_mu = MUTEX_INIT;
+static chan_t *order;
+static void take_in_turn(void *arg) {
+    mutex_lock(&fifo_mu);
+    int who = (int)(intptr_t)arg;
+    chan_send(order, &who);
+    mutex_unlock(&fifo_mu);
+}
+
+/* Hand-off: queued goroutines get the lock in arrival order. */
+Test(mutex, waiters_are_served_in_arrival_order, .timeout = 20) {
+    order = chan_make(int, 8);
+    mutex_lock(&fifo_mu);
+    for (int i = 0; i < 5; i++) {
+        go(take_in_turn, (void *)(intptr_t)i);
+        await_parked(&fifo_mu.q, i + 1);
+    }
+    mutex_unlock(&fifo_mu);
+    for (int i = 0; i < 5; i++) {
+        int who;
+        chan_recv(order, &who);
+        cr_assert_eq(who, i);
+    }
+}
+
+static void unlock_unlocked(void) {
+    mutex_t m = MUTEX_INIT;
+    mutex_unlock(&m);
+}
+
+Test(mutex, unlock_of_unlocked_is_fatal, .timeout = 10) {
+    child_result r;
+    run_child(unlock_unlocked, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: sync: unlock of unlocked mutex"), "%s", r.out);
+    cr_assert(strstr(r.out, "goroutine 1 ["), "%s", r.out);
+}
+
+static void lock_twice(void) {
+    mutex_t m = MUTEX_INIT;
+    mutex_lock(&m);
+    mutex_lock(&m);
+}
+
+Test(mutex, relock_is_a_global_deadlock, .timeout = 10) {
+    child_result r;
+    run_child(lock_twice, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: all goroutines are asleep - deadlock!"), "%s", r.out);
+    cr_assert(strstr(r.out, "[sync.Mutex.Lock]"), "%s", r.out);
+    cr_assert_lt(r.seconds, 1.0);
+}
+
+static void copy_after_use(void) {
+    mutex_t a = MUTEX_INIT;
+    mutex_lock(&a);
+    mutex_t b = a; /* copies a locked mutex: b is locked too, but separate */
+    mutex_unlock(&b);
+    cr_assert(mutex_trylock(&b)); /* b works on its own */
+    cr_assert_not(mutex_trylock(&a)); /* a is still locked */
+    mutex_unlock(&a);
+    mutex_unlock(&b);
+    printf("ok\n");
+}
+
+Test(mutex, copy_after_first_use_is_reported_once_and_is_separate, .timeout = 10) {
+    child_result r;
+    run_child(copy_after_use, 5000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d, output:\n%s", r.status, r.out);
+    const char *w = strstr(r.out, "sync.Mutex copied after first use");
+    cr_assert(w, "%s", r.out);
+    cr_assert_null(strstr(w + 1, "sync.Mutex copied after first use"), "reported twice:\n%s",
+                   r.out);
+    cr_assert(strstr(r.out, "ok\n"), "%s", r.out);
+}
+
+/* ---- RWMutex ----------------------------------------------------------------- */
+
+static rwmutex_t rw = RWMUTEX_INIT;
+static chan_t *events; /* int: who did what, in order */
+
+static void reader_reports(void *arg) {
+    rwmutex_rlock(&rw);
+    chan_send_v(events, int, (int)(intptr_t)arg);
+    rwmutex_runlock(&rw);
+}
+
+Test(rwmutex, readers_share_the_lock, .timeout = 10) {
+    events = chan_make(int, 4);
+    rwmutex_rlock(&rw);
+    go(reader_reports, (void *)1); /* must get in while we hold a read lock */
+    int who;
+    chan_recv(events, &who);
+    cr_assert_eq(who, 1);
+    rwmutex_runlock(&rw);
+}
+
+static int shared_value; /* written under the write lock */
+static void writer(void *arg) {
+    (void)arg;
+    rwmutex_lock(&rw);
+    shared_value = 42;
+    chan_send_v(events, int, 100);
+    rwmutex_unlock(&rw);
+}
+
+static int rw_writers_waiting(void) {
+    cs_waitq *q = __atomic_load_n(&rw.q, __ATOMIC_ACQUIRE);
+    if (!q) return 0;
+    pthread_mutex_lock(&q->lock);
+    int n = rw.writers_waiting;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+static int value_seen_by_reader = -1;
+static void late_reader(void *arg) {
+    (void)arg;
+    rwmutex_rlock(&rw);
+    value_seen_by_reader = shared_value;
+    chan_send_v(events, int, 200);
+    rwmutex_runlock(&rw);
+}
+
+/* Go's writer preference: a reader arriving while a writer waits queues
+ * behind the writer, even though only readers hold the lock. */
+Test(rwmutex, waiting_writer_blocks_new_readers, .timeout = 20) {
+    events = chan_make(int, 4);
+    rwmutex_rlock(&rw);
+    go(writer, NULL);
+    for (int i = 0; i < 5000 && rw_writers_waiting() == 0; i++) time_sleep(MILLISECOND);
+    cr_assert_eq(rw_writers_waiting(), 1);
+    go(late_reader, NULL);
+    await_parked(&rw.q, 2); /* the writer and the late reader */
+    cr_assert_eq(chan_len(events), 0);
+    rwmutex_runlock(&rw);
+    int first, second;
+    chan_recv(events, &first);
+    chan_recv(events, &second);
+    cr_assert_eq(first, 100, "the writer must go first");
+    cr_assert_eq(second, 200);
+    cr_assert_eq(value_seen_by_reader, 42);
+}
+
+static rwmutex_t rrw = RWMUTEX_INIT;
+static void rr_writer(void *arg) {
+    (void)arg;
+    rwmutex_lock(&rrw);
+    rwmutex_unlock(&rrw);
+}
+static void recursive_read_lock(void) {
+    rwmutex_rlock(&rrw);
+    go(rr_writer, NULL);
+    await_parked(&rrw.q, 1);
+    rwmutex_rlock(&rrw); /* blocks behind the writer, which waits for us */
+    printf("not reached\n");
+}
+
+Test(rwmutex, recursive_read_lock_deadlocks_like_go, .timeout = 10) {
+    child_result r;
+    run_child(recursive_read_lock, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: all goroutines are asleep - deadlock!"), "%s", r.out);
+    cr_assert(strstr(r.out, "goroutine 1 [sync.RWMutex.RLock]"), "%s", r.out);
+    cr_assert(strstr(r.out, "rr_writer()"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "not reached"));
+}
+
+static void runlock_unlocked(void) {
+    rwmutex_t m = RWMUTEX_INIT;
+    rwmutex_runlock(&m);
+}
+static void unlock_unlocked_rw(void) {
+    rwmutex_t m = RWMUTEX_INIT;
+    rwmutex_rlock(&m);
+    rwmutex_unlock(&m);
+}
+
+Test(rwmutex, misuse_is_fatal, .timeout = 10) {
+    child_result r;
+    run_child(runlock_unlocked, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "%s", r.out);
+    cr_assert(strstr(r.out, "fatal error: sync: RUnlock of unlocked RWMutex"), "%s", r.out);
+    run_child(unlock_unlocked_rw, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "%s", r.out);
+    cr_assert(strstr(r.out, "fatal error: sync: Unlock of unlocked RWMutex"), "%s", r.out);
+}
+
+static rwmutex_t stress_rw = RWMUTEX_INIT;
+static long stress_data[2]; /* invariant under the lock: equal */
+static atomic_i64 torn;
+static void rw_stress(void *arg) {
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        if (i % 8 == 0) {
+            rwmutex_lock(&stress_rw);
+            stress_data[0]++;
+            stress_data[1]++;
+            rwmutex_unlock(&stress_rw);
+        } else {
+            rwmutex_rlock(&stress_rw);
+            if (stress_data[0] != stress_data[1]) atomic_i64_add(&torn, 1);
+            rwmutex_runlock(&stress_rw);
+        }
+    }
+    wg_done(&wg);
+}
+
+Test(rwmutex, readers_and_writers_under_contention, .timeout = 30) {
+    long per = SCALE(8000);
+    for (int i = 0; i < 4; i++) {
+        wg_add(&wg, 1);
+        go(rw_stress, (void *)(intptr_t)per);
+    }
+    wg_wait(&wg);
+    cr_assert_eq(atomic_i64_load(&torn), 0);
+    cr_assert_eq(stress_data[0], 4 * ((per + 7) / 8));
+}
+
+/* ---- WaitGroup ----------------------------------------------------------------- */
+
+static atomic_i64 finished;
+static void finish_after(void *arg) {
+    time_sleep((duration_t)(intptr_t)arg * MILLISECOND);
+    atomic_i64_add(&finished, 1);
+    wg_done(&wg);
+}
+static chan_t *waiters_done;
+static void wait_then_report(void *arg) {
+    (void)arg;
+    wg_wait(&wg);
+    chan_send_v(waiters_done, int64_t, atomic_i64_load(&finished));
+}
+
+Test(waitgroup, wait_returns_after_every_done_for_every_waiter, .timeout = 20) {
+    waiters_done = chan_make(int64_t, 3);
+    wg_add(&wg, 4);
+    for (int i = 0; i < 3; i++) go(wait_then_report, NULL);
+    for (int i = 0; i < 4; i++) go(finish_after, (void *)(intptr_t)(5 * i));
+    wg_wait(&wg);
+    cr_assert_eq(atomic_i64_load(&finished), 4);
+    for (int i = 0; i < 3; i++) {
+        int64_t seen;
+        chan_recv(waiters_done, &seen);
+        cr_assert_eq(seen, 4);
+    }
+    wg_wait(&wg); /* zero counter: returns at once */
+}
+
+static void negative_wg(void) {
+    waitgroup_t w = WAITGROUP_INIT;
+    wg_add(&w, 1);
+    wg_done(&w);
+    wg_done(&w);
+}
+
+Test(waitgroup, negative_counter_panics, .timeout = 10) {
+    child_result r;
+    run_child(negative_wg, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "panic: sync: negative WaitGroup counter"), "%s", r.out);
+}
+
+static void wait_forever(void) {
+    waitgroup_t w = WAITGROUP_INIT;
+    wg_add(&w, 1);
+    wg_wait(&w);
+}
+
+Test(waitgroup, missing_done_is_a_global_deadlock, .timeout = 10) {
+    child_result r;
+    run_child(wait_forever, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "%s", r.out);
+    cr_assert(strstr(r.out, "goroutine 1 [sync.WaitGroup.Wait]"), "%s", r.out);
+}
+
+/* ---- Once ------------------------------------------------------------------------- */
+
+static once_t once = ONCE_INIT;
+static atomic_i64 once_runs;
+static void once_body(void *arg) {
+    (void)arg;
+    time_sleep(20 * MILLISECOND); /* the others must wait for us */
+    atomic_i64_add(&once_runs, 1);
+}
+static void call_once(void *arg) {
+    (void)arg;
+    once_do(&once, once_body, NULL);
+    chan_send_v(events, int64_t, atomic_i64_load(&once_runs));
+}
+
+Test(once, runs_exactly_once_and_everyone_waits_for_it, .timeout = 20) {
+    events = chan_make(int64_t, 8);
+    for (int i = 0; i < 8; i++) go(call_once, NULL);
+    for (int i = 0; i < 8; i++) {
+        int64_t seen;
+        chan_recv(events, &seen);
+        cr_assert_eq(seen, 1, "a caller returned before the function finished");
+    }
+    once_do(&once, once_body, NULL);
+    cr_assert_eq(atomic_i64_load(&once_runs), 1);
+}
+
+static atomic_i64 value_calls;
+static void *make_value(void *arg) {
+    atomic_i64_add(&value_calls, 1);
+    return arg;
+}
+
+Test(once, once_value_computes_once, .timeout = 10) {
+    once_value_t ov = ONCE_VALUE_INIT;
+    int a, b;
+    cr_assert_eq(once_value(&ov, make_value, &a), &a);
+    cr_assert_eq(once_value(&ov, make_value, &b), &a);
+    cr_assert_eq(atomic_i64_load(&value_calls), 1);
+}
+
+/* ---- Cond --------------------------------------------------------------------------- */
+
+static mutex_t cmu = MUTEX_INIT;
+static cond_t cv = COND_INIT(&cmu);
+static int generation; /* under cmu */
+static atomic_i64 woke;
+
+static void cond_waiter(void *arg) {
+    (void)arg;
+    mutex_lock(&cmu);
+    int gen = generation;
+    while (generation == gen) cond_wait(&cv);
+    mutex_unlock(&cmu);
+    atomic_i64_add(&woke, 1);
+    wg_done(&wg);
+}
+
+Test(cond, signal_wakes_one_broadcast_wakes_all, .timeout = 20) {
+    wg_add(&wg, 3);
+    for (int i = 0; i < 3; i++) go(cond_waiter, NULL);
+    await_parked(&cv.q, 3);
+    mutex_lock(&cmu);
+    generation++;
+    cond_signal(&cv);
+    mutex_unlock(&cmu);
+    for (int i = 0; i < 5000 && atomic_i64_load(&woke) < 1; i++) time_sleep(MILLISECOND);
+    time_sleep(30 * MILLISECOND);
+    cr_assert_eq(atomic_i64_load(&woke), 1, "signal must wake exactly one");
+    cr_assert_eq(parked_on(&cv.q), 2);
+    mutex_lock(&cmu);
+    cond_broadcast(&cv);
+    mutex_unlock(&cmu);
+    wg_wait(&wg);
+    cr_assert_eq(atomic_i64_load(&woke), 3);
+}
+
+/* Producer/consumer on a Cond: no wake-up is lost. */
+static int queue_items, consumed; /* under cmu */
+static void cond_consumer(void *arg) {
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        mutex_lock(&cmu);
+        while (queue_items == 0) cond_wait(&cv);
+        queue_items--;
+        consumed++;
+        mutex_unlock(&cmu);
+    }
+    wg_done(&wg);
+}
+
+Test(cond, no_lost_wakeups, .timeout = 30) {
+    long per = SCALE(5000);
+    wg_add(&wg, 2);
+    go(cond_consumer, (void *)(intptr_t)per);
+    go(cond_consumer, (void *)(intptr_t)per);
+    for (long i = 0; i < 2 * per; i++) {
+        mutex_lock(&cmu);
+        queue_items++;
+        cond_signal(&cv);
+        mutex_unlock(&cmu);
+    }
+    wg_wait(&wg);
+    cr_assert_eq(consumed, 2 * per);
+}
+
+/* ---- atomics -------------------------------------------------------------------------- */
+
+static atomic_i64 acount;
+static void atomic_adder(void *arg) {
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        int64_t v;
+        do v = atomic_i64_load(&acount);
+        while (!atomic_i64_cas(&acount, v, v + 1));
+        atomic_i64_add(&acount, 1);
+    }
+    wg_done(&wg);
+}
+
+Test(atomic, add_load_store_cas, .timeout = 20) {
+    long per = SCALE(10000);
+    for (int i = 0; i < 4; i++) {
+        wg_add(&wg, 1);
+        go(atomic_adder, (void *)(intptr_t)per);
+    }
+    wg_wait(&wg);
+    cr_assert_eq(atomic_i64_load(&acount), 8 * per);
+    atomic_i64_store(&acount, 7);
+    cr_assert_not(atomic_i64_cas(&acount, 6, 1));
+    cr_assert(atomic_i64_cas(&acount, 7, 1));
+    cr_assert_eq(atomic_i64_add(&acount, 2), 3);
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+Test(errors, new_errorf_is_msg, .timeout = 5) {
+    err_t a = error_new("boom");
+    err_t b = errorf("task %d: %s", 3, "failed");
+    cr_assert_str_eq(err_msg(a), "boom");
+    cr_assert_str_eq(err_msg(b), "task 3: failed");
+    cr_assert_str_eq(err_msg(NULL), "<nil>");
+    cr_assert(err_is(a, a));
+    cr_assert_not(err_is(a, error_new("boom")), "errors compare by identity");
+    cr_assert(err_is(NULL, NULL));
+    cr_assert_not(err_is(NULL, a));
+    cr_assert_str_eq(err_msg(ERR_CANCELED), "context canceled");
+    cr_assert_str_eq(err_msg(ERR_DEADLINE_EXCEEDED), "context deadline exceeded");
+}

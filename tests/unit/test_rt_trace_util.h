@@ -1,0 +1,108 @@
+/*
+ * test_rt_trace_util.h — helpers for the tracer tests (test_rt_trace_*.c):
+ * a scratch folder per test, SQLite queries in one line, and running a
+ * traced function in a child process.
+ */
+#ifndef CS_TEST_RT_TRACE_UTIL_H
+#define CS_TEST_RT_TRACE_UTIL_H
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+#include "tracer.h"
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define TT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define TT_SANITIZED 1
+#endif
+#endif
+#ifndef TT_SANITIZED
+#define TT_SANITIZED 0
+#endif
+/* Scale loop counts down under sanitizers (5-20x slower). */
+#define TT_SCALE(n) (TT_SANITIZED ? ((n) / 8 > 0 ? (n) / 8 : 1) : (n))
+
+/* A fresh folder and "<folder>/<name>" in it (static storage, one per call
+ * site is enough for a test). */
+static inline const char *tt_path(const char *name) {
+    static char dir[64];
+    static char path[256];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/cs-trace-test-XXXXXX");
+        if (!mkdtemp(dir)) cr_assert_fail("mkdtemp failed");
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+static inline sqlite3 *tt_open(const char *path) {
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+    return db;
+}
+
+/* First column of the first row as an integer; `missing` if no row/NULL. */
+static inline long long tt_qi_or(sqlite3 *db, long long missing, const char *fmt, ...) {
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    long long v = missing;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+#define tt_qi(db, ...) tt_qi_or((db), -999999, __VA_ARGS__)
+
+/* First column as text into a static buffer ("<null>" if none). */
+static inline const char *tt_qs(sqlite3 *db, const char *fmt, ...) {
+    static char out[4096];
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    snprintf(out, sizeof out, "<null>");
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Start tracing into path in this process or fail the test. */
+static inline void tt_start(const char *path) {
+    char err[512];
+    int rc = cs_trace_start(path, err, sizeof err);
+    cr_assert_eq(rc, 0, "cs_trace_start(%s): %s", path, err);
+}
+
+/* The file is a complete trace: gap-free seqs 1..N, N = meta.events,
+ * program_end last, integrity ok.  Returns N. */
+static inline long long tt_check_complete(sqlite3 *db) {
+    cr_assert_str_eq(tt_qs(db, "PRAGMA integrity_check"), "ok");
+    long long n = tt_qi(db, "SELECT count(*) FROM events");
+    cr_assert_eq(tt_qi(db, "SELECT min(seq) FROM events"), 1);
+    cr_assert_eq(tt_qi(db, "SELECT max(seq) FROM events"), n, "seq space has gaps");
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='events'"), n);
+    cr_assert_eq(tt_qi(db, "SELECT kind FROM events WHERE seq=%lld", n), EV_PROGRAM_END);
+    return n;
+}
+
+#endif

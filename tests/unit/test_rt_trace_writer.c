@@ -1,0 +1,335 @@
+/*
+ * test_rt_trace_writer.c — the tracer's producer/writer machinery, driven by
+ * direct cs_trace_event* calls from plain threads: no event lost, seq space
+ * gap-free, strings copied, threads that exit with a full ring, finish while
+ * producers run, refusal of foreign files, and SIGKILL durability.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include "test_rt_trace_util.h"
+
+static cs_site here(int line) { return (cs_site){"tests/unit/test_rt_trace_writer.c", line}; }
+
+/* ---- event-count equality -------------------------------------------- */
+
+typedef struct producer {
+    int64_t gid;
+    int n;
+} producer;
+
+static void *produce(void *arg) {
+    producer *p = arg;
+    for (int i = 0; i < p->n; i++)
+        cs_trace_event_g(p->gid, EV_CHAN_SEND, 7, i, -1, p->gid, CS_EVF_VALUE, NULL, here(i % 50));
+    return NULL;
+}
+
+Test(trace_writer, four_threads_lose_nothing, .timeout = 60) {
+    const char *path = tt_path("count.db");
+    tt_start(path);
+    enum { T = 4 };
+    int per = TT_SCALE(50000);
+    pthread_t th[T];
+    producer p[T];
+    for (int i = 0; i < T; i++) {
+        p[i] = (producer){100 + i, per};
+        pthread_create(&th[i], NULL, produce, &p[i]);
+    }
+    for (int i = 0; i < T; i++) pthread_join(th[i], NULL);
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    cr_assert_eq(st.emitted, (uint64_t)T * per);
+    cs_trace_finish("exit", 0);
+    cs_trace_get_stats(&st);
+    cr_assert_eq(st.stored, (uint64_t)T * per + 1, "stored %llu", (unsigned long long)st.stored);
+
+    sqlite3 *db = tt_open(path);
+    long long n = tt_check_complete(db);
+    cr_assert_eq(n, (long long)T * per + 1);
+    for (int i = 0; i < T; i++) {
+        cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE g=%d", 100 + i), per);
+        /* one thread's events keep their order: a increases with seq */
+        cr_assert_eq(tt_qi(db,
+                           "SELECT count(*) FROM (SELECT a, lag(a) OVER (ORDER BY seq) AS p "
+                           "FROM events WHERE g=%d) WHERE p IS NOT NULL AND a != p + 1",
+                           100 + i),
+                     0);
+        cr_assert_eq(tt_qi(db, "SELECT sum(c = g) FROM events WHERE g=%d", 100 + i), per);
+    }
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM sites"), 50);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND obj=7 AND b=-1 AND d=%d",
+                       EV_CHAN_SEND, CS_EVF_VALUE),
+                 (long long)T * per);
+    sqlite3_close(db);
+}
+
+static void *short_lived(void *arg) {
+    int64_t gid = (int64_t)(intptr_t)arg;
+    for (int i = 0; i < 300; i++)
+        cs_trace_event_g(gid, EV_MUTEX_ACQUIRE, gid, i, 0, 0, 0, NULL, here(__LINE__));
+    return NULL; /* exits with its ring (probably) not yet drained */
+}
+
+Test(trace_writer, exited_threads_are_drained, .timeout = 60) {
+    const char *path = tt_path("exited.db");
+    tt_start(path);
+    int nthreads = TT_SCALE(200);
+    for (int i = 0; i < nthreads; i++) {
+        pthread_t th;
+        pthread_create(&th, NULL, short_lived, (void *)(intptr_t)(i + 2));
+        if (i % 8 == 7) pthread_join(th, NULL);
+        else pthread_detach(th);
+    }
+    /* detached ones may still run: wait until all their events are taken */
+    for (int spin = 0; spin < 20000; spin++) {
+        cs_trace_stats st;
+        cs_trace_get_stats(&st);
+        if (st.emitted == (uint64_t)nthreads * 300) break;
+        usleep(500);
+    }
+    cs_trace_finish("exit", 0);
+    sqlite3 *db = tt_open(path);
+    cr_assert_eq(tt_check_complete(db), (long long)nthreads * 300 + 1);
+    cr_assert_eq(tt_qi(db, "SELECT count(DISTINCT g) FROM events WHERE kind=%d", EV_MUTEX_ACQUIRE),
+                 nthreads);
+    sqlite3_close(db);
+}
+
+/* ---- text arguments, objects, goroutines, sites ----------------------- */
+
+Test(trace_writer, strings_are_copied, .timeout = 30) {
+    const char *path = tt_path("strings.db");
+    tt_start(path);
+    char buf[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(buf, sizeof buf, "message %d", i);
+        cs_trace_event_g(1, EV_LOG, 0, 0, 0, 0, 0, buf, here(1));
+        memset(buf, 'X', sizeof buf - 1); /* the caller reuses its buffer */
+    }
+    char big[3000];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    cs_trace_log(here(2), "long: %s", big);
+    cs_trace_log(here(3), "n=%d s=%s", 42, "it's \"quoted\"");
+    cs_trace_finish("exit", 0);
+    sqlite3 *db = tt_open(path);
+    tt_check_complete(db);
+    for (int i = 0; i < 100; i += 33)
+        cr_assert_str_eq(tt_qs(db, "SELECT s FROM events WHERE seq=%d", i + 1),
+                         (snprintf(buf, sizeof buf, "message %d", i), buf));
+    /* (cs_trace_log attributes to the current goroutine: the runtime may
+     * first adopt this thread, emitting go_create/go_start) */
+    cr_assert_eq(tt_qi(db, "SELECT length(s) FROM events WHERE s LIKE 'long: %%'"), 6 + 2999);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND g>0 AND "
+                           "s='n=42 s=it''s \"quoted\"'", EV_LOG),
+                 1);
+    sqlite3_close(db);
+}
+
+Test(trace_writer, objects_goroutines_and_sites, .timeout = 30) {
+    const char *path = tt_path("objects.db");
+    tt_start(path);
+    /* same site text through two different pointers: one sites row */
+    static const char file_a[] = "dir/prog.c";
+    char *file_b = strdup("dir/prog.c");
+    cs_trace_event_g(1, EV_GO_CREATE, 1, 0, 0, 0, 0, "main", (cs_site){file_a, 1});
+    cs_trace_object(5, OBJ_CHAN, NULL, (cs_site){file_a, 12}, 3, 8);
+    cs_trace_object(6, OBJ_MUTEX, "accounts.mu", (cs_site){file_b, 13}, 0, 0);
+    cs_trace_event_g(1, EV_CHAN_MAKE, 5, 3, 8, 0, 0, NULL, (cs_site){file_b, 12});
+    cs_trace_event_g(1, EV_GO_CREATE, 2, 0, 0, 0, 0, "worker", (cs_site){file_a, 20});
+    cs_trace_event_g(2, EV_GO_START, 0, 0, 0, 0, 0, NULL, (cs_site){file_a, 20});
+    cs_trace_event_g(2, EV_GO_END, 0, 0, 0, 0, 0, NULL, (cs_site){file_a, 20});
+    cs_trace_event_g(0, EV_TIMER_FIRE, 9, 1, 0, 0, 0, NULL, (cs_site){NULL, 0});
+    cs_trace_finish("exit", 0);
+    free(file_b);
+
+    sqlite3 *db = tt_open(path);
+    tt_check_complete(db);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM sites WHERE file='dir/prog.c' AND line=12"), 1);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM sites"), 4); /* lines 1, 12, 13, 20 */
+    cr_assert_str_eq(tt_qs(db, "SELECT name FROM objects WHERE id=5"), "chan@prog.c:12");
+    cr_assert_str_eq(tt_qs(db, "SELECT type_name FROM objects WHERE id=5"), "chan");
+    cr_assert_eq(tt_qi(db, "SELECT a FROM objects WHERE id=5"), 3);
+    cr_assert_eq(tt_qi(db, "SELECT b FROM objects WHERE id=5"), 8);
+    cr_assert_eq(tt_qi(db, "SELECT create_seq FROM objects WHERE id=5"), 2); /* chan_make */
+    cr_assert_eq(tt_qi(db, "SELECT create_seq FROM objects WHERE id=6"), 2);
+    cr_assert_str_eq(tt_qs(db, "SELECT name FROM objects WHERE id=6"), "accounts.mu");
+    cr_assert_eq(tt_qi(db, "SELECT type FROM objects WHERE id=6"), OBJ_MUTEX);
+    cr_assert_eq(tt_qi(db, "SELECT s.line FROM objects o JOIN sites s ON s.id=o.site "
+                           "WHERE o.id=6"),
+                 13);
+    /* goroutines: main adopted (no parent, no end), worker with parent/end */
+    cr_assert_str_eq(tt_qs(db, "SELECT name FROM goroutines WHERE id=1"), "main");
+    cr_assert_eq(tt_qi_or(db, -1, "SELECT parent FROM goroutines WHERE id=1"), -1);
+    cr_assert_eq(tt_qi_or(db, -1, "SELECT end_seq FROM goroutines WHERE id=1"), -1);
+    cr_assert_str_eq(tt_qs(db, "SELECT name FROM goroutines WHERE id=2"), "worker");
+    cr_assert_eq(tt_qi(db, "SELECT parent FROM goroutines WHERE id=2"), 1);
+    cr_assert_eq(tt_qi(db, "SELECT create_seq FROM goroutines WHERE id=2"), 3);
+    cr_assert_eq(tt_qi(db, "SELECT end_seq FROM goroutines WHERE id=2"), 5);
+    cr_assert_eq(tt_qi(db, "SELECT s.line FROM goroutines g JOIN sites s ON s.id=g.site "
+                           "WHERE g.id=2"),
+                 20);
+    /* the timer thread: g 0, no site */
+    cr_assert_eq(tt_qi(db, "SELECT g FROM events WHERE seq=6"), 0);
+    cr_assert_eq(tt_qi_or(db, -1, "SELECT site FROM events WHERE seq=6"), -1);
+    /* meta */
+    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='schema_version'"), "1");
+    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_reason'"), "exit");
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='exit_status'"), 0);
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='pid'"), getpid());
+    cr_assert_str_eq(tt_qs(db, "SELECT json_valid(value) FROM meta WHERE key='args'"), "1");
+    cr_assert_str_eq(tt_qs(db, "SELECT name FROM event_kinds WHERE id=%d", EV_CHAN_RECV),
+                     "chan_recv");
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                           "name LIKE 'events_%%'"),
+                 3);
+    sqlite3_close(db);
+}
+
+/* ---- finish ------------------------------------------------------------- */
+
+static _Atomic int stop_producers;
+
+static void *produce_until_stopped(void *arg) {
+    int64_t gid = (int64_t)(intptr_t)arg;
+    for (int64_t i = 0; !atomic_load(&stop_producers); i++)
+        cs_trace_event_g(gid, EV_ATOMIC, 3, 2, i, 0, 0, i % 64 ? NULL : "text", here(7));
+    return NULL;
+}
+
+Test(trace_writer, finish_while_producers_run, .timeout = 60) {
+    const char *path = tt_path("busy.db");
+    tt_start(path);
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&th[i], NULL, produce_until_stopped, (void *)(intptr_t)(10 + i));
+    usleep(100 * 1000);
+    cs_trace_finish("exit", 7);
+    cs_trace_finish("panic", 2); /* idempotent: the first one wins */
+    usleep(20 * 1000);
+    atomic_store(&stop_producers, 1);
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    cr_assert_gt(st.dropped, 0, "producers kept going after finish: some events are dropped");
+    cr_assert_eq(st.stored, st.emitted);
+    cr_assert_eq(atomic_load(&cs_tracing), 0);
+
+    sqlite3 *db = tt_open(path);
+    long long n = tt_check_complete(db);
+    cr_assert_eq(n, (long long)st.stored);
+    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_reason'"), "exit");
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='exit_status'"), 7);
+    cr_assert_eq(tt_qi(db, "SELECT a FROM events WHERE seq=%lld", n), 7);
+    cr_assert_str_eq(tt_qs(db, "SELECT s FROM events WHERE seq=%lld", n), "exit");
+    sqlite3_close(db);
+    /* the file is self-contained */
+    char side[300];
+    snprintf(side, sizeof side, "%s-wal", path);
+    cr_assert_neq(access(side, F_OK), 0, "-wal left behind");
+}
+
+/* ---- refusing outputs --------------------------------------------------- */
+
+static const char *g_path;
+static void start_and_emit(void) {
+    char err[512];
+    if (cs_trace_start(g_path, err, sizeof err) != 0) {
+        fprintf(stderr, "start failed: %s\n", err);
+        exit(3);
+    }
+    cs_trace_event_g(1, EV_LOG, 0, 0, 0, 0, 0, "hello", here(1));
+}
+
+Test(trace_writer, refuses_foreign_files_and_replaces_traces, .timeout = 30) {
+    char err[512];
+    const char *foreign = tt_path("notes.txt");
+    FILE *f = fopen(foreign, "w");
+    fputs("my precious notes\n", f);
+    fclose(f);
+    cr_assert_eq(cs_trace_start(foreign, err, sizeof err), -1);
+    cr_assert(strstr(err, "not a chanscope trace"), "message: %s", err);
+    f = fopen(foreign, "r");
+    char line[64] = "";
+    cr_assert(fgets(line, sizeof line, f));
+    fclose(f);
+    cr_assert_str_eq(line, "my precious notes\n");
+
+    cr_assert_eq(cs_trace_start("/nonexistent-dir/x.db", err, sizeof err), -1);
+    cr_assert(strstr(err, "does not exist"), "message: %s", err);
+    cr_assert_eq(cs_trace_start(tt_path(""), err, sizeof err), -1); /* a directory */
+
+    /* an SQLite file that is not a trace is refused too */
+    const char *otherdb = tt_path("other.db");
+    sqlite3 *db = NULL;
+    sqlite3_open(otherdb, &db);
+    sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    cr_assert_eq(cs_trace_start(otherdb, err, sizeof err), -1);
+
+    /* an old trace is replaced: two children trace into the same file */
+    g_path = tt_path("again.db");
+    child_result r;
+    run_child(start_and_emit, 20000, &r);
+    cr_assert(r.exited && r.status == 0, "first run: %s", r.out);
+    db = tt_open(g_path);
+    long long pid1 = tt_qi(db, "SELECT value FROM meta WHERE key='pid'");
+    sqlite3_close(db);
+    run_child(start_and_emit, 20000, &r);
+    cr_assert(r.exited && r.status == 0, "second run: %s", r.out);
+    db = tt_open(g_path);
+    cr_assert_neq(tt_qi(db, "SELECT value FROM meta WHERE key='pid'"), pid1);
+    cr_assert_eq(tt_check_complete(db), 2);
+    sqlite3_close(db);
+}
+
+/* ---- SIGKILL ------------------------------------------------------------ */
+
+/* Shared with the child: the last seq it handed out and when. */
+typedef struct progress {
+    _Atomic int64_t emitted;
+} progress;
+static progress *g_prog;
+
+static void emit_forever(void) {
+    start_and_emit(); /* seq 1 */
+    for (int64_t i = 2;; i++) {
+        cs_trace_event_g(1, EV_VAR_WRITE, 4, i, 0, 0, 0, NULL, here(9));
+        atomic_store(&g_prog->emitted, i);
+        if (i % 1000 == 0) usleep(200); /* ~ a few M events/s at most */
+    }
+}
+
+Test(trace_writer, sigkill_leaves_a_consistent_file, .timeout = 30) {
+    g_prog = mmap(NULL, sizeof *g_prog, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(g_prog, MAP_FAILED);
+    g_path = tt_path("killed.db");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        emit_forever();
+        _exit(0);
+    }
+    usleep(400 * 1000);
+    /* Everything emitted 150 ms before the kill must survive it (the writer
+     * commits every 50 ms; allow for a busy machine). */
+    int64_t safe = atomic_load(&g_prog->emitted);
+    usleep(150 * 1000);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    cr_assert_gt(safe, 1000, "the child emitted too little to test anything");
+
+    sqlite3 *db = tt_open(g_path);
+    cr_assert_str_eq(tt_qs(db, "PRAGMA integrity_check"), "ok");
+    cr_assert_eq(tt_qi_or(db, -1, "SELECT count(*) FROM meta WHERE key='end_reason'"), 0,
+                 "a killed program has no end_reason");
+    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='schema_version'"), "1");
+    long long have = tt_qi(db, "SELECT count(*) FROM events WHERE seq <= %lld", (long long)safe);
+    cr_assert_eq(have, safe, "lost events older than 150 ms: have %lld of %lld", have,
+                 (long long)safe);
+    sqlite3_close(db);
+}

@@ -1,0 +1,28 @@
+# tracer/ — compiled into the library by the top Makefile (tracer/*.c).
+# This fragment adds:
+#   - the tracer's test programs tests/programs/trace_*.c, built into
+#     $(BUILD)/tests/programs/ against the library (used by tests/e2e/trace_*.sh)
+#   - make bench-trace: bench/trace_bench.c — cost per traced event, events
+#     persisted per second, traced/untraced ratio on a 4-worker pool with 1 M
+#     jobs, events emitted vs rows stored at 10 M events; prints the figures
+#     and writes them as JSON to $(BUILD)/bench-trace.json (folded into
+#     `make bench`).  TRACE_BENCH_EVENTS=N scales the 10 M figure down.
+
+TRACE_PROG_SRC := $(wildcard tests/programs/trace_*.c)
+TRACE_PROG_BIN := $(TRACE_PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
+
+$(BUILD)/tests/programs/trace_%: tests/programs/trace_%.c runtime/chanscope.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+
+.PHONY: trace-programs bench-trace
+trace-programs: $(TRACE_PROG_BIN)
+e2e: trace-programs
+
+TRACE_BENCH_BIN := $(BUILD)/bench/trace_bench
+$(TRACE_BENCH_BIN): bench/trace_bench.c $(HDRS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+
+bench-trace: $(TRACE_BENCH_BIN)
+	$(TRACE_BENCH_BIN) --json $(BUILD)/bench-trace.json --dir $(BUILD)/bench

@@ -1,0 +1,208 @@
+/*
+ * trace_start.c — turning tracing on (CHANSCOPE_TRACE, before main) and off
+ * (every exit path), exactly once each.
+ *
+ * Exit paths and who calls cs_trace_finish:
+ *   return from main / exit()   our on_exit() handler, reason "exit"
+ *   panic, fatal misuse         the runtime (panic.c), reason "panic", status 2
+ *   global deadlock             the runtime (panic.c), reason "deadlock", status 2
+ *   SIGINT / SIGTERM            the runtime's signal handling (cs_signals_init,
+ *                               installed here), reason "signal", 128 + sig
+ *   SIGKILL                     nobody: the last commit (<= 50 ms old) is
+ *                               the trace; meta.end_reason stays absent
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracer.h"
+
+#include "signal_internal.h"
+
+_Atomic int cs_tracing;
+
+/* The chanscope command itself links the library; it defines this (strong)
+ * so that a CHANSCOPE_TRACE in the user's environment never makes the tool
+ * record (and overwrite) a trace of itself. */
+extern const int cs_trace_no_autostart __attribute__((weak));
+
+enum { ST_OFF, ST_RUNNING, ST_DONE };
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static int state = ST_OFF;
+static cs_writer *writer;
+static uint64_t final_emitted, final_stored; /* after finish */
+
+/* ---- program name and arguments ----------------------------------------- */
+
+static void json_str(FILE *f, const char *s, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* argv[0] and the JSON array of argv[1..] from /proc/self/cmdline. */
+static void read_cmdline(char **program, char **args_json) {
+    *program = NULL;
+    *args_json = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            if (len + 4096 > cap) {
+                char *nb = realloc(buf, cap = len + 65536);
+                if (!nb) break;
+                buf = nb;
+            }
+            ssize_t r = read(fd, buf + len, cap - len);
+            if (r <= 0) break;
+            len += (size_t)r;
+        }
+        close(fd);
+    }
+    size_t mlen = 0;
+    char *mem = NULL;
+    FILE *f = open_memstream(&mem, &mlen);
+    if (f) {
+        fputc('[', f);
+        size_t i = 0, argi = 0;
+        while (buf && i < len) {
+            size_t n = strnlen(buf + i, len - i);
+            if (argi == 0) *program = strndup(buf + i, n);
+            else {
+                if (argi > 1) fputc(',', f);
+                json_str(f, buf + i, n);
+            }
+            argi++;
+            i += n + 1;
+        }
+        fputc(']', f);
+        fclose(f);
+        *args_json = mem;
+    }
+    free(buf);
+    if (!*program) *program = strdup("?");
+    if (!*args_json) *args_json = strdup("[]");
+}
+
+/* ---- exit paths --------------------------------------------------------- */
+
+static void on_exit_handler(int status, void *arg) {
+    (void)arg;
+    cs_trace_finish("exit", status);
+}
+
+/* A forked child must not touch the parent's writer (no thread, shared
+ * file): it simply stops tracing. */
+static void after_fork_child(void) {
+    pthread_mutex_init(&state_lock, NULL);
+    if (state == ST_RUNNING) {
+        atomic_fetch_or(&cs_trace_seq, CS_SEQ_CLOSED);
+        atomic_store(&cs_tracing, 0);
+        cs_writer_abandon(writer);
+        writer = NULL;
+        state = ST_DONE;
+    }
+}
+
+void cs_trace_finish(const char *reason, int status) {
+    pthread_mutex_lock(&state_lock);
+    if (state != ST_RUNNING) {
+        pthread_mutex_unlock(&state_lock);
+        return;
+    }
+    /* Take the last seq (program_end) and close the seq space in one step:
+     * every event that got a smaller seq is published by its thread a few
+     * instructions later; every later attempt is dropped. */
+    uint64_t cur = atomic_load(&cs_trace_seq);
+    while (!atomic_compare_exchange_weak(&cs_trace_seq, &cur, (cur + 1) | CS_SEQ_CLOSED)) {
+    }
+    final_emitted = cur;
+    final_stored = cs_writer_finish(writer, cur, cs_trace_now(), reason ? reason : "exit", status);
+    writer = NULL;
+    atomic_store(&cs_tracing, 0);
+    state = ST_DONE;
+    pthread_mutex_unlock(&state_lock);
+}
+
+/* ---- start -------------------------------------------------------------- */
+
+int cs_trace_start(const char *path, char *err, size_t errlen) {
+    pthread_mutex_lock(&state_lock);
+    if (state != ST_OFF) {
+        pthread_mutex_unlock(&state_lock);
+        snprintf(err, errlen, "tracing was already started in this process");
+        return -1;
+    }
+    if (cs_trace_check_output(path, err, errlen) != 0) {
+        pthread_mutex_unlock(&state_lock);
+        return -1;
+    }
+    cs_trace_unlink(path); /* an old trace is replaced (checked above) */
+    char *program, *args;
+    read_cmdline(&program, &args);
+    int64_t start = cs_trace_now();
+    cs_writer *w = cs_writer_open(path, program, args, start, err, errlen);
+    free(program);
+    free(args);
+    if (!w) {
+        pthread_mutex_unlock(&state_lock);
+        return -1;
+    }
+    if (cs_writer_start(w) != 0) {
+        snprintf(err, errlen, "cannot start the trace writer thread");
+        cs_writer_finish(w, 0, start, "exit", 0);
+        cs_trace_unlink(path);
+        pthread_mutex_unlock(&state_lock);
+        return -1;
+    }
+    writer = w;
+    state = ST_RUNNING;
+    atomic_store(&cs_tracing, 1);
+    static bool hooks;
+    if (!hooks) {
+        hooks = true;
+        on_exit(on_exit_handler, NULL);
+        pthread_atfork(NULL, NULL, after_fork_child);
+    }
+    pthread_mutex_unlock(&state_lock);
+    cs_signals_init(); /* SIGINT/SIGTERM: flush, then die by the signal */
+    return 0;
+}
+
+__attribute__((constructor)) static void trace_from_env(void) {
+    if (&cs_trace_no_autostart && cs_trace_no_autostart) return;
+    const char *env = getenv("CHANSCOPE_TRACE");
+    if (!env || !*env) return;
+    char *path = strdup(env);
+    /* Programs this one starts must not overwrite our trace. */
+    unsetenv("CHANSCOPE_TRACE");
+    char err[1024];
+    if (!path || cs_trace_start(path, err, sizeof err) != 0) {
+        fprintf(stderr, "chanscope: %s\n", path ? err : "out of memory");
+        fflush(stderr);
+        _exit(2);
+    }
+    free(path);
+}
+
+void cs_trace_get_stats(cs_trace_stats *st) {
+    pthread_mutex_lock(&state_lock);
+    uint64_t seq = atomic_load(&cs_trace_seq);
+    st->emitted = state == ST_DONE ? final_emitted : (seq & ~CS_SEQ_CLOSED) - 1;
+    st->stored = writer ? cs_writer_stored(writer) : final_stored;
+    st->commits = writer ? cs_writer_commits(writer) : 0;
+    st->dropped = atomic_load(&cs_trace_dropped);
+    pthread_mutex_unlock(&state_lock);
+}

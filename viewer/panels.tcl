@@ -1,0 +1,313 @@
+# panels.tcl — the side panels: findings, state at the cursor, event
+# details, source pane, legend.
+namespace eval panels {
+    variable w
+    array set w {}
+    variable finding ""     ;# selected finding id
+    variable srcfile ""     ;# file shown in the source pane
+}
+
+proc panels::create_findings {f} {
+    variable w
+    ttk::frame $f
+    ttk::label $f.h -text "Findings (chanscope check)" -font TkHeadingFont
+    ttk::treeview $f.t -columns {kind title} -show headings -height 6 -selectmode browse
+    $f.t heading kind -text kind -anchor w
+    $f.t heading title -text finding -anchor w
+    $f.t column kind -width 110 -stretch 0
+    $f.t column title -width 320
+    $f.t tag configure error -foreground #b00000
+    $f.t tag configure warning -foreground #9a5a00
+    text $f.x -height 8 -wrap word -font TkDefaultFont -relief flat -bg #fbfbf4
+    $f.x tag configure b -font TkHeadingFont
+    pack $f.h -anchor w
+    pack $f.t -fill x
+    pack $f.x -fill both -expand 1
+    bind $f.t <<TreeviewSelect>> {panels::finding_selected}
+    set w(findings) $f.t
+    set w(fexplain) $f.x
+    return $f
+}
+
+proc panels::load_findings {} {
+    variable w
+    set t $w(findings)
+    $t delete [$t children {}]
+    foreach f [model::findings] {
+        $t insert {} end -id f[dict get $f id] -values [list [dict get $f kind] [dict get $f title]] \
+            -tags [dict get $f severity]
+    }
+    $w(fexplain) delete 1.0 end
+    if {[llength [$t children {}]] == 0} {
+        $w(fexplain) insert end "No findings: the analyzer found no deadlock, leak, race or misuse in this run."
+    } else {
+        $w(fexplain) insert end "Select a finding to zoom to it."
+    }
+}
+
+proc panels::finding_selected {} {
+    variable w
+    set sel [$w(findings) selection]
+    if {$sel eq ""} return
+    select_finding [string range $sel 1 end] 0
+}
+
+# Select finding ID: explain it, zoom the timeline to it and highlight it.
+proc panels::select_finding {id {sync 1}} {
+    variable w; variable finding $id
+    set f [model::finding $id]
+    if {$f eq ""} { error "no finding $id" }
+    if {$sync && [$w(findings) exists f$id]} {
+        $w(findings) selection set f$id
+        $w(findings) see f$id
+    }
+    set x $w(fexplain)
+    $x delete 1.0 end
+    $x insert end "[dict get $f title]\n" b
+    $x insert end "[dict get $f explanation]\n\n"
+    if {[dict get $f fix] ne ""} { $x insert end "Fix: " b "[dict get $f fix]\n" }
+    timeline::show_finding $id
+    # the cursor at the finding's last event: the state panel shows who is
+    # blocked on what at that moment; the source pane its first event's line
+    set seqs {}
+    foreach {s g o role} [model::finding_refs $id] { if {$s ne ""} { lappend seqs $s } }
+    if {[llength $seqs]} {
+        replay::seek [tcl::mathfunc::max {*}$seqs] 0
+        show_event [lindex $seqs 0]
+    }
+}
+
+proc panels::create_state {f} {
+    variable w
+    ttk::frame $f
+    ttk::label $f.h -text "State at the cursor" -font TkHeadingFont
+    ttk::treeview $f.t -columns {g state on since} -show headings -height 10
+    foreach {col txt wd} {g goroutine 130 state state 110 on "blocked on" 130 since since 60} {
+        $f.t heading $col -text $txt -anchor w
+        $f.t column $col -width $wd
+    }
+    foreach {tag col} {running #1d7a2a blocked #b00000 sleeping #707070 chan #1f4e9c} {
+        $f.t tag configure $tag -foreground $col
+    }
+    pack $f.h -anchor w
+    pack $f.t -fill both -expand 1
+    bind $f.t <<TreeviewSelect>> {panels::state_selected}
+    set w(state) $f.t
+    return $f
+}
+
+# Fill the state panel for SEQ: each live goroutine's state and what it is
+# blocked on, then each channel's buffer contents.
+proc panels::update_state {seq} {
+    variable w
+    set t $w(state)
+    $t delete [$t children {}]
+    if {$seq eq ""} return
+    foreach d [model::state_at $seq] {
+        set g [dict get $d g]
+        set st [dict get $d state]
+        set on ""
+        if {$st eq "blocked"} {
+            set on "[dict get $d reason] [model::object_name [dict get $d obj]]"
+            set st "blocked"
+        }
+        $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
+            [dict get $d since]] -tags $st
+    }
+    foreach ch $timeline::chans {
+        set id [dict get $ch id]
+        if {[dict get $ch create_seq] > $seq} continue
+        set vals {}
+        foreach {slot v hasv} [model::buffer_at $id $seq] {
+            lappend vals [expr {$hasv ? $v : "\u25a0"}]
+        }
+        set closed ""
+        foreach cs [dict get $ch close_seqs] { if {$cs <= $seq} { set closed " closed" } }
+        set cap [dict get $ch cap]
+        $t insert {} end -id ch$id -tags chan -values [list "chan [dict get $ch name]" \
+            "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
+    }
+}
+proc panels::state_selected {} {
+    variable w
+    set sel [$w(state) selection]
+    if {[regexp {^g(\d+)$} $sel -> g]} { timeline::select_g $g }
+}
+
+proc panels::create_details {f} {
+    variable w
+    ttk::frame $f
+    ttk::label $f.h -text "Selection" -font TkHeadingFont
+    text $f.x -height 8 -width 40 -wrap word -font TkFixedFont -relief flat -bg #f8f8f8
+    pack $f.h -anchor w
+    pack $f.x -fill both -expand 1
+    set w(details) $f.x
+    return $f
+}
+
+proc panels::create_source {f} {
+    variable w
+    ttk::frame $f
+    ttk::label $f.h -text "Source" -font TkHeadingFont
+    text $f.x -height 8 -wrap none -font TkFixedFont -relief flat -bg white \
+        -yscrollcommand [list $f.s set]
+    scrollbar $f.s -command [list $f.x yview]
+    $f.x tag configure cur -background #ffe27a
+    $f.x tag configure ln -foreground #909090
+    grid $f.h - -sticky w
+    grid $f.x $f.s -sticky nsew
+    grid rowconfigure $f 1 -weight 1
+    grid columnconfigure $f 0 -weight 1
+    set w(source) $f.x
+    set w(srchead) $f.h
+    return $f
+}
+
+# Show FILE (as recorded in sites) with LINE highlighted.
+proc panels::show_source {file line} {
+    variable w; variable srcfile
+    set x $w(source)
+    set p [model::source_path $file]
+    if {$p ne $srcfile} {
+        $x configure -state normal
+        $x delete 1.0 end
+        if {$p eq ""} {
+            $x insert end "(source $file not found)"
+        } else {
+            set fh [open $p]; set lines [split [read $fh] \n]; close $fh
+            set n 0
+            foreach l $lines {
+                incr n
+                $x insert end [format "%4d  " $n] ln "$l\n"
+            }
+        }
+        set srcfile $p
+        $x configure -state disabled
+    }
+    $w(srchead) configure -text "Source: $file:$line"
+    $x tag remove cur 1.0 end
+    if {$p ne "" && $line ne ""} {
+        $x tag add cur $line.0 "$line.0 lineend + 1c"
+        $x see $line.0
+    }
+}
+
+# Details of event SEQ (and its source line).
+proc panels::show_event {seq} {
+    variable w
+    set e [model::event $seq]
+    if {$e eq ""} return
+    set x $w(details)
+    $x delete 1.0 end
+    $x insert end "event #[dict get $e seq]  [dict get $e kname]\n"
+    $x insert end "goroutine  [model::goroutine_name [dict get $e g]]\n"
+    $x insert end "time       [timeline::fmt_ns [dict get $e t_ns]]\n"
+    if {[dict get $e obj] ne ""} {
+        if {[dict get $e kind] == 1} {
+            $x insert end "child      [model::goroutine_name [dict get $e obj]]\n"
+        } else {
+            $x insert end "object     [model::object_type [dict get $e obj]] [model::object_name [dict get $e obj]]\n"
+        }
+    }
+    $x insert end [describe $e]
+    if {[dict get $e s] ne ""} { $x insert end "text       [dict get $e s]\n" }
+    if {[dict get $e file] ne ""} {
+        $x insert end "site       [dict get $e file]:[dict get $e line]\n"
+        show_source [dict get $e file] [dict get $e line]
+    }
+}
+
+# A kind-specific line explaining an event's arguments.
+proc panels::describe {e} {
+    dict with e {}
+    switch -- $kind {
+        3 { return "why        [dict get $model::reasons $a]\n" }
+        4 { return "woken by   [model::goroutine_name $a]\n" }
+        6 { return "sleeps     [timeline::fmt_ns $a]\n" }
+        12 - 14 {
+            set how [expr {$b eq "" || $b < 0 ? "direct hand-off" : "buffer slot $b"}]
+            if {$kind == 14 && $a == 0} { return "received   the close (ok=false)\n" }
+            set v [expr {($d ne "" && ($d & 2)) ? " value $c" : ""}]
+            return "message    #$a, $how$v\n"
+        }
+        26 { return "delta      $a, counter now $b\n" }
+        53 - 56 {
+            if {$a ne "" && [dict exists $model::misuses $a]} {
+                return "misuse     [dict get $model::misuses $a]\n"
+            }
+        }
+        55 { return "exit       $a\n" }
+    }
+    return ""
+}
+
+# A goroutine was selected (optionally at an event).
+proc panels::show_selection {g seq} {
+    variable w
+    if {$seq ne ""} { show_event $seq; return }
+    set x $w(details)
+    $x delete 1.0 end
+    foreach d [model::goroutines] {
+        if {[dict get $d id] != $g} continue
+        $x insert end "goroutine  [dict get $d name] #$g\n"
+        $x insert end "parent     [model::goroutine_name [dict get $d parent]]\n"
+        $x insert end "created    event #[dict get $d create_seq]\n"
+        set es [dict get $d end_seq]
+        $x insert end [expr {$es eq "" ? "ended      never: alive when the program ended\n" :
+                             "ended      event #$es\n"}]
+        set s [model::site [dict get $d site]]
+        if {$s ne ""} {
+            $x insert end "go at      [join $s :]\n"
+            show_source {*}$s
+        }
+    }
+}
+
+# Legend: row 1 the state palette, row 2 the markers and arrows.
+proc panels::create_legend {f} {
+    ttk::frame $f
+    canvas $f.c -height 40 -bg #f4f4f4 -highlightthickness 0
+    pack $f.c -fill x
+    set c $f.c
+    set font TkSmallCaptionFont
+    set x 6; set y 10
+    $c create text $x $y -anchor w -text "states:" -font TkHeadingFont
+    incr x 52
+    foreach {key text} $timeline::legend {
+        $c create rectangle $x [expr {$y - 6}] [expr {$x + 16}] [expr {$y + 6}] -fill \
+            [timeline::color [expr {$key in {running sleeping} ? $key : "blocked"}] $key] \
+            -outline "" -tags legend
+        $c create text [expr {$x + 20}] $y -anchor w -text $text -font $font
+        incr x [expr {30 + [font measure $font $text]}]
+    }
+    $c create rectangle $x [expr {$y - 6}] [expr {$x + 16}] [expr {$y + 6}] -fill #8a5a9a \
+        -stipple gray50 -outline ""
+    $c create text [expr {$x + 20}] $y -anchor w -text "many small spans merged (zoom in)" -font $font
+    set x 6; set y 29
+    $c create text $x $y -anchor w -text "marks:" -font TkHeadingFont
+    incr x 52
+    $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill #202020
+    $c create text [expr {$x + 5}] $y -anchor w -text "goroutine ended" -font $font
+    incr x 110
+    $c create rectangle $x [expr {$y - 6}] [expr {$x + 16}] [expr {$y + 6}] -fill #f58231 \
+        -outline #b00000 -width 2
+    $c create text [expr {$x + 20}] $y -anchor w -fill #c00000 -font $font \
+        -text "\u2716 leaked: still blocked when the program ended"
+    incr x 300
+    foreach {col dash text} {#1f4e9c {} "send\u2192receive" #2e7d32 {} "spawn"
+        #c62828 {4 2} "unlock\u2192lock" #ad1457 {4 2} "done\u2192wait"} {
+        $c create line $x $y [expr {$x + 24}] $y -arrow last -fill $col -dash $dash -width 1.5
+        $c create text [expr {$x + 28}] $y -anchor w -text $text -font $font
+        incr x [expr {40 + [font measure $font $text]}]
+    }
+    $c create rectangle $x [expr {$y - 4}] [expr {$x + 20}] [expr {$y + 3}] -fill #9ec5ff \
+        -outline #4a6fa5
+    $c create text [expr {$x + 24}] $y -anchor w -text "value in a channel buffer" -font $font
+    incr x 170
+    $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill #000000
+    $c create text [expr {$x + 5}] $y -anchor w -text "close" -font $font
+    incr x 50
+    $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 2 -fill #d00000
+    $c create text [expr {$x + 5}] $y -anchor w -text "now (replay cursor)" -font $font
+    return $f
+}
