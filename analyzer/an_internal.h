@@ -155,6 +155,7 @@ typedef struct an_replay {
     an_imap race_seen;
     int nraces;
     int64_t deadlock_seq;
+    int8_t panicked;           /* an EV_PANIC was seen */
     int64_t end_seq;           /* program_end event (0: none) */
     int32_t end_g;             /* its goroutine (dense), -1 */
 } an_replay;

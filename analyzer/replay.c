@@ -190,7 +190,7 @@ static void wg_check(an_replay *rp, an_ost *o, const an_acc *cur, int cur_is_add
 
 #define RING_MAX (1 << 16) /* capacity-k rule tracked for capacities up to this */
 
-static void chan_send(an_replay *rp, const an_ev *e, size_t idx) {
+static void on_send(an_replay *rp, const an_ev *e, size_t idx) {
     an_ost *o = an_ost_get(rp, e->obj);
     an_gst *g = &rp->gs[e->g];
     an_msg m = {e->a, e->obj, e->seq, 0, e->c, rp->t->gs[e->g].id, 0, (int32_t)e->b,
@@ -220,7 +220,7 @@ static void chan_send(an_replay *rp, const an_ev *e, size_t idx) {
     tick(rp, e->g);
 }
 
-static void chan_recv(an_replay *rp, const an_ev *e) {
+static void on_recv(an_replay *rp, const an_ev *e) {
     an_ost *o = an_ost_get(rp, e->obj);
     an_gst *g = &rp->gs[e->g];
     if (e->a == 0) { /* saw the close */
@@ -251,7 +251,7 @@ static void chan_recv(an_replay *rp, const an_ev *e) {
     tick(rp, e->g);
 }
 
-static void chan_closed(an_replay *rp, an_ost *o, const an_ev *e, int by_cancel) {
+static void on_close(an_replay *rp, an_ost *o, const an_ev *e, int by_cancel) {
     if (!o->closed) {
         o->closed = 1;
         o->close_seq = e->seq;
@@ -345,14 +345,14 @@ static void step(an_replay *rp, size_t idx) {
         o->cap = e->a;
         break;
     case EV_CHAN_SEND:
-        chan_send(rp, e, idx);
+        on_send(rp, e, idx);
         break;
     case EV_CHAN_RECV:
-        chan_recv(rp, e);
+        on_recv(rp, e);
         break;
     case EV_CHAN_CLOSE:
         o = an_ost_get(rp, e->obj);
-        chan_closed(rp, o, e, 0);
+        on_close(rp, o, e, 0);
         tick(rp, gi);
         break;
     case EV_SELECT_BEGIN:
@@ -480,7 +480,7 @@ static void step(an_replay *rp, size_t idx) {
             o->canceled = 1;
             o->cancel_seq = e->seq;
         }
-        if (o->done_chan) chan_closed(rp, an_ost_get(rp, o->done_chan), e, 1);
+        if (o->done_chan) on_close(rp, an_ost_get(rp, o->done_chan), e, 1);
         tick(rp, gi);
         break;
     case EV_TIMER_START:

@@ -1,10 +1,51 @@
-/* cli/cmd_check.c — placeholder until its issue lands; answers honestly. */
+/* cli/cmd_check.c — `chanscope check TRACE [--json]`: analyze a trace.
+ * Exit 0: no findings, 1: findings, 2: bad input (one line on stderr, the
+ * file untouched).  The derived tables are rewritten in the trace; if the
+ * file cannot be written (read-only), the report is still given. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "analyzer.h"
 #include "commands.h"
 
 int cmd_check(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cs_bad_input("'check' is not implemented yet in this build");
+    const char *path = NULL;
+    int json = 0, store = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--no-store")) store = 0;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts("usage: chanscope check TRACE [--json] [--no-store]\n"
+                 "  Find deadlocks, leaks, races and misuse in a trace; write the derived\n"
+                 "  tables (spans, messages, hb_edges, findings) into it.\n"
+                 "  Exit status: 0 no findings, 1 findings, 2 bad input.");
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cs_bad_input("check: unknown option '%s' (usage: chanscope check TRACE [--json])",
+                                argv[i]);
+        } else if (path) {
+            return cs_bad_input("check: one trace at a time (got '%s' and '%s')", path, argv[i]);
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) return cs_bad_input("check: missing TRACE (usage: chanscope check TRACE [--json])");
+    char err[512];
+    an_trace *t = an_open(path, err, sizeof err);
+    if (!t) return cs_bad_input("%s", err);
+    an_result *r = an_analyze(t);
+    if (store && an_store(path, t, r, err, sizeof err) != 0)
+        fprintf(stderr, "chanscope: warning: %s (the report below is still complete)\n", err);
+    if (json) {
+        char *s = an_report_json(t, r);
+        if (s) puts(s);
+        free(s);
+    } else {
+        an_report_text(stdout, t, r);
+    }
+    int status = r->findings.n ? 1 : 0;
+    an_result_free(r);
+    an_trace_free(t);
+    return status;
 }

@@ -30,29 +30,40 @@ unit: $(UNIT_BIN) $(CLI)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
 	    CHANSCOPE_BIN=$(CURDIR)/$(CLI) $$t --jobs 2 || exit 1; done
 
-# Sanitizer builds compile the library sources straight into each test.
+# Sanitizer builds: the library sources compiled once per sanitizer into
+# $(BUILD)/<san>/libchanscope.a, then each runtime test linked against it.
 SAN_CC ?= clang
-# $(1) build name, $(2) sanitizer flags, $(3) extra include/link flags.
-define san_build
-	@mkdir -p $(BUILD)/$(1)
-	@set -e; for t in $(RT_SRC); do b=$(BUILD)/$(1)/$$(basename $$t .c); \
-	    echo "  $(SAN_CC) [$(1)] $$t"; \
-	    $(SAN_CC) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer $(2) -pthread $(3) \
-	        -Iruntime -Itracer -Itests/unit -o $$b $$t $(SAN_SRC) -lsqlite3 $(4); done
-endef
+SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Itests/unit
+TSAN_FLAGS = -fsanitize=thread
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/tsan/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -c $< -o $@
+$(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/tsan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/tsan/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
+ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
+$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c tests/unit/helpers.h $(BUILD)/tsan/libchanscope.a
+	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini -o $@ $< $(BUILD)/tsan/libchanscope.a -lsqlite3
+$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c tests/unit/helpers.h $(BUILD)/asan/libchanscope.a
+	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) -o $@ $< $(BUILD)/asan/libchanscope.a -lsqlite3 -lcriterion
 
 sanitize: sanitize-tsan sanitize-asan
-sanitize-tsan: $(DEPS_OK)
-	$(call san_build,tsan,-fsanitize=thread,-Itests/unit/mini,)
-	@set -e; for b in $(BUILD)/tsan/test_rt_*; do echo "== [tsan] $$b"; \
+sanitize-tsan: $(TSAN_BIN)
+	@set -e; for b in $(TSAN_BIN); do echo "== [tsan] $$b"; \
 	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $$b || exit 1; done
-sanitize-asan: $(DEPS_OK)
-	$(call san_build,asan,-fsanitize=address$(,)undefined -fno-sanitize-recover=all,,-lcriterion)
-	@set -e; for b in $(BUILD)/asan/test_rt_*; do echo "== [asan+ubsan] $$b"; \
+sanitize-asan: $(ASAN_BIN)
+	@set -e; for b in $(ASAN_BIN); do echo "== [asan+ubsan] $$b"; \
 	    ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/tests/unit/lsan.supp" \
 	    UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
 	    $$b --jobs 2 || exit 1; done
-, := ,
 
 e2e: all
 	@set -e; for t in $(sort $(wildcard tests/e2e/*.sh)); do echo "== $$t"; \

@@ -8,19 +8,9 @@
 
 #include "chanscope.h"
 #include "helpers.h"
+#include "rt_test_util.h"
 #include "scheduler.h"
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-#define SCALE(n) (SANITIZED ? (n) / 10 : (n))
 
 /* Goroutines parked on a sync object's wait queue (0 before first use). */
 static int parked_on(struct cs_waitq **qp) {
@@ -130,7 +120,7 @@ Test(mutex, relock_is_a_global_deadlock, .timeout = 10) {
     cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
     cr_assert(strstr(r.out, "fatal error: all goroutines are asleep - deadlock!"), "%s", r.out);
     cr_assert(strstr(r.out, "[sync.Mutex.Lock]"), "%s", r.out);
-    cr_assert_lt(r.seconds, 1.0);
+    cr_assert_lt(r.seconds, QUICK_EXIT_S);
 }
 
 static void copy_after_use(void) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -30,14 +31,33 @@
 /* Scale loop counts down under sanitizers (5-20x slower). */
 #define TT_SCALE(n) (TT_SANITIZED ? ((n) / 8 > 0 ? (n) / 8 : 1) : (n))
 
-/* A fresh folder and "<folder>/<name>" in it (static storage, one per call
- * site is enough for a test). */
+static char tt_dir[64];
+static pid_t tt_dir_owner;
+
+static inline int tt_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* Remove the scratch folder when the test process ends (children forked
+ * from it leave it alone).  Runs after the tracer's own exit handler. */
+static inline void tt_rm_dir(void) {
+    if (getenv("CS_TEST_KEEP")) return; /* keep the files to look at */
+    if (tt_dir[0] && getpid() == tt_dir_owner) nftw(tt_dir, tt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh folder (one per test process) and "<folder>/<name>" in it, in
+ * static storage: copy it if two are needed at once. */
 static inline const char *tt_path(const char *name) {
-    static char dir[64];
     static char path[256];
+    char *dir = tt_dir;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/cs-trace-test-XXXXXX");
-        if (!mkdtemp(dir)) cr_assert_fail("mkdtemp failed");
+        snprintf(tt_dir, sizeof tt_dir, "/tmp/cs-trace-test-XXXXXX");
+        if (!mkdtemp(tt_dir)) cr_assert_fail("mkdtemp failed");
+        tt_dir_owner = getpid();
+        atexit(tt_rm_dir);
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return path;

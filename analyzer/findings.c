@@ -1,0 +1,501 @@
+/*
+ * findings.c — building findings and saying them: the wording of panics,
+ * misuse and races, the human report and the JSON document (cJSON).
+ * The JSON schema is documented in docs/analyzer.md.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_internal.h"
+
+an_finding *an_finding_add(an_result *r, const char *kind, const char *severity) {
+    VEC_GROW(r->findings);
+    an_finding *f = &r->findings.v[r->findings.n++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->severity = severity;
+    return f;
+}
+
+void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
+                    const char *role) {
+    an_ref r = {seq, g, obj, site, role};
+    VEC_PUSH(f->refs, r);
+}
+
+void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
+    free(f->title);
+    free(f->explanation);
+    free(f->fix);
+    f->title = title;
+    f->explanation = explanation;
+    f->fix = fix;
+}
+
+const char *an_gname(const an_trace *t, int64_t gid) {
+    const an_gor *g = an_gor_by_id(t, gid);
+    return g ? g->name : "?";
+}
+
+const char *an_oname(const an_trace *t, int64_t obj) {
+    const an_obj *o = an_obj_by_id(t, obj);
+    if (o) return o->name;
+    static char buf[4][32];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "#%lld", (long long)obj);
+    return buf[k];
+}
+
+const char *an_otype(const an_trace *t, int64_t obj) {
+    const an_obj *o = an_obj_by_id(t, obj);
+    return o ? o->type_name : "object";
+}
+
+const char *an_site_str(const an_trace *t, int32_t site) {
+    static char buf[8][300];
+    static int k;
+    const an_site *s = an_site_by_id(t, site);
+    if (!s) return "an unknown site";
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s:%d", s->file, s->line);
+    return buf[k];
+}
+
+void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj, const int64_t *sel,
+                       size_t nsel) {
+    switch (reason) {
+    case BLOCK_SEND: an_sb_printf(b, "sending on channel %s", an_oname(t, obj)); break;
+    case BLOCK_RECV: an_sb_printf(b, "receiving from channel %s", an_oname(t, obj)); break;
+    case BLOCK_SELECT:
+        an_sb_printf(b, "in a select");
+        if (nsel) {
+            an_sb_printf(b, " on channel%s", nsel > 1 ? "s" : "");
+            for (size_t i = 0; i < nsel; i++)
+                an_sb_printf(b, "%s %s", i ? "," : "", sel[i] ? an_oname(t, sel[i]) : "nil");
+        }
+        break;
+    case BLOCK_LOCK: an_sb_printf(b, "locking %s %s", an_otype(t, obj), an_oname(t, obj)); break;
+    case BLOCK_RLOCK: an_sb_printf(b, "read-locking rwmutex %s", an_oname(t, obj)); break;
+    case BLOCK_WG_WAIT: an_sb_printf(b, "waiting on WaitGroup %s", an_oname(t, obj)); break;
+    case BLOCK_COND: an_sb_printf(b, "waiting on cond %s", an_oname(t, obj)); break;
+    case BLOCK_SLEEP: an_sb_printf(b, "sleeping"); break;
+    case BLOCK_NIL_CHAN: an_sb_printf(b, "on a nil channel"); break;
+    case BLOCK_SEMAPHORE: an_sb_printf(b, "acquiring semaphore %s", an_oname(t, obj)); break;
+    case BLOCK_ONCE: an_sb_printf(b, "waiting for once %s", an_oname(t, obj)); break;
+    default: an_sb_printf(b, "waiting"); break;
+    }
+}
+
+const char *an_misuse_name(int code) {
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED: return "send_on_closed";
+    case MISUSE_CLOSE_CLOSED: return "close_of_closed";
+    case MISUSE_CLOSE_NIL: return "close_of_nil";
+    case MISUSE_NEGATIVE_WG: return "negative_waitgroup";
+    case MISUSE_UNLOCK_UNLOCKED: return "unlock_of_unlocked";
+    case MISUSE_RUNLOCK_UNLOCKED: return "runlock_of_unlocked";
+    case MISUSE_LOCK_COPIED: return "lock_copied";
+    case MISUSE_WG_REUSE: return "waitgroup_reuse";
+    case MISUSE_SEM_RELEASE: return "semaphore_over_release";
+    default: return "misuse";
+    }
+}
+
+static const char *misuse_fix(int code) {
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED:
+        return "Only the sending side closes a channel, and only after its last send. With "
+               "several senders, wait for all of them (a WaitGroup) and close once, after.";
+    case MISUSE_CLOSE_CLOSED:
+        return "Close a channel exactly once, from the one goroutine that owns it (the sender); "
+               "if several places may close it, guard the close with a once.";
+    case MISUSE_CLOSE_NIL:
+        return "Make the channel with chan_make before closing it.";
+    case MISUSE_NEGATIVE_WG:
+        return "Call wg_add(1) once per goroutine before starting it, and wg_done exactly once "
+               "in that goroutine, at its end.";
+    case MISUSE_UNLOCK_UNLOCKED:
+    case MISUSE_RUNLOCK_UNLOCKED:
+        return "Pair every lock with exactly one unlock of the same kind on every path; never "
+               "unlock a lock you did not lock.";
+    case MISUSE_LOCK_COPIED:
+        return "Pass mutexes, WaitGroups and structs containing them by pointer; a copy is a "
+               "different lock that excludes nobody.";
+    case MISUSE_WG_REUSE:
+        return "Do not start a new round of wg_add before every wg_wait of the previous round "
+               "has returned; use a fresh WaitGroup per round.";
+    case MISUSE_SEM_RELEASE:
+        return "Release exactly what you acquired.";
+    default:
+        return "Follow the contract of the primitive (see docs/analyzer.md).";
+    }
+}
+
+static const char *misuse_what(int code) {
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED: return "send on a closed channel";
+    case MISUSE_CLOSE_CLOSED: return "close of a closed channel";
+    case MISUSE_CLOSE_NIL: return "close of a nil channel";
+    case MISUSE_NEGATIVE_WG: return "negative WaitGroup counter";
+    case MISUSE_UNLOCK_UNLOCKED: return "unlock of an unlocked mutex";
+    case MISUSE_RUNLOCK_UNLOCKED: return "RUnlock of an unlocked RWMutex";
+    case MISUSE_LOCK_COPIED: return "lock copied after first use";
+    case MISUSE_WG_REUSE: return "WaitGroup reused before Wait returned";
+    case MISUSE_SEM_RELEASE: return "semaphore released more than held";
+    default: return "misuse";
+    }
+}
+
+void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
+    const an_trace *t = rp->t;
+    int64_t gid = t->gs[e->g].id;
+    an_finding *f = an_finding_add(rp->r, "misuse", "error");
+    f->klass = an_misuse_name(code);
+    an_sb title = {0}, ex = {0};
+    an_sb_printf(&title, "%s", misuse_what(code));
+    if (e->obj) an_sb_printf(&title, " (%s %s)", an_otype(t, e->obj), an_oname(t, e->obj));
+    an_sb_printf(&title, " at %s", an_site_str(t, e->site));
+    an_sb_printf(&ex, "%s (id %lld) did a %s at %s (seq %lld)", t->gs[e->g].name, (long long)gid,
+                 misuse_what(code), an_site_str(t, e->site), (long long)e->seq);
+    an_finding_ref(f, e->seq, gid, e->obj, e->site, "misuse");
+    an_ost *o = e->obj ? an_ost_find(rp, e->obj) : NULL;
+    if ((code == MISUSE_SEND_ON_CLOSED || code == MISUSE_CLOSE_CLOSED) && o && o->closed) {
+        an_sb_printf(&ex, "; %s had already been closed by %s (id %lld) at %s (seq %lld)",
+                     an_oname(t, e->obj), an_gname(t, o->close_g), (long long)o->close_g,
+                     an_site_str(t, o->close_site), (long long)o->close_seq);
+        an_finding_ref(f, o->close_seq, o->close_g, e->obj, o->close_site, "closed");
+    }
+    const char *msg = an_ev_str(t, e);
+    if (msg && *msg) an_sb_printf(&ex, " (\"%s\")", msg);
+    an_sb_printf(&ex, ". ");
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED:
+        an_sb_printf(&ex, "Closing a channel means \"no more values will come\"; a send after that "
+                          "panics and ends the program.");
+        break;
+    case MISUSE_CLOSE_CLOSED:
+        an_sb_printf(&ex, "A channel can be closed only once; the second close panics.");
+        break;
+    case MISUSE_NEGATIVE_WG:
+        an_sb_printf(&ex, "wg_done was called more often than wg_add counted, so the counter went "
+                          "below zero: the program panics.");
+        break;
+    case MISUSE_UNLOCK_UNLOCKED:
+    case MISUSE_RUNLOCK_UNLOCKED:
+        an_sb_printf(&ex, "Unlocking a lock that is not held is a fatal error in Go.");
+        break;
+    case MISUSE_LOCK_COPIED:
+        an_sb_printf(&ex, "The copy has its own state: goroutines locking the copy and the "
+                          "original do not exclude each other.");
+        break;
+    default: break;
+    }
+    if (ex.n && ex.s[ex.n - 1] == ' ') ex.s[--ex.n] = 0;
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(misuse_fix(code)));
+}
+
+void an_panic_finding(an_replay *rp, const an_ev *e) {
+    rp->panicked = 1;
+    if (e->a != MISUSE_NONE) {
+        an_misuse_finding(rp, e, (int)e->a);
+        return;
+    }
+    const an_trace *t = rp->t;
+    int64_t gid = t->gs[e->g].id;
+    const char *msg = an_ev_str(t, e);
+    an_finding *f = an_finding_add(rp->r, "panic", "error");
+    an_sb title = {0}, ex = {0};
+    an_sb_printf(&title, "panic: %s (in %s, id %lld, at %s)", msg ? msg : "", t->gs[e->g].name,
+                 (long long)gid, an_site_str(t, e->site));
+    an_sb_printf(&ex, "%s (id %lld) called panic at %s (seq %lld) with \"%s\". A panic that "
+                      "nobody recovers ends the whole program (exit status 2): every other "
+                      "goroutine is stopped wherever it was.",
+                 t->gs[e->g].name, (long long)gid, an_site_str(t, e->site), (long long)e->seq,
+                 msg ? msg : "");
+    an_finding_ref(f, e->seq, gid, e->obj, e->site, "panic");
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
+                    an_xstrdup("Panic only for impossible situations (bugs). For failures that "
+                               "can happen, return an error (err_t) and let the caller decide."));
+}
+
+void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_write,
+                     const an_acc *second, int second_write) {
+    int32_t lo = first->site < second->site ? first->site : second->site;
+    int32_t hi = first->site < second->site ? second->site : first->site;
+    int ins;
+    an_imap_put(&rp->race_seen, an_pair_key(var, an_pair_key(lo, hi)), 1, &ins);
+    if (!ins || rp->nraces >= 100) return;
+    rp->nraces++;
+    const an_trace *t = rp->t;
+    const char *vn = an_oname(t, var);
+    int64_t g1 = t->gs[first->g].id, g2 = t->gs[second->g].id;
+    an_finding *f = an_finding_add(rp->r, "race", "error");
+    an_sb title = {0}, ex = {0};
+    an_sb_printf(&title, "data race on %s: %s at %s and %s at %s", vn,
+                 first_write ? "write" : "read", an_site_str(t, first->site),
+                 second_write ? "write" : "read", an_site_str(t, second->site));
+    an_sb_printf(&ex, "%s (id %lld) %s %s at %s (seq %lld), and %s (id %lld) %s it at %s "
+                      "(seq %lld). Nothing orders these two accesses: no channel operation, "
+                      "lock, WaitGroup or other synchronization makes the first happen before "
+                      "the second, so they may run at the same time and the result depends on "
+                      "timing (a lost update, a torn or stale read).",
+                 t->gs[first->g].name, (long long)g1, first_write ? "wrote" : "read", vn,
+                 an_site_str(t, first->site), (long long)first->seq, t->gs[second->g].name,
+                 (long long)g2, second_write ? "wrote" : "read", an_site_str(t, second->site),
+                 (long long)second->seq);
+    an_finding_ref(f, first->seq, g1, var, first->site, "access1");
+    an_finding_ref(f, second->seq, g2, var, second->site, "access2");
+    an_sb fix = {0};
+    an_sb_printf(&fix, "Protect %s with one mutex held around every access (reads too), or let a "
+                       "single goroutine own it and send it values over a channel, or make it an "
+                       "atomic.",
+                 vn);
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_sb_take(&fix));
+}
+
+void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an_acc *wait) {
+    const an_trace *t = rp->t;
+    const char *wn = an_oname(t, wg);
+    int64_t ga = t->gs[add->g].id, gw = t->gs[wait->g].id;
+    an_finding *f = an_finding_add(rp->r, "misuse", "error");
+    f->klass = "wg_add_during_wait";
+    an_sb title = {0}, ex = {0};
+    an_sb_printf(&title, "WaitGroup %s: wg_add at %s is concurrent with wg_wait at %s", wn,
+                 an_site_str(t, add->site), an_site_str(t, wait->site));
+    an_sb_printf(&ex, "%s (id %lld) called wg_add at %s (seq %lld) while the counter was zero, "
+                      "and %s (id %lld) called wg_wait at %s (seq %lld); nothing makes the Add "
+                      "happen before the Wait. Wait may then see a zero counter and return "
+                      "before the work was even counted.",
+                 t->gs[add->g].name, (long long)ga, an_site_str(t, add->site),
+                 (long long)add->seq, t->gs[wait->g].name, (long long)gw,
+                 an_site_str(t, wait->site), (long long)wait->seq);
+    an_finding_ref(f, add->seq, ga, wg, add->site, "add");
+    an_finding_ref(f, wait->seq, gw, wg, wait->site, "wait");
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
+                    an_xstrdup("Call wg_add(1) in the goroutine that starts the worker, before "
+                               "go(...), never inside the new goroutine."));
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+const char *an_reason_name(int reason) {
+    static const char *names[] = {NULL,   "send", "recv", "select", "lock",      "rlock",
+                                  "wg",   "cond", "sleep", "nil",   "semaphore", "once"};
+    return reason > 0 && reason < 12 ? names[reason] : NULL;
+}
+
+const char *an_state_name(int state) {
+    switch (state) {
+    case ST_RUNNING: return "running";
+    case ST_BLOCKED: return "blocked";
+    case ST_SLEEPING: return "sleeping";
+    default: return "none";
+    }
+}
+
+const char *an_edge_kind_name(int kind) {
+    static const char *names[] = {"spawn", "msg", "close", "unlock", "wg", "once", "cancel", "cond"};
+    return kind >= 0 && kind < 8 ? names[kind] : "?";
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static cJSON *finding_obj(const an_trace *t, const an_finding *f, size_t index) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)(index + 1));
+    cJSON_AddStringToObject(o, "kind", f->kind);
+    cJSON_AddStringToObject(o, "severity", f->severity);
+    if (f->klass) cJSON_AddStringToObject(o, "class", f->klass);
+    cJSON_AddStringToObject(o, "title", f->title ? f->title : "");
+    cJSON_AddStringToObject(o, "explanation", f->explanation ? f->explanation : "");
+    cJSON_AddStringToObject(o, "fix", f->fix ? f->fix : "");
+    cJSON *gs = cJSON_AddArrayToObject(o, "goroutines");
+    cJSON *os = cJSON_AddArrayToObject(o, "objects");
+    cJSON *ss = cJSON_AddArrayToObject(o, "sites");
+    cJSON *es = cJSON_AddArrayToObject(o, "events");
+    cJSON *rs = cJSON_AddArrayToObject(o, "refs");
+    for (size_t i = 0; i < f->refs.n; i++) {
+        const an_ref *r = &f->refs.v[i];
+        int dup_g = 0, dup_o = 0, dup_s = 0, dup_e = 0;
+        for (size_t k = 0; k < i; k++) {
+            const an_ref *p = &f->refs.v[k];
+            if (p->g == r->g) dup_g = 1;
+            if (p->obj == r->obj) dup_o = 1;
+            if (p->seq == r->seq) dup_e = 1;
+            if (p->site == r->site) dup_s = 1;
+            else {
+                const an_site *a = an_site_by_id(t, p->site), *b = an_site_by_id(t, r->site);
+                if (a && b && a->line == b->line && !strcmp(a->file, b->file)) dup_s = 1;
+            }
+        }
+        if (r->g >= 0 && !dup_g) {
+            cJSON *g = cJSON_CreateObject();
+            cJSON_AddNumberToObject(g, "id", (double)r->g);
+            cJSON_AddStringToObject(g, "name", an_gname(t, r->g));
+            cJSON_AddItemToArray(gs, g);
+        }
+        if (r->obj && !dup_o) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddNumberToObject(x, "id", (double)r->obj);
+            cJSON_AddStringToObject(x, "name", an_oname(t, r->obj));
+            cJSON_AddStringToObject(x, "type", an_otype(t, r->obj));
+            cJSON_AddItemToArray(os, x);
+        }
+        const an_site *s = an_site_by_id(t, r->site);
+        if (s && !dup_s) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "file", s->file);
+            cJSON_AddNumberToObject(x, "line", s->line);
+            cJSON_AddStringToObject(x, "role", r->role);
+            cJSON_AddItemToArray(ss, x);
+        }
+        if (r->seq && !dup_e) cJSON_AddItemToArray(es, cJSON_CreateNumber((double)r->seq));
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "role", r->role);
+        if (r->seq) cJSON_AddNumberToObject(x, "seq", (double)r->seq);
+        if (r->g >= 0) cJSON_AddNumberToObject(x, "g", (double)r->g);
+        if (r->obj) cJSON_AddNumberToObject(x, "obj", (double)r->obj);
+        if (s) {
+            cJSON_AddStringToObject(x, "file", s->file);
+            cJSON_AddNumberToObject(x, "line", s->line);
+        }
+        cJSON_AddItemToArray(rs, x);
+    }
+    return o;
+}
+
+char *an_finding_json(const an_trace *t, const an_finding *f, size_t index) {
+    cJSON *o = finding_obj(t, f, index);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",      "race",
+                              "panic",    "misuse",           "lock_order"};
+
+char *an_report_json(const an_trace *t, const an_result *r) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "trace", t->path);
+    if (t->program) cJSON_AddStringToObject(root, "program", t->program);
+    else cJSON_AddNullToObject(root, "program");
+    if (t->end_reason) cJSON_AddStringToObject(root, "end_reason", t->end_reason);
+    else cJSON_AddNullToObject(root, "end_reason");
+    if (t->has_exit_status) cJSON_AddNumberToObject(root, "exit_status", (double)t->exit_status);
+    else cJSON_AddNullToObject(root, "exit_status");
+    cJSON_AddBoolToObject(root, "truncated", t->truncated);
+    cJSON_AddNumberToObject(root, "events", (double)t->nev);
+    cJSON_AddNumberToObject(root, "goroutines", (double)t->ng);
+    cJSON_AddNumberToObject(root, "analysis_version", AN_ANALYSIS_VERSION);
+    cJSON *sum = cJSON_AddObjectToObject(root, "summary");
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        int n = 0;
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
+        cJSON_AddNumberToObject(sum, kinds[k], n);
+    }
+    cJSON *arr = cJSON_AddArrayToObject(root, "findings");
+    for (size_t i = 0; i < r->findings.n; i++)
+        cJSON_AddItemToArray(arr, finding_obj(t, &r->findings.v[i], i));
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+/* ---- the human report ------------------------------------------------ */
+
+/* Print text wrapped at 78 columns, every line indented by `indent`. */
+static void wrap(FILE *out, const char *text, int indent, const char *first_prefix) {
+    int col = indent;
+    fprintf(out, "%*s", indent, "");
+    if (first_prefix) {
+        fputs(first_prefix, out);
+        col += (int)strlen(first_prefix);
+    }
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *w = p;
+        while (*p && *p != ' ') p++;
+        int len = (int)(p - w);
+        if (!len) break;
+        if (col > indent + (first_prefix ? (int)strlen(first_prefix) : 0) && col + 1 + len > 78) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent + (first_prefix ? (int)strlen(first_prefix) : 0)) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(w, 1, (size_t)len, out);
+        col += len;
+        first_prefix = NULL;
+    }
+    fputc('\n', out);
+}
+
+static const char *kind_label(const char *kind) {
+    if (!strcmp(kind, "deadlock")) return "DEADLOCK";
+    if (!strcmp(kind, "partial_deadlock")) return "PARTIAL DEADLOCK";
+    if (!strcmp(kind, "leak")) return "LEAK";
+    if (!strcmp(kind, "race")) return "RACE";
+    if (!strcmp(kind, "panic")) return "PANIC";
+    if (!strcmp(kind, "misuse")) return "MISUSE";
+    if (!strcmp(kind, "lock_order")) return "LOCK ORDER";
+    return kind;
+}
+
+void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
+    fprintf(out, "chanscope check: %s", t->path);
+    if (t->program) fprintf(out, " (program %s", t->program);
+    else fprintf(out, " (");
+    if (t->end_reason)
+        fprintf(out, "%sended by %s, status %lld", t->program ? ", " : "", t->end_reason,
+                (long long)t->exit_status);
+    fprintf(out, "%s%zu events, %zu goroutines)\n", t->program || t->end_reason ? ", " : "", t->nev,
+            t->ng);
+    if (t->truncated)
+        fprintf(out, "note: trace is truncated (program killed?): analyzing the events it has\n");
+    fputc('\n', out);
+    for (size_t i = 0; i < r->findings.n; i++) {
+        const an_finding *f = &r->findings.v[i];
+        char head[64];
+        snprintf(head, sizeof head, "%zu. %-6s ", i + 1, kind_label(f->kind));
+        fputs(head, out);
+        fprintf(out, "%s\n", f->title);
+        /* goroutines and sites at a glance */
+        an_sb gl = {0}, sl = {0};
+        for (size_t k = 0; k < f->refs.n; k++) {
+            const an_ref *x = &f->refs.v[k];
+            int dup = 0;
+            for (size_t j = 0; j < k; j++) dup |= f->refs.v[j].g == x->g;
+            if (x->g >= 0 && !dup)
+                an_sb_printf(&gl, "%s%s (id %lld)", gl.n ? ", " : "", an_gname(t, x->g),
+                             (long long)x->g);
+            dup = 0;
+            for (size_t j = 0; j < k; j++) dup |= f->refs.v[j].site == x->site;
+            if (x->site && !dup)
+                an_sb_printf(&sl, "%s%s (%s)", sl.n ? ", " : "", an_site_str(t, x->site), x->role);
+        }
+        if (gl.n) wrap(out, gl.s, 5, "goroutines: ");
+        if (sl.n) wrap(out, sl.s, 5, "sites: ");
+        free(gl.s);
+        free(sl.s);
+        wrap(out, f->explanation, 5, NULL);
+        wrap(out, f->fix, 5, "Fix: ");
+        fputc('\n', out);
+    }
+    if (!r->findings.n) {
+        fprintf(out, "no findings: no deadlock, leak, race or misuse in this run.\n");
+        return;
+    }
+    fprintf(out, "%zu finding%s:", r->findings.n, r->findings.n == 1 ? "" : "s");
+    int first = 1;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        int n = 0;
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
+        if (n) fprintf(out, "%s %d %s", first ? "" : ",", n, kinds[k]), first = 0;
+    }
+    fputc('\n', out);
+}
