@@ -230,7 +230,9 @@ done <"$figures"
 
 echo
 echo "chanscope bench — $when — $cpus CPUs, $ccver, Go: $gover"
-echo "each workload: $runs runs (fresh process each); tracing: $trace_runs runs of pool with $trace_ops jobs"
+tracing_note="; tracing: $trace_runs runs each of pool with $trace_ops jobs, off and on"
+[ "${BENCH_NO_TRACE:-0}" = 1 ] && tracing_note="; tracing: skipped"
+echo "each workload: $runs run(s), a fresh process each$tracing_note"
 awk -F'\t' '
     function num(s) {
         if (s !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) return s

@@ -125,7 +125,7 @@ void cs_chan_send_to_waiter(chan_t *c, cs_sudog *sg, const void *ep, cs_g *self,
     ev_recv(c, sg->g->id, msg, -1, ep, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
     sg->success = true;
     sg->g->param = sg;
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     cs_ready(sg->g, self);
 }
 
@@ -145,7 +145,7 @@ void cs_chan_recv_from_waiter(chan_t *c, cs_sudog *sg, void *ep, cs_g *self, int
     }
     sg->success = true;
     sg->g->param = sg;
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     cs_ready(sg->g, self);
 }
 
@@ -166,7 +166,6 @@ chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site sit
     if (elemsize == 0) elemsize = 1;
     chan_t *c = calloc(1, sizeof *c);
     if (!c) cs_panic(site, "makechan: out of memory");
-    pthread_mutex_init(&c->lock, NULL);
     c->elemsize = elemsize;
     c->cap = cap;
     if (cap > 0) {
@@ -185,7 +184,6 @@ chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site sit
 
 void chan_free(chan_t *c) {
     if (!c) return;
-    pthread_mutex_destroy(&c->lock);
     free(c->buf);
     free(c->msgs);
     free(c);
@@ -197,10 +195,10 @@ void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
         CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
-    pthread_mutex_lock(&c->lock);
+    cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_SEND_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed) {
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         cs_chan_panic_send_closed(c, site);
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
@@ -210,13 +208,13 @@ void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
     }
     if (c->qcount < c->cap) {
         cs_chan_buf_put(c, ep, self->id, 0, site);
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         return;
     }
     cs_sudog me = {.g = self, .elem = (void *)ep, .c = c, .site = site};
     cs_sudog_enqueue(&c->sendq, &me);
     cs_park_prepare(self, BLOCK_SEND, c->id, site);
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     cs_park_wait(self);
     self->param = NULL;
     if (!me.success) cs_chan_panic_send_closed(c, site); /* closed while we waited */
@@ -224,9 +222,9 @@ void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
 
 bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     if (!c) return false;
-    pthread_mutex_lock(&c->lock);
+    cs_lock_acquire(&c->lock);
     if (c->closed) {
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         cs_chan_panic_send_closed(c, site);
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
@@ -236,10 +234,10 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     }
     if (c->qcount < c->cap) {
         cs_chan_buf_put(c, ep, gid_of(by), 0, site);
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         return true;
     }
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     return false;
 }
 
@@ -249,11 +247,11 @@ bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
         CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
-    pthread_mutex_lock(&c->lock);
+    cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed && c->qcount == 0) {
         cs_chan_recv_closed(c, ep, self->id, 0, site);
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         return false;
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->sendq);
@@ -263,13 +261,13 @@ bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
     }
     if (c->qcount > 0) {
         cs_chan_buf_take(c, ep, self->id, 0, site);
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         return true;
     }
     cs_sudog me = {.g = self, .elem = ep, .c = c, .site = site};
     cs_sudog_enqueue(&c->recvq, &me);
     cs_park_prepare(self, BLOCK_RECV, c->id, site);
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     cs_park_wait(self);
     self->param = NULL;
     return me.success;
@@ -277,9 +275,9 @@ bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
 
 void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
     if (!c) cs_panic_misuse(site, MISUSE_CLOSE_NIL, 0, "close of nil channel");
-    pthread_mutex_lock(&c->lock);
+    cs_lock_acquire(&c->lock);
     if (c->closed) {
-        pthread_mutex_unlock(&c->lock);
+        cs_lock_release(&c->lock);
         cs_panic_misuse(site, MISUSE_CLOSE_CLOSED, c->id, "close of closed channel");
     }
     c->closed = true;
@@ -302,7 +300,7 @@ void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
         sg->next = wake;
         wake = sg;
     }
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     while (wake) {
         sg = wake;
         wake = sg->next; /* read before the ready: sg lives on its owner's stack */
@@ -314,9 +312,9 @@ void cs_chan_close(chan_t *c, cs_site site) { cs_chan_close_by(c, cs_getg(), sit
 
 int64_t chan_len(chan_t *c) {
     if (!c) return 0;
-    pthread_mutex_lock(&c->lock);
+    cs_lock_acquire(&c->lock);
     int64_t n = c->qcount;
-    pthread_mutex_unlock(&c->lock);
+    cs_lock_release(&c->lock);
     return n;
 }
 

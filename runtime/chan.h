@@ -15,7 +15,7 @@
 #ifndef CS_CHAN_H
 #define CS_CHAN_H
 
-#include <pthread.h>
+#include "spinlock.h"
 
 #include "chanscope.h"
 #include "scheduler.h"
@@ -37,7 +37,7 @@ typedef struct cs_sudog_q {
 } cs_sudog_q;
 
 struct cs_chan {
-    pthread_mutex_t lock;
+    cs_lock lock;
     size_t elemsize;
     int64_t cap;
     int64_t qcount;    /* elements in buf */

@@ -21,19 +21,19 @@
 
 static void sellock(chan_t **order, int n) {
     for (int i = 0; i < n; i++)
-        if (i == 0 || order[i] != order[i - 1]) pthread_mutex_lock(&order[i]->lock);
+        if (i == 0 || order[i] != order[i - 1]) cs_lock_acquire(&order[i]->lock);
 }
 
 static void selunlock(chan_t **order, int n) {
     for (int i = n - 1; i >= 0; i--)
-        if (i == 0 || order[i] != order[i - 1]) pthread_mutex_unlock(&order[i]->lock);
+        if (i == 0 || order[i] != order[i - 1]) cs_lock_release(&order[i]->lock);
 }
 
 /* Unlock every channel except `keep` (whose lock the operation releases). */
 static void selunlock_except(chan_t **order, int n, chan_t *keep) {
     for (int i = n - 1; i >= 0; i--)
         if ((i == 0 || order[i] != order[i - 1]) && order[i] != keep)
-            pthread_mutex_unlock(&order[i]->lock);
+            cs_lock_release(&order[i]->lock);
 }
 
 static int cmp_chan(const void *a, const void *b) {

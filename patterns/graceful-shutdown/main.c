@@ -174,7 +174,8 @@ int main(int argc, char **argv) {
     }
     if (serve_mode) setvbuf(stdout, NULL, _IOLBF, 0); /* one log line at a time */
 
-    http_server srv = {.name = "server", .handler = routes, .access_log = serve_mode};
+    static http_server srv = {.name = "server", .handler = routes};
+    srv.access_log = serve_mode;
     mutex_set_name(&srv.mu, "server.mu");
     wg_set_name(&srv.conns, "server.conns");
     err_t err = http_listen(&srv, serve_mode ? port : 0);
@@ -189,7 +190,8 @@ int main(int argc, char **argv) {
     serve_args sa = {&srv, chan_make_named("serveErr", err_t, 1)};
     go(serve, &sa);
 
-    world_t world = {.srv = &srv, .fast = fast, .slow = slow};
+    static world_t world;
+    world = (world_t){.srv = &srv, .fast = fast, .slow = slow};
     if (serve_mode) {
         printf("listening on 127.0.0.1:%d (pid %d); SIGINT or SIGTERM to stop\n", srv.port,
                (int)getpid());

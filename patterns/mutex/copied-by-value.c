@@ -9,10 +9,17 @@
  *       hits []int            // shared by every copy: a slice header
  *   }
  *
- *   func (s Stats) Record(page int) {   // BUG: value receiver copies s.mu
+ *   func (s *Stats) Record(page int) {
  *       s.mu.Lock()
  *       defer s.mu.Unlock()
  *       s.hits[page]++
+ *   }
+ *
+ *   func worker(s Stats, w int, wg *sync.WaitGroup) {   // BUG: s is a copy, mutex included
+ *       defer wg.Done()
+ *       for k := 0; k < 4; k++ {
+ *           s.Record((w + k) % 3)     // locks the copy's mutex
+ *       }
  *   }
  *
  *   func main() {
@@ -21,27 +28,22 @@
  *       var wg sync.WaitGroup
  *       for w := 0; w < workers; w++ {
  *           wg.Add(1)
- *           go func(w int) {
- *               defer wg.Done()
- *               for k := 0; k < 4; k++ {
- *                   stats.Record((w + k) % 3)   // copies stats, mutex included
- *               }
- *           }(w)
+ *           go worker(stats, w, &wg)     // copies stats for each worker
  *       }
  *       wg.Wait()
  *       fmt.Println(stats.hits)
  *   }
  *
- * What goes wrong: the mutex is a value.  Each call of Record gets a fresh
- * copy of it, unlocked, that no other goroutine ever sees, while the hit
- * counters behind the slice are the same memory for everybody.  The lock
+ * What goes wrong: the mutex is a value.  Each worker gets its own copy of
+ * it, that no other goroutine ever sees, while the hit counters behind the
+ * slice are the same memory for everybody.  The lock
  * excludes nobody: the runtime notices the copy of a lock after its first use
  * (misuse) and the race analysis finds writes to the same counter with no
  * happens-before path between them (race).
  *
  * It fails on every run: the copies exist whatever the timing, and the
  * workers never synchronise with each other, so no ordering can hide the race.
- * The fix: a pointer receiver (func (s *Stats) Record), so there is one mutex.
+ * The fix: pass a pointer (func worker(s *Stats, ...)), so there is one mutex.
  */
 #include <stdio.h>
 
@@ -59,35 +61,42 @@ static int hits_storage[NPAGES];
 static stats_t stats = {MUTEX_INIT, hits_storage};
 static waitgroup_t wg;
 
-/* BUG: s is a copy of the caller's stats_t, mutex included. */
-static void stats_record(stats_t s, int page) {
-    mutex_lock(&s.mu);
-    SHARED_READ(s.hits[page]);
-    SHARED_WRITE(s.hits[page]);
-    s.hits[page]++;
-    mutex_unlock(&s.mu);
+static void stats_record(stats_t *s, int page) {
+    mutex_lock(&s->mu);
+    SHARED_READ(s->hits[page]);
+    SHARED_WRITE(s->hits[page]);
+    s->hits[page]++;
+    mutex_unlock(&s->mu);
 }
 
+typedef struct {
+    stats_t s; /* BUG: a copy of stats, mutex included */
+    int w;
+} worker_args;
+
 static void worker(void *arg) {
-    int w = (int)(intptr_t)arg;
-    for (int k = 0; k < 4; k++) stats_record(stats, (w + k) % NPAGES); /* copies stats */
+    worker_args *a = arg;
+    for (int k = 0; k < 4; k++) stats_record(&a->s, (a->w + k) % NPAGES);
     wg_done(&wg);
 }
 
 int main(int argc, char **argv) {
     int workers = param_int(argc, argv, "workers", 5);
     params_end(argc, argv);
+    if (workers < 1 || workers > 100) {
+        fprintf(stderr, "%s: --workers must be between 1 and 100\n", argv[0]);
+        return 2;
+    }
 
     mutex_set_name(&stats.mu, "stats.mu");
     /* First use of the mutex: from here on a copy of it is a misuse. */
-    mutex_lock(&stats.mu);
-    SHARED_WRITE(stats.hits[0]);
-    stats.hits[0]++;
-    mutex_unlock(&stats.mu);
+    stats_record(&stats, 0);
 
+    worker_args args[workers];
     for (int w = 0; w < workers; w++) {
+        args[w] = (worker_args){stats, w}; /* go worker(stats, w, &wg): copies stats */
         wg_add(&wg, 1);
-        go(worker, (void *)(intptr_t)w);
+        go(worker, &args[w]);
     }
     wg_wait(&wg);
 
@@ -97,7 +106,7 @@ int main(int argc, char **argv) {
         total += stats.hits[p];
         printf("page %d: %d hits\n", p, stats.hits[p]);
     }
-    printf("total %d hits recorded (want %d); the lock protected nothing\n", total,
+    printf("total %d hits recorded (want %d); each worker locked its own copy of the mutex\n", total,
            1 + 4 * workers);
     return 0;
 }
