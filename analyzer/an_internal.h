@@ -81,6 +81,7 @@ typedef struct an_gst {
     int64_t last_seq;            /* its last event */
     int32_t last_site;
     int last_kind;
+    size_t last_idx;             /* index of its last event in an_trace.ev */
     uint32_t last_clk;           /* own clock at its last event (before any tick) */
     int64_t create_seq;          /* its go_create (edge to go_start) */
     VEC(int64_t) sel_chans;      /* channels of its current/last select */

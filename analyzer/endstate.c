@@ -319,6 +319,20 @@ static void deadlock_finding(endctx *c, i32vec *members, int global) {
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(fix_for_reason(reason)));
 }
 
+static int is_final_act(const an_trace *t, const an_gst *g) {
+    const an_ev *e = &t->ev[g->last_idx];
+    switch (e->kind) {
+    case EV_WG_ADD: return e->a < 0;
+    case EV_CHAN_SEND: return !(e->d & CS_EVF_SELECT);
+    case EV_CHAN_CLOSE:
+    case EV_CTX_CANCEL:
+    case EV_MUTEX_RELEASE:
+    case EV_COND_SIGNAL:
+    case EV_COND_BROADCAST: return 1;
+    default: return 0;
+    }
+}
+
 /* Leaks, grouped by class, blocking site and goroutine name. */
 typedef struct leak_group {
     const char *klass;
@@ -328,13 +342,12 @@ typedef struct leak_group {
     i32vec members;
 } leak_group;
 
-static void leak_findings(endctx *c) {
+static void leak_findings(endctx *c, int32_t ender) {
     const an_trace *t = c->t;
     an_replay *rp = c->rp;
     VEC(leak_group) groups = {0};
     /* the goroutine that ended the program: its clock says what it waited for */
-    const an_vc *endvc = NULL;
-    if (rp->end_g >= 0) endvc = &rp->gs[rp->end_g].vc;
+    const an_vc *endvc = ender >= 0 ? &rp->gs[ender].vc : NULL;
     for (uint32_t gi = 0; gi < c->ng; gi++) {
         if (!c->alive[gi] || c->in_finding[gi]) continue;
         an_gst *g = &rp->gs[gi];
@@ -344,9 +357,11 @@ static void leak_findings(endctx *c) {
             klass = c->runnable[gi] ? "wakeable" : "blocked_forever";
             site = g->block_site;
         } else {
-            /* Its last step happens before the end (e.g. a final wg_done that main
-             * waited for): it was on its way out, not leaked. */
-            if (endvc && g->state == ST_RUNNING && g->last_seq &&
+            /* Its last step was a goroutine's typical final act (wg_done, close,
+             * a plain send of its result, cancel) and the end of the program
+             * happens after it (main waited for exactly that): it was on its way
+             * out when main returned, not leaked. */
+            if (endvc && g->state == ST_RUNNING && g->last_seq && is_final_act(t, g) &&
                 g->last_clk <= vc_get(endvc, gi))
                 continue;
             klass = "running";
@@ -672,7 +687,7 @@ void an_endstate(an_replay *rp) {
     }
     if (exited && !global && !panicked && nalive) {
         if (!nblocked) collect_roles(&c);
-        leak_findings(&c);
+        leak_findings(&c, ender);
     }
     lock_order_findings(&c, &deadlocked_locks);
     an_imap_free(&deadlocked_locks);

@@ -151,6 +151,9 @@ static const char *misuse_what(int code) {
 
 void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     const an_trace *t = rp->t;
+    int ins; /* the same misuse at the same site is one finding */
+    an_imap_put(&rp->race_seen, an_pair_key(3, an_pair_key(code, e->site)), 1, &ins);
+    if (!ins) return;
     int64_t gid = t->gs[e->g].id;
     an_finding *f = an_finding_add(rp->r, "misuse", "error");
     f->klass = an_misuse_name(code);
@@ -225,9 +228,12 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
                      const an_acc *second, int second_write) {
     int32_t lo = first->site < second->site ? first->site : second->site;
     int32_t hi = first->site < second->site ? second->site : first->site;
-    int ins;
-    an_imap_put(&rp->race_seen, an_pair_key(var, an_pair_key(lo, hi)), 1, &ins);
-    if (!ins || rp->nraces >= 100) return;
+    /* one finding per variable, and one per pair of sites (an array of
+     * variables raced on by the same two lines is one bug) */
+    int ins_var, ins_sites;
+    an_imap_put(&rp->race_seen, an_pair_key(1, var), 1, &ins_var);
+    an_imap_put(&rp->race_seen, an_pair_key(2, an_pair_key(lo, hi)), 1, &ins_sites);
+    if (!ins_var || !ins_sites || rp->nraces >= 100) return;
     rp->nraces++;
     const an_trace *t = rp->t;
     const char *vn = an_oname(t, var);

@@ -526,6 +526,7 @@ static void step(an_replay *rp, size_t idx) {
     g->last_seq = e->seq;
     g->last_site = e->site;
     g->last_kind = e->kind;
+    g->last_idx = idx;
     g->last_clk = clk_before;
 }
 

@@ -35,6 +35,32 @@ typedef struct cs_worker {
 static _Thread_local cs_g *cur_g;
 static _Atomic int64_t next_gid = 1;
 
+/* Returning from main (or exit()) ends a Go program at once: no other
+ * goroutine runs another step.  exit() here first runs the handlers
+ * (flushing the trace takes a while), so the runtime freezes every other
+ * goroutine at its next runtime call instead.  Set by an on_exit handler
+ * registered when main first touches the runtime; handlers run in reverse
+ * order of registration, so this one runs before the tracer's flush. */
+static _Atomic int exiting;
+static pthread_t exiting_thread; /* written before `exiting` is set */
+
+static void freeze_on_exit(int status, void *arg) {
+    (void)status;
+    (void)arg;
+    exiting_thread = pthread_self();
+    atomic_store_explicit(&exiting, 1, memory_order_release);
+}
+
+bool cs_exiting(void) {
+    return atomic_load_explicit(&exiting, memory_order_acquire) &&
+           !pthread_equal(pthread_self(), exiting_thread);
+}
+
+void cs_freeze_if_exiting(void) {
+    if (cs_exiting())
+        for (;;) pause(); /* the process is ending; this goroutine never runs again */
+}
+
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static cs_g *reg_head, *reg_tail;
 
@@ -82,7 +108,10 @@ static cs_g *new_g(const char *name, int64_t parent, cs_site site) {
 
 cs_g *cs_getg(void) {
     cs_g *g = cur_g;
-    if (__builtin_expect(g != NULL, 1)) return g;
+    if (__builtin_expect(g != NULL && !atomic_load_explicit(&exiting, memory_order_relaxed), 1))
+        return g;
+    cs_freeze_if_exiting();
+    if (g) return g;
     /* A thread not started by go(): the first one is main (id 1). */
     g = new_g(NULL, 0, (cs_site){"?", 0});
     free(g->name);
@@ -90,6 +119,7 @@ cs_g *cs_getg(void) {
     cur_g = g;
     registry_add(g);
     cs_count_live(1);
+    if (g->id == 1) on_exit(freeze_on_exit, NULL);
     if (CS_TRACING()) {
         cs_trace_event(EV_GO_CREATE, g->id, 0, 0, 0, 0, g->name, g->go_site);
         cs_trace_event(EV_GO_START, 0, 0, 0, 0, 0, NULL, g->go_site);

@@ -17,6 +17,11 @@ void cs_registry_lock(void);
 void cs_registry_unlock(void);
 cs_g *cs_registry_first(void); /* in creation order; then g->all_next */
 
+/* True in every thread but the one running exit(): see goroutine.c. */
+bool cs_exiting(void);
+/* Park this thread forever if the program is exiting. */
+void cs_freeze_if_exiting(void);
+
 /* Failure reports (panic.c). */
 CS_NORETURN void cs_report_deadlock(int blocked);
 

@@ -29,6 +29,7 @@ CS_NORETURN void cs_exit_now(const char *reason, int status) {
 /* Only one failure reports; any other failing thread parks forever (the
  * process is about to end). */
 static void claim_failure(void) {
+    cs_freeze_if_exiting(); /* main already returned: too late to fail */
     if (atomic_flag_test_and_set(&failing)) {
         for (;;) pause();
     }

@@ -78,6 +78,33 @@ static cs_tbuf *tbuf_new(void) {
     return tb;
 }
 
+/* Producers wait here for ring space; the writer broadcasts after a pass
+ * (cs_trace_space_freed).  Timed, so a lost wake-up costs 1 ms at most. */
+static pthread_mutex_t space_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t space_cond = PTHREAD_COND_INITIALIZER;
+
+void cs_trace_wait_space(void) {
+    pthread_mutex_lock(&space_lock);
+    atomic_store_explicit(&cs_trace_starved, 1, memory_order_relaxed);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&space_cond, &space_lock, &ts);
+    pthread_mutex_unlock(&space_lock);
+}
+
+void cs_trace_space_freed(void) {
+    if (!atomic_load_explicit(&cs_trace_starved, memory_order_relaxed)) return;
+    pthread_mutex_lock(&space_lock);
+    atomic_store_explicit(&cs_trace_starved, 0, memory_order_relaxed);
+    pthread_cond_broadcast(&space_cond);
+    pthread_mutex_unlock(&space_lock);
+}
+
 static inline bool seq_closed(void) {
     return atomic_load_explicit(&cs_trace_seq, memory_order_relaxed) & CS_SEQ_CLOSED;
 }
@@ -94,17 +121,14 @@ static cs_rec *reserve(cs_tbuf **tbp) {
     *tbp = tb;
     uint64_t head = atomic_load_explicit(&tb->head, memory_order_relaxed);
     if (__builtin_expect(head - tb->tail_cache >= CS_RING_CAP, 0)) {
-        for (int spins = 0;; spins++) {
+        /* Full: wait for the writer (it wakes us after each pass).  The
+         * runtime may hold one of its locks here; the writer never takes
+         * runtime locks, so this always ends. */
+        for (;;) {
             tb->tail_cache = atomic_load_explicit(&tb->tail, memory_order_acquire);
             if (head - tb->tail_cache < CS_RING_CAP) break;
             if (seq_closed()) return NULL;
-            atomic_store_explicit(&cs_trace_starved, 1, memory_order_relaxed);
-            if (spins < 16) {
-                sched_yield();
-            } else {
-                struct timespec ts = {0, 50000};
-                nanosleep(&ts, NULL);
-            }
+            cs_trace_wait_space();
         }
     }
     return &tb->ring[head & (CS_RING_CAP - 1)];

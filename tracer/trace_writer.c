@@ -458,6 +458,7 @@ static size_t drain_pass(cs_writer *w) {
     insert_events(w, sort_batch(w, n), n);
     for (size_t i = 0; i < ndr; i++)
         atomic_store_explicit(&w->dr[i].tb->tail, w->dr[i].to, memory_order_release);
+    cs_trace_space_freed();
     return total;
 }
 
@@ -509,7 +510,7 @@ static void *writer_main(void *arg) {
             if (!straggle_deadline) straggle_deadline = now + STRAGGLER_NS;
             if (now > straggle_deadline) break;
         }
-        if (n == 0 && !atomic_exchange_explicit(&cs_trace_starved, 0, memory_order_relaxed)) {
+        if (n == 0) {
             pthread_mutex_lock(&w->lock);
             if (!w->finishing) {
                 struct timespec ts;

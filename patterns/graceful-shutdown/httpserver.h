@@ -207,6 +207,9 @@ static err_t http_shutdown(http_server *s, ctx_t *ctx) {
     shutdown(s->listen_fd, SHUT_RDWR); /* wakes accept; new connections are refused */
     trace_log("%s: listener closed, draining %lld request(s)", s->name,
               (long long)atomic_i64_load(&s->active));
+    if (s->access_log)
+        printf("%s: listener closed, draining %lld request(s)\n", s->name,
+               (long long)atomic_i64_load(&s->active));
     if (s->on_shutdown) go_named("on_shutdown", s->on_shutdown, s->on_shutdown_arg);
     chan_recv(s->serve_done, NULL); /* the accept loop has returned */
     close(s->listen_fd);

@@ -39,11 +39,11 @@
  *   func (l *Limiter) Stop() { l.cancel(); l.wg.Wait() }
  *
  *   func main() {
- *       lim := NewLimiter(10*time.Millisecond, 3)
  *       start := time.Now()
+ *       lim := NewLimiter(10*time.Millisecond, 3)
  *       for i := 1; i <= 7; i++ {
- *           <-lim.Tokens
- *           if time.Since(start) < 5*time.Millisecond {
+ *           t := <-lim.Tokens                     // when the token was added
+ *           if t.Sub(start) < 5*time.Millisecond {
  *               fmt.Println("request", i, "burst")
  *           } else {
  *               fmt.Println("request", i, "paced")
@@ -106,12 +106,13 @@ int main(int argc, char **argv) {
     int requests = param_int(argc, argv, "requests", 7);
     params_end(argc, argv);
 
-    limiter_t *lim = new_limiter(every_ms * MILLISECOND, burst);
     int64_t start = time_now();
+    limiter_t *lim = new_limiter(every_ms * MILLISECOND, burst);
     for (int i = 1; i <= requests; i++) {
-        chan_recv(lim->tokens, NULL);
+        int64_t token; /* when the token was put in the bucket */
+        chan_recv(lim->tokens, &token);
         printf("request %d %s\n", i,
-               time_since(start) < every_ms * MILLISECOND / 2 ? "burst" : "paced");
+               token - start < every_ms * MILLISECOND / 2 ? "burst" : "paced");
     }
     limiter_stop(lim);
     return 0;

@@ -110,3 +110,25 @@ Test(goroutine, panic_flushes_program_output, .timeout = 10) {
     cr_assert(strstr(r.out, "before the panic"), "%s", r.out);
     cr_assert(strstr(r.out, "panic: late"), "%s", r.out);
 }
+
+/* Returning from main ends the program at once, even while exit handlers
+ * (the trace flush) take time: a goroutine must not get to panic then. */
+static void slow_exit_handler(void) { usleep(100 * 1000); }
+static void late_panic(void *arg) {
+    (void)arg;
+    time_sleep(20 * MILLISECOND);
+    go_panic("too late: main has returned");
+}
+static void main_returns_while_goroutine_would_panic(void) {
+    atexit(slow_exit_handler); /* runs after the runtime's own exit handler */
+    go(late_panic, NULL);
+    time_sleep(5 * MILLISECOND);
+    printf("main returns\n");
+}
+
+Test(goroutine, nothing_runs_after_main_returns, .timeout = 10) {
+    child_result r;
+    run_child(main_returns_while_goroutine_would_panic, 5000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d:\n%s", r.status, r.out);
+    cr_assert_null(strstr(r.out, "too late"), "%s", r.out);
+}

@@ -1,0 +1,348 @@
+/*
+ * trace_bench.c — what tracing costs (`make bench-trace`, tracer/build.mk).
+ *
+ * Four figures, each measured in its own child process (a process records
+ * at most one trace):
+ *   1. cost per traced event: ns per cs_trace_event() on the producer side,
+ *      in bursts that fit the thread's ring (the writer drains between
+ *      bursts), so it is the cost a traced primitive pays, not the writer's;
+ *      measured on 1 thread and on 4 threads at once (shared seq counter).
+ *   2. events persisted per second: 4 threads emit E events as fast as the
+ *      writer takes them; E / time until all are committed (the final
+ *      index build is reported apart: it runs once, at exit).
+ *   3. traced / untraced wall time of a worker pool (feeder -> 4 workers ->
+ *      collector, channels of capacity 100) with 1 M jobs, whole process
+ *      time including the final flush.
+ *   4. events emitted vs rows stored at 10 M events (same run as 2).
+ * Goals (issue 3): <= 60 ns, >= 2 M/s, <= 1.3, 0 lost.
+ *
+ *   trace_bench [--events N] [--jobs N] [--dir DIR] [--json FILE]
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chanscope.h"
+#include "tracer.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *msg) {
+    fprintf(stderr, "trace_bench: %s\n", msg);
+    exit(1);
+}
+
+static void start_trace(const char *path) {
+    char err[512];
+    unlink(path);
+    if (cs_trace_start(path, err, sizeof err) != 0) die(err);
+}
+
+static void wait_drained(void) {
+    for (;;) {
+        cs_trace_stats st;
+        cs_trace_get_stats(&st);
+        if (st.stored >= st.emitted) return;
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Run fn in a child; its double results come back through a pipe. */
+static int in_child(void (*fn)(const char *dir, double *out), const char *dir, double *out,
+                    int nout) {
+    int fds[2];
+    if (pipe(fds) != 0) die("pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+        close(fds[0]);
+        double res[8] = {0};
+        fn(dir, res);
+        if (write(fds[1], res, sizeof res) != (ssize_t)sizeof res) _exit(3);
+        close(fds[1]);
+        exit(0); /* the tracer's exit handler finishes a trace still open */
+    }
+    close(fds[1]);
+    double res[8];
+    ssize_t got = read(fds[0], res, sizeof res);
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (got != (ssize_t)sizeof res || !WIFEXITED(st) || WEXITSTATUS(st) != 0) return -1;
+    memcpy(out, res, sizeof(double) * (size_t)nout);
+    return 0;
+}
+
+/* ---- 1. cost per event -------------------------------------------------- */
+
+enum { BURST = CS_RING_CAP / 2, BURSTS = 200 };
+static pthread_barrier_t burst_barrier;
+static double burst_ns[4];
+
+static void *burst_thread(void *arg) {
+    int idx = (int)(intptr_t)arg;
+    cs_site site = CS_SITE;
+    double best = 1e9, sum = 0;
+    for (int b = 0; b < BURSTS; b++) {
+        pthread_barrier_wait(&burst_barrier);
+        double t0 = now_s();
+        for (int i = 0; i < BURST; i++) cs_trace_event(EV_ATOMIC, 1, 2, i, 0, 0, NULL, site);
+        double per = (now_s() - t0) * 1e9 / BURST;
+        sum += per;
+        if (per < best) best = per;
+        pthread_barrier_wait(&burst_barrier);
+        if (idx == 0) wait_drained();
+        pthread_barrier_wait(&burst_barrier);
+    }
+    burst_ns[idx] = sum / BURSTS;
+    (void)best;
+    return NULL;
+}
+
+static double burst_cost(int threads) {
+    pthread_barrier_init(&burst_barrier, NULL, (unsigned)threads);
+    pthread_t th[4];
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, burst_thread, (void *)(intptr_t)i);
+    double sum = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        sum += burst_ns[i];
+    }
+    pthread_barrier_destroy(&burst_barrier);
+    return sum / threads;
+}
+
+static void fig_cost(const char *dir, double *out) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/trace-bench-cost.db", dir);
+    start_trace(path);
+    burst_cost(1); /* warm-up: rings, pages */
+    out[0] = burst_cost(1);
+    out[1] = burst_cost(4);
+    /* untraced loop overhead of the same call site is ~1 ns: not subtracted */
+    cs_trace_finish("exit", 0);
+    unlink(path);
+}
+
+/* ---- 2 + 4. persisted rate, emitted = stored at E events ---------------- */
+
+static int64_t flood_per_thread;
+static void *flood(void *arg) {
+    (void)arg;
+    cs_site site = CS_SITE;
+    for (int64_t i = 0; i < flood_per_thread; i++)
+        cs_trace_event(EV_CHAN_SEND, 3, i, i & 63, i, CS_EVF_VALUE, NULL, site);
+    return NULL;
+}
+
+static int64_t g_events;
+
+static void fig_persist(const char *dir, double *out) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/trace-bench-flood.db", dir);
+    start_trace(path);
+    flood_per_thread = g_events / 4;
+    double t0 = now_s();
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, flood, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    double t_emit = now_s() - t0;
+    wait_drained();
+    double t_stored = now_s() - t0;
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    double t1 = now_s();
+    cs_trace_finish("exit", 0);
+    double t_finish = now_s() - t1;
+    cs_trace_get_stats(&st);
+    /* count what is really in the file */
+    sqlite3 *db = NULL;
+    long long rows = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            rows = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    out[0] = (double)st.emitted;   /* includes program_end */
+    out[1] = (double)rows;
+    out[2] = (double)(st.emitted - 1) / t_stored;
+    out[3] = t_finish;
+    out[4] = (double)(st.emitted - 1) / (t_stored + t_finish);
+    out[5] = t_emit;
+    unlink(path);
+}
+
+/* ---- 3. worker pool ------------------------------------------------------ */
+
+enum { POOL_WORKERS = 4, POOL_CAP = 100 };
+typedef struct pool {
+    chan_t *jobs, *results;
+    int64_t n;
+    waitgroup_t workers;
+} pool;
+
+static void pool_feeder(void *arg) {
+    pool *p = arg;
+    for (int64_t j = 1; j <= p->n; j++) chan_send(p->jobs, &j);
+    chan_close(p->jobs);
+}
+static void pool_worker(void *arg) {
+    pool *p = arg;
+    int64_t j;
+    while (chan_recv(p->jobs, &j)) {
+        int64_t r = j * 2;
+        chan_send(p->results, &r);
+    }
+    wg_done(&p->workers);
+}
+static void pool_closer(void *arg) {
+    pool *p = arg;
+    wg_wait(&p->workers);
+    chan_close(p->results);
+}
+
+static int64_t g_jobs;
+
+static void run_pool(void) {
+    static pool p;
+    p.jobs = chan_make(int64_t, POOL_CAP);
+    p.results = chan_make(int64_t, POOL_CAP);
+    p.n = g_jobs;
+    wg_add(&p.workers, POOL_WORKERS);
+    for (int i = 0; i < POOL_WORKERS; i++) go(pool_worker, &p);
+    go(pool_feeder, &p);
+    go(pool_closer, &p);
+    int64_t r, sum = 0, count = 0;
+    while (chan_recv(p.results, &r)) {
+        sum += r;
+        count++;
+    }
+    if (count != g_jobs || sum != g_jobs * (g_jobs + 1)) die("pool: wrong results");
+}
+
+static void fig_pool_off(const char *dir, double *out) {
+    (void)dir;
+    double t0 = now_s();
+    run_pool();
+    out[0] = now_s() - t0;
+}
+
+static void fig_pool_on(const char *dir, double *out) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/trace-bench-pool.db", dir);
+    double t0 = now_s();
+    start_trace(path);
+    run_pool();
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    cs_trace_finish("exit", 0);
+    out[0] = now_s() - t0;
+    out[1] = (double)st.emitted;
+    unlink(path);
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static double median3(void (*fn)(const char *, double *), const char *dir, int idx, int runs,
+                      double *extra) {
+    double v[5];
+    double res[8];
+    for (int i = 0; i < runs; i++) {
+        if (in_child(fn, dir, res, 8) != 0) die("a measurement failed");
+        v[i] = res[idx];
+        if (extra) memcpy(extra, res, sizeof res);
+    }
+    for (int i = 0; i < runs; i++)
+        for (int j = i + 1; j < runs; j++)
+            if (v[j] < v[i]) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+    return v[runs / 2];
+}
+
+int main(int argc, char **argv) {
+    const char *json = NULL, *dir = "/tmp";
+    g_events = 10000000;
+    g_jobs = 1000000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+        else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+        else if (!strcmp(argv[i], "--events") && i + 1 < argc) g_events = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) g_jobs = atoll(argv[++i]);
+        else {
+            fprintf(stderr, "usage: trace_bench [--events N] [--jobs N] [--dir DIR] "
+                            "[--json FILE]\n");
+            return 2;
+        }
+    }
+    const char *env = getenv("TRACE_BENCH_EVENTS");
+    if (env && *env) g_events = atoll(env);
+    if (g_events < 4 || g_jobs < 1) die("--events and --jobs must be positive");
+
+    double cost[8];
+    if (in_child(fig_cost, dir, cost, 2) != 0) die("cost measurement failed");
+    double flood[8];
+    if (in_child(fig_persist, dir, flood, 6) != 0) die("flood measurement failed");
+    double pool_extra[8];
+    double off = median3(fig_pool_off, dir, 0, 3, NULL);
+    double on = median3(fig_pool_on, dir, 0, 3, pool_extra);
+    double ratio = on / off;
+    long long emitted = (long long)flood[0], rows = (long long)flood[1];
+
+    printf("trace bench (%lld events, pool of %lld jobs)\n", (long long)g_events,
+           (long long)g_jobs);
+    printf("  cost per traced event        %6.1f ns (1 thread), %.1f ns (4 threads)   goal <= 60\n",
+           cost[0], cost[1]);
+    printf("  events persisted per second  %6.2f M/s while running; %.2f M/s including the "
+           "final index build (%.2f s)   goal >= 2\n",
+           flood[2] / 1e6, flood[4] / 1e6, flood[3]);
+    printf("  traced/untraced pool ratio   %6.2f (%.2f s / %.2f s, %lld events)   goal <= 1.3\n",
+           ratio, on, off, (long long)pool_extra[1]);
+    printf("  emitted vs stored            %lld emitted, %lld rows (%lld lost)   goal 0 lost\n",
+           emitted, rows, emitted - rows);
+
+    if (json) {
+        FILE *f = fopen(json, "w");
+        if (!f) die(strerror(errno));
+        fprintf(f,
+                "{\"figures\": [\n"
+                "  {\"name\": \"trace_event_cost\", \"value\": %.1f, \"unit\": \"ns/event\", "
+                "\"goal\": \"<= 60\"},\n"
+                "  {\"name\": \"trace_event_cost_4_threads\", \"value\": %.1f, \"unit\": "
+                "\"ns/event\", \"goal\": \"\"},\n"
+                "  {\"name\": \"trace_persisted_rate\", \"value\": %.0f, \"unit\": \"events/s\", "
+                "\"goal\": \">= 2000000\"},\n"
+                "  {\"name\": \"trace_persisted_rate_with_index\", \"value\": %.0f, \"unit\": "
+                "\"events/s\", \"goal\": \"\"},\n"
+                "  {\"name\": \"trace_pool_ratio\", \"value\": %.2f, \"unit\": \"traced/untraced\", "
+                "\"goal\": \"<= 1.3\"},\n"
+                "  {\"name\": \"trace_events_emitted\", \"value\": %lld, \"unit\": \"events\", "
+                "\"goal\": \"\"},\n"
+                "  {\"name\": \"trace_rows_stored\", \"value\": %lld, \"unit\": \"rows\", "
+                "\"goal\": \"\"},\n"
+                "  {\"name\": \"trace_events_lost\", \"value\": %lld, \"unit\": \"events\", "
+                "\"goal\": \"0\"}\n"
+                "]}\n",
+                cost[0], cost[1], flood[2], flood[4], ratio, emitted, rows, emitted - rows);
+        fclose(f);
+    }
+    return emitted == rows ? 0 : 1;
+}
