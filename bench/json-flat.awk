@@ -82,7 +82,10 @@ function parse_value(path,   c, key, i, start) {
     start = pos
     while (pos <= len && index(",}] \t\r\n", substr(text, pos, 1)) == 0) pos++
     if (pos == start) fail("expected a value")
-    emit(path, substr(text, start, pos - start))
+    c = substr(text, start, pos - start)
+    if (c !~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ && c != "true" && c != "false" && c != "null")
+        fail("not a JSON value: " c)
+    emit(path, c)
 }
 { text = text $0 "\n" }
 END {

@@ -35,8 +35,10 @@ case $runs$trace_runs in *[!0-9]*)
     echo "bench: BENCH_RUNS and BENCH_TRACE_RUNS must be positive integers" >&2
     exit 2;;
 esac
-[ "$runs" -ge 1 ] && [ "$trace_runs" -ge 1 ] || {
-    echo "bench: BENCH_RUNS and BENCH_TRACE_RUNS must be at least 1" >&2; exit 2; }
+if [ "$runs" -lt 1 ] || [ "$trace_runs" -lt 1 ]; then
+    echo "bench: BENCH_RUNS and BENCH_TRACE_RUNS must be at least 1" >&2
+    exit 2
+fi
 have_go=0
 [ -x "$gobin" ] && have_go=1
 
@@ -224,6 +226,9 @@ if [ -n "$toff$ton" ]; then
         }
     }' >>"$rows"
 fi
+if [ -n "$trace_events" ]; then
+    printf 'pool, events in the trace\tevents\t-\t%s\t-\t-\t-\t-\t-\n' "$trace_events" >>"$rows"
+fi
 while IFS=$'\t' read -r src name value unit goal; do
     printf '%s: %s\t%s\t-\t%s\t-\t-\t-\t%s\t-\n' "$src" "$name" "${unit:--}" "$value" "${goal:--}" >>"$rows"
 done <"$figures"
@@ -248,9 +253,12 @@ awk -F'\t' '
         split("workload|unit|C min|C median|Go min|Go median|C/Go|goal|", h, "|")
         for (i = 1; i <= 9; i++) if (length(h[i]) > w[i]) w[i] = length(h[i])
         fmt = "%-" w[1] "s  %-" w[2] "s  %" w[3] "s  %" w[4] "s  %" w[5] "s  %" w[6] "s  %" w[7] "s  %-" w[8] "s  %s\n"
-        printf fmt, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], ""
-        for (r = 1; r <= n; r++)
-            printf fmt, cell[r, 1], cell[r, 2], cell[r, 3], cell[r, 4], cell[r, 5], cell[r, 6], cell[r, 7], cell[r, 8], (cell[r, 9] == "-" ? "" : cell[r, 9])
+        line = sprintf(fmt, h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], ""); sub(/ +\n$/, "\n", line); printf "%s", line
+        for (r = 1; r <= n; r++) {
+            line = sprintf(fmt, cell[r, 1], cell[r, 2], cell[r, 3], cell[r, 4], cell[r, 5], cell[r, 6], cell[r, 7], cell[r, 8], (cell[r, 9] == "-" ? "" : cell[r, 9]))
+            sub(/ +\n$/, "\n", line)
+            printf "%s", line
+        }
     }' "$rows"
 
 # ---- the JSON --------------------------------------------------------------
@@ -260,6 +268,7 @@ jstats() { # KEY → {"min":..,"median":..,"runs":[..]} or null
     local s
     s=$(stats "$1")
     if [ -z "$s" ]; then printf null; return; fi
+    # shellcheck disable=SC2086 # s is "min median count": split on purpose
     set -- $s "$1"
     printf '{"min": %s, "median": %s, "runs": [%s]}' "$1" "$2" "$(runs_of "$4")"
 }

@@ -1,19 +1,25 @@
 /*
- * mutex.c — sync.Mutex.
+ * mutex.c — sync.Mutex, with Go's two modes.
  *
- * state: 0 unlocked, 1 locked, 2 locked and (maybe) goroutines queued.
- * Invariant, kept under q->lock by the slow paths: state == 0 implies the
- * queue is empty.  So the lock-free fast path (CAS 0 -> 1) can never barge
- * past a queued goroutine.
+ * state: 0 unlocked, 1 locked, 2 locked and goroutines may be queued (the
+ * classic three-state futex mutex; the queue is a cs_waitq).
  *
- * Choice: direct hand-off.  Unlock with waiters does not release the lock;
- * it hands it to the first queued goroutine (the state stays locked) and
- * readies it.  Waiters are served strictly FIFO — no starvation, which is
- * what Go's mutex falls back to in its "starvation mode" — and the trace
- * reads simply: release n, then acquire n+1 by the goroutine that waited
- * longest.  The price is throughput under heavy contention (every hand-off
- * waits for the next owner to wake); a short spin before queueing keeps
- * uncontended and briefly-held locks cheap.
+ * Normal mode (barging, like Go's normal mode): Unlock sets the state to 0
+ * and wakes the first queued goroutine, which then competes for the lock
+ * with goroutines arriving right now; one that loses goes back to the
+ * FRONT of the queue.  This keeps the lock busy: a running goroutine does
+ * not wait for a sleeping one to wake up.
+ *
+ * Starvation mode (hand-off, like Go's): a woken goroutine that has waited
+ * more than 1 ms for the lock sets q's STARVING word.  From then on Unlock
+ * does not release the lock but hands it directly to the first queued
+ * goroutine (the state stays locked), strictly FIFO, until the queue is
+ * empty.  No goroutine waits unboundedly.
+ *
+ * No lost wake-ups: a goroutine parks only after seeing state == 2 under
+ * q->lock, and an Unlock that finds state 2 takes q->lock to set the state
+ * and pop a waiter, so either the parker sees the new state or the
+ * unlocker sees the parker.
  *
  * Events: mutex_acquire is emitted once the lock is ours and mutex_release
  * before it is given up, so release n always precedes acquire n+1 in seq.
@@ -23,6 +29,10 @@
 #include "trace_hooks.h"
 
 #define MUTEX_SPIN 40
+#define STARVATION_NS 1000000 /* Go's starvationThresholdNs */
+#define STARVING 0            /* cs_waitq_aux() word, under q->lock */
+
+enum { WOKEN_RETRY = 0, WOKEN_OWNER = 1 };
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -36,8 +46,8 @@ static inline bool try_fast(mutex_t *m) {
                                                    memory_order_relaxed);
 }
 
-static inline int64_t mutex_obj(mutex_t *m, cs_site site) {
-    cs_sync_home(&m->self, m, &m->id, &m->q, OBJ_MUTEX, m->name, "sync.Mutex", site);
+static inline int64_t mutex_obj(mutex_t *m, const char *what, cs_site site) {
+    cs_sync_home(&m->self, m, &m->id, &m->q, OBJ_MUTEX, m->name, what, site);
     return cs_lazy_id(&m->id, OBJ_MUTEX, m->name, site);
 }
 
@@ -53,28 +63,30 @@ static void lock_impl(mutex_t *m, int64_t id, int reason, int64_t block_obj, boo
     }
     if (traced) CS_EV(EV_MUTEX_WAIT, id, 0, 0, 0, 0, site);
     cs_waitq *q = cs_waitq_get(&m->q);
-    pthread_mutex_lock(&q->lock);
+    int64_t since = 0;
+    bool woken = false;
     for (;;) {
-        int32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
-        if (s == 0) {
-            if (try_fast(m)) {
-                pthread_mutex_unlock(&q->lock);
-                goto acquired;
-            }
-            continue;
+        pthread_mutex_lock(&q->lock);
+        /* Mark "maybe queued" so the holder's unlock comes through q->lock;
+         * if the lock was free we have it.  (In starvation mode it is free
+         * only in the moment before the first hand-off.) */
+        if (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) == 0) {
+            pthread_mutex_unlock(&q->lock);
+            goto acquired;
         }
-        if (s == 1 && !atomic_compare_exchange_strong_explicit(&m->state, &s, 2,
-                                                               memory_order_relaxed,
-                                                               memory_order_relaxed))
-            continue;
-        /* state is 2 and stays so while we are queued: the unlocker must
-         * come through q->lock and will hand the lock to the head. */
+        if (!since) since = cs_nanotime();
         cs_waiter w = {0};
-        cs_waitq_park(q, &w, reason, block_obj, site);
-        /* Handed off: the lock is ours.  The acquire fence pairs with the
-         * unlocker's release inside cs_ready. */
-        atomic_thread_fence(memory_order_acquire);
-        break;
+        cs_waitq_park_at(q, &w, woken, reason, block_obj, site);
+        if (w.result == WOKEN_OWNER) {
+            atomic_thread_fence(memory_order_acquire);
+            goto acquired;
+        }
+        woken = true;
+        if (cs_nanotime() - since > STARVATION_NS) {
+            pthread_mutex_lock(&q->lock);
+            cs_waitq_aux(q)[STARVING] = 1;
+            pthread_mutex_unlock(&q->lock);
+        }
     }
 acquired:
     atomic_store_explicit(&m->holder, cs_getg()->id, memory_order_relaxed);
@@ -86,41 +98,42 @@ static void unlock_impl(mutex_t *m, int64_t id, bool traced, cs_site site) {
         cs_fatal_misuse(site, MISUSE_UNLOCK_UNLOCKED, id, "sync: unlock of unlocked mutex");
     if (traced) CS_EV(EV_MUTEX_RELEASE, id, 0, 0, 0, 0, site);
     atomic_store_explicit(&m->holder, 0, memory_order_relaxed);
-    for (;;) {
-        int32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
-        if (s == 0)
-            cs_fatal_misuse(site, MISUSE_UNLOCK_UNLOCKED, id, "sync: unlock of unlocked mutex");
-        if (s == 2) break;
-        if (atomic_compare_exchange_strong_explicit(&m->state, &s, 0, memory_order_release,
-                                                    memory_order_relaxed))
-            return;
-    }
+    int32_t one = 1;
+    if (atomic_compare_exchange_strong_explicit(&m->state, &one, 0, memory_order_release,
+                                                memory_order_relaxed))
+        return;
+    if (one == 0)
+        cs_fatal_misuse(site, MISUSE_UNLOCK_UNLOCKED, id, "sync: unlock of unlocked mutex");
+    /* state 2: someone may be queued. */
     cs_waitq *q = cs_waitq_get(&m->q);
     pthread_mutex_lock(&q->lock);
     cs_waiter *w = cs_waitq_pop(q);
-    if (!w) { /* cannot happen while the invariant holds; stay safe */
+    if (w && cs_waitq_aux(q)[STARVING]) {
+        /* Hand-off: the lock stays locked and becomes w's. */
+        w->result = WOKEN_OWNER;
+        if (!q->head) cs_waitq_aux(q)[STARVING] = 0;
+        atomic_store_explicit(&m->state, q->head ? 2 : 1, memory_order_release);
+    } else {
+        if (w) w->result = WOKEN_RETRY;
         atomic_store_explicit(&m->state, 0, memory_order_release);
-        pthread_mutex_unlock(&q->lock);
-        return;
     }
-    atomic_store_explicit(&m->state, q->head ? 2 : 1, memory_order_release);
-    cs_g *next = w->g; /* w lives on the waiter's stack: read before ready */
+    cs_g *next = w ? w->g : NULL; /* w lives on the waiter's stack: read before ready */
     pthread_mutex_unlock(&q->lock);
-    cs_ready(next, cs_getg());
+    if (next) cs_ready(next, cs_getg());
 }
 
 void cs_mutex_lock(mutex_t *m, cs_site site) {
-    int64_t id = mutex_obj(m, site);
+    int64_t id = mutex_obj(m, "sync.Mutex", site);
     lock_impl(m, id, BLOCK_LOCK, id, true, site);
 }
 
 void cs_mutex_unlock(mutex_t *m, cs_site site) {
-    int64_t id = mutex_obj(m, site);
+    int64_t id = mutex_obj(m, "sync.Mutex", site);
     unlock_impl(m, id, true, site);
 }
 
 bool cs_mutex_trylock(mutex_t *m, cs_site site) {
-    int64_t id = mutex_obj(m, site);
+    int64_t id = mutex_obj(m, "sync.Mutex", site);
     if (!try_fast(m)) return false;
     atomic_store_explicit(&m->holder, cs_getg()->id, memory_order_relaxed);
     CS_EV(EV_MUTEX_ACQUIRE, id, 0, 0, 0, 0, site);
@@ -130,11 +143,11 @@ bool cs_mutex_trylock(mutex_t *m, cs_site site) {
 void mutex_set_name(mutex_t *m, const char *name) { m->name = name; }
 
 void cs_mutex_lock_as(mutex_t *m, int reason, int64_t block_obj, cs_site site) {
-    cs_sync_home(&m->self, m, &m->id, &m->q, OBJ_MUTEX, m->name, "sync.Once", site);
+    mutex_obj(m, "sync.Once", site);
     lock_impl(m, 0, reason, block_obj, false, site);
 }
 
 void cs_mutex_unlock_quiet(mutex_t *m, cs_site site) {
-    cs_sync_home(&m->self, m, &m->id, &m->q, OBJ_MUTEX, m->name, "sync.Once", site);
+    mutex_obj(m, "sync.Once", site);
     unlock_impl(m, 0, false, site);
 }

@@ -24,6 +24,11 @@ char *cs_strdup_kept(const char *s);
  * Guarded by q->lock; zero when the queue is created. */
 int64_t *cs_waitq_aux(cs_waitq *q);
 
+/* cs_waitq_park() that may queue at the front (a woken goroutine that lost
+ * the race for a mutex goes back first, as in Go). */
+void cs_waitq_park_at(cs_waitq *q, cs_waiter *w, bool front, int reason, int64_t obj,
+                      cs_site site);
+
 /* First use of a sync object at `addr`: remember the address.  If the object
  * was used before at another address it is a copy: report it once
  * (EV_MISUSE MISUSE_LOCK_COPIED and a copylocks-style warning on stderr),

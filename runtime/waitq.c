@@ -46,12 +46,23 @@ cs_waitq *cs_waitq_get(struct cs_waitq **qp) {
 int64_t *cs_waitq_aux(cs_waitq *q) { return ((waitq_block *)q)->aux; }
 
 void cs_waitq_park(cs_waitq *q, cs_waiter *w, int reason, int64_t obj, cs_site site) {
+    cs_waitq_park_at(q, w, false, reason, obj, site);
+}
+
+void cs_waitq_park_at(cs_waitq *q, cs_waiter *w, bool front, int reason, int64_t obj,
+                      cs_site site) {
     cs_g *g = cs_getg();
     w->g = g;
     w->next = NULL;
-    if (q->tail) q->tail->next = w;
-    else q->head = w;
-    q->tail = w;
+    if (front) {
+        w->next = q->head;
+        q->head = w;
+        if (!q->tail) q->tail = w;
+    } else {
+        if (q->tail) q->tail->next = w;
+        else q->head = w;
+        q->tail = w;
+    }
     cs_park_prepare(g, reason, obj, site);
     pthread_mutex_unlock(&q->lock);
     cs_park_wait(g);

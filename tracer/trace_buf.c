@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "scheduler.h"
@@ -42,10 +43,12 @@ void cs_tbuf_list_lock(void) { pthread_mutex_lock(&list_lock); }
 void cs_tbuf_list_unlock(void) { pthread_mutex_unlock(&list_lock); }
 cs_tbuf *cs_tbuf_list_head(void) { return list_head; }
 
+#define TBUF_BYTES (sizeof(cs_tbuf) + CS_RING_CAP * sizeof(cs_rec))
+
 void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev) {
     if (prev) prev->next = tb->next;
     else list_head = tb->next;
-    free(tb);
+    munmap(tb, TBUF_BYTES);
 }
 
 int64_t cs_trace_now(void) {
@@ -65,10 +68,11 @@ static void make_exit_key(void) { pthread_key_create(&exit_key, thread_gone); }
 
 static cs_tbuf *tbuf_new(void) {
     pthread_once(&exit_key_once, make_exit_key);
-    /* Large enough that malloc maps it lazily: an idle thread costs a page. */
-    cs_tbuf *tb = malloc(sizeof *tb + CS_RING_CAP * sizeof(cs_rec));
-    if (!tb) return NULL;
-    memset(tb, 0, sizeof *tb);
+    /* Mapped, so pages are touched only as the ring fills (an idle thread
+     * costs a page or two) and go back to the system when it is freed. */
+    void *mem = mmap(NULL, TBUF_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return NULL;
+    cs_tbuf *tb = mem; /* zero-filled */
     pthread_setspecific(exit_key, tb);
     pthread_mutex_lock(&list_lock);
     tb->next = list_head;
@@ -169,16 +173,14 @@ void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, 
 
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
                     const char *s, cs_site site) {
-    if (seq_closed()) {
-        atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
-        return;
-    }
+    /* (no early "closed?" test here: it would read the contended seq line
+     * once more per event; cs_trace_event_g drops late events anyway) */
     cs_trace_event_g(cs_getg()->id, kind, obj, a, b, c, d, s, site);
 }
 
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,
                      int64_t b) {
-    if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
+    if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed) || seq_closed()) return;
     cs_tbuf *tb;
     cs_rec *r = reserve(&tb);
     if (!r) return;

@@ -480,14 +480,21 @@ static void finish_file(cs_writer *w) {
     set_meta_int(w, "exit_status", w->end_status);
     set_meta_int(w, "events", (int64_t)atomic_load(&w->stored));
     commit(w);
+    bool dbg = getenv("CS_TRACE_DEBUG") != NULL;
+    int64_t t0 = cs_trace_now();
     exec(w, "BEGIN;"
             "CREATE INDEX IF NOT EXISTS events_g_seq ON events(g, seq);"
             "CREATE INDEX IF NOT EXISTS events_obj_seq ON events(obj, seq);"
             "CREATE INDEX IF NOT EXISTS events_kind ON events(kind);"
             "COMMIT;");
+    int64_t t1 = cs_trace_now();
     /* Make the .db self-contained: fold the WAL in, leave WAL mode. */
     exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+    int64_t t2 = cs_trace_now();
     exec(w, "PRAGMA journal_mode=DELETE");
+    if (dbg)
+        fprintf(stderr, "chanscope: trace finish: index %.3f s, checkpoint %.3f s, mode %.3f s\n",
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (cs_trace_now() - t2) / 1e9);
 }
 
 static void *writer_main(void *arg) {

@@ -236,6 +236,18 @@ proc viewer::bench {out} {
     set f [open $out w]; puts $f $json; close $f
 }
 
+# An error in an event handler: report it on stderr (no Tk dialog, which
+# would hang a headless run); headless runs exit 1.
+proc viewer::bgerror {msg opt} {
+    variable opts
+    puts stderr "chanscope: viewer error: [lindex [split $msg \n] 0]"
+    if {[info exists ::env(CHANSCOPE_DEBUG)]} { puts stderr [dict get $opt -errorinfo] }
+    if {[info exists opts(screenshot)] && ($opts(screenshot) ne "" || $opts(bench) ne "")} {
+        exit 1
+    }
+}
+interp bgerror {} viewer::bgerror
+
 proc viewer::main {argv} {
     variable opts
     parse $argv

@@ -28,6 +28,8 @@ namespace eval timeline {
     variable u0 0.0
     variable ppu 1.0
     variable ytop 0
+    variable total_h 0     ;# height of all lanes (pixels)
+    variable lastw 0
     variable lanes {}      ;# list of dicts: type id y h label depth (visible lanes only)
     variable laney         ;# array: g<ID> / ch<ID> -> center y
     array set laney {}
@@ -136,7 +138,7 @@ proc timeline::layout {} {
     variable lanes {}; variable laney; variable LANE_H
     array unset laney
     set LANE_H [expr {[llength $gors] <= 12 ? 32 : 22}]
-    set y 0
+    set y 24            ;# room for the finding banner
     set hide {}
     set pat [expr {$filter eq "" ? "*" : "*[string tolower $filter]*"}]
     lappend lanes [dict create type hdr id gor y $y h 18 label "goroutines ([llength $gors])"]
@@ -206,8 +208,11 @@ proc timeline::zoom_to {a b} {
 proc timeline::zoom_seqs {lo hi} {
     variable axis
     if {$axis eq "ns"} {
-        set a [model::ns_of_seq [expr {max(1, $lo)}]]
-        set b [model::ns_of_seq [expr {min($model::maxseq, $hi)}]]
+        set a [model::ns_of_seq [expr {max(1, int($lo))}]]
+        set b [model::ns_of_seq [expr {min($model::maxseq, int($hi))}]]
+        if {$hi > $model::maxseq} {
+            set b [expr {$b + ($b - $a) * ($hi - $model::maxseq) / max(1.0, $model::maxseq - $lo)}]
+        }
         set pad [expr {max(1000, ($b - $a) * 0.08)}]
         zoom_to [expr {$a - $pad}] [expr {$b + $pad}]
     } else {
@@ -291,7 +296,7 @@ proc timeline::cx {x} {
 proc timeline::resized {} {
     variable lastw; variable ppu
     set w [width]
-    if {[info exists lastw] && $lastw > 10 && $w != $lastw} {
+    if {$lastw > 10 && $w != $lastw} {
         set ppu [expr {$ppu * $w / double($lastw)}]
     }
     set lastw $w
@@ -404,16 +409,20 @@ proc timeline::draw_goroutine {ln y lo hi} {
             $c create line $x [expr {$y0 - 1}] $x [expr {$y1 + 1}] -width 3 -fill #202020 \
                 -tags [list gend g$id]
         }
-    } elseif {$hi >= $model::maxseq - 1 || $leaked} {
+    } elseif {$id != 1 && $hi >= $model::maxseq - 1} {
+        # alive when the program ended: a leak when main returned normally
         set x [cx [sx $model::maxseq]]
-        set sp [model::span_at $id $model::maxseq]
-        if {[lindex $sp 0] ne "running" || $leaked} {
-            $c create text [expr {$x + 3}] [expr {($y0 + $y1) / 2}] -anchor w -text "\u2716 leaked" \
-                -fill #c00000 -font TkSmallCaptionFont -tags [list leak g$id]
+        set st [lindex [model::span_at $id $model::maxseq] 0]
+        set why [model::metaval end_reason truncated]
+        if {$why eq "exit"} {
+            set txt [expr {$st eq "running" ? "\u2716 leaked (running)" : "\u2716 leaked"}]
+            set col #c00000
         } else {
-            $c create text [expr {$x + 3}] [expr {($y0 + $y1) / 2}] -anchor w -text "\u25b6 alive" \
-                -fill #c00000 -font TkSmallCaptionFont -tags [list leak g$id]
+            set txt "\u25a0 alive at $why"
+            set col #505050
         }
+        $c create text [expr {$x + 3}] [expr {($y0 + $y1) / 2}] -anchor w -text $txt \
+            -fill $col -font TkSmallCaptionFont -tags [list leak g$id]
     }
     # event ticks when they are far enough apart to read
     if {[room]} {
@@ -455,8 +464,8 @@ proc timeline::draw_channel {ln y lo hi} {
         set fill [expr {$rs < 0 ? "#ffb3b3" : "#9ec5ff"}]
         $c create rectangle $x0 $ty [expr {max($x0 + 2, $x1)}] [expr {$ty + 7}] -fill $fill \
             -outline #4a6fa5 -tags [list tok ch$id m$msg s$ss]
-        if {$hasv && $x1 - $x0 > 14} {
-            $c create text [expr {$x0 + 2}] [expr {$ty + 3}] -anchor w -text $val \
+        if {$hasv && $x1 - max(0, $x0) > 14} {
+            $c create text [expr {max(0, $x0) + 2}] [expr {$ty + 3}] -anchor w -text $val \
                 -font {TkSmallCaptionFont 7} -tags [list tokv ch$id m$msg]
         }
         incr stats(tokens); incr items
@@ -599,8 +608,10 @@ proc timeline::draw_ruler {} {
             -font TkSmallCaptionFont
         set u [expr {$u + $step}]
     }
-    $ruler create text [expr {$W - 4}] 2 -anchor ne -font TkSmallCaptionFont -fill #404080 \
-        -text [expr {$axis eq "seq" ? "event order (seq)" : "wall time"}]
+    set corner [winfo parent $ruler].corner
+    $corner delete axis
+    $corner create text 184 12 -anchor e -font TkSmallCaptionFont -fill #404080 -tags axis \
+        -text [expr {$axis eq "seq" ? "axis: event order \u2192" : "axis: wall time \u2192"}]
 }
 proc timeline::fmt_unit {u} {
     variable axis
@@ -639,8 +650,12 @@ proc timeline::show_finding {id} {
     if {[llength $seqs]} {
         set lo [tcl::mathfunc::min {*}$seqs]
         set hi [tcl::mathfunc::max {*}$seqs]
-        if {$kind in {leak deadlock partial_deadlock}} { set hi $model::maxseq }
-        zoom_seqs [expr {max(1, $lo - max(3, ($hi - $lo) / 2))}] $hi
+        set lo [expr {max(1, $lo - max(3, ($hi - $lo) / 2))}]
+        if {$kind in {leak deadlock partial_deadlock}} {
+            # to the end of the run, with room on the right for the captions
+            set hi [expr {$model::maxseq + max(4, ($model::maxseq - $lo) * 1.1)}]
+        }
+        zoom_seqs $lo $hi
     }
     if {[llength $gs]} { scroll_to_g [lindex $gs 0] }
     schedule
@@ -689,6 +704,7 @@ proc timeline::hl_cycle {refs} {
     }
     set order [dict keys $blocked]
     set i 0
+    set waits {}
     dict for {g so} $blocked {
         lassign $so s o
         incr i
@@ -704,30 +720,52 @@ proc timeline::hl_cycle {refs} {
             set h [lindex $order [expr {$i % [llength $order]}]]
         }
         set what "waits for [model::object_name $o]"
-        if {$h ne "" && [info exists laney(g$h)]} {
-            # to where the holder is itself stuck, or to its lane at the same x
-            set xh $x
-            if {[dict exists $blocked $h]} {
-                set hs [lindex [dict get $blocked $h] 0]
-                if {$hs ne ""} { set xh [cx [sx $hs]] }
-            }
-            set yh $laney(g$h)
-            set dy [expr {$yh > $y ? 7 : -7}]
-            set mx [expr {($x + $xh) / 2.0 + ($yh > $y ? 40 : -40)}]
-            $c create line $x [expr {$y + $dy}] $mx [expr {($y + $yh) / 2.0}] \
-                $xh [expr {$yh - $dy}] -smooth 1 -arrow last -width 3 -fill #d00000 \
-                -arrowshape {12 14 5} -tags [list hl waitfor]
-            append what ", held by [model::goroutine_name $h]"
-        }
-        set t [$c create text [expr {max($x + 12, [cx [sx $model::maxseq]] + 70)}] $y -anchor w \
-                   -fill #a00000 -font TkHeadingFont -tags [list hl waitfor] \
-                   -text "[model::goroutine_name $g] $what"]
-        set bb [$c bbox $t]
-        if {[lindex $bb 2] > [width]} {
-            $c itemconfigure $t -anchor e
-            $c coords $t [expr {[width] - 4}] [expr {$y - 9}]
-        }
+        if {$h ne ""} { append what ", held by [model::goroutine_name $h]" }
+        lappend waits $g $x $y $h $what
     }
+    # the wait-for graph right of the program end: a caption per blocked
+    # goroutine on its lane, and a loop of arrows from each to its holder
+    set xc [expr {[cx [sx $model::maxseq]] + 150}]
+    set left $xc
+    set caps {}
+    foreach {g x y h what} $waits {
+        set t [caption $xc $y w "[model::goroutine_name $g] $what"]
+        $c addtag waitfor withtag $t
+        set left [expr {min($left, [lindex [$c bbox $t] 0])}]
+    }
+    set k 0
+    foreach {g x y h what} $waits {
+        $c create line [expr {$x + 7}] $y [expr {$left - 4}] $y -fill #d00000 -dash {2 3} \
+            -tags [list hl waitfor]
+        if {$h eq "" || ![info exists laney(g$h)]} continue
+        set yh $laney(g$h)
+        set bulge [expr {-36 - 22 * ($k % 2)}]
+        set dy [expr {$yh > $y ? 5 : -5}]
+        $c create line [expr {$left - 4}] [expr {$y + $dy}] [expr {$left + $bulge}] \
+            [expr {($y + $yh) / 2.0}] [expr {$left - 4}] [expr {$yh - $dy}] -smooth 1 \
+            -arrow last -width 3 -fill #d00000 -arrowshape {10 12 5} -tags [list hl waitfor]
+        incr k
+    }
+}
+
+proc timeline::caption {x y anchor text {font TkHeadingFont}} {
+    variable c
+    set t [$c create text $x $y -anchor $anchor -text $text -fill #a00000 -font $font \
+               -tags {hl caption}]
+    set bb [$c bbox $t]
+    if {[lindex $bb 2] > [width] - 2} {
+        $c move $t [expr {[width] - 2 - [lindex $bb 2]}] 0
+        set bb [$c bbox $t]
+    }
+    if {[lindex $bb 0] < 2} {
+        $c move $t [expr {2 - [lindex $bb 0]}] 0
+        set bb [$c bbox $t]
+    }
+    lassign $bb x0 y0 x1 y1
+    set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
+               -fill #ffffff -outline #d00000 -tags {hl caption}]
+    $c raise $t $r
+    return $t
 }
 
 proc timeline::hl_leak {refs} {
@@ -748,9 +786,8 @@ proc timeline::hl_leak {refs} {
             set where " at [file tail [dict get $e file]]:[dict get $e line]"
         }
         set what [expr {$rs ne "" ? "$rs [model::object_name $o]" : $st}]
-        $c create text [expr {$x0 + 6}] [expr {$y - 12}] -anchor sw -fill #a00000 \
-            -font TkHeadingFont -tags [list hl leaktext] \
-            -text "leaked: stuck on $what$where until the program ended"
+        caption [expr {$x0 + 6}] [expr {$y - 12}] sw \
+            "leaked: stuck on $what$where until the program ended"
     }
 }
 
@@ -761,19 +798,22 @@ proc timeline::hl_race {refs} {
         if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
         set x [cx [sx $s]]; set y $laney(g$g)
         lappend pts $x $y
-        $c create oval [expr {$x - 7}] [expr {$y - 7}] [expr {$x + 7}] [expr {$y + 7}] \
-            -outline #e00000 -width 3 -tags [list hl hlpoint]
+        $c create oval [expr {$x - 8}] [expr {$y - 8}] [expr {$x + 8}] [expr {$y + 8}] \
+            -outline #e00000 -fill #ffd0d0 -width 3 -tags [list hl hlpoint]
         set e [model::event $s]
         set lbl "[string map {var_ {}} [dict get $e kname]] [model::object_name $o]"
-        $c create text [expr {$x + 9}] [expr {$y + 12}] -anchor nw -fill #a00000 \
-            -font TkSmallCaptionFont -tags [list hl] -text $lbl
+        if {[dict get $e file] ne ""} {
+            append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
+        }
+        caption [expr {$x - 10}] $y e $lbl TkSmallCaptionFont
     }
     if {[llength $pts] >= 4} {
         lassign $pts x1 y1 x2 y2
-        $c create line $x1 $y1 $x2 $y2 -fill #e00000 -width 3 -tags [list hl racelink]
-        $c create text [expr {($x1 + $x2) / 2 + 8}] [expr {($y1 + $y2) / 2}] -anchor w \
-            -fill #c00000 -font TkHeadingFont -tags [list hl racelink] \
-            -text "RACE: no happens-before path between these two accesses"
+        set l [$c create line $x1 $y1 $x2 $y2 -fill #e00000 -width 4 -tags [list hl racelink]]
+        $c lower $l hlpoint
+        $c addtag racelink withtag [caption [expr {($x1 + $x2) / 2}] \
+            [expr {max($y1, $y2) + 30}] n \
+            "RACE: no happens-before path joins these two accesses"]
     }
 }
 
@@ -795,14 +835,17 @@ proc timeline::hl_panic {refs} {
             $c create polygon $pts -fill #ff2020 -outline #600000 -tags [list hl panicmark]
             set msg [dict get $e s]
             if {$msg eq "" && [dict get $e kind] == 56} { set msg "misuse" }
-            $c create text [expr {$x - 14}] [expr {$y - 4}] -anchor se -fill #b00000 \
-                -font TkHeadingFont -tags [list hl panicmark] -text "panic: $msg"
+            set where ""
+            if {[dict get $e file] ne ""} {
+                set where " at [file tail [dict get $e file]]:[dict get $e line]"
+            }
+            $c addtag panicmark withtag [caption [expr {$x - 16}] [expr {$y - 14}] se \
+                "panic: $msg$where"]
         } else {
             $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
                 -outline #d00000 -width 2 -tags [list hl hlpoint]
-            $c create text [expr {$x + 8}] [expr {$y - 8}] -anchor sw -fill #a00000 \
-                -font TkSmallCaptionFont -tags [list hl] \
-                -text "[dict get $e kname] [model::object_name $o]"
+            caption [expr {$x - 8}] [expr {$y + 12}] ne \
+                "[string map {_ " "} [dict get $e kname]] [model::object_name $o]" TkSmallCaptionFont
             if {$px ne ""} {
                 $c create line $x $y $px $py -dash {6 3} -fill #d00000 -width 2 -tags [list hl]
             }

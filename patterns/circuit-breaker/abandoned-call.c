@@ -121,7 +121,8 @@ static err_t breaker_call(breaker_t *b, duration_t timeout, err_t (*fn)(int *), 
     *a = (call_args){fn, chan_make_named("done", result_t, 0)};
     go(run_call, a);
     result_t r;
-    switch (chan_select(select_recv(a->done, &r, NULL), select_recv(time_after(timeout), NULL, NULL))) {
+    switch (chan_select(select_recv(a->done, &r, NULL),
+                        select_recv(time_after(timeout), NULL, NULL))) {
     case 0:
         breaker_record(b, r.err);
         *value = r.value;

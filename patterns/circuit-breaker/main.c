@@ -213,7 +213,7 @@ static err_t call_service(ctx_t *ctx, int *value) {
     int64_t n = atomic_i64_add(&service_calls, 1);
     switch ((service_mode)atomic_i64_load(&mode)) {
     case HEALTHY:
-        time_sleep(3 * MILLISECOND);
+        time_sleep(5 * MILLISECOND);
         *value = (int)n;
         return NULL;
     case FAILING:
@@ -278,7 +278,7 @@ int main(int argc, char **argv) {
 
     mutex_set_name(&breaker.mu, "breaker.mu");
 
-    wave("1. healthy, concurrent callers:", callers, 2);
+    wave("1. healthy, concurrent callers:", callers, 1);
 
     atomic_i64_store(&mode, FAILING);
     wave("2a. service failing, 2 calls:", 1, 2);

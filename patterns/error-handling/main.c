@@ -42,13 +42,13 @@
  *
  *   func main() {
  *       // 1. Keep going: an error is just another result.
- *       for r := range checkAll(context.Background(), 20, 4) {
+ *       for r := range checkAll(context.Background(), 16, 4) {
  *           if r.Err != nil { failed = append(failed, r); continue }
  *           sum += r.Value
  *       }
  *       // 2. Stop at the first error: cancel, then let the stream drain.
  *       ctx, cancel := context.WithCancel(context.Background())
- *       results := checkAll(ctx, 20, 4)
+ *       results := checkAll(ctx, 16, 4)
  *       for r := range results {
  *           if r.Err != nil { first = r.Err; cancel(); break }
  *       }
@@ -108,8 +108,9 @@ static void worker(void *arg) {
     while (chan_recv(s->jobs, &it)) {
         result_t r = check(it);
         if (r.err) trace_log("%s", err_msg(r.err));
-        if (chan_select(select_send(s->results, &r), select_recv(ctx_done(s->ctx), NULL, NULL)) == 1)
-            break;
+        if (chan_select(select_send(s->results, &r),
+                        select_recv(ctx_done(s->ctx), NULL, NULL)) == 1)
+            break; /* cancelled */
     }
     wg_done(&s->wg);
 }
@@ -135,7 +136,7 @@ static chan_t *check_all(stream_t *s, ctx_t *ctx, int items, int workers) {
 }
 
 int main(int argc, char **argv) {
-    int items = param_int(argc, argv, "items", 20);
+    int items = param_int(argc, argv, "items", 16);
     int workers = param_int(argc, argv, "workers", 4);
     params_end(argc, argv);
     if (items < 1 || items > 1000 || workers < 1 || workers > 100) {

@@ -23,7 +23,7 @@
  *   }
  *
  *   func main() {
- *       values, errs := checkAll(20)
+ *       values, errs := checkAll(16)
  *       sum := 0
  *       for v := range values {        // blocks: the producer is stuck on errs
  *           sum += v
@@ -79,7 +79,7 @@ static void producer(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    int items = param_int(argc, argv, "items", 20);
+    int items = param_int(argc, argv, "items", 16);
     params_end(argc, argv);
 
     streams_t s = {

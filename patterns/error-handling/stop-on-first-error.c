@@ -14,7 +14,7 @@
  *   }
  *
  *   func main() {
- *       fmt.Println("first error:", firstError(20, 4))
+ *       fmt.Println("first error:", firstError(16, 4))
  *   }
  *
  * What goes wrong: the consumer walks away from an unbuffered stream.  The
@@ -24,7 +24,7 @@
  * Done channel is nil), so every one of them is still alive when main
  * returns: the analyzer reports them as leaked goroutines.
  *
- * It fails on every run: item 7 fails and items 8..20 are still to come, so
+ * It fails on every run: item 7 fails and items 8..16 are still to come, so
  * at least one worker is always blocked on `results` when we return.
  *
  * The fix is in main.c: cancel the context, then drain until the stream is
@@ -77,8 +77,9 @@ static void worker(void *arg) {
     while (chan_recv(s->jobs, &it)) {
         result_t r = check(it);
         if (r.err) trace_log("%s", err_msg(r.err));
-        if (chan_select(select_send(s->results, &r), select_recv(ctx_done(s->ctx), NULL, NULL)) == 1)
-            break;
+        if (chan_select(select_send(s->results, &r),
+                        select_recv(ctx_done(s->ctx), NULL, NULL)) == 1)
+            break; /* cancelled */
     }
     wg_done(&s->wg);
 }
@@ -114,7 +115,7 @@ static err_t first_error(int items, int workers) {
 }
 
 int main(int argc, char **argv) {
-    int items = param_int(argc, argv, "items", 20);
+    int items = param_int(argc, argv, "items", 16);
     int workers = param_int(argc, argv, "workers", 4);
     params_end(argc, argv);
 

@@ -95,7 +95,8 @@ typedef struct {
 static void notify_cancel(void *arg) {
     notify_args *n = arg;
     int sig = 0;
-    if (chan_select(select_recv(n->sigs, &sig, NULL), select_recv(ctx_done(n->ctx), NULL, NULL)) == 0)
+    if (chan_select(select_recv(n->sigs, &sig, NULL),
+                    select_recv(ctx_done(n->ctx), NULL, NULL)) == 0)
         trace_log("got signal %d: cancelling every service", sig);
     signal_stop(n->sigs);
     ctx_cancel(n->cancel);
@@ -131,7 +132,8 @@ static err_t run_http(void *arg) {
     s->errc = chan_make_named("errc", err_t, 1);
     go_named(s->srv->name, serve, s);
     err_t err;
-    if (chan_select(select_recv(s->errc, &err, NULL), select_recv(ctx_done(s->ctx), NULL, NULL)) == 0)
+    if (chan_select(select_recv(s->errc, &err, NULL),
+                    select_recv(ctx_done(s->ctx), NULL, NULL)) == 0)
         return err; /* Serve failed: the group cancels the others */
 
     cancel_func cancel;
@@ -220,7 +222,8 @@ static void drive(void *arg) {
     wg_wait(&w->wg);
 
     for (int i = 0; i < w->slow; i++) start_client(w, w->api, "/slow", "in flight at signal");
-    while (atomic_i64_load(&w->api->active) < w->slow) time_sleep(1 * MILLISECOND);
+    for (int ms = 0; atomic_i64_load(&w->api->active) < w->slow && ms < 5000; ms++)
+        time_sleep(1 * MILLISECOND);
     trace_log("sending SIGINT to ourselves");
     raise(SIGINT);
 

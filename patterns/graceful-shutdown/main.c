@@ -120,7 +120,8 @@ static void drive(void *arg) {
     for (int i = 0; i < w->slow; i++) start_client(w, w->fast + i, "/slow", "slow-client");
     /* Signal in the middle of the slow requests: wait until the server is
      * handling all of them (it counts requests inside handlers). */
-    while (atomic_i64_load(&w->srv->active) < w->slow) time_sleep(1 * MILLISECOND);
+    for (int ms = 0; atomic_i64_load(&w->srv->active) < w->slow && ms < 5000; ms++)
+        time_sleep(1 * MILLISECOND);
     trace_log("sending SIGTERM to ourselves");
     raise(SIGTERM);
 
@@ -164,14 +165,18 @@ int main(int argc, char **argv) {
     int port = param_int(argc, argv, "port", 0);
     int fast = param_int(argc, argv, "clients", 4);
     int slow = param_int(argc, argv, "slow", 3);
-    slow_time = param_int(argc, argv, "slow-ms", 150) * MILLISECOND;
+    int slow_ms = param_int(argc, argv, "slow-ms", 150);
     int drain_ms = param_int(argc, argv, "drain-ms", 2000);
     params_end(argc, argv);
-    if (port < 0 || port > 65535 || fast < 0 || fast > 50 || slow < 1 || slow > 50) {
-        fprintf(stderr, "%s: want 0 <= port <= 65535, 0 <= clients <= 50, 1 <= slow <= 50\n",
+    if (port < 0 || port > 65535 || fast < 0 || fast > 50 || slow < 1 || slow > 50 ||
+        slow_ms < 0 || drain_ms < 1) {
+        fprintf(stderr,
+                "%s: want 0 <= port <= 65535, 0 <= clients <= 50, 1 <= slow <= 50, "
+                "slow-ms >= 0, drain-ms >= 1\n",
                 argv[0]);
         return 2;
     }
+    slow_time = slow_ms * MILLISECOND;
     if (serve_mode) setvbuf(stdout, NULL, _IOLBF, 0); /* one log line at a time */
 
     static http_server srv = {.name = "server", .handler = routes};

@@ -118,7 +118,8 @@ static void slow_client(void *arg) {
 static void drive(void *arg) {
     world_t *w = arg;
     for (int i = 0; i < w->slow; i++) go_named("slow-client", slow_client, w);
-    while (atomic_i64_load(&w->srv->active) < w->slow) time_sleep(1 * MILLISECOND);
+    for (int ms = 0; atomic_i64_load(&w->srv->active) < w->slow && ms < 5000; ms++)
+        time_sleep(1 * MILLISECOND);
     trace_log("sending SIGTERM to ourselves");
     raise(SIGTERM);
 }

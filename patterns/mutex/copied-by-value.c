@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
         total += stats.hits[p];
         printf("page %d: %d hits\n", p, stats.hits[p]);
     }
-    printf("total %d hits recorded (want %d); each worker locked its own copy of the mutex\n", total,
-           1 + 4 * workers);
+    printf("total %d hits recorded (want %d); each worker locked its own copy of the mutex\n",
+           total, 1 + 4 * workers);
     return 0;
 }

@@ -11,7 +11,9 @@
 # sqlite3 shell's JSON functions, independently of cli/cmd_demo.c.
 set -u
 BIN=${BIN:-build/bin/chanscope}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-5}         # runs of each correct variant
+BUG_RUNS=${BUG_RUNS:-1} # runs of each misuse variant (raise it to hunt flakiness)
+ONLY=${ONLY:-}          # an extended regex: only variants whose NAME/VARIANT matches
 PAR=${PAR:-2}
 TIMEOUT=${TIMEOUT:-20}
 export BIN TIMEOUT
@@ -46,7 +48,8 @@ nvar=$(wc -l <"$work/variants")
 
 # One job per run: "SPEC KINDS RUN".
 while read -r spec kinds; do
-    n=1
+    [ -n "$ONLY" ] && ! [[ "$spec" =~ $ONLY ]] && continue
+    n=$BUG_RUNS
     [ "$kinds" = "-" ] && n=$RUNS
     for r in $(seq "$n"); do echo "$spec $kinds $r"; done
 done <"$work/variants" >"$work/jobs"

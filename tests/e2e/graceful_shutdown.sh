@@ -120,7 +120,8 @@ if start_server; then
         grep -q "^HTTP/1.1 200" "$work/slow" && grep -q "slow done" "$work/slow"; then
         echo "ok   the in-flight request completed: 200 slow done"
     else
-        failed "the in-flight request did not complete with 200: $(head -n 1 "$work/slow" 2>/dev/null)"
+        failed "the in-flight request did not complete with 200:" \
+            "$(head -n 1 "$work/slow" 2>/dev/null)"
     fi
 
     if wait_exit "$server" 10; then
@@ -138,7 +139,8 @@ fi
 # ---- SIGINT, nothing in flight ------------------------------------------------
 if start_server; then
     kill -INT "$server"
-    if wait_exit "$server" 5 && [ "$exit_status" = 0 ] && grep -q "got SIGINT" "$work/server.log"; then
+    if wait_exit "$server" 5 && [ "$exit_status" = 0 ] &&
+        grep -q "got SIGINT" "$work/server.log"; then
         echo "ok   SIGINT with nothing in flight: prompt exit 0"
     else
         failed "SIGINT: the server did not exit 0 promptly"

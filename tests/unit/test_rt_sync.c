@@ -79,7 +79,7 @@ static void take_in_turn(void *arg) {
     mutex_unlock(&fifo_mu);
 }
 
-/* Hand-off: queued goroutines get the lock in arrival order. */
+/* Parked goroutines are woken in arrival order (nobody barges here). */
 Test(mutex, waiters_are_served_in_arrival_order, .timeout = 20) {
     order = chan_make(int, 8);
     mutex_lock(&fifo_mu);
@@ -93,6 +93,41 @@ Test(mutex, waiters_are_served_in_arrival_order, .timeout = 20) {
         chan_recv(order, &who);
         cr_assert_eq(who, i);
     }
+}
+
+/* Starvation mode: a goroutine that has waited more than 1 ms and lost the
+ * race once (to a barging Lock right after Unlock) is then handed the lock
+ * directly: the next Unlock leaves it locked, so TryLock right after fails. */
+static mutex_t fair_mu = MUTEX_INIT;
+static chan_t *fair_done;
+static void starved(void *arg) {
+    (void)arg;
+    mutex_lock(&fair_mu);
+    mutex_unlock(&fair_mu);
+    chan_send_v(fair_done, int, 1);
+}
+
+Test(mutex, starving_waiter_is_handed_the_lock, .timeout = 30) {
+    fair_done = chan_make(int, 1);
+    for (int attempt = 0; attempt < 50; attempt++) {
+        mutex_lock(&fair_mu);
+        go(starved, NULL);
+        await_parked(&fair_mu.q, 1);
+        time_sleep(3 * MILLISECOND);
+        mutex_unlock(&fair_mu); /* normal mode: released, the waiter woken */
+        if (!mutex_trylock(&fair_mu)) { /* it won this time; try again */
+            chan_recv(fair_done, NULL);
+            continue;
+        }
+        await_parked(&fair_mu.q, 1); /* it lost, and queued again */
+        mutex_unlock(&fair_mu);       /* starvation mode: hand-off */
+        cr_assert_not(mutex_trylock(&fair_mu), "the starved goroutine was not handed the lock");
+        chan_recv(fair_done, NULL);
+        cr_assert(mutex_trylock(&fair_mu), "starvation mode must end with the queue");
+        mutex_unlock(&fair_mu);
+        return;
+    }
+    cr_assert_fail("never managed to barge in 50 attempts");
 }
 
 static void unlock_unlocked(void) {

@@ -8,7 +8,8 @@
  *     release by the goroutine of the acquire before it (release n < acquire n+1);
  *   - go_create < go_start < every other event of that goroutine < go_end;
  *   - the seq space is gap-free and ends with program_end.
- * Each run is its own traced child process (one trace per process).
+ * Each traced child process (one trace per process) runs ROUNDS rounds
+ * with fresh channels and mutexes: 2 x 150 x 5 = 1500 random runs.
  */
 #include "chanscope.h"
 #include "test_rt_trace_util.h"
@@ -55,6 +56,23 @@ static void closer(void *arg) {
     chan_close(m->jobs);
 }
 
+enum { ROUNDS = 5 }; /* independent MPMC rounds per traced process */
+
+static void one_round(mpmc *m, producer_arg *pa, unsigned *s) {
+    int np = 1 + (int)(rand_r(s) % 3), nc = 1 + (int)(rand_r(s) % 3);
+    m->jobs = chan_make(int64_t, rand_r(s) % 4);
+    m->per_producer = 5 + (int)(rand_r(s) % 40);
+    wg_add(&m->producers, np);
+    wg_add(&m->consumers, nc);
+    for (int i = 0; i < np; i++) {
+        pa[i] = (producer_arg){m, i + 1};
+        go(producer, &pa[i]);
+    }
+    for (int i = 0; i < nc; i++) go(consumer, m);
+    go(closer, m);
+    wg_wait(&m->consumers);
+}
+
 static void one_run(void) {
     char err[512];
     if (cs_trace_start(g_db, err, sizeof err) != 0) {
@@ -62,20 +80,9 @@ static void one_run(void) {
         _exit(99);
     }
     unsigned s = g_seed;
-    int np = 1 + (int)(rand_r(&s) % 3), nc = 1 + (int)(rand_r(&s) % 3);
-    static mpmc m;
-    m.jobs = chan_make(int64_t, rand_r(&s) % 4);
-    m.per_producer = 5 + (int)(rand_r(&s) % 40);
-    static producer_arg pa[3];
-    wg_add(&m.producers, np);
-    wg_add(&m.consumers, nc);
-    for (int i = 0; i < np; i++) {
-        pa[i] = (producer_arg){&m, i + 1};
-        go(producer, &pa[i]);
-    }
-    for (int i = 0; i < nc; i++) go(consumer, &m);
-    go(closer, &m);
-    wg_wait(&m.consumers);
+    static mpmc m[ROUNDS];
+    static producer_arg pa[ROUNDS][3];
+    for (int r = 0; r < ROUNDS; r++) one_round(&m[r], pa[r], &s);
 }
 
 /* Violations of the invariants in one trace (0 = all hold). */
@@ -137,5 +144,5 @@ static void run_many(int runs, unsigned seed0) {
 }
 
 /* Two halves so that Criterion runs them on both cores. */
-Test(trace_order, mpmc_random_runs_a, .timeout = 60) { run_many(TT_SCALE(500), 1); }
-Test(trace_order, mpmc_random_runs_b, .timeout = 60) { run_many(TT_SCALE(500), 500000); }
+Test(trace_order, mpmc_random_runs_a, .timeout = 60) { run_many(TT_SCALE(150), 1); }
+Test(trace_order, mpmc_random_runs_b, .timeout = 60) { run_many(TT_SCALE(150), 500000); }

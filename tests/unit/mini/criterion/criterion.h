@@ -71,10 +71,18 @@ static struct mc_test *mc_tests;
 #define cr_expect_eq cr_assert_eq
 #define cr_expect_neq cr_assert_neq
 #define cr_expect_not cr_assert_not
+#define cr_expect_lt cr_assert_lt
+#define cr_expect_leq cr_assert_leq
+#define cr_expect_gt cr_assert_gt
+#define cr_expect_geq cr_assert_geq
+#define cr_expect_null cr_assert_null
+#define cr_expect_not_null cr_assert_not_null
+#define cr_expect_str_eq cr_assert_str_eq
+#define cr_expect_str_neq cr_assert_str_neq
 #define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 #define cr_log_warn cr_log_info
 
-static int mc_run_one(struct mc_test *t) {
+static pid_t mc_start(struct mc_test *t) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -85,8 +93,10 @@ static int mc_run_one(struct mc_test *t) {
         fflush(NULL);
         exit(0);
     }
-    int st;
-    waitpid(pid, &st, 0);
+    return pid;
+}
+
+static int mc_judge(struct mc_test *t, int st) {
     if (t->signal) return WIFSIGNALED(st) && WTERMSIG(st) == t->signal;
     if (WIFSIGNALED(st)) {
         fprintf(stderr, "[FAIL] %s::%s: %s\n", t->suite, t->name,
@@ -101,14 +111,35 @@ static int mc_run_one(struct mc_test *t) {
     return 1;
 }
 
+/* Runs up to MC_JOBS tests at once (most runtime tests mostly sleep). */
+#ifndef MC_JOBS
+#define MC_JOBS 3
+#endif
 int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
-    int passed = 0, failed = 0;
-    for (struct mc_test *t = mc_tests; t; t = t->next) {
-        if (t->disabled) continue;
-        if (mc_run_one(t)) passed++;
-        else failed++;
+    int passed = 0, failed = 0, running = 0;
+    struct { pid_t pid; struct mc_test *t; } slot[MC_JOBS];
+    struct mc_test *next = mc_tests;
+    for (;;) {
+        while (running < MC_JOBS && next) {
+            if (!next->disabled) {
+                slot[running].t = next;
+                slot[running].pid = mc_start(next);
+                running++;
+            }
+            next = next->next;
+        }
+        if (!running) break;
+        int st;
+        pid_t pid = waitpid(-1, &st, 0);
+        for (int i = 0; i < running; i++) {
+            if (slot[i].pid != pid) continue;
+            if (mc_judge(slot[i].t, st)) passed++;
+            else failed++;
+            slot[i] = slot[--running];
+            break;
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

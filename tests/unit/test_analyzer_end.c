@@ -1,0 +1,288 @@
+/*
+ * test_analyzer_end.c — what the analyzer concludes from the state at the
+ * end of a hand-made trace: global and partial deadlocks, leaks and their
+ * classes, lock-order cycles, panics and misuse.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "synth.h"
+#include "trace_hooks.h"
+
+static an_synth *s;
+static an_trace *t;
+static an_result *r;
+
+static void setup(void) {
+    s = an_synth_open(NULL);
+    cr_assert(s);
+    t = NULL;
+    r = NULL;
+}
+static void teardown(void) {
+    an_result_free(r);
+    an_trace_free(t);
+    an_synth_close(s);
+}
+TestSuite(analyzer_end, .init = setup, .fini = teardown, .timeout = 10);
+
+static int32_t L(int line) { return an_synth_site(s, "t.c", line); }
+static int64_t ev(int64_t g, int kind, int64_t obj, int64_t a, int64_t b, int line) {
+    return an_synth_ev(s, g, kind, obj, a, b, 0, 0, line ? L(line) : 0, NULL);
+}
+static void spawn(int64_t parent, int64_t child, const char *name) {
+    an_synth_goroutine(s, child, name, parent, L(1), 0);
+    an_synth_ev(s, parent, EV_GO_CREATE, child, 0, 0, 0, 0, L(1), name);
+    ev(child, EV_GO_START, 0, 0, 0, 1);
+}
+static void analyze(void) {
+    char err[256];
+    t = an_load_db(an_synth_db(s), "mem", err, sizeof err);
+    cr_assert(t, "load: %s", err);
+    r = an_analyze(t);
+}
+static void run(const char *reason) {
+    an_synth_end(s, reason && !strcmp(reason, "deadlock") ? 0 : 1, reason, reason && strcmp(reason, "exit") ? 2 : 0);
+    analyze();
+}
+static int count(const char *kind) {
+    int n = 0;
+    for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kind);
+    return n;
+}
+static const an_finding *first(const char *kind) {
+    for (size_t i = 0; i < r->findings.n; i++)
+        if (!strcmp(r->findings.v[i].kind, kind)) return &r->findings.v[i];
+    return NULL;
+}
+static int refs_line(const an_finding *f, int line) {
+    for (size_t i = 0; f && i < f->refs.n; i++) {
+        const an_site *x = an_site_by_id(t, f->refs.v[i].site);
+        if (x && x->line == line) return 1;
+    }
+    return 0;
+}
+static int refs_g(const an_finding *f, int64_t g) {
+    for (size_t i = 0; f && i < f->refs.n; i++)
+        if (f->refs.v[i].g == g) return 1;
+    return 0;
+}
+
+#define A 20
+#define B 21
+#define CH 10
+
+Test(analyzer_end, global_deadlock_names_blocked_goroutines_and_sites) {
+    an_synth_object(s, CH, OBJ_CHAN, "results", 0, 0, 8);
+    ev(1, EV_CHAN_MAKE, CH, 0, 8, 5);
+    ev(1, EV_CHAN_RECV_BEGIN, CH, 0, 0, 12);
+    ev(1, EV_GO_BLOCK, CH, BLOCK_RECV, 0, 12);
+    an_synth_ev(s, 0, EV_DEADLOCK, 0, 1, 0, 0, 0, 0, NULL);
+    run("deadlock");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("deadlock");
+    cr_assert(f);
+    cr_assert(refs_line(f, 12));
+    cr_assert(refs_g(f, 1));
+    cr_assert(strstr(f->explanation, "receiving from channel results"), "%s", f->explanation);
+}
+
+Test(analyzer_end, ab_ba_partial_deadlock_and_no_leak_double_report) {
+    an_synth_object(s, A, OBJ_MUTEX, "A", 0, 0, 0);
+    an_synth_object(s, B, OBJ_MUTEX, "B", 0, 0, 0);
+    spawn(1, 2, "left");
+    spawn(1, 3, "right");
+    ev(2, EV_MUTEX_ACQUIRE, A, 0, 0, 30);
+    ev(3, EV_MUTEX_ACQUIRE, B, 0, 0, 40);
+    ev(2, EV_MUTEX_WAIT, B, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, B, BLOCK_LOCK, 0, 31);
+    ev(3, EV_MUTEX_WAIT, A, 0, 0, 41);
+    ev(3, EV_GO_BLOCK, A, BLOCK_LOCK, 0, 41);
+    run("exit");
+    cr_assert_eq(count("partial_deadlock"), 1);
+    cr_assert_eq(count("leak"), 0);
+    cr_assert_eq(count("lock_order"), 0, "the cycle really deadlocked: no separate warning");
+    const an_finding *f = first("partial_deadlock");
+    cr_assert(refs_line(f, 31) && refs_line(f, 41) && refs_line(f, 30) && refs_line(f, 40));
+    cr_assert(refs_g(f, 2) && refs_g(f, 3));
+}
+
+Test(analyzer_end, lock_held_while_waiting_on_channel_nobody_else_has) {
+    an_synth_object(s, A, OBJ_MUTEX, "mu", 0, 0, 0);
+    an_synth_object(s, CH, OBJ_CHAN, "reply", 0, 0, 8);
+    ev(1, EV_CHAN_MAKE, CH, 0, 8, 5);
+    spawn(1, 2, "holder");
+    spawn(1, 3, "other");
+    ev(2, EV_MUTEX_ACQUIRE, A, 0, 0, 30);
+    ev(2, EV_CHAN_RECV_BEGIN, CH, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, CH, BLOCK_RECV, 0, 31);
+    ev(3, EV_MUTEX_WAIT, A, 0, 0, 40);
+    ev(3, EV_GO_BLOCK, A, BLOCK_LOCK, 0, 40);
+    run("exit");
+    const an_finding *f = first("partial_deadlock");
+    cr_assert(f, "findings: %zu", r->findings.n);
+    cr_assert(refs_line(f, 31) && refs_line(f, 40));
+    cr_assert_eq(count("leak"), 0);
+}
+
+Test(analyzer_end, recursive_read_lock_behind_waiting_writer) {
+    an_synth_object(s, A, OBJ_RWMUTEX, "rw", 0, 0, 0);
+    spawn(1, 2, "reader");
+    spawn(1, 3, "writer");
+    ev(2, EV_RW_RACQUIRE, A, 1, 0, 30);
+    ev(3, EV_MUTEX_WAIT, A, 0, 0, 40);
+    ev(3, EV_GO_BLOCK, A, BLOCK_LOCK, 0, 40);
+    ev(2, EV_RW_RWAIT, A, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, A, BLOCK_RLOCK, 0, 31);
+    run("exit");
+    const an_finding *f = first("partial_deadlock");
+    cr_assert(f);
+    cr_assert(refs_line(f, 31) && refs_line(f, 40));
+    cr_assert(strstr(f->explanation, "waiting writer"), "%s", f->explanation);
+}
+
+Test(analyzer_end, leak_blocked_forever_on_send_after_main_returned) {
+    an_synth_object(s, CH, OBJ_CHAN, "results", 0, 0, 8);
+    ev(1, EV_CHAN_MAKE, CH, 0, 8, 5);
+    spawn(1, 2, "worker");
+    ev(2, EV_CHAN_SEND_BEGIN, CH, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 31);
+    run("exit");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("leak");
+    cr_assert(f);
+    cr_assert_str_eq(f->klass, "blocked_forever");
+    cr_assert(refs_line(f, 31));
+    cr_assert(strstr(f->title, "worker (id 2)") && strstr(f->title, "sending on channel results"),
+              "%s", f->title);
+}
+
+Test(analyzer_end, leak_wakeable_when_a_partner_is_still_running) {
+    an_synth_object(s, CH, OBJ_CHAN, "jobs", 0, 0, 8);
+    spawn(1, 2, "consumer");
+    spawn(1, 3, "producer");
+    ev(3, EV_CHAN_SEND_BEGIN, CH, 0, 0, 20);
+    ev(3, EV_CHAN_SEND, CH, 1, -1, 20);
+    ev(2, EV_CHAN_RECV, CH, 1, -1, 30);
+    ev(2, EV_CHAN_RECV_BEGIN, CH, 0, 0, 30);
+    ev(2, EV_GO_BLOCK, CH, BLOCK_RECV, 0, 30);
+    ev(3, EV_GO_SLEEP, 0, 1000000, 0, 21); /* producer still busy */
+    run("exit");
+    cr_assert_eq(count("leak"), 2);
+    int wakeable = 0, running = 0;
+    for (size_t i = 0; i < r->findings.n; i++) {
+        wakeable += !strcmp(r->findings.v[i].klass, "wakeable");
+        running += !strcmp(r->findings.v[i].klass, "running");
+    }
+    cr_assert_eq(wakeable, 1);
+    cr_assert_eq(running, 1);
+}
+
+Test(analyzer_end, finished_worker_whose_done_main_waited_for_is_not_a_leak) {
+    an_synth_object(s, 30, OBJ_WAITGROUP, "wg", 0, 0, 0);
+    ev(1, EV_WG_ADD, 30, 1, 1, 10);
+    spawn(1, 2, "worker");
+    ev(2, EV_WG_ADD, 30, -1, 0, 20); /* its go_end is not in the trace yet */
+    ev(1, EV_WG_WAIT, 30, 0, 0, 11);
+    ev(1, EV_WG_WAIT_DONE, 30, 0, 0, 11);
+    run("exit");
+    cr_assert_eq(r->findings.n, 0);
+}
+
+Test(analyzer_end, lock_order_cycle_that_did_not_deadlock) {
+    an_synth_object(s, A, OBJ_MUTEX, "A", 0, 0, 0);
+    an_synth_object(s, B, OBJ_MUTEX, "B", 0, 0, 0);
+    spawn(1, 2, "first");
+    ev(2, EV_MUTEX_ACQUIRE, A, 0, 0, 30);
+    ev(2, EV_MUTEX_ACQUIRE, B, 0, 0, 31);
+    ev(2, EV_MUTEX_RELEASE, B, 0, 0, 32);
+    ev(2, EV_MUTEX_RELEASE, A, 0, 0, 33);
+    ev(2, EV_GO_END, 0, 0, 0, 0);
+    spawn(1, 3, "second");
+    ev(3, EV_MUTEX_ACQUIRE, B, 0, 0, 40);
+    ev(3, EV_MUTEX_ACQUIRE, A, 0, 0, 41);
+    ev(3, EV_MUTEX_RELEASE, A, 0, 0, 42);
+    ev(3, EV_MUTEX_RELEASE, B, 0, 0, 43);
+    ev(3, EV_GO_END, 0, 0, 0, 0);
+    run("exit");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("lock_order");
+    cr_assert(f);
+    cr_assert_str_eq(f->severity, "warning");
+    cr_assert(refs_line(f, 31) && refs_line(f, 41) && refs_line(f, 30) && refs_line(f, 40));
+}
+
+Test(analyzer_end, consistent_lock_order_is_clean) {
+    an_synth_object(s, A, OBJ_MUTEX, "A", 0, 0, 0);
+    an_synth_object(s, B, OBJ_MUTEX, "B", 0, 0, 0);
+    for (int g = 2; g <= 3; g++) {
+        spawn(1, g, "worker");
+        ev(g, EV_MUTEX_ACQUIRE, A, 0, 0, 30);
+        ev(g, EV_MUTEX_ACQUIRE, B, 0, 0, 31);
+        ev(g, EV_MUTEX_RELEASE, B, 0, 0, 32);
+        ev(g, EV_MUTEX_RELEASE, A, 0, 0, 33);
+        ev(g, EV_GO_END, 0, 0, 0, 0);
+    }
+    run("exit");
+    cr_assert_eq(r->findings.n, 0);
+}
+
+Test(analyzer_end, send_on_closed_channel_is_misuse_with_both_sites) {
+    an_synth_object(s, CH, OBJ_CHAN, "out", 0, 1, 8);
+    ev(1, EV_CHAN_CLOSE, CH, 0, 0, 20);
+    an_synth_ev(s, 1, EV_PANIC, CH, MISUSE_SEND_ON_CLOSED, 0, 0, 0, L(21),
+                "send on closed channel");
+    run("panic");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("misuse");
+    cr_assert(f);
+    cr_assert_str_eq(f->klass, "send_on_closed");
+    cr_assert(refs_line(f, 21) && refs_line(f, 20));
+}
+
+Test(analyzer_end, user_panic_is_panic_and_silences_leaks) {
+    spawn(1, 2, "worker");
+    ev(2, EV_GO_BLOCK, 0, BLOCK_NIL_CHAN, 0, 30);
+    an_synth_ev(s, 1, EV_PANIC, 0, 0, 0, 0, 0, L(12), "boom");
+    run("panic");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("panic");
+    cr_assert(f);
+    cr_assert(refs_line(f, 12));
+    cr_assert(strstr(f->title, "boom"));
+}
+
+Test(analyzer_end, lock_copied_is_reported_once_per_site) {
+    an_synth_object(s, A, OBJ_MUTEX, "mu", 0, 0, 0);
+    int32_t site = L(50); /* the tracer stores each file:line once */
+    for (int i = 0; i < 3; i++)
+        an_synth_ev(s, 1, EV_MISUSE, A, MISUSE_LOCK_COPIED, 0, 0, 0, site, "copied");
+    run("exit");
+    cr_assert_eq(count("misuse"), 1);
+    cr_assert_str_eq(first("misuse")->klass, "lock_copied");
+}
+
+Test(analyzer_end, truncated_trace_is_analyzed_without_leaks) {
+    an_synth_object(s, CH, OBJ_CHAN, "results", 0, 0, 8);
+    spawn(1, 2, "worker");
+    ev(2, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 31);
+    analyze(); /* no program_end, no end_reason: killed */
+    cr_assert(t->truncated);
+    cr_assert_eq(count("leak"), 0);
+}
+
+Test(analyzer_end, json_report_has_the_documented_fields) {
+    an_synth_object(s, CH, OBJ_CHAN, "results", 0, 0, 8);
+    spawn(1, 2, "worker");
+    ev(2, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 31);
+    run("exit");
+    char *js = an_report_json(t, r);
+    cr_assert(js);
+    const char *keys[] = {"\"trace\"", "\"truncated\"", "\"findings\"", "\"kind\"", "\"title\"",
+                          "\"explanation\"", "\"fix\"", "\"goroutines\"", "\"objects\"",
+                          "\"sites\"", "\"events\"", "\"file\"", "\"line\"", "\"class\""};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_assert(strstr(js, keys[i]), "missing %s", keys[i]);
+    free(js);
+}
