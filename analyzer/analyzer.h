@@ -31,10 +31,10 @@ typedef struct an_ev {
     int64_t seq, t_ns, obj, a, b, c;
     int32_t g;      /* dense goroutine index (an_trace.gs), not the id */
     int32_t site;   /* sites.id (0: none) */
-    int32_t d;
     uint32_t s;     /* offset of the text argument in an_trace.strs (0: NULL) */
+    int16_t d;      /* flags (chan_send / chan_recv) */
     uint16_t kind;
-} an_ev;
+} an_ev;            /* 64 bytes */
 
 typedef struct an_gor {
     int64_t id;

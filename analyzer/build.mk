@@ -35,11 +35,13 @@ $(FUZZ_BIN): $(FUZZ_SRC) $(wildcard analyzer/*.h) | $(DEPS_OK)
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/ \
 	    $(BUILD)/fuzz/corpus
 
 fuzz-short: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ_BIN) -max_total_time=8 -timeout=10 -rss_limit_mb=2048 $(BUILD)/fuzz/corpus \
+	$(FUZZ_BIN) -max_total_time=8 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus \
 	    2>$(BUILD)/fuzz/short.log || { tail -40 $(BUILD)/fuzz/short.log; exit 1; }
 	@grep -E "^Done|#[0-9]+ *DONE" $(BUILD)/fuzz/short.log | tail -1
 

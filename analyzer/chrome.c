@@ -113,7 +113,7 @@ int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
         if (s->state == ST_BLOCKED && reason) snprintf(name, sizeof name, "blocked: %s", reason);
         else snprintf(name, sizeof name, "%s", an_state_name(s->state));
         o = base("X", name, s->g, us(s->start_ns));
-        cJSON_AddNumberToObject(o, "dur", us(s->end_ns - s->start_ns));
+        cJSON_AddNumberToObject(o, "dur", ((double)s->end_ns - (double)s->start_ns) / 1000.0);
         cJSON_AddStringToObject(o, "cat", "state");
         cJSON *args = cJSON_AddObjectToObject(o, "args");
         if (s->obj) cJSON_AddStringToObject(args, "object", an_oname(t, s->obj));

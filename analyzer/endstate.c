@@ -41,19 +41,31 @@ typedef struct endctx {
     int8_t *alive;       /* alive at the end (and not the one that ended it) */
     int8_t *runnable;    /* eventually runnable */
     int8_t *external;    /* blocked, but a timer/deadline can wake it */
-    i32vec *wakers;      /* per blocked goroutine */
+    i32vec *wakers;      /* per blocked goroutine: who could wake it */
+    int8_t *any_waker;   /* blocked on something any other goroutine could do (wg, cond) */
+    an_imap chan_list;   /* chan -> index in users: alive goroutines that used it */
+    VEC(i32vec) users;
     an_imap roles;       /* (chan, g) -> bits: 1 sent/closed, 2 received, 4 made/can cancel */
     an_imap ext_chan;    /* chan -> 1: a timer or deadline will act on it */
     int8_t *in_finding;  /* already explained by a deadlock finding */
 } endctx;
 
 static int64_t role_key(const endctx *c, int64_t chan, int32_t g) {
-    return chan * (int64_t)(c->ng + 1) + g;
+    /* unsigned: ids come from the trace and may be anything */
+    return (int64_t)((uint64_t)chan * ((uint64_t)c->ng + 1) + (uint64_t)g);
 }
 
 static void add_role(endctx *c, int64_t chan, int32_t g, int bits) {
     if (!chan || !c->alive[g]) return;
-    *an_imap_put(&c->roles, role_key(c, chan, g), 0, NULL) |= bits;
+    int ins;
+    *an_imap_put(&c->roles, role_key(c, chan, g), 0, &ins) |= bits;
+    if (!ins) return;
+    int64_t *li = an_imap_put(&c->chan_list, chan, (int64_t)c->users.n, &ins);
+    if (ins) {
+        i32vec empty = {0};
+        VEC_PUSH(c->users, empty);
+    }
+    VEC_PUSH(c->users.v[*li], g);
 }
 
 static int get_role(const endctx *c, int64_t chan, int32_t g) {
@@ -123,15 +135,17 @@ static void push_unique(i32vec *v, int32_t g) {
 static void chan_wakers(endctx *c, int32_t gi, int64_t chan, int want_bits) {
     if (!chan) return;
     if (an_imap_get(&c->ext_chan, chan)) c->external[gi] = 1;
-    for (uint32_t h = 0; h < c->ng; h++)
-        if (c->alive[h] && (int32_t)h != gi && (get_role(c, chan, (int32_t)h) & want_bits))
-            push_unique(&c->wakers[gi], (int32_t)h);
+    int64_t *li = an_imap_get(&c->chan_list, chan);
+    if (!li) return;
+    i32vec *u = &c->users.v[*li];
+    for (size_t k = 0; k < u->n; k++) {
+        int32_t h = u->v[k];
+        if (h != gi && (get_role(c, chan, h) & want_bits)) push_unique(&c->wakers[gi], h);
+    }
 }
 
-static void all_others(endctx *c, int32_t gi) {
-    for (uint32_t h = 0; h < c->ng; h++)
-        if (c->alive[h] && (int32_t)h != gi) push_unique(&c->wakers[gi], (int32_t)h);
-}
+/* Any other alive goroutine could do it (Done, Signal, Release): no list. */
+static void all_others(endctx *c, int32_t gi) { c->any_waker[gi] = 1; }
 
 static void compute_wakers(endctx *c, int32_t gi) {
     an_gst *g = &c->rp->gs[gi];
@@ -167,6 +181,44 @@ static void compute_wakers(endctx *c, int32_t gi) {
     }
     default: all_others(c, gi); break;
     }
+}
+
+/* Eventually runnable: the running/sleeping ones, and (fixpoint) whoever one
+ * of them could wake.  Worklist over the reversed waker lists: O(edges). */
+static void propagate_runnable(endctx *c) {
+    VEC(i32vec) wakes = {0}; /* h -> goroutines h could wake */
+    for (uint32_t i = 0; i < c->ng; i++) {
+        i32vec empty = {0};
+        VEC_PUSH(wakes, empty);
+    }
+    for (uint32_t gi = 0; gi < c->ng; gi++)
+        for (size_t k = 0; k < c->wakers[gi].n; k++) VEC_PUSH(wakes.v[c->wakers[gi].v[k]], (int32_t)gi);
+    i32vec work = {0};
+    for (uint32_t gi = 0; gi < c->ng; gi++)
+        if (c->alive[gi] && c->runnable[gi]) VEC_PUSH(work, (int32_t)gi);
+    /* any_waker goroutines need one runnable goroutine other than themselves */
+    int any_done = 0;
+    for (size_t w = 0; w < work.n; w++) {
+        int32_t h = work.v[w];
+        if (!any_done) { /* h is runnable and is not any of them */
+            for (uint32_t gi = 0; gi < c->ng; gi++)
+                if (c->alive[gi] && !c->runnable[gi] && c->any_waker[gi]) {
+                    c->runnable[gi] = 1;
+                    VEC_PUSH(work, (int32_t)gi);
+                }
+            any_done = 1;
+        }
+        for (size_t k = 0; k < wakes.v[h].n; k++) {
+            int32_t g = wakes.v[h].v[k];
+            if (c->alive[g] && !c->runnable[g]) {
+                c->runnable[g] = 1;
+                VEC_PUSH(work, g);
+            }
+        }
+    }
+    VEC_FREE(work);
+    for (uint32_t i = 0; i < c->ng; i++) VEC_FREE(wakes.v[i]);
+    VEC_FREE(wakes);
 }
 
 /* ---- wording ----------------------------------------------------------- */
@@ -238,9 +290,10 @@ static void describe_wait(an_sb *b, endctx *c, int32_t gi) {
                                                     : "make any of its cases ready");
         else {
             an_sb_printf(b, "; only");
-            for (size_t i = 0; i < w->n; i++)
+            for (size_t i = 0; i < w->n && i < 5; i++)
                 an_sb_printf(b, "%s %s (id %lld)", i ? "," : "", t->gs[w->v[i]].name,
                              (long long)t->gs[w->v[i]].id);
+            if (w->n > 5) an_sb_printf(b, " and %zu others", w->n - 5);
             an_sb_printf(b, " could wake it");
         }
     }
@@ -581,6 +634,7 @@ void an_endstate(an_replay *rp) {
     c.external = an_xcalloc(c.ng, 1);
     c.in_finding = an_xcalloc(c.ng, 1);
     c.wakers = an_xcalloc(c.ng, sizeof *c.wakers);
+    c.any_waker = an_xcalloc(c.ng, 1);
     /* The goroutine that ended the program (main returning, exit()) is not
      * left behind; in a deadlock the detecting goroutine is itself blocked. */
     int32_t ender = -1;
@@ -604,18 +658,7 @@ void an_endstate(an_replay *rp) {
             if (c.alive[gi] && rp->gs[gi].state == ST_BLOCKED) compute_wakers(&c, (int32_t)gi);
         for (uint32_t gi = 0; gi < c.ng; gi++)
             if (c.external[gi]) c.runnable[gi] = 1;
-        for (int changed = 1; changed;) {
-            changed = 0;
-            for (uint32_t gi = 0; gi < c.ng; gi++) {
-                if (!c.alive[gi] || c.runnable[gi]) continue;
-                for (size_t k = 0; k < c.wakers[gi].n; k++)
-                    if (c.runnable[c.wakers[gi].v[k]]) {
-                        c.runnable[gi] = 1;
-                        changed = 1;
-                        break;
-                    }
-            }
-        }
+        propagate_runnable(&c);
         if (global) {
             i32vec all = {0};
             for (uint32_t gi = 0; gi < c.ng; gi++)
@@ -636,12 +679,14 @@ void an_endstate(an_replay *rp) {
             /* Stuck goroutines connected by wait-for edges: union-find. */
             int32_t *parent = an_xmalloc(c.ng * sizeof *parent);
             int8_t *linked = an_xcalloc(c.ng, 1);
+            int32_t any_stuck = -1;
             for (uint32_t gi = 0; gi < c.ng; gi++) parent[gi] = (int32_t)gi;
             for (uint32_t gi = 0; gi < c.ng; gi++) {
                 if (!c.alive[gi] || c.runnable[gi]) continue;
                 an_gst *g = &rp->gs[gi];
                 an_ost *o = g->obj ? an_ost_find(rp, g->obj) : NULL;
                 if ((g->reason == BLOCK_LOCK) && o && o->holder == (int32_t)gi) linked[gi] = 1;
+                if (c.any_waker[gi] && any_stuck < 0) any_stuck = (int32_t)gi;
                 for (size_t k = 0; k < c.wakers[gi].n; k++) {
                     int32_t h = c.wakers[gi].v[k];
                     if (c.runnable[h]) continue;
@@ -654,6 +699,23 @@ void an_endstate(an_replay *rp) {
                     if (a != b) parent[a] = b;
                 }
             }
+            /* a stuck goroutine waiting for "anyone" (wg, cond) waits for every
+             * other stuck goroutine: they all form one group */
+            if (any_stuck >= 0)
+                for (uint32_t h = 0; h < c.ng; h++) {
+                    if (!c.alive[h] || c.runnable[h]) continue;
+                    if ((int32_t)h == any_stuck) {
+                        int other = 0;
+                        for (uint32_t k = 0; k < c.ng && !other; k++)
+                            other = k != h && c.alive[k] && !c.runnable[k];
+                        if (!other) continue;
+                    }
+                    linked[h] = linked[any_stuck] = 1;
+                    int32_t a = (int32_t)h, b = any_stuck;
+                    while (parent[a] != a) a = parent[a];
+                    while (parent[b] != b) b = parent[b];
+                    if (a != b) parent[a] = b;
+                }
             for (uint32_t root = 0; root < c.ng; root++) {
                 i32vec comp = {0};
                 for (uint32_t gi = 0; gi < c.ng; gi++) {
@@ -695,6 +757,10 @@ void an_endstate(an_replay *rp) {
     an_imap_free(&c.ext_chan);
     for (uint32_t gi = 0; gi < c.ng; gi++) VEC_FREE(c.wakers[gi]);
     free(c.wakers);
+    free(c.any_waker);
+    for (size_t i = 0; i < c.users.n; i++) VEC_FREE(c.users.v[i]);
+    VEC_FREE(c.users);
+    an_imap_free(&c.chan_list);
     free(c.alive);
     free(c.runnable);
     free(c.external);

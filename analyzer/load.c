@@ -116,15 +116,19 @@ static bool precheck_file(const char *path, char *err, size_t errlen) {
     return true;
 }
 
+_Static_assert(sizeof(an_ev) == 64, "an_ev is meant to be one cache line");
+
 an_trace *an_open(const char *path, char *err, size_t errlen) {
     if (!precheck_file(path, err, errlen)) return NULL;
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         seterr(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return NULL;
     }
     sqlite3_busy_timeout(db, 5000);
+    /* read through a memory map and a bigger cache: loading is a full scan */
+    sqlite3_exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536", NULL, NULL, NULL);
     an_trace *t = an_load_db(db, path, err, errlen);
     sqlite3_close(db);
     return t;
@@ -219,7 +223,23 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
                            " ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         return false;
+    /* Size the array once: max(seq) is the event count in a gap-free trace;
+     * trust it only as far as the file could hold that many rows. */
     size_t cap = 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT max(seq) FROM events),"
+                           " (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())",
+                           -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            int64_t maxseq = sqlite3_column_int64(q, 0), bytes = sqlite3_column_int64(q, 1);
+            if (maxseq > 0 && maxseq <= bytes / 8 && maxseq < ((int64_t)1 << 32)) {
+                cap = (size_t)maxseq;
+                t->ev = an_xmalloc(cap * sizeof *t->ev);
+            }
+        }
+        sqlite3_finalize(q);
+    }
     int64_t last_g = INT64_MIN;
     int32_t last_gi = 0;
     int rc;
@@ -242,7 +262,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
         e->a = sqlite3_column_int64(st, 5);
         e->b = sqlite3_column_int64(st, 6);
         e->c = sqlite3_column_int64(st, 7);
-        e->d = (int32_t)sqlite3_column_int64(st, 8);
+        e->d = (int16_t)sqlite3_column_int64(st, 8);
         e->site = (int32_t)sqlite3_column_int64(st, 9);
         e->s = 0;
         if (sqlite3_column_type(st, 10) != SQLITE_NULL) {

@@ -405,7 +405,7 @@ static void step(an_replay *rp, size_t idx) {
             vc_join(&o->L, &g->vc, ng);
             tick(rp, gi);
             if (e->b == 0) o->zero_seq = e->seq;
-        } else if (e->a > 0 && e->b - e->a == 0) {
+        } else if (e->a > 0 && e->b == e->a) { /* counter went up from zero */
             wg_check(rp, o, &cur, 1);
             wg_note(&o->adds, &cur);
         }

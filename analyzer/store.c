@@ -154,13 +154,14 @@ fail:
 
 int an_store(const char *path, const an_trace *t, const an_result *r, char *err, size_t errlen) {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         seterr(err, errlen, "cannot open %s for writing the derived tables: %s", path,
                db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
+    sqlite3_exec(db, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
     int rc = an_store_db(db, t, r, err, errlen);
     sqlite3_close(db);
     return rc;

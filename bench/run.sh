@@ -245,6 +245,7 @@ awk -F'\t' '
         if (s >= 1e9) return sprintf("%.2fG", s / 1e9)
         if (s >= 1e6) return sprintf("%.2fM", s / 1e6)
         if (s >= 1000) return sprintf("%.0f", s)
+        if (s == int(s)) return sprintf("%d", s)
         return sprintf("%.1f", s)
     }
     { n++; for (i = 1; i <= 9; i++) { cell[n, i] = (i >= 3 && i <= 6 && $2 != "ratio") ? num($i) : $i

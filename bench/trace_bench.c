@@ -185,6 +185,9 @@ static void fig_persist(const char *dir, double *out) {
     out[3] = t_finish;
     out[4] = (double)(st.emitted - 1) / (t_stored + t_finish);
     out[5] = t_emit;
+    /* CPU the writer thread spent per event: what one free core sustains */
+    out[6] = (double)(st.writer_cpu_ns - st.writer_cpu_finish_ns) / (double)st.stored;
+    out[7] = (double)st.writer_cpu_finish_ns / (double)st.stored;
     unlink(path);
 }
 
@@ -259,6 +262,11 @@ static void fig_pool_on(const char *dir, double *out) {
 
 /* ---- main ----------------------------------------------------------------- */
 
+static double load_avg(void) {
+    double l[1] = {0};
+    return getloadavg(l, 1) == 1 ? l[0] : -1;
+}
+
 static double median3(void (*fn)(const char *, double *), const char *dir, int idx, int runs,
                       double *extra) {
     double v[5];
@@ -300,7 +308,7 @@ int main(int argc, char **argv) {
     double cost[8];
     if (in_child(fig_cost, dir, cost, 2) != 0) die("cost measurement failed");
     double flood[8];
-    if (in_child(fig_persist, dir, flood, 6) != 0) die("flood measurement failed");
+    if (in_child(fig_persist, dir, flood, 8) != 0) die("flood measurement failed");
     double pool_extra[8];
     double off = median3(fig_pool_off, dir, 0, 3, NULL);
     double on = median3(fig_pool_on, dir, 0, 3, pool_extra);
@@ -314,6 +322,9 @@ int main(int argc, char **argv) {
     printf("  events persisted per second  %6.2f M/s while running; %.2f M/s including the "
            "final index build (%.2f s)   goal >= 2\n",
            flood[2] / 1e6, flood[4] / 1e6, flood[3]);
+    printf("      writer CPU %.0f ns/event (%.2f M/s on a free core), index build %.0f ns/event "
+           "(machine: %ld cores, load %.1f)\n",
+           flood[6], 1e3 / flood[6], flood[7], sysconf(_SC_NPROCESSORS_ONLN), load_avg());
     printf("  traced/untraced pool ratio   %6.2f (%.2f s / %.2f s, %lld events)   goal <= 1.3\n",
            ratio, on, off, (long long)pool_extra[1]);
     printf("  emitted vs stored            %lld emitted, %lld rows (%lld lost)   goal 0 lost\n",
@@ -332,6 +343,10 @@ int main(int argc, char **argv) {
                 "\"goal\": \">= 2000000\"},\n"
                 "  {\"name\": \"trace_persisted_rate_with_index\", \"value\": %.0f, \"unit\": "
                 "\"events/s\", \"goal\": \"\"},\n"
+                "  {\"name\": \"trace_writer_cpu\", \"value\": %.0f, \"unit\": \"ns/event\", "
+                "\"goal\": \"<= 500\"},\n"
+                "  {\"name\": \"trace_index_cpu\", \"value\": %.0f, \"unit\": \"ns/event\", "
+                "\"goal\": \"\"},\n"
                 "  {\"name\": \"trace_pool_ratio\", \"value\": %.2f, \"unit\": \"traced/untraced\", "
                 "\"goal\": \"<= 1.3\"},\n"
                 "  {\"name\": \"trace_events_emitted\", \"value\": %lld, \"unit\": \"events\", "
@@ -341,7 +356,8 @@ int main(int argc, char **argv) {
                 "  {\"name\": \"trace_events_lost\", \"value\": %lld, \"unit\": \"events\", "
                 "\"goal\": \"0\"}\n"
                 "]}\n",
-                cost[0], cost[1], flood[2], flood[4], ratio, emitted, rows, emitted - rows);
+                cost[0], cost[1], flood[2], flood[4], flood[6], flood[7], ratio, emitted, rows,
+                emitted - rows);
         fclose(f);
     }
     return emitted == rows ? 0 : 1;

@@ -272,8 +272,10 @@ int cmd_demo(int argc, char **argv) {
         return cs_bad_input("demo: nothing to run (see 'chanscope list')");
     }
 
+    int npat = 0;
+    for (int i = 0; i < nj; i++) npat += i == 0 || jobs[i].pat != jobs[i - 1].pat;
     printf("chanscope demo: %d variants of %d patterns, %d at a time, traces in %s/\n\n", nj,
-           cat.npatterns, par, outdir);
+           npat, par, outdir);
     fflush(stdout);
     int next = 0, running = 0;
     while (next < nj || running > 0) {

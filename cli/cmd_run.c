@@ -113,20 +113,26 @@ int cmd_run(int argc, char **argv) {
     }
     if (!target) return cs_bad_input("run: which program? (%s)", run_usage);
 
-    /* PATH if it names an existing file, else a catalog name. */
+    /* PATH if it names an existing regular file, else a catalog name (a
+     * folder of the same name in the current directory does not count). */
     char prog[PATH_MAX];
     bool is_name = false;
     char **catalog_args = NULL;
     catalog cat = {0};
-    if (is_file(target)) {
-        struct stat st;
-        if (stat(target, &st) != 0 || !S_ISREG(st.st_mode) || access(target, X_OK) != 0)
+    struct stat tst;
+    bool exists = stat(target, &tst) == 0;
+    if (exists && S_ISREG(tst.st_mode)) {
+        if (access(target, X_OK) != 0)
             return cs_bad_input("run: %s is not an executable program", target);
         snprintf(prog, sizeof prog, "%s", target);
+    } else if (exists && !catalog_is_spec(target)) {
+        return cs_bad_input("run: %s is not an executable program", target);
     } else if (catalog_is_spec(target)) {
         char err[512];
         if (catalog_resolve(target, prog, sizeof prog, err, sizeof err) != 0)
             return cs_bad_input("run: %s", err);
+        char canon[PATH_MAX]; /* <build>/bin/../patterns/x/main -> <build>/patterns/x/main */
+        if (realpath(prog, canon)) snprintf(prog, sizeof prog, "%s", canon);
         is_name = true;
         /* The catalog's own arguments for this variant, unless given. */
         if (!extra && catalog_load(cs_home(), &cat, err, sizeof err) == 0) {

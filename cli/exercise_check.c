@@ -236,7 +236,30 @@ static void expand_question(const char *q, const cJSON *f, const char *prefix, c
     out[o] = 0;
 }
 
-/* Explain every forbidden finding of one analysis; returns how many. */
+/* Print text wrapped at ~78 columns, every line indented by `indent`. */
+static void print_wrapped(const char *text, int indent) {
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *w = p;
+        while (*p && *p != ' ') p++;
+        int len = (int)(p - w);
+        if (!len) break;
+        if (col && col + 1 + len > 78) {
+            putchar('\n');
+            col = 0;
+        }
+        if (!col) col = printf("%*s", indent, "");
+        else col += printf(" ");
+        col += printf("%.*s", len, w);
+    }
+    if (col) putchar('\n');
+}
+
+/* Explain every forbidden finding of one analysis; returns how many.  The
+ * exercise's question for a kind is asked once, after that kind's first
+ * finding; kinds without a question get the analyzer's fix direction. */
 static int explain_findings(const ex_spec *s, const cJSON *doc, const char *prefix,
                             problems *p) {
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(doc, "findings");
@@ -249,13 +272,25 @@ static int explain_findings(const ex_spec *s, const cJSON *doc, const char *pref
         if (!bit || !(s->forbid & bit)) continue;
         bad++;
         fail_header();
+        bool first_of_kind = true;
+        for (int i = 0; i < p->n; i++)
+            if (!strcmp(p->what[i], kind->valuestring)) first_of_kind = false;
         add_problem(p, kind->valuestring);
         const cJSON *title = cJSON_GetObjectItemCaseSensitive(f, "title");
+        const cJSON *expl = cJSON_GetObjectItemCaseSensitive(f, "explanation");
         const cJSON *fix = cJSON_GetObjectItemCaseSensitive(f, "fix");
-        char line[2048];
+        char line[4096];
         strip_prefix(cJSON_IsString(title) ? title->valuestring : "(no title)", prefix, line,
                      sizeof line);
         printf("  %s: %s\n", kind->valuestring, line);
+        /* A deadlock's title is generic; its explanation names who waits for whom. */
+        if (cJSON_IsString(expl) && (!strcmp(kind->valuestring, "deadlock") ||
+                                     !strcmp(kind->valuestring, "partial_deadlock") ||
+                                     !strcmp(kind->valuestring, "lock_order"))) {
+            strip_prefix(expl->valuestring, prefix, line, sizeof line);
+            print_wrapped(line, 4);
+        }
+        if (!first_of_kind) continue;
         const char *q = ex_question_for(s, kind->valuestring);
         if (q) {
             char qq[1024];
@@ -325,14 +360,14 @@ static void judge_output(const ex_spec *s, const char *outpath, problems *p) {
             if (low || high) {
                 fail_header();
                 if (x->has_min && x->has_max && x->min == x->max)
-                    printf("  output: %s is %g; it should be %g\n", label, v, x->min);
+                    printf("  output: %s: got %g, expected %g\n", label, v, x->min);
                 else if (x->has_min && x->has_max)
-                    printf("  output: %s is %g; it should be between %g and %g\n", label, v,
-                           x->min, x->max);
+                    printf("  output: %s: got %g, expected %g to %g\n", label, v, x->min,
+                           x->max);
                 else if (low)
-                    printf("  output: %s is %g; it should be at least %g\n", label, v, x->min);
+                    printf("  output: %s: got %g, expected at least %g\n", label, v, x->min);
                 else
-                    printf("  output: %s is %g; it should be at most %g\n", label, v, x->max);
+                    printf("  output: %s: got %g, expected at most %g\n", label, v, x->max);
                 failed = true;
             }
         }

@@ -2,7 +2,8 @@
 #
 # Every patterns/<name>/<variant>.c is one program, built into
 # $(BUILD)/patterns/<name>/<variant> against the runtime library only.
-# patterns/common/ holds header-only helpers (params.h) and builds nothing.
+# patterns/common/ holds header-only helpers (params.h) and builds nothing;
+# a pattern may keep its own header beside its variants (patterns/NAME/*.h).
 #
 #   make patterns        build every variant
 #   make demo            build everything, then `chanscope demo`: run every
@@ -10,7 +11,7 @@
 
 PATTERN_SRC  := $(filter-out patterns/common/%,$(wildcard patterns/*/*.c))
 PATTERN_BIN  := $(PATTERN_SRC:%.c=$(BUILD)/%)
-PATTERN_HDRS := $(wildcard patterns/common/*.h) runtime/chanscope.h
+PATTERN_HDRS := $(wildcard patterns/*/*.h) runtime/chanscope.h  # common/ and per-pattern headers
 
 $(BUILD)/patterns/%: patterns/%.c $(PATTERN_HDRS) $(LIB)
 	@mkdir -p $(dir $@)

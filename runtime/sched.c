@@ -22,6 +22,7 @@
  * as in Go, that is not a deadlock.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -47,9 +48,29 @@ static _Atomic int64_t next_object_id = 1;
 /* Wake word states (cs_g.wakeword). */
 enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
 
-/* Spin iterations before sleeping in the kernel: on a hand-off the partner
- * usually answers within a few hundred nanoseconds. */
-#define PARK_SPIN 200
+/* Spin-then-park.  A hand-off partner on another core usually answers
+ * within a microsecond, far sooner than a futex sleep and wake-up (several
+ * microseconds), so a parking goroutine first spins — but only while that
+ * cannot steal the CPU its partner needs: fewer runnable goroutines than
+ * cores, and at most half the cores spinning (Go limits its spinning
+ * threads the same way).  Spinning is bounded by PARK_SPIN_NS. */
+#define PARK_SPIN_NS 20000
+#define PARK_SPIN_PAUSES 100
+static int ncpu;
+static _Atomic int spinners;
+
+static bool may_spin(void) {
+    if (!ncpu) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        ncpu = n > 0 ? (int)n : 1; /* benign race: every thread computes the same value */
+    }
+    if (ncpu < 2) return false;
+    uint64_t c = atomic_load_explicit(&counts, memory_order_relaxed);
+    uint64_t live = c & COUNT_MASK, blocked = (c >> COUNT_BITS) & COUNT_MASK;
+    if (live - blocked > (uint64_t)ncpu) return false; /* we still count as blocked */
+    int s = atomic_load_explicit(&spinners, memory_order_relaxed);
+    return s < (ncpu + 1) / 2;
+}
 
 static void check_deadlock(uint64_t c) {
     uint64_t live = c & COUNT_MASK;
@@ -98,11 +119,28 @@ void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
 }
 
 void cs_park_wait(cs_g *g) {
-    for (int i = 0; i < PARK_SPIN; i++) {
-        if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) goto woke;
+    if (may_spin()) {
+        atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
+        int64_t deadline = 0;
+        for (unsigned i = 0;; i++) {
+            if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
+                atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
+                goto woke;
+            }
+            if (i < PARK_SPIN_PAUSES) {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+                __builtin_ia32_pause();
 #endif
+                continue;
+            }
+            /* Past the first pauses, yield: if the partner is waiting for a
+             * CPU (the machine is busier than we can see), it gets ours. */
+            sched_yield();
+            int64_t now = cs_nanotime();
+            if (!deadline) deadline = now + PARK_SPIN_NS;
+            else if (now > deadline) break;
+        }
+        atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
     }
     for (;;) {
         uint32_t expect = WAKE_NONE;

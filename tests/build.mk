@@ -72,5 +72,14 @@ e2e: all
 viewer-test: all
 	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) bash tests/viewer/run.sh; fi
 
-test: unit sanitize e2e viewer-test
+# `make test`: build everything the suites need with -j2 first, then run
+# the suites one after another (their output stays readable).
+TEST_BUILD = all $(UNIT_BIN) $(TSAN_BIN) $(ASAN_BIN)
+test: | $(DEPS_OK)
+	@$(MAKE) --no-print-directory -j2 $(TEST_BUILD)
+	@$(MAKE) --no-print-directory -j2 sanitize-tsan sanitize-asan
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory viewer-test
+	@if $(MAKE) -n analyzer-test >/dev/null 2>&1; then $(MAKE) --no-print-directory analyzer-test; fi
 	@echo "make test: all suites passed"

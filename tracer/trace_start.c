@@ -37,6 +37,7 @@ static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static int state = ST_OFF;
 static cs_writer *writer;
 static uint64_t final_emitted, final_stored; /* after finish */
+static int64_t final_cpu, final_cpu_before_finish;
 
 /* ---- program name and arguments ----------------------------------------- */
 
@@ -131,7 +132,8 @@ void cs_trace_finish(const char *reason, int status) {
     while (!atomic_compare_exchange_weak(&cs_trace_seq, &cur, (cur + 1) | CS_SEQ_CLOSED)) {
     }
     final_emitted = cur;
-    final_stored = cs_writer_finish(writer, cur, cs_trace_now(), reason ? reason : "exit", status);
+    final_stored = cs_writer_finish(writer, cur, cs_trace_now(), reason ? reason : "exit", status,
+                                    &final_cpu, &final_cpu_before_finish);
     writer = NULL;
     atomic_store(&cs_tracing, 0);
     state = ST_DONE;
@@ -167,7 +169,7 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
     }
     if (cs_writer_start(w) != 0) {
         snprintf(err, errlen, "cannot start the trace writer thread");
-        cs_writer_finish(w, 0, start, "exit", 0);
+        cs_writer_finish(w, 0, start, "exit", 0, NULL, NULL);
         cs_trace_unlink(path);
         pthread_mutex_unlock(&state_lock);
         return -1;
@@ -209,5 +211,7 @@ void cs_trace_get_stats(cs_trace_stats *st) {
     st->stored = writer ? cs_writer_stored(writer) : final_stored;
     st->commits = writer ? cs_writer_commits(writer) : 0;
     st->dropped = atomic_load(&cs_trace_dropped);
+    st->writer_cpu_ns = writer ? cs_writer_cpu_ns(writer) : final_cpu;
+    st->writer_cpu_finish_ns = writer ? 0 : final_cpu - final_cpu_before_finish;
     pthread_mutex_unlock(&state_lock);
 }

@@ -52,6 +52,8 @@ typedef struct cs_trace_stats {
     uint64_t stored;   /* event rows inserted so far (committed or not) */
     uint64_t commits;  /* transactions committed */
     uint64_t dropped;  /* events offered after finish (not recorded) */
+    int64_t writer_cpu_ns;        /* CPU time of the writer thread so far */
+    int64_t writer_cpu_finish_ns; /* of which finishing (indexes, checkpoint) */
 } cs_trace_stats;
 void cs_trace_get_stats(cs_trace_stats *st);
 
@@ -120,10 +122,11 @@ int cs_writer_start(cs_writer *w); /* start the background thread */
  * event, written by the writer itself), finish the file and exit; joins and
  * frees w.  Returns the number of event rows stored. */
 uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
-                      int status);
+                          int status, int64_t *cpu_ns, int64_t *cpu_before_finish);
 /* After fork() in the child: forget the writer without touching SQLite. */
 void cs_writer_abandon(cs_writer *w);
 uint64_t cs_writer_stored(cs_writer *w);
 uint64_t cs_writer_commits(cs_writer *w);
+int64_t cs_writer_cpu_ns(cs_writer *w); /* writer thread CPU time so far */
 
 #endif

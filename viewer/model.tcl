@@ -347,6 +347,14 @@ proc model::mutex_holder {obj seq} {
     return $ag
 }
 
+# Goroutines other than G, alive at the end, that used channel OBJ: the
+# only ones that could ever have woken G blocked on it.
+proc model::chan_partners {obj g} {
+    return [db eval {SELECT DISTINCT e.g FROM events e JOIN goroutines r ON r.id = e.g
+        WHERE e.obj=$obj AND e.kind IN (11,12,13,14) AND e.g != $g AND r.end_seq IS NULL
+        ORDER BY e.g}]
+}
+
 # Goroutine states at SEQ: list of dicts g name state reason obj since.
 proc model::state_at {seq {limit 300}} {
     set out {}

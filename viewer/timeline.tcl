@@ -652,10 +652,20 @@ proc timeline::show_finding {id} {
         set hi [tcl::mathfunc::max {*}$seqs]
         set lo [expr {max(1, $lo - max(3, ($hi - $lo) / 2))}]
         if {$kind in {leak deadlock partial_deadlock}} {
-            # to the end of the run, with room on the right for the captions
-            set hi [expr {$model::maxseq + max(4, ($model::maxseq - $lo) * 1.1)}]
+            # to the end of the run, with ~440 px on the right for the captions
+            variable axis
+            set W [width]
+            set room [expr {min(0.6 * $W, 440.0)}]
+            if {$axis eq "ns"} {
+                set a [model::ns_of_seq $lo]; set e $model::maxns
+            } else {
+                set a $lo; set e $model::maxseq
+            }
+            set a [expr {$a - ($e - $a) * 0.05}]
+            zoom_to $a [expr {$a + ($e - $a) * $W / ($W - $room)}]
+        } else {
+            zoom_seqs $lo $hi
         }
-        zoom_seqs $lo $hi
     }
     if {[llength $gs]} { scroll_to_g [lindex $gs 0] }
     schedule
@@ -713,38 +723,49 @@ proc timeline::hl_cycle {refs} {
         set y $laney(g$g)
         $c create oval [expr {$x - 7}] [expr {$y - 7}] [expr {$x + 7}] [expr {$y + 7}] \
             -outline #d00000 -width 3 -tags [list hl hlpoint]
-        set h ""
-        if {$o ne "" && [dict exists $holders $o]} { set h [dict get $holders $o] }
-        if {$h eq "" && $o ne "" && $s ne ""} { set h [model::mutex_holder $o $s] }
-        if {$h eq "" && [llength $order] > 1} {
-            set h [lindex $order [expr {$i % [llength $order]}]]
+        # who it waits for: the holder of the lock, or (channel) the
+        # goroutines still alive that use the channel
+        set hs {}
+        if {$o ne "" && [dict exists $holders $o]} { set hs [list [dict get $holders $o]] }
+        set otype [model::object_type $o]
+        if {![llength $hs] && $o ne "" && $s ne "" && $otype in {mutex rwmutex}} {
+            set hs [model::mutex_holder $o $s]
         }
-        set what "waits for [model::object_name $o]"
-        if {$h ne ""} { append what ", held by [model::goroutine_name $h]" }
-        lappend waits $g $x $y $h $what
+        set sp [model::span_at $g [expr {$s ne "" ? $s : $model::maxseq}]]
+        set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]
+        if {$otype eq "chan"} {
+            if {![llength $hs]} { set hs [model::chan_partners $o $g] }
+            set what "blocked: $op [model::object_name $o]"
+        } else {
+            set what "waits for [model::object_name $o]"
+            if {[llength $hs]} { append what ", held by [model::goroutine_name [lindex $hs 0]]" }
+        }
+        lappend waits $g $x $y $hs $what
     }
     # the wait-for graph right of the program end: a caption per blocked
     # goroutine on its lane, and a loop of arrows from each to its holder
     set xc [expr {[cx [sx $model::maxseq]] + 150}]
     set left $xc
     set caps {}
-    foreach {g x y h what} $waits {
+    foreach {g x y hs what} $waits {
         set t [caption $xc $y w "[model::goroutine_name $g] $what"]
         $c addtag waitfor withtag $t
         set left [expr {min($left, [lindex [$c bbox $t] 0])}]
     }
     set k 0
-    foreach {g x y h what} $waits {
+    foreach {g x y hs what} $waits {
         $c create line [expr {$x + 7}] $y [expr {$left - 4}] $y -fill #d00000 -dash {2 3} \
             -tags [list hl waitfor]
-        if {$h eq "" || ![info exists laney(g$h)]} continue
+        foreach h $hs {
+        if {![info exists laney(g$h)]} continue
         set yh $laney(g$h)
-        set bulge [expr {-36 - 22 * ($k % 2)}]
+        set bulge [expr {-(24 + 0.35 * abs($yh - $y)) - 12 * ($k % 3)}]
         set dy [expr {$yh > $y ? 5 : -5}]
         $c create line [expr {$left - 4}] [expr {$y + $dy}] [expr {$left + $bulge}] \
             [expr {($y + $yh) / 2.0}] [expr {$left - 4}] [expr {$yh - $dy}] -smooth 1 \
             -arrow last -width 3 -fill #d00000 -arrowshape {10 12 5} -tags [list hl waitfor]
         incr k
+        }
     }
 }
 
@@ -763,7 +784,7 @@ proc timeline::caption {x y anchor text {font TkHeadingFont}} {
     }
     lassign $bb x0 y0 x1 y1
     set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
-               -fill #ffffff -outline #d00000 -tags {hl caption}]
+               -fill #ffffff -outline #d00000 -tags {hl caption hlbox}]
     $c raise $t $r
     return $t
 }
@@ -824,7 +845,7 @@ proc timeline::hl_panic {refs} {
         if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
         set x [cx [sx $s]]; set y $laney(g$g)
         set e [model::event $s]
-        if {$role eq "panic" || [dict get $e kind] in {53 56}} {
+        if {$role in {panic misuse} || [dict get $e kind] in {53 56}} {
             set px $x; set py $y
             set pts {}
             for {set i 0} {$i < 10} {incr i} {

@@ -95,16 +95,17 @@ Test(mutex, waiters_are_served_in_arrival_order, .timeout = 20) {
     }
 }
 
-/* Starvation mode: a goroutine that has waited more than 1 ms and lost the
- * race once (to a barging Lock right after Unlock) is then handed the lock
- * directly: the next Unlock leaves it locked, so TryLock right after fails. */
+/* Starvation mode: a goroutine that has waited more than 1 ms and then lost
+ * the race once (to a barging Lock right after Unlock) is handed the lock
+ * directly by the next Unlock: a Lock right after that Unlock queues behind
+ * it instead of barging again. */
 static mutex_t fair_mu = MUTEX_INIT;
 static chan_t *fair_done;
 static void starved(void *arg) {
     (void)arg;
     mutex_lock(&fair_mu);
+    chan_send_v(fair_done, int, 1); /* while holding the lock */
     mutex_unlock(&fair_mu);
-    chan_send_v(fair_done, int, 1);
 }
 
 Test(mutex, starving_waiter_is_handed_the_lock, .timeout = 30) {
@@ -115,16 +116,18 @@ Test(mutex, starving_waiter_is_handed_the_lock, .timeout = 30) {
         await_parked(&fair_mu.q, 1);
         time_sleep(3 * MILLISECOND);
         mutex_unlock(&fair_mu); /* normal mode: released, the waiter woken */
-        if (!mutex_trylock(&fair_mu)) { /* it won this time; try again */
+        bool barged = mutex_trylock(&fair_mu);
+        if (!barged || chan_len(fair_done) > 0) { /* it won this time; again */
+            if (barged) mutex_unlock(&fair_mu);
             chan_recv(fair_done, NULL);
             continue;
         }
-        await_parked(&fair_mu.q, 1); /* it lost, and queued again */
-        mutex_unlock(&fair_mu);       /* starvation mode: hand-off */
-        cr_assert_not(mutex_trylock(&fair_mu), "the starved goroutine was not handed the lock");
-        chan_recv(fair_done, NULL);
-        cr_assert(mutex_trylock(&fair_mu), "starvation mode must end with the queue");
+        await_parked(&fair_mu.q, 1); /* it lost, waited > 1 ms, and queued again */
+        mutex_unlock(&fair_mu);       /* starvation mode: handed to it */
+        mutex_lock(&fair_mu);
+        cr_assert_eq(chan_len(fair_done), 1, "the starved goroutine was not handed the lock");
         mutex_unlock(&fair_mu);
+        chan_recv(fair_done, NULL);
         return;
     }
     cr_assert_fail("never managed to barge in 50 attempts");

@@ -65,6 +65,43 @@ Test(trace_writer, four_threads_lose_nothing, .timeout = 60) {
     sqlite3_close(db);
 }
 
+/* The same through the runtime: 4 goroutines x 50k atomic adds (one event
+ * each, attributed through cs_getg()), plus their lifecycle events. */
+#include "chanscope.h"
+static atomic_i64 g_counter = ATOMIC_I64_INIT;
+static waitgroup_t g_done = WAITGROUP_INIT;
+static int g_per;
+
+static void adder(void *arg) {
+    (void)arg;
+    for (int i = 0; i < g_per; i++) atomic_i64_add(&g_counter, 1);
+    wg_done(&g_done);
+}
+
+Test(trace_writer, four_goroutines_lose_nothing, .timeout = 60) {
+    const char *path = tt_path("goroutines.db");
+    tt_start(path);
+    g_per = TT_SCALE(50000);
+    wg_add(&g_done, 4);
+    for (int i = 0; i < 4; i++) go(adder, NULL);
+    wg_wait(&g_done);
+    cs_trace_finish("exit", 0);
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    cr_assert_eq(st.stored, st.emitted);
+    sqlite3 *db = tt_open(path);
+    cr_assert_eq(tt_check_complete(db), (long long)st.emitted);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND a=2", EV_ATOMIC),
+                 4LL * g_per);
+    /* each goroutine's adds are numbered 1..4*per in seq order (value after) */
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM (SELECT b, row_number() OVER (ORDER BY seq) "
+                           "AS n FROM events WHERE kind=%d AND a=2) WHERE b != n",
+                       EV_ATOMIC),
+                 0, "atomic results are not in seq order");
+    cr_assert_eq(tt_qi(db, "SELECT count(DISTINCT g) FROM events WHERE kind=%d", EV_ATOMIC), 4);
+    sqlite3_close(db);
+}
+
 static void *short_lived(void *arg) {
     int64_t gid = (int64_t)(intptr_t)arg;
     for (int i = 0; i < 300; i++)

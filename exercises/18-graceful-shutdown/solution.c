@@ -1,0 +1,127 @@
+/*
+ * Exercise 18 — complete a graceful shutdown: reference solution.
+ *
+ * On the signal: (1) stop accepting — cancel the acceptor's context and
+ * wait until it has closed `stopped`, so every later client is refused;
+ * (2) drain — wait for the handlers in flight, in a helper goroutine so
+ * that main can give up after a deadline (a select on `drained` and a
+ * timer); (3) wait for the clients, which all have an answer by then.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "chanscope.h"
+
+#define CLIENTS 4
+
+typedef struct request {
+    int id;
+    chan_t *reply; /* int status, capacity 1 */
+} request;
+
+typedef struct server {
+    ctx_t *ctx;           /* cancelled: stop accepting */
+    chan_t *requests;     /* request, unbuffered */
+    chan_t *stopped;      /* closed when the server no longer accepts */
+    waitgroup_t handlers; /* requests in flight */
+    atomic_i64 completed;
+} server;
+
+static server srv;
+
+static void handle(void *arg) {
+    request *r = arg;
+    time_sleep(20 * MILLISECOND); /* the work */
+    atomic_i64_add(&srv.completed, 1);
+    chan_send_v(r->reply, int, 200);
+    wg_done(&srv.handlers);
+}
+
+/* Accepts requests until srv.ctx is cancelled, then closes srv.stopped. */
+static void accept_loop(void *arg) {
+    (void)arg;
+    static request got[16];
+    int n = 0;
+    for (;;) {
+        request r;
+        if (chan_select(select_recv(srv.requests, &r, NULL),
+                        select_recv(ctx_done(srv.ctx), NULL, NULL)) == 1)
+            break;
+        got[n] = r;
+        wg_add(&srv.handlers, 1);
+        go_named("handler", handle, &got[n++]);
+    }
+    chan_close(srv.stopped);
+}
+
+/* ---- clients and the operator (do not change) --------------------------- */
+
+static waitgroup_t clients = WAITGROUP_INIT;
+
+/* Sends one request and waits for the reply; refused if the server stopped. */
+static void client(void *arg) {
+    int id = (int)(intptr_t)arg;
+    request r = {id, chan_make_named("reply", int, 1)};
+    switch (chan_select(select_send(srv.requests, &r), select_recv(srv.stopped, NULL, NULL))) {
+    case 0:
+        chan_recv(r.reply, NULL);
+        break;
+    case 1:
+        printf("late request: refused\n");
+        break;
+    }
+    wg_done(&clients);
+}
+
+static void operator_(void *arg) {
+    (void)arg;
+    time_sleep(5 * MILLISECOND); /* while the four requests are in flight */
+    kill(getpid(), SIGTERM);
+    time_sleep(10 * MILLISECOND);
+    wg_add(&clients, 1);
+    go_named("late-client", client, (void *)(intptr_t)99);
+    wg_done(&clients);
+}
+
+/* ---- main: your part is the TODO ---------------------------------------- */
+
+static void wait_handlers(void *arg) {
+    chan_t *drained = arg;
+    wg_wait(&srv.handlers);
+    chan_close(drained);
+}
+
+int main(void) {
+    cancel_func stop_accepting;
+    srv.ctx = ctx_with_cancel(ctx_background(), &stop_accepting);
+    srv.requests = chan_make_named("requests", request, 0);
+    srv.stopped = chan_make_named("stopped", int, 0);
+    chan_t *sigs = chan_make_named("signals", int, 1);
+    signal_notify(sigs, SIGTERM, SIGINT);
+    go(accept_loop, NULL);
+
+    wg_add(&clients, CLIENTS + 1); /* + 1: the operator */
+    for (int i = 1; i <= CLIENTS; i++) go(client, (void *)(intptr_t)i);
+    go_named("operator", operator_, NULL);
+
+    chan_recv(sigs, NULL);
+    printf("shutting down\n");
+
+    /* 1. Stop accepting: after `stopped` is closed no handler can be added. */
+    ctx_cancel(stop_accepting);
+    chan_recv(srv.stopped, NULL);
+
+    /* 2. Drain the requests in flight, for at most 1 s. */
+    chan_t *drained = chan_make_named("drained", int, 0);
+    go(wait_handlers, drained);
+    if (chan_select(select_recv(drained, NULL, NULL),
+                    select_recv(time_after(SECOND), NULL, NULL)) == 1)
+        printf("deadline: giving up on the requests still in flight\n");
+
+    /* 3. Every client has its answer (or was refused). */
+    wg_wait(&clients);
+
+    printf("completed: %lld of %d\n", (long long)atomic_i64_load(&srv.completed), CLIENTS);
+    return 0;
+}

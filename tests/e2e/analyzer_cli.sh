@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# analyzer_cli.sh — `chanscope check` and `chanscope export` as a user
+# meets them: exit statuses, bad input (one line on stderr, exit 2, file
+# untouched), a truncated trace, derived tables, the Chrome export.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${BIN:-$root/build/bin/chanscope}
+BUILD=${BUILD:-$root/build}
+progs=$BUILD/analyzer-progs
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+q() { sqlite3 "$1" "$2"; }
+
+# --- bad input: exit 2, exactly one line on stderr, the file unchanged ----
+bad() { # label file words
+    local before after
+    before=$( [ -f "$2" ] && md5sum <"$2")
+    "$BIN" check "$2" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    after=$( [ -f "$2" ] && md5sum <"$2")
+    [ "$rc" = 2 ] || fail "$1: exit $rc, want 2"
+    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$1: want one line on stderr, got: $(cat "$tmp/err")"
+    grep -q "$3" "$tmp/err" || fail "$1: stderr '$(cat "$tmp/err")' lacks '$3'"
+    [ "$before" = "$after" ] || fail "$1: the file was modified"
+    [ -e "$2-journal" ] || [ -e "$2-wal" ] && fail "$1: left a journal behind"
+    return 0
+}
+bad "missing file" "$tmp/nope.db" "no such file"
+echo "hello, not a database" >"$tmp/text.db"
+bad "text file" "$tmp/text.db" "not an SQLite database"
+sqlite3 "$tmp/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES (1);"
+bad "other sqlite db" "$tmp/other.db" "not a chanscope trace"
+CHANSCOPE_TRACE="$tmp/v.db" "$progs/deadlock_ok" >/dev/null 2>&1
+sqlite3 "$tmp/v.db" "UPDATE meta SET value='99' WHERE key='schema_version'"
+bad "unknown schema version" "$tmp/v.db" "unsupported trace schema version '99'"
+"$BIN" check >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "check without a trace should exit 2"
+"$BIN" check "$tmp/v.db" --bogus >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "unknown option should exit 2"
+
+# --- clean trace: exit 0, derived tables written, re-check replaces them --
+CHANSCOPE_TRACE="$tmp/ok.db" "$progs/leak_ok" >/dev/null 2>&1
+"$BIN" check "$tmp/ok.db" >"$tmp/out" 2>&1 || fail "leak_ok: check exit $?, want 0: $(cat "$tmp/out")"
+grep -q "no findings" "$tmp/out" || fail "clean report should say 'no findings'"
+[ "$(q "$tmp/ok.db" "SELECT value FROM meta WHERE key='analysis_version'")" = 1 ] ||
+    fail "analysis_version not written"
+spans=$(q "$tmp/ok.db" "SELECT count(*) FROM spans")
+[ "${spans:-0}" -gt 3 ] || fail "spans table too small: $spans"
+[ "$(q "$tmp/ok.db" "SELECT count(*) FROM messages WHERE recv_seq IS NOT NULL")" -ge 1 ] ||
+    fail "the result message is missing from messages"
+nev=$(q "$tmp/ok.db" "SELECT count(*) FROM events")
+"$BIN" check "$tmp/ok.db" >/dev/null 2>&1
+[ "$(q "$tmp/ok.db" "SELECT count(*) FROM spans")" = "$spans" ] || fail "re-check changed spans"
+[ "$(q "$tmp/ok.db" "SELECT count(*) FROM events")" = "$nev" ] || fail "check changed events"
+
+# --- findings: exit 1; the JSON and the findings table agree -----------------
+CHANSCOPE_TRACE="$tmp/leak.db" "$progs/leak" >/dev/null 2>&1
+"$BIN" check --json "$tmp/leak.db" >"$tmp/leak.json" 2>/dev/null
+[ $? = 1 ] || fail "leak: exit status should be 1"
+[ "$(sqlite3 :memory: "SELECT json_extract(readfile('$tmp/leak.json'), '\$.findings[0].kind')")" = leak ] ||
+    fail "leak: JSON first finding is not a leak"
+[ "$(q "$tmp/leak.db" "SELECT kind FROM findings")" = leak ] || fail "findings table lacks the leak"
+[ "$(q "$tmp/leak.db" "SELECT count(*) FROM finding_refs r JOIN sites s ON s.id = r.site
+     WHERE r.role = 'leaked' AND s.line = 13")" = 1 ] || fail "finding_refs lacks the blocked send"
+
+# --- a truncated trace (killed): analyzed, and said so ------------------------
+CHANSCOPE_TRACE="$tmp/killed.db" "$progs/partial_rlock" >/dev/null 2>&1 &
+pid=$!
+sleep 0.07
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ -f "$tmp/killed.db" ]; then
+    "$BIN" check "$tmp/killed.db" >"$tmp/out" 2>&1
+    rc=$?
+    [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "truncated trace: exit $rc: $(cat "$tmp/out")"
+    grep -q "trace is truncated (program killed?)" "$tmp/out" || fail "truncated trace not reported as such"
+    "$BIN" check --json "$tmp/killed.db" >"$tmp/k.json" 2>/dev/null
+    [ "$(sqlite3 :memory: "SELECT json_extract(readfile('$tmp/k.json'), '\$.truncated')")" = 1 ] ||
+        fail "JSON truncated should be true"
+else
+    fail "killed program left no trace"
+fi
+
+# --- Chrome export -------------------------------------------------------------
+"$BIN" export "$tmp/leak.db" --format chrome -o "$tmp/leak.chrome.json" || fail "export failed"
+ce="$tmp/leak.chrome.json"
+[ "$(sqlite3 :memory: "SELECT json_valid(readfile('$ce'))")" = 1 ] || fail "export: invalid JSON"
+cnt() { sqlite3 :memory: "SELECT count(*) FROM json_each(readfile('$ce'), '\$.traceEvents') WHERE json_extract(value, '\$.ph') = '$1'"; }
+[ "$(cnt X)" -ge 3 ] || fail "export: too few X spans"
+[ "$(cnt M)" -ge 3 ] || fail "export: thread names missing"
+[ "$(cnt s)" -ge 1 ] && [ "$(cnt s)" = "$(cnt f)" ] || fail "export: flows s/f missing or unpaired"
+"$BIN" export "$tmp/leak.db" --format svg -o "$tmp/x" 2>/dev/null; [ $? = 2 ] || fail "unknown format should exit 2"
+"$BIN" export "$tmp/text.db" -o "$tmp/x" 2>/dev/null; [ $? = 2 ] || fail "export of a bad file should exit 2"
+
+echo "analyzer cli: $failures failure(s)"
+[ "$failures" = 0 ]
