@@ -13,27 +13,34 @@
 #include "trace_hooks.h"
 
 /* ---- vector clocks ------------------------------------------------------
- * Dense over goroutine indices.  Entries at index >= n are 0; c is
- * allocated with room for every goroutine of the trace (ng) on first write,
- * so joins never reallocate.  A goroutine's own entry starts at 1. */
+ * Dense over goroutine indices.  Entries at index >= n are 0.  The array
+ * grows to the length it needs (a clock only knows goroutines up to the
+ * highest index it has heard of), never beyond ng.  A goroutine's own entry
+ * starts at 1. */
 typedef struct an_vc {
     uint32_t *c;
-    uint32_t n;
+    uint32_t n, cap;
 } an_vc;
 
 static inline uint32_t vc_get(const an_vc *v, uint32_t i) { return i < v->n ? v->c[i] : 0; }
-static inline void vc_alloc(an_vc *v, uint32_t ng) {
-    if (!v->c) v->c = an_xcalloc(ng ? ng : 1, sizeof *v->c);
+static inline void vc_reserve(an_vc *v, uint32_t need, uint32_t ng) {
+    if (need <= v->cap) return;
+    uint32_t cap = v->cap ? v->cap * 2 : 8;
+    if (cap < need) cap = need;
+    if (cap > ng && ng >= need) cap = ng;
+    v->c = an_xrealloc(v->c, cap * sizeof *v->c);
+    memset(v->c + v->cap, 0, (cap - v->cap) * sizeof *v->c);
+    v->cap = cap;
 }
 static inline void vc_set(an_vc *v, uint32_t i, uint32_t x, uint32_t ng) {
-    vc_alloc(v, ng);
+    vc_reserve(v, i + 1, ng);
     v->c[i] = x;
     if (i >= v->n) v->n = i + 1;
 }
 /* d := d ⊔ s */
 static inline void vc_join(an_vc *d, const an_vc *s, uint32_t ng) {
     if (!s->n) return;
-    vc_alloc(d, ng);
+    vc_reserve(d, s->n, ng);
     uint32_t *dc = d->c;
     const uint32_t *sc = s->c;
     for (uint32_t i = 0; i < s->n; i++)
@@ -42,7 +49,7 @@ static inline void vc_join(an_vc *d, const an_vc *s, uint32_t ng) {
 }
 /* d := s */
 static inline void vc_copy(an_vc *d, const an_vc *s, uint32_t ng) {
-    vc_alloc(d, ng);
+    vc_reserve(d, s->n, ng);
     if (s->n) memcpy(d->c, s->c, s->n * sizeof *s->c);
     if (d->n > s->n) memset(d->c + s->n, 0, (d->n - s->n) * sizeof *d->c);
     d->n = s->n;
@@ -50,7 +57,7 @@ static inline void vc_copy(an_vc *d, const an_vc *s, uint32_t ng) {
 static inline void vc_free(an_vc *v) {
     free(v->c);
     v->c = NULL;
-    v->n = 0;
+    v->n = v->cap = 0;
 }
 
 /* An access to an annotated variable, or an epoch with where it happened. */
@@ -167,8 +174,10 @@ an_ost *an_ost_find(const an_replay *rp, int64_t id);
 void an_replay_run(an_replay *rp);
 void an_replay_free(an_replay *rp);
 
-/* endstate.c: deadlock, partial deadlock, leaks, lock order. */
+/* endstate.c: deadlock, partial deadlock, leaks (then calls lockorder.c). */
 void an_endstate(an_replay *rp);
+/* lockorder.c: lock-order cycles, except through the locks in deadlocked_locks. */
+void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks);
 
 /* findings.c */
 an_finding *an_finding_add(an_result *r, const char *kind, const char *severity);

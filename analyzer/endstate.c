@@ -24,7 +24,7 @@
  *                     chain behind a stuck lock holder, a recursive lock)
  *   leak              (program returned normally) every other goroutine
  *                     still alive: blocked forever, wakeable, or running
- *   lock_order        a cycle in the lock-order graph that did not deadlock
+ * and then lockorder.c's lock_order findings (cycles that did not deadlock).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,138 +484,6 @@ static void leak_findings(endctx *c, int32_t ender) {
     VEC_FREE(groups);
 }
 
-/* ---- lock order --------------------------------------------------------- */
-
-typedef struct lgraph {
-    an_imap node;        /* lock id -> node index */
-    VEC(int64_t) ids;
-    VEC(i32vec) out;     /* node -> indices into rp->ledges */
-} lgraph;
-
-static int32_t lnode(lgraph *lg, int64_t id) {
-    int ins;
-    int64_t *v = an_imap_put(&lg->node, id, (int64_t)lg->ids.n, &ins);
-    if (ins) {
-        VEC_PUSH(lg->ids, id);
-        i32vec empty = {0};
-        VEC_PUSH(lg->out, empty);
-    }
-    return (int32_t)*v;
-}
-
-/* Shortest cycle through start (BFS over edges back to start); fills path
- * with edge indices.  Returns its length or 0. */
-static size_t find_cycle(an_replay *rp, lgraph *lg, int32_t start, int32_t *path, size_t max) {
-    size_t n = lg->ids.n;
-    int32_t *prev_edge = an_xmalloc(n * sizeof *prev_edge);
-    int32_t *queue = an_xmalloc(n * sizeof *queue);
-    for (size_t i = 0; i < n; i++) prev_edge[i] = -1;
-    size_t qh = 0, qt = 0, len = 0;
-    queue[qt++] = start;
-    int32_t closing = -1;
-    while (qh < qt && closing < 0) {
-        int32_t u = queue[qh++];
-        for (size_t k = 0; k < lg->out.v[u].n; k++) {
-            int32_t ei = lg->out.v[u].v[k];
-            int32_t v = (int32_t)*an_imap_get(&lg->node, rp->ledges.v[ei].to);
-            if (v == start) {
-                closing = ei;
-                break;
-            }
-            if (prev_edge[v] < 0) {
-                prev_edge[v] = ei;
-                queue[qt++] = v;
-            }
-        }
-    }
-    if (closing >= 0) {
-        /* walk back from the closing edge's source to start */
-        int32_t tmp[64];
-        size_t k = 0;
-        tmp[k++] = closing;
-        int32_t u = (int32_t)*an_imap_get(&lg->node, rp->ledges.v[closing].from);
-        while (u != start && k < 64) {
-            int32_t ei = prev_edge[u];
-            tmp[k++] = ei;
-            u = (int32_t)*an_imap_get(&lg->node, rp->ledges.v[ei].from);
-        }
-        if (u == start && k <= max) {
-            for (size_t i = 0; i < k; i++) path[i] = tmp[k - 1 - i];
-            len = k;
-        }
-    }
-    free(prev_edge);
-    free(queue);
-    return len;
-}
-
-static void lock_order_findings(endctx *c, an_imap *deadlocked_locks) {
-    an_replay *rp = c->rp;
-    const an_trace *t = c->t;
-    if (rp->ledges.n < 2) return;
-    lgraph lg = {0};
-    for (size_t i = 0; i < rp->ledges.n; i++) {
-        int32_t a = lnode(&lg, rp->ledges.v[i].from);
-        lnode(&lg, rp->ledges.v[i].to);
-        VEC_PUSH(lg.out.v[a], (int32_t)i);
-    }
-    int8_t *reported = an_xcalloc(lg.ids.n, 1);
-    int nfind = 0;
-    for (size_t s = 0; s < lg.ids.n && nfind < 20; s++) {
-        if (reported[s]) continue;
-        int32_t path[16];
-        size_t len = find_cycle(rp, &lg, (int32_t)s, path, 16);
-        if (!len) continue;
-        int skip = 0;
-        int32_t g_first = -1;
-        int distinct = 0;
-        for (size_t i = 0; i < len; i++) {
-            an_lockedge *le = &rp->ledges.v[path[i]];
-            int32_t node = (int32_t)*an_imap_get(&lg.node, le->from);
-            if (reported[node]) skip = 1;
-            if (an_imap_get(deadlocked_locks, le->from)) skip = 1;
-            int32_t gs[2] = {le->g1, le->g2};
-            for (int k = 0; k < 2; k++) {
-                if (gs[k] < 0) continue;
-                if (g_first < 0) g_first = gs[k];
-                else if (gs[k] != g_first) distinct = 1;
-            }
-        }
-        for (size_t i = 0; i < len; i++)
-            reported[*an_imap_get(&lg.node, rp->ledges.v[path[i]].from)] = 1;
-        if (skip || !distinct) continue; /* one goroutine alone cannot deadlock with itself */
-        nfind++;
-        an_finding *f = an_finding_add(rp->r, "lock_order", "warning");
-        an_sb title = {0}, ex = {0};
-        an_sb_printf(&title, "possible deadlock: locks");
-        for (size_t i = 0; i < len; i++)
-            an_sb_printf(&title, "%s %s", i ? (i + 1 == len ? " and" : ",") : "",
-                         an_oname(t, rp->ledges.v[path[i]].from));
-        an_sb_printf(&title, " are taken in inconsistent orders");
-        an_sb_printf(&ex, "This run did not deadlock, but it could: ");
-        for (size_t i = 0; i < len; i++) {
-            an_lockedge *le = &rp->ledges.v[path[i]];
-            an_sb_printf(&ex, "%s (id %lld) locked %s at %s while holding %s (locked at %s); ",
-                         t->gs[le->g1].name, (long long)t->gs[le->g1].id, an_oname(t, le->to),
-                         an_site_str(t, le->site_to), an_oname(t, le->from),
-                         an_site_str(t, le->site_from));
-            an_finding_ref(f, le->seq_from, t->gs[le->g1].id, le->from, le->site_from, "holding");
-            an_finding_ref(f, le->seq_to, t->gs[le->g1].id, le->to, le->site_to, "acquiring");
-        }
-        an_sb_printf(&ex, "if these goroutines run at the same time, each can end up holding one "
-                          "lock and waiting forever for the next one (the classic AB-BA "
-                          "deadlock).");
-        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
-                        an_xstrdup("Pick one global order for these locks and acquire them in "
-                                   "that order everywhere (or merge them into one lock)."));
-    }
-    free(reported);
-    for (size_t i = 0; i < lg.out.n; i++) VEC_FREE(lg.out.v[i]);
-    VEC_FREE(lg.out);
-    VEC_FREE(lg.ids);
-    an_imap_free(&lg.node);
-}
-
 /* ---- driver ------------------------------------------------------------ */
 
 void an_endstate(an_replay *rp) {
@@ -751,7 +619,7 @@ void an_endstate(an_replay *rp) {
         if (!nblocked) collect_roles(&c);
         leak_findings(&c, ender);
     }
-    lock_order_findings(&c, &deadlocked_locks);
+    an_lock_order_findings(rp, &deadlocked_locks);
     an_imap_free(&deadlocked_locks);
     an_imap_free(&c.roles);
     an_imap_free(&c.ext_chan);

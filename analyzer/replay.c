@@ -345,10 +345,17 @@ static void step(an_replay *rp, size_t idx) {
         o->cap = e->a;
         break;
     case EV_CHAN_SEND:
-        on_send(rp, e, idx);
-        break;
     case EV_CHAN_RECV:
-        on_recv(rp, e);
+        /* A hand-off the partner logged for this parked goroutine: its
+         * operation is complete, it is runnable from here (its go_unblock
+         * follows when it runs again, if the program is still there). */
+        if (g->state == ST_BLOCKED &&
+            (g->reason == BLOCK_SEND || g->reason == BLOCK_RECV || g->reason == BLOCK_SELECT)) {
+            span_switch(rp, gi, e, ST_RUNNING, 0, 0);
+            g->block_seq = 0;
+        }
+        if (e->kind == EV_CHAN_SEND) on_send(rp, e, idx);
+        else on_recv(rp, e);
         break;
     case EV_CHAN_CLOSE:
         o = an_ost_get(rp, e->obj);

@@ -81,12 +81,14 @@ static void rm_rf_tmp(const char *dir) {
     }
 }
 
-/* Run argv with stdout/stderr redirected (NULL: inherit) in cwd (NULL: ours),
+/* Run the program `path` (NULL: argv[0], searched in PATH) with argv and
+ * stdout/stderr redirected (NULL: inherit) in cwd (NULL: ours),
  * environment additions env_k=env_v (NULL: none).  Waits at most limit_ms
  * (0: forever): SIGTERM at the limit, SIGKILL 2 s later.  Returns the wait
  * status; *timed_out set when the limit hit.  -1 if it could not start. */
-static int run_child(char *const argv[], const char *cwd, const char *out, const char *errf,
-                     const char *env_k, const char *env_v, int limit_ms, bool *timed_out) {
+static int run_child(const char *path, char *const argv[], const char *cwd, const char *out,
+                     const char *errf, const char *env_k, const char *env_v, int limit_ms,
+                     bool *timed_out) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return -1;
@@ -106,8 +108,10 @@ static int run_child(char *const argv[], const char *cwd, const char *out, const
         }
         if (env_k) setenv(env_k, env_v, 1);
         else unsetenv("CHANSCOPE_TRACE");
-        execvp(argv[0], argv);
-        fprintf(stderr, "chanscope: cannot execute %s: %s\n", argv[0], strerror(errno));
+        if (path) execv(path, argv);
+        else execvp(argv[0], argv);
+        fprintf(stderr, "chanscope: cannot execute %s: %s\n", path ? path : argv[0],
+                strerror(errno));
         _exit(127);
     }
     if (timed_out) *timed_out = false;
@@ -451,7 +455,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g", "-pthread",
                       incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3", "-lm", "-pthread",
                       NULL};
-    int cst = run_child(ccargv, tmp, NULL, cerr, NULL, NULL, 120000, NULL);
+    int cst = run_child(NULL, ccargv, tmp, NULL, cerr, NULL, NULL, 120000, NULL);
     {
         /* The compiler's own words, with its own file names (the copy is
          * named like the learner's file). */
@@ -465,6 +469,10 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         goto done;
     }
     printf("  built %s\n", base);
+    char progname[PATH_MAX];
+    snprintf(progname, sizeof progname, "%s", learner);
+    char *dot = strrchr(progname, '.');
+    if (dot && !strcmp(dot, ".c")) *dot = 0;
 
     /* 2..5: runs */
     for (int k = 1; k <= runs; k++) {
@@ -480,7 +488,9 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         while (s->args && s->args[nargs]) nargs++;
         char **pargv = calloc((size_t)nargs + 2, sizeof *pargv);
         if (!pargv) break;
-        pargv[0] = prog;
+        /* argv[0] (the trace's meta.program) names the learner's program,
+         * not the temporary binary. */
+        pargv[0] = progname;
         for (int i = 0; i < nargs; i++) pargv[i + 1] = s->args[i];
         bool timed_out = false;
         char abs_trace[PATH_MAX];
@@ -491,7 +501,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
             snprintf(abs_trace, sizeof abs_trace, "%.*s/%.*s", PATH_MAX / 2 - 1, cwd,
                      PATH_MAX / 2 - 1, trace);
         }
-        int pst = run_child(pargv, NULL, outf, errf, "CHANSCOPE_TRACE", abs_trace,
+        int pst = run_child(prog, pargv, NULL, outf, errf, "CHANSCOPE_TRACE", abs_trace,
                             s->time_limit_ms, &timed_out);
         free(pargv);
         int status = pst < 0 ? -1
@@ -501,7 +511,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         /* Analyze. */
         char *cargv[] = {self, "check", abs_trace, "--json", NULL};
         int ast = access(abs_trace, R_OK) == 0
-                      ? run_child(cargv, NULL, jsonf, jerrf, NULL, NULL, 120000, NULL)
+                      ? run_child(NULL, cargv, NULL, jsonf, jerrf, NULL, NULL, 120000, NULL)
                       : -1;
         char *json = ast >= 0 ? ex_read_file(jsonf, NULL) : NULL;
         cJSON *doc = json ? cJSON_Parse(json) : NULL;

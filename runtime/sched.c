@@ -56,13 +56,15 @@ enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
  * threads the same way).  Spinning is bounded by PARK_SPIN_NS. */
 #define PARK_SPIN_NS 20000
 #define PARK_SPIN_PAUSES 100
-static int ncpu;
+static _Atomic int ncpu_cached;
 static _Atomic int spinners;
 
 static bool may_spin(void) {
+    int ncpu = atomic_load_explicit(&ncpu_cached, memory_order_relaxed);
     if (!ncpu) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        ncpu = n > 0 ? (int)n : 1; /* benign race: every thread computes the same value */
+        ncpu = n > 0 ? (int)n : 1;
+        atomic_store_explicit(&ncpu_cached, ncpu, memory_order_relaxed);
     }
     if (ncpu < 2) return false;
     uint64_t c = atomic_load_explicit(&counts, memory_order_relaxed);

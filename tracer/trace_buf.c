@@ -83,25 +83,32 @@ static cs_tbuf *tbuf_new(void) {
 }
 
 /* Producers wait here for ring space; the writer broadcasts after a pass
- * (cs_trace_space_freed).  Timed, so a lost wake-up costs 1 ms at most. */
+ * that released space (cs_trace_space_freed).  No lost wake-up: the waiter
+ * publishes `starved` and then re-reads the tail, the writer publishes the
+ * tail and then reads `starved` (a seq_cst fence on each side), so at least
+ * one of them sees the other.  The wait is also timed (1 ms) for safety. */
 static pthread_mutex_t space_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t space_cond = PTHREAD_COND_INITIALIZER;
 
-void cs_trace_wait_space(void) {
+static void wait_space(cs_tbuf *tb, uint64_t head) {
     pthread_mutex_lock(&space_lock);
     atomic_store_explicit(&cs_trace_starved, 1, memory_order_relaxed);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (head - atomic_load_explicit(&tb->tail, memory_order_acquire) >= CS_RING_CAP) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&space_cond, &space_lock, &ts);
     }
-    pthread_cond_timedwait(&space_cond, &space_lock, &ts);
     pthread_mutex_unlock(&space_lock);
 }
 
 void cs_trace_space_freed(void) {
+    atomic_thread_fence(memory_order_seq_cst); /* tails stored before: see above */
     if (!atomic_load_explicit(&cs_trace_starved, memory_order_relaxed)) return;
     pthread_mutex_lock(&space_lock);
     atomic_store_explicit(&cs_trace_starved, 0, memory_order_relaxed);
@@ -132,7 +139,7 @@ static cs_rec *reserve(cs_tbuf **tbp) {
             tb->tail_cache = atomic_load_explicit(&tb->tail, memory_order_acquire);
             if (head - tb->tail_cache < CS_RING_CAP) break;
             if (seq_closed()) return NULL;
-            cs_trace_wait_space();
+            wait_space(tb, head);
         }
     }
     return &tb->ring[head & (CS_RING_CAP - 1)];

@@ -31,7 +31,7 @@
 #define COMMIT_NS (50 * 1000000LL)   /* commit at least this often (< 100 ms) */
 #define IDLE_SLEEP_NS (1000000LL)    /* poll period when there is nothing to do */
 #define STRAGGLER_NS (2000000000LL)  /* finish waits this long for a taken seq */
-#define MULTI_ROWS 64                /* rows per multi-row INSERT */
+#define MULTI_ROWS 256              /* rows per multi-row INSERT */
 #define PASS_MAX (256 * 1024)        /* records per pass (bounds memory) */
 #define EV_COLS 11
 
@@ -534,6 +534,10 @@ static void *writer_main(void *arg) {
             if (atomic_load(&w->stored) + 1 >= w->last_seq) break;
             if (!straggle_deadline) straggle_deadline = now + STRAGGLER_NS;
             if (now > straggle_deadline) break;
+            if (n == 0) {
+                struct timespec ts = {0, 100000};
+                nanosleep(&ts, NULL);
+            }
         }
         if (n == 0) {
             pthread_mutex_lock(&w->lock);

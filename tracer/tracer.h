@@ -107,8 +107,7 @@ void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev);
 extern _Atomic uint64_t cs_trace_seq;
 extern _Atomic uint64_t cs_trace_dropped;
 extern _Atomic int cs_trace_starved; /* a producer waits for ring space */
-void cs_trace_wait_space(void);   /* producer: ring full, wait for a pass */
-void cs_trace_space_freed(void);  /* writer: after releasing tails */
+void cs_trace_space_freed(void);  /* writer: after releasing tails, wake waiters */
 
 int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
 

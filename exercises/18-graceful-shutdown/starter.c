@@ -84,7 +84,7 @@ static void operator_(void *arg) {
     (void)arg;
     time_sleep(5 * MILLISECOND); /* while the four requests are in flight */
     kill(getpid(), SIGTERM);
-    time_sleep(10 * MILLISECOND);
+    time_sleep(40 * MILLISECOND); /* a client that did not hear about the shutdown */
     wg_add(&clients, 1);
     go_named("late-client", client, (void *)(intptr_t)99);
     wg_done(&clients);

@@ -2,34 +2,31 @@
  * circuit-breaker / lock-during-call — MISUSE: the breaker holds its mutex
  * for the whole protected call, so every caller waits for every other.
  *
- * The Go program this one follows:
- *
- *   type Breaker struct {
- *       mu          sync.Mutex
- *       failures    int
- *       maxFailures int
- *       lastFail    time.Time
- *       resetAfter  time.Duration
- *   }
+ * The Go program this one follows (Breaker, State and ErrOpen as in main.c):
  *
  *   func (b *Breaker) Call(fn func() error) error {
  *       b.mu.Lock()
- *       defer b.mu.Unlock()          // BUG: held until fn returns
- *       if b.failures >= b.maxFailures && time.Since(b.lastFail) < b.resetAfter {
- *           return ErrOpen
+ *       defer b.mu.Unlock()              // BUG: held until fn has returned
+ *       if b.state == Open {
+ *           if time.Since(b.openedAt) < b.cooldown {
+ *               return ErrOpen
+ *           }
+ *           b.state = HalfOpen
  *       }
- *       err := fn()                  // every other caller queues behind this
+ *       err := fn()                      // every other caller queues behind this
  *       if err != nil {
  *           b.failures++
- *           b.lastFail = time.Now()
- *       } else {
- *           b.failures = 0
+ *           if b.state == HalfOpen || b.failures >= b.maxFailures {
+ *               b.state, b.openedAt = Open, time.Now()
+ *           }
+ *           return err
  *       }
- *       return err
+ *       b.state, b.failures = Closed, 0
+ *       return nil
  *   }
  *
  *   func main() {
- *       b := &Breaker{maxFailures: 3, resetAfter: time.Second}
+ *       b := &Breaker{maxFailures: 3, cooldown: time.Second}
  *       replies := make(chan int, callers)
  *       for i := 0; i < callers; i++ {
  *           go func(i int) {
@@ -67,30 +64,41 @@
 #include "chanscope.h"
 #include "params.h"
 
+typedef enum { CLOSED, OPEN, HALF_OPEN } state_t;
+
 static struct cs_error err_open_value = {"circuit open", NULL};
 static const err_t ERR_OPEN = &err_open_value;
 
 typedef struct {
     mutex_t mu;
+    state_t state;
     int failures;
     int max_failures;
-    int64_t last_fail;
-    duration_t reset_after;
+    int64_t opened_at;
+    duration_t cooldown;
 } breaker_t;
 
 static err_t breaker_call(breaker_t *b, err_t (*fn)(void)) {
-    mutex_lock(&b->mu); /* BUG: held until fn returns */
-    SHARED_READ(b->failures);
-    if (b->failures >= b->max_failures && time_since(b->last_fail) < b->reset_after) {
-        mutex_unlock(&b->mu);
-        return ERR_OPEN;
+    mutex_lock(&b->mu); /* BUG: held until fn has returned */
+    SHARED_READ(b->state);
+    if (b->state == OPEN) {
+        if (time_since(b->opened_at) < b->cooldown) {
+            mutex_unlock(&b->mu);
+            return ERR_OPEN;
+        }
+        SHARED_WRITE(b->state);
+        b->state = HALF_OPEN;
     }
     err_t err = fn(); /* every other caller queues behind this */
-    SHARED_WRITE(b->failures);
+    SHARED_WRITE(b->state);
     if (err) {
         b->failures++;
-        b->last_fail = time_now();
+        if (b->state == HALF_OPEN || b->failures >= b->max_failures) {
+            b->state = OPEN;
+            b->opened_at = time_now();
+        }
     } else {
+        b->state = CLOSED;
         b->failures = 0;
     }
     mutex_unlock(&b->mu);
@@ -102,7 +110,7 @@ static err_t slow_but_healthy(void) {
     return NULL;
 }
 
-static breaker_t breaker = {.max_failures = 3, .reset_after = SECOND};
+static breaker_t breaker = {.max_failures = 3, .cooldown = SECOND};
 static chan_t *replies; /* chan int, capacity callers */
 
 static void caller(void *arg) {
@@ -125,8 +133,9 @@ int main(int argc, char **argv) {
     chan_t *deadline = time_after(100 * MILLISECOND); /* the callers' budget */
     int answered = 0, who;
     while (answered < callers) {
-        if (chan_select(select_recv(replies, &who, NULL), select_recv(deadline, NULL, NULL)) == 1)
-            break;
+        if (chan_select(select_recv(replies, &who, NULL),
+                        select_recv(deadline, NULL, NULL)) == 1)
+            break; /* out of budget */
         answered++;
     }
     printf("%d of %d callers answered within 100 ms (each call takes 40 ms)\n", answered,

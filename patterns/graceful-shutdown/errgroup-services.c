@@ -246,6 +246,10 @@ int main(int argc, char **argv) {
 
     static http_server api = {.name = "api", .handler = api_routes};
     static http_server metrics = {.name = "metrics", .handler = metrics_routes};
+    mutex_set_name(&api.mu, "api.mu");
+    wg_set_name(&api.conns, "api.conns");
+    mutex_set_name(&metrics.mu, "metrics.mu");
+    wg_set_name(&metrics.conns, "metrics.conns");
     err_t err = http_listen(&api, 0);
     if (!err) err = http_listen(&metrics, 0);
     if (err) {
@@ -258,6 +262,8 @@ int main(int argc, char **argv) {
     world.api = &api;
     world.metrics = &metrics;
     world.slow = slow;
+    wg_set_name(&world.wg, "clients");
+    mutex_set_name(&world.mu, "world.mu");
     world.draining = chan_make_named("draining", char, 0);
     world.done = chan_make_named("done", char, 0);
     api.on_shutdown = on_api_shutdown;

@@ -203,6 +203,7 @@ int main(int argc, char **argv) {
     } else {
         printf("server listening on 127.0.0.1 (an ephemeral port)\n");
         world.reqs = calloc((size_t)(fast + slow + 1), sizeof *world.reqs);
+        wg_set_name(&world.wg, "clients");
         world.draining = chan_make_named("draining", char, 0);
         world.done = chan_make_named("done", char, 0);
         srv.on_shutdown = on_shutdown;

@@ -4,35 +4,38 @@
  *
  * The Go program this one follows:
  *
- *   type PubSub struct {
- *       mu   sync.RWMutex
- *       subs map[string][]chan string
+ *   type Broker struct {
+ *       mu     sync.RWMutex
+ *       topics map[string][]chan string
  *   }
  *
- *   func (ps *PubSub) Subscribe(topic string) <-chan string {
- *       ps.mu.Lock()
- *       defer ps.mu.Unlock()
- *       ch := make(chan string, 1)
- *       ps.subs[topic] = append(ps.subs[topic], ch)
- *       return ch
+ *   func (b *Broker) Subscribe(topic string) <-chan string {
+ *       sub := make(chan string, 1)
+ *       b.mu.Lock()
+ *       b.topics[topic] = append(b.topics[topic], sub)
+ *       b.mu.Unlock()
+ *       return sub
  *   }
  *
- *   func (ps *PubSub) Publish(topic, msg string) {
- *       ps.mu.RLock()
- *       defer ps.mu.RUnlock()
- *       for _, ch := range ps.subs[topic] {
- *           go func(c chan string) {
- *               c <- msg              // BUG: blocks forever if c is never read again
- *           }(ch)
+ *   // Publish "never blocks": each delivery gets its own goroutine.
+ *   func (b *Broker) Publish(topic, msg string) {
+ *       b.mu.RLock()
+ *       defer b.mu.RUnlock()
+ *       for _, sub := range b.topics[topic] {
+ *           go deliver(sub, msg)         // BUG: a goroutine per subscriber per message
  *       }
  *   }
  *
+ *   func deliver(sub chan<- string, msg string) {
+ *       sub <- msg                       // waits for a reader that may never come
+ *   }
+ *
  *   func main() {
- *       ps := NewPubSub()
+ *       b := NewBroker()
  *       // billing and shipping read every message; audit reads two and
  *       // then goes away (its handler returned on an error)
  *       for i := 0; i < 10; i++ {
- *           ps.Publish("orders", fmt.Sprintf("order-%d", i))
+ *           b.Publish("orders", fmt.Sprintf("order-%d", i))
  *       }
  *       // wait until billing and shipping have seen all ten, then exit
  *   }
@@ -65,44 +68,44 @@ typedef struct {
 
 typedef struct {
     rwmutex_t mu;
-    const char *topics[MAXSUBS];
+    const char *topic_of[MAXSUBS];
     chan_t *subs[MAXSUBS]; /* chan msg_t, capacity 1 */
     int nsubs;
-} pubsub_t;
+} broker_t;
 
-static pubsub_t ps;
+static broker_t broker;
 
-static chan_t *subscribe(pubsub_t *p, const char *topic, const char *name) {
-    rwmutex_lock(&p->mu);
-    chan_t *ch = chan_make_named(name, msg_t, 1);
-    SHARED_WRITE(p->nsubs);
-    p->topics[p->nsubs] = topic;
-    p->subs[p->nsubs++] = ch;
-    rwmutex_unlock(&p->mu);
-    return ch;
+static chan_t *subscribe(broker_t *b, const char *topic, const char *name) {
+    chan_t *sub = chan_make_named(name, msg_t, 1);
+    rwmutex_lock(&b->mu);
+    SHARED_WRITE(b->nsubs);
+    b->topic_of[b->nsubs] = topic;
+    b->subs[b->nsubs++] = sub;
+    rwmutex_unlock(&b->mu);
+    return sub;
 }
 
 typedef struct {
-    chan_t *c;
+    chan_t *sub;
     msg_t msg;
-} delivery_t;
+} delivery_t; /* deliver's arguments */
 
 static void deliver(void *arg) {
     delivery_t *d = arg;
-    chan_send(d->c, &d->msg); /* BUG: blocks forever if c is never read again */
+    chan_send(d->sub, &d->msg); /* waits for a reader that may never come */
 }
 
-static void publish(pubsub_t *p, const char *topic, const char *text) {
-    rwmutex_rlock(&p->mu);
-    SHARED_READ(p->nsubs);
-    for (int i = 0; i < p->nsubs; i++) {
-        if (strcmp(p->topics[i], topic) != 0) continue;
-        delivery_t *d = malloc(sizeof *d); /* the closure's captured variables */
-        d->c = p->subs[i];
+static void publish(broker_t *b, const char *topic, const char *text) {
+    rwmutex_rlock(&b->mu);
+    SHARED_READ(b->nsubs);
+    for (int i = 0; i < b->nsubs; i++) {
+        if (strcmp(b->topic_of[i], topic) != 0) continue;
+        delivery_t *d = malloc(sizeof *d);
+        d->sub = b->subs[i];
         snprintf(d->msg.text, sizeof d->msg.text, "%s", text);
-        go(deliver, d); /* BUG: one goroutine per subscriber per message */
+        go(deliver, d); /* BUG: a goroutine per subscriber per message */
     }
-    rwmutex_runlock(&p->mu);
+    rwmutex_runlock(&b->mu);
 }
 
 typedef struct {
@@ -131,7 +134,7 @@ int main(int argc, char **argv) {
     params_end(argc, argv);
     const int messages = 10;
 
-    rwmutex_set_name(&ps.mu, "pubsub.mu");
+    rwmutex_set_name(&broker.mu, "broker.mu");
     chan_t *finished = chan_make_named("finished", int, 3);
     reader_t readers[] = {
         {"billing", NULL, 0, 0, finished},
@@ -139,14 +142,14 @@ int main(int argc, char **argv) {
         {"audit", NULL, 2, 0, finished},
     };
     for (int i = 0; i < 3; i++) {
-        readers[i].C = subscribe(&ps, "orders", readers[i].name);
+        readers[i].C = subscribe(&broker, "orders", readers[i].name);
         go_named(readers[i].name, reader, &readers[i]);
     }
 
     for (int i = 0; i < messages; i++) {
         char text[24];
         snprintf(text, sizeof text, "order-%d", i);
-        publish(&ps, "orders", text);
+        publish(&broker, "orders", text);
     }
     for (int i = 0; i < 3; i++) chan_recv(finished, NULL);
     /* Let the last deliveries reach their send, so the trace shows them

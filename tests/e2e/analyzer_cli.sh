@@ -64,11 +64,8 @@ CHANSCOPE_TRACE="$tmp/leak.db" "$progs/leak" >/dev/null 2>&1
      WHERE r.role = 'leaked' AND s.line = 13")" = 1 ] || fail "finding_refs lacks the blocked send"
 
 # --- a truncated trace (killed): analyzed, and said so ------------------------
-CHANSCOPE_TRACE="$tmp/killed.db" "$progs/partial_rlock" >/dev/null 2>&1 &
-pid=$!
-sleep 0.07
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+# partial_rlock runs for 120 ms; SIGKILL it after 70 ms
+{ CHANSCOPE_TRACE="$tmp/killed.db" timeout -s KILL 0.07 "$progs/partial_rlock" >/dev/null 2>&1; } 2>/dev/null
 if [ -f "$tmp/killed.db" ]; then
     "$BIN" check "$tmp/killed.db" >"$tmp/out" 2>&1
     rc=$?

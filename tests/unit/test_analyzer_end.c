@@ -286,3 +286,46 @@ Test(analyzer_end, json_report_has_the_documented_fields) {
         cr_assert(strstr(js, keys[i]), "missing %s", keys[i]);
     free(js);
 }
+
+/* A pub/sub-style leak: thousands of goroutines stuck on one channel are
+ * one finding, and the analysis stays fast (no quadratic blow-up). */
+Test(analyzer_end, thousands_of_leaked_goroutines_are_one_finding, .timeout = 20) {
+    enum { N = 3000 };
+    an_synth_object(s, CH, OBJ_CHAN, "updates", 0, 0, 8);
+    an_synth_object(s, 30, OBJ_WAITGROUP, "wg", 0, 0, 0);
+    int32_t site_go = L(1), site_send = L(77), site_wait = L(88);
+    for (int64_t g = 2; g < 2 + N; g++) {
+        an_synth_goroutine(s, g, "publish", 1, site_go, 0);
+        an_synth_ev(s, 1, EV_GO_CREATE, g, 0, 0, 0, 0, site_go, "publish");
+        an_synth_ev(s, g, EV_GO_START, 0, 0, 0, 0, 0, site_go, NULL);
+        an_synth_ev(s, g, EV_CHAN_SEND_BEGIN, CH, 0, 0, 0, 0, site_send, NULL);
+        an_synth_ev(s, g, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 0, 0, site_send, NULL);
+    }
+    an_synth_goroutine(s, 2 + N, "closer", 1, site_go, 0);
+    an_synth_ev(s, 1, EV_GO_CREATE, 2 + N, 0, 0, 0, 0, site_go, "closer");
+    an_synth_ev(s, 2 + N, EV_WG_WAIT, 30, 1, 0, 0, 0, site_wait, NULL);
+    an_synth_ev(s, 2 + N, EV_GO_BLOCK, 30, BLOCK_WG_WAIT, 0, 0, 0, site_wait, NULL);
+    run("exit");
+    cr_assert_eq(count("leak"), 2, "one group of publishers, one closer");
+    const an_finding *f = first("leak");
+    cr_assert(strstr(f->title, "3000 goroutines publish"), "%s", f->title);
+    cr_assert(refs_line(f, 77));
+}
+
+/* The partner logged the hand-off for the parked sender, then main returned
+ * before the sender could log go_unblock / go_end: it was on its way out. */
+Test(analyzer_end, sender_woken_by_handoff_before_main_returned_is_not_a_leak) {
+    an_synth_object(s, CH, OBJ_CHAN, "ping", 0, 0, 8);
+    spawn(1, 2, "pinger");
+    ev(2, EV_CHAN_SEND_BEGIN, CH, 0, 0, 62);
+    ev(2, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 62);
+    ev(1, EV_CHAN_RECV_BEGIN, CH, 0, 0, 80);
+    an_synth_ev(s, 2, EV_CHAN_SEND, CH, 1, -1, 0, 0, L(62), NULL); /* logged by main */
+    ev(1, EV_CHAN_RECV, CH, 1, -1, 80);
+    run("exit");
+    cr_assert_eq(r->findings.n, 0, "%s", r->findings.n ? r->findings.v[0].title : "");
+    /* and its blocked span ends at the hand-off */
+    for (size_t i = 0; i < r->spans.n; i++)
+        if (r->spans.v[i].g == 2 && r->spans.v[i].state == ST_BLOCKED)
+            cr_assert_eq(r->spans.v[i].open, 0);
+}

@@ -139,9 +139,9 @@ Test(semaphore, waiters_are_fifo, .timeout = 10) {
     got = chan_make(int64_t, 4);
     cr_assert_null(semaphore_acquire(sem, NULL, 10));
     go(acquire_n, (void *)5);
-    time_sleep(20 * MILLISECOND);
+    time_sleep(40 * MILLISECOND); /* let it queue first */
     go(acquire_n, (void *)1);
-    time_sleep(20 * MILLISECOND);
+    time_sleep(40 * MILLISECOND);
     semaphore_release(sem, 4); /* 4 free: 1 would fit, but 5 is first */
     time_sleep(30 * MILLISECOND);
     cr_assert_eq(chan_len(got), 0, "the small request jumped the queue");
@@ -204,6 +204,19 @@ Test(semaphore, bounds_concurrency_with_cancellable_waiters, .timeout = 20) {
     ctx_cancel(cancel);
     cr_assert_leq(atomic_i64_load(&sem_max), 2);
     cr_assert(semaphore_try_acquire(sem, 2), "tokens leaked");
+}
+
+static void acquire_forever(void) {
+    semaphore_t *s = semaphore_new(1);
+    semaphore_acquire(s, NULL, 1);
+    semaphore_acquire(s, NULL, 1);
+}
+
+Test(semaphore, waiting_with_nobody_to_release_is_a_deadlock, .timeout = 10) {
+    child_result r;
+    run_child(acquire_forever, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "goroutine 1 [semacquire]"), "%s", r.out);
 }
 
 static void over_release(void) {

@@ -371,6 +371,39 @@ Test(waitgroup, negative_counter_panics, .timeout = 10) {
     cr_assert(strstr(r.out, "panic: sync: negative WaitGroup counter"), "%s", r.out);
 }
 
+/* Go's "WaitGroup is reused before previous Wait has returned": Add right
+ * after the Done that released a parked Wait, before that Wait returned.
+ * The waiter sleeps in the kernel by then, so Add wins the race at once. */
+static waitgroup_t reuse_wg = WAITGROUP_INIT;
+static chan_t *reuse_back;
+static void reuse_waiter(void *arg) {
+    (void)arg;
+    wg_wait(&reuse_wg);
+    chan_send_v(reuse_back, int, 1);
+}
+static void reuse_before_wait_returned(void) {
+    reuse_back = chan_make(int, 1);
+    for (int i = 0; i < 100; i++) {
+        wg_add(&reuse_wg, 1);
+        go(reuse_waiter, NULL);
+        await_parked(&reuse_wg.q, 1);
+        time_sleep(5 * MILLISECOND);
+        wg_done(&reuse_wg);
+        wg_add(&reuse_wg, 1); /* the misuse */
+        wg_done(&reuse_wg);
+        chan_recv(reuse_back, NULL);
+    }
+    printf("never detected\n");
+}
+
+Test(waitgroup, reuse_before_wait_returned_panics, .timeout = 20) {
+    child_result r;
+    run_child(reuse_before_wait_returned, 15000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "panic: sync: WaitGroup is reused before previous Wait has returned"),
+              "%s", r.out);
+}
+
 static void wait_forever(void) {
     waitgroup_t w = WAITGROUP_INIT;
     wg_add(&w, 1);
@@ -459,6 +492,29 @@ Test(cond, signal_wakes_one_broadcast_wakes_all, .timeout = 20) {
     mutex_unlock(&cmu);
     wg_wait(&wg);
     cr_assert_eq(atomic_i64_load(&woke), 3);
+}
+
+static void cond_nobody_signals(void) {
+    mutex_t m = MUTEX_INIT;
+    cond_t c = COND_INIT(&m);
+    mutex_lock(&m);
+    cond_wait(&c);
+}
+static once_t nested_once = ONCE_INIT;
+static void once_calls_itself(void *arg) {
+    (void)arg;
+    once_do(&nested_once, once_calls_itself, NULL);
+}
+static void recursive_once(void) { once_do(&nested_once, once_calls_itself, NULL); }
+
+Test(cond, waiting_with_nobody_to_signal_is_a_deadlock, .timeout = 10) {
+    child_result r;
+    run_child(cond_nobody_signals, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "goroutine 1 [sync.Cond.Wait]"), "%s", r.out);
+    run_child(recursive_once, 5000, &r); /* Go deadlocks here too */
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "goroutine 1 [sync.Once.Do]"), "%s", r.out);
 }
 
 /* Producer/consumer on a Cond: no wake-up is lost. */

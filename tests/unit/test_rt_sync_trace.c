@@ -75,13 +75,14 @@ Test(sync_trace, wg_zero_precedes_wait_done, .timeout = 30) {
     const char *path = tt_path("wg.db");
     tt_start(path);
     wg_add(&wg, 4);
-    for (int i = 0; i < 4; i++) go(finisher, (void *)(intptr_t)(5 + 5 * i));
+    for (int i = 0; i < 4; i++) go(finisher, (void *)(intptr_t)(50 + 10 * i));
     wg_wait(&wg);
     long long id = atomic_load(&wg.id);
     sqlite3 *db = finish_and_open(path);
     cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE obj=%lld AND kind=%d", id, EV_WG_ADD),
                  5);
-    cr_assert_eq(tt_qi(db, "SELECT a FROM events WHERE obj=%lld AND kind=%d", id, EV_WG_WAIT), 4);
+    long long at_wait = tt_qi(db, "SELECT a FROM events WHERE obj=%lld AND kind=%d", id, EV_WG_WAIT);
+    cr_assert(at_wait >= 1 && at_wait <= 4, "counter at wait: %lld", at_wait);
     long long zero = tt_qi(db, "SELECT seq FROM events WHERE obj=%lld AND kind=%d AND b=0", id,
                            EV_WG_ADD);
     long long done = tt_qi(db, "SELECT seq FROM events WHERE obj=%lld AND kind=%d", id,
