@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "an_internal.h"
 
@@ -46,6 +47,83 @@ static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Rows of the big tables go in by 64 per INSERT statement: far fewer
+ * statement executions than one row at a time.  A row is buffered as cells
+ * (NULL, integer or static text) until a batch is full or flushed. */
+enum { BATCH_ROWS = 64, CELL_NULL = 0, CELL_INT = 1, CELL_TEXT = 2 };
+typedef struct cell {
+    int type;
+    int64_t i;
+    const char *s; /* static text only */
+} cell;
+typedef struct batch {
+    sqlite3_stmt *multi, *one;
+    int ncols, n;
+    cell cells[BATCH_ROWS * 9];
+} batch;
+
+static int batch_open(sqlite3 *db, batch *b, const char *table, int ncols) {
+    memset(b, 0, sizeof *b);
+    b->ncols = ncols;
+    an_sb q = {0};
+    an_sb_printf(&q, "INSERT INTO %s VALUES ", table);
+    for (int r = 0; r < BATCH_ROWS; r++) {
+        an_sb_printf(&q, "%s(", r ? "," : "");
+        for (int c = 0; c < ncols; c++) an_sb_printf(&q, "%s?", c ? "," : "");
+        an_sb_printf(&q, ")");
+        if (r == 0) {
+            if (sqlite3_prepare_v2(db, q.s, -1, &b->one, NULL) != SQLITE_OK) break;
+        }
+    }
+    int rc = b->one ? sqlite3_prepare_v2(db, q.s, -1, &b->multi, NULL) : SQLITE_ERROR;
+    free(q.s);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void bind_cells(sqlite3_stmt *st, const cell *c, int n) {
+    for (int i = 0; i < n; i++) {
+        if (c[i].type == CELL_INT) sqlite3_bind_int64(st, i + 1, c[i].i);
+        else if (c[i].type == CELL_TEXT) sqlite3_bind_text(st, i + 1, c[i].s, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(st, i + 1);
+    }
+}
+
+static int step_reset(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int batch_flush(batch *b) {
+    int rc = 0;
+    if (b->n == BATCH_ROWS) {
+        bind_cells(b->multi, b->cells, b->n * b->ncols);
+        rc = step_reset(b->multi);
+    } else {
+        for (int r = 0; r < b->n && !rc; r++) {
+            bind_cells(b->one, b->cells + r * b->ncols, b->ncols);
+            rc = step_reset(b->one);
+        }
+    }
+    b->n = 0;
+    return rc;
+}
+
+/* The cells of the next row; flushes a full batch first (error in *rc). */
+static cell *batch_row(batch *b, int *rc) {
+    if (b->n == BATCH_ROWS && batch_flush(b)) *rc = -1;
+    return b->cells + b->n++ * b->ncols;
+}
+
+static void batch_close(batch *b) {
+    sqlite3_finalize(b->multi);
+    sqlite3_finalize(b->one);
+}
+
+static inline cell C_INT(int64_t v) { return (cell){CELL_INT, v, NULL}; }
+static inline cell C_OPT(int64_t v, int present) { return (cell){present ? CELL_INT : CELL_NULL, v, NULL}; }
+static inline cell C_TEXT(const char *s) { return (cell){s ? CELL_TEXT : CELL_NULL, 0, s}; }
+
 static void bind_opt(sqlite3_stmt *st, int i, int64_t v, int present) {
     if (present) sqlite3_bind_int64(st, i, v);
     else sqlite3_bind_null(st, i);
@@ -58,52 +136,51 @@ static int finish(sqlite3_stmt *st) {
 }
 
 int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, size_t errlen) {
-    sqlite3_stmt *sp = NULL, *ms = NULL, *he = NULL, *fi = NULL, *fr = NULL, *me = NULL;
-    int ok = 0;
+    sqlite3_stmt *fi = NULL, *fr = NULL, *me = NULL;
+    batch *bs = an_xcalloc(3, sizeof *bs); /* ~40 KB: not on the stack */
+    int ok = 0, rc = 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
     if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    if (sqlite3_prepare_v2(db, "INSERT INTO spans VALUES (?,?,?,?,?,?,?,?,?)", -1, &sp, NULL) ||
-        sqlite3_prepare_v2(db, "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)", -1, &ms, NULL) ||
-        sqlite3_prepare_v2(db, "INSERT INTO hb_edges VALUES (?,?,?)", -1, &he, NULL) ||
+    if (batch_open(db, &bs[0], "spans", 9) || batch_open(db, &bs[1], "messages", 9) ||
+        batch_open(db, &bs[2], "hb_edges", 3) ||
         sqlite3_prepare_v2(db, "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)", -1, &fi, NULL) ||
         sqlite3_prepare_v2(db, "INSERT INTO finding_refs VALUES (?,?,?,?,?,?)", -1, &fr, NULL) ||
         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", -1, &me,
                            NULL))
         goto fail;
-    for (size_t i = 0; i < r->spans.n; i++) {
-        const an_span *s = &r->spans.v[i];
-        const char *reason = s->state == ST_BLOCKED ? an_reason_name(s->reason) : NULL;
-        sqlite3_bind_int64(sp, 1, s->g);
-        sqlite3_bind_text(sp, 2, an_state_name(s->state), -1, SQLITE_STATIC);
-        if (reason) sqlite3_bind_text(sp, 3, reason, -1, SQLITE_STATIC);
-        else sqlite3_bind_null(sp, 3);
-        bind_opt(sp, 4, s->obj, s->obj != 0);
-        sqlite3_bind_int64(sp, 5, s->start_seq);
-        sqlite3_bind_int64(sp, 6, s->end_seq);
-        sqlite3_bind_int64(sp, 7, s->start_ns);
-        sqlite3_bind_int64(sp, 8, s->end_ns);
-        sqlite3_bind_int(sp, 9, s->open);
-        if (finish(sp)) goto fail;
+    for (size_t i = 0; i < r->spans.n && !rc; i++) {
+        const an_span *x = &r->spans.v[i];
+        cell *c = batch_row(&bs[0], &rc);
+        c[0] = C_INT(x->g);
+        c[1] = C_TEXT(an_state_name(x->state));
+        c[2] = C_TEXT(x->state == ST_BLOCKED ? an_reason_name(x->reason) : NULL);
+        c[3] = C_OPT(x->obj, x->obj != 0);
+        c[4] = C_INT(x->start_seq);
+        c[5] = C_INT(x->end_seq);
+        c[6] = C_INT(x->start_ns);
+        c[7] = C_INT(x->end_ns);
+        c[8] = C_INT(x->open);
     }
-    for (size_t i = 0; i < r->msgs.n; i++) {
+    for (size_t i = 0; i < r->msgs.n && !rc; i++) {
         const an_msg *m = &r->msgs.v[i];
-        sqlite3_bind_int64(ms, 1, m->msg);
-        sqlite3_bind_int64(ms, 2, m->chan);
-        sqlite3_bind_int64(ms, 3, m->send_seq);
-        bind_opt(ms, 4, m->recv_seq, m->recv_seq != 0);
-        sqlite3_bind_int(ms, 5, m->slot);
-        bind_opt(ms, 6, m->value, m->has_value);
-        sqlite3_bind_int(ms, 7, m->has_value);
-        sqlite3_bind_int64(ms, 8, m->send_g);
-        bind_opt(ms, 9, m->recv_g, m->recv_seq != 0);
-        if (finish(ms)) goto fail;
+        cell *c = batch_row(&bs[1], &rc);
+        c[0] = C_INT(m->msg);
+        c[1] = C_INT(m->chan);
+        c[2] = C_INT(m->send_seq);
+        c[3] = C_OPT(m->recv_seq, m->recv_seq != 0);
+        c[4] = C_INT(m->slot);
+        c[5] = C_OPT(m->value, m->has_value);
+        c[6] = C_INT(m->has_value);
+        c[7] = C_INT(m->send_g);
+        c[8] = C_OPT(m->recv_g, m->recv_seq != 0);
     }
-    for (size_t i = 0; i < r->edges.n; i++) {
-        sqlite3_bind_int64(he, 1, r->edges.v[i].from_seq);
-        sqlite3_bind_int64(he, 2, r->edges.v[i].to_seq);
-        sqlite3_bind_text(he, 3, an_edge_kind_name(r->edges.v[i].kind), -1, SQLITE_STATIC);
-        if (finish(he)) goto fail;
+    for (size_t i = 0; i < r->edges.n && !rc; i++) {
+        cell *c = batch_row(&bs[2], &rc);
+        c[0] = C_INT(r->edges.v[i].from_seq);
+        c[1] = C_INT(r->edges.v[i].to_seq);
+        c[2] = C_TEXT(an_edge_kind_name(r->edges.v[i].kind));
     }
+    if (rc || batch_flush(&bs[0]) || batch_flush(&bs[1]) || batch_flush(&bs[2])) goto fail;
     for (size_t i = 0; i < r->findings.n; i++) {
         const an_finding *f = &r->findings.v[i];
         char *json = an_finding_json(t, f, i);
@@ -142,9 +219,8 @@ fail:
         seterr(err, errlen, "cannot store the derived tables: %s", sqlite3_errmsg(db));
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
-    sqlite3_finalize(sp);
-    sqlite3_finalize(ms);
-    sqlite3_finalize(he);
+    for (int i = 0; i < 3; i++) batch_close(&bs[i]);
+    free(bs);
     sqlite3_finalize(fi);
     sqlite3_finalize(fr);
     sqlite3_finalize(me);

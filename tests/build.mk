@@ -17,11 +17,11 @@ TEST_LIBS  = $(LIB) $(LDLIBS_LIB) -lcriterion
 SAN_SRC   := $(LIB_SRC)
 
 # Runtime tests link the runtime library only; the others the analyzer too.
-$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c tests/unit/helpers.h $(LIB)
+$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS_LIB) -lcriterion
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(ANALIB) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ANALIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(ANALIB) $(LIB) $(LDLIBS_CLI) -lcriterion
 
@@ -50,9 +50,9 @@ $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
 ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
-$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c tests/unit/helpers.h $(BUILD)/tsan/libchanscope.a
+$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(BUILD)/tsan/libchanscope.a
 	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini -o $@ $< $(BUILD)/tsan/libchanscope.a -lsqlite3
-$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c tests/unit/helpers.h $(BUILD)/asan/libchanscope.a
+$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/libchanscope.a
 	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) -o $@ $< $(BUILD)/asan/libchanscope.a -lsqlite3 -lcriterion
 
 sanitize: sanitize-tsan sanitize-asan

@@ -70,6 +70,22 @@ rc=$?
 [ "$(q term.db "SELECT value FROM meta WHERE key='end_reason'")" = signal ] || fail "sigterm: end_reason"
 [ "$(q term.db "SELECT value FROM meta WHERE key='exit_status'")" = 143 ] || fail "sigterm: exit_status"
 
+# 4b. SIGKILL of the program: chanscope says truncated, status 137, the file
+# opens, passes integrity_check, keeps what was committed, has no end_reason
+"$BIN" run "$demo" -o killed.db -- sleep >out.txt 2>err.txt &
+pid=$!
+for _ in $(seq 100); do grep -q sleeping out.txt 2>/dev/null && break; sleep 0.05; done
+sleep 0.3 # > the writer's 50 ms commit period
+child=$(pgrep -P $pid)
+[ -n "$child" ] && kill -KILL $child
+wait $pid
+rc=$?
+[ $rc = 137 ] || fail "sigkill: status $rc ($(cat err.txt))"
+tail -n 1 err.txt | grep -q '^trace: killed.db ([0-9]* events, truncated' || fail "sigkill: trace line $(tail -n 1 err.txt)"
+[ "$(q killed.db "PRAGMA integrity_check")" = ok ] || fail "sigkill: integrity"
+[ -z "$(q killed.db "SELECT value FROM meta WHERE key='end_reason'")" ] || fail "sigkill: has an end_reason"
+[ "$(q killed.db "SELECT count(*) FROM events WHERE kind=52")" = 1 ] || fail "sigkill: the log line before the kill is missing"
+
 # 5. default output folder traces/
 "$BIN" run "$demo" >/dev/null 2>err.txt || fail "default output: status $?"
 [ -f traces/trace_demo.db ] || fail "default output: traces/trace_demo.db missing"
