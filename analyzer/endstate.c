@@ -229,16 +229,16 @@ static void describe_goroutine(an_sb *b, endctx *c, int32_t gi) {
     an_gst *g = &c->rp->gs[gi];
     an_sb_printf(b, "%s (id %lld) ", t->gs[gi].name, (long long)t->gs[gi].id);
     if (g->state == ST_BLOCKED) {
-        an_sb_printf(b, "is blocked ");
+        an_sb_printf(b, "was blocked ");
         an_describe_block(b, t, g->reason, g->obj, g->sel_chans.v, g->sel_chans.n);
         an_sb_printf(b, " at %s (since seq %lld)", an_site_str(t, g->block_site),
                      (long long)g->block_seq);
     } else if (g->state == ST_SLEEPING) {
-        an_sb_printf(b, "is sleeping at %s", an_site_str(t, g->last_site));
+        an_sb_printf(b, "was sleeping at %s", an_site_str(t, g->last_site));
     } else if (g->state == ST_NONE) {
-        an_sb_printf(b, "had not started running yet");
+        an_sb_printf(b, "had not even started running");
     } else {
-        an_sb_printf(b, "is still running (its last traced step was at %s, seq %lld)",
+        an_sb_printf(b, "was still running (its last traced step was at %s, seq %lld)",
                      an_site_str(t, g->last_site), (long long)g->last_seq);
     }
 }
@@ -255,24 +255,33 @@ static void describe_wait(an_sb *b, endctx *c, int32_t gi) {
             for (size_t i = 0; i < h->held.n; i++)
                 if (h->held.v[i].obj == o->id) site = h->held.v[i].site;
             if (o->holder == gi)
-                an_sb_printf(b, "; it already holds %s itself (locked at %s): a Go mutex is not "
+                an_sb_printf(b, "; it already held %s itself (locked at %s): a Go mutex is not "
                                 "reentrant",
                              an_oname(t, o->id), an_site_str(t, site));
             else
-                an_sb_printf(b, "; %s is held by %s (id %lld), locked at %s", an_oname(t, o->id),
+                an_sb_printf(b, "; %s was held by %s (id %lld), locked at %s", an_oname(t, o->id),
                              t->gs[o->holder].name, (long long)t->gs[o->holder].id,
                              an_site_str(t, site));
         } else if (o->readers.n) {
-            an_sb_printf(b, "; %s is read-locked by", an_oname(t, o->id));
-            for (size_t i = 0; i < o->readers.n; i++)
-                an_sb_printf(b, "%s %s (id %lld)", i ? "," : "", t->gs[o->readers.v[i]].name,
-                             (long long)t->gs[o->readers.v[i]].id);
+            int self = 0, others = 0;
+            for (size_t i = 0; i < o->readers.n; i++) {
+                if (o->readers.v[i] == gi) self = 1;
+                else others++;
+            }
+            if (self && g->reason == BLOCK_RLOCK)
+                an_sb_printf(b, "; it already held a read lock on %s itself", an_oname(t, o->id));
+            if (others || g->reason == BLOCK_LOCK) {
+                an_sb_printf(b, "; %s was read-locked by", an_oname(t, o->id));
+                for (size_t i = 0; i < o->readers.n; i++)
+                    an_sb_printf(b, "%s %s (id %lld)", i ? "," : "", t->gs[o->readers.v[i]].name,
+                                 (long long)t->gs[o->readers.v[i]].id);
+            }
         }
         if (g->reason == BLOCK_RLOCK)
             for (uint32_t h = 0; h < c->ng; h++)
                 if (c->alive[h] && c->rp->gs[h].state == ST_BLOCKED &&
                     c->rp->gs[h].reason == BLOCK_LOCK && c->rp->gs[h].obj == g->obj)
-                    an_sb_printf(b, "; %s (id %lld) is waiting to write-lock it, and a waiting "
+                    an_sb_printf(b, "; %s (id %lld) was waiting to write-lock it, and a waiting "
                                     "writer blocks new readers",
                                  t->gs[h].name, (long long)t->gs[h].id);
         return;
@@ -312,8 +321,11 @@ static const char *fix_for_reason(int reason) {
     case BLOCK_SELECT:
         return "Give the select a way out: a case on a done channel or ctx_done(ctx) that is "
                "closed when the work is over.";
-    case BLOCK_LOCK:
     case BLOCK_RLOCK:
+        return "Do not read-lock an RWMutex you already hold: once a writer waits, the second "
+               "RLock waits behind it while the writer waits for your first RLock. Take the "
+               "read lock once, at the top, and call helpers that expect it held.";
+    case BLOCK_LOCK:
         return "Never wait for something (a channel, another lock) while holding a lock that "
                "the goroutine you wait for needs: release the lock first, or take locks in one "
                "fixed order everywhere.";
@@ -364,7 +376,9 @@ static void deadlock_finding(endctx *c, i32vec *members, int global) {
         an_sb_printf(&ex, ". ");
         ref_goroutine(f, c, gi, "blocked");
         c->in_finding[gi] = 1;
-        if (!reason || c->rp->gs[gi].reason == BLOCK_LOCK) reason = c->rp->gs[gi].reason;
+        /* the fix follows the most telling wait: a recursive read lock, else a lock */
+        int r = c->rp->gs[gi].reason;
+        if (!reason || r == BLOCK_RLOCK || (r == BLOCK_LOCK && reason != BLOCK_RLOCK)) reason = r;
     }
     if (global && c->rp->deadlock_seq)
         an_finding_ref(f, c->rp->deadlock_seq, -1, 0, 0, "deadlock");
@@ -458,7 +472,7 @@ static void leak_findings(endctx *c, int32_t ender) {
         } else {
             an_sb_printf(&title, ": still running");
         }
-        an_sb_printf(&ex, "When the program ended (main returned), ");
+        an_sb_printf(&ex, "When main returned, ");
         describe_goroutine(&ex, c, g0);
         if (g->state == ST_BLOCKED) describe_wait(&ex, c, g0);
         an_sb_printf(&ex, ". ");

@@ -69,9 +69,12 @@ static bool may_spin(void) {
     if (ncpu < 2) return false;
     uint64_t c = atomic_load_explicit(&counts, memory_order_relaxed);
     uint64_t live = c & COUNT_MASK, blocked = (c >> COUNT_BITS) & COUNT_MASK;
-    if (live - blocked > (uint64_t)ncpu) return false; /* we still count as blocked */
+    /* Runnable goroutines (we already count as blocked) plus spinners must
+     * not exceed the cores.  A partner that was just readied may still be
+     * counted as a spinner for a moment: hence <=, not <. */
+    uint64_t running = live > blocked ? live - blocked : 0;
     int s = atomic_load_explicit(&spinners, memory_order_relaxed);
-    return s < (ncpu + 1) / 2;
+    return running + (uint64_t)s <= (uint64_t)ncpu;
 }
 
 static void check_deadlock(uint64_t c) {

@@ -58,7 +58,7 @@ $(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(BUI
 sanitize: sanitize-tsan sanitize-asan
 sanitize-tsan: $(TSAN_BIN)
 	@set -e; for b in $(TSAN_BIN); do echo "== [tsan] $$b"; \
-	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $$b || exit 1; done
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 atexit_sleep_ms=0" $$b || exit 1; done
 sanitize-asan: $(ASAN_BIN)
 	@set -e; for b in $(ASAN_BIN); do echo "== [asan+ubsan] $$b"; \
 	    ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/tests/unit/lsan.supp" \

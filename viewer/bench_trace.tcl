@@ -10,6 +10,13 @@ lassign $argv out n ng
 if {$out eq ""} { puts stderr "usage: tclsh bench_trace.tcl OUT.db ?EVENTS? ?GOROUTINES?"; exit 2 }
 if {$n eq ""} { set n 1000000 }
 if {$ng eq ""} { set ng 200 }
+# integers, so that SQLite binds them as integers (a text bound would never
+# stop the recursive counters: any integer compares less than any text)
+if {![string is wide -strict $n] || ![string is wide -strict $ng] || $n < 1000 || $ng < 2} {
+    puts stderr "bench_trace: EVENTS >= 1000 and GOROUTINES >= 2, as integers"; exit 2
+}
+set n [expr {wide($n)}]
+set ng [expr {wide($ng)}]
 file delete -force $out
 sqlite3 db $out
 db eval {PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-200000}
@@ -35,13 +42,13 @@ db transaction {
             ('end_reason','exit'),('exit_status','0'),('events',$n);
         WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 8)
         INSERT INTO objects SELECT i, 1, 'chan', 'work' || i, 1, 4, 8, 1 FROM k;
-        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $ng)
+        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < CAST($ng AS INTEGER))
         INSERT INTO goroutines SELECT i, CASE i WHEN 1 THEN 'main' ELSE 'worker' END,
             CASE i WHEN 1 THEN NULL ELSE 1 END, 1, i, NULL FROM k;
     }
     # event i is goroutine g = (i-1) % ng + 1's p-th step of a loop of L steps
     db eval {
-        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n - 1),
+        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < CAST($n AS INTEGER) - 1),
         e AS (SELECT i, (i - 1) % $ng + 1 AS g, (i - 1) / $ng AS r FROM k),
         f AS (SELECT i, g, r, CASE WHEN r = 0 THEN -1 ELSE (r - 1) % (4 + g % 7) END AS p FROM e)
         INSERT INTO events

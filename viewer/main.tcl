@@ -209,8 +209,10 @@ proc viewer::bench {out} {
     set start [expr {$opts(t0) ne "" ? $opts(t0) : $t0}]
     set first [expr {[clock milliseconds] - $start}]
     set times {}
+    set byop {}
     lassign [timeline::seq_window] lo hi
-    # zoom in to ~5% of the run, then pan and zoom around
+    # a selected goroutine (its arrows drawn); zoom to ~5% of the run, then pan and zoom
+    timeline::select_g 2
     timeline::zoom_seqs [expr {$hi / 2}] [expr {$hi / 2 + $hi / 20}]
     paint
     set ops {}
@@ -223,7 +225,9 @@ proc viewer::bench {out} {
         timeline::redraw
         update idletasks
         lappend times [expr {([clock microseconds] - $t) / 1000.0}]
+        lappend byop [lindex $times end] $op
     }
+    set slow [lrange [lsort -stride 2 -real -decreasing $byop] 0 1]
     set sorted [lsort -real $times]
     set med [lindex $sorted [expr {[llength $sorted] / 2}]]
     set max [lindex $sorted end]
@@ -233,6 +237,7 @@ proc viewer::bench {out} {
     puts "first paint: $first ms ($model::maxseq events)"
     puts [format "pan/zoom redraw: median %.1f ms, p90 %.1f ms, max %.1f ms (%d redraws)" \
               $med $p90 $max [llength $times]]
+    puts [format "slowest: %s (%.1f ms)" [lindex $slow 1] [lindex $slow 0]]
     set f [open $out w]; puts $f $json; close $f
 }
 

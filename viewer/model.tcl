@@ -228,17 +228,30 @@ proc model::span_at {g seq} {
         WHERE g=$g AND start_seq <= $seq ORDER BY start_seq DESC LIMIT 1}]
 }
 
-# Messages with an end in [LO, HI]; G restricts to one goroutine's.
+# Messages with an end in [LO, HI]; G restricts to one goroutine's (found
+# through that goroutine's own send/receive events: the events(g, seq) index).
 # Rows: msg chan send_seq recv_seq slot value has_value send_g recv_g
-proc model::messages {lo hi {g ""} {limit 5000}} {
+proc model::messages {lo hi {g ""} {limit 2000}} {
     variable msgtab
-    set cond [expr {$g eq "" ? "1" : "(send_g=\$g OR recv_g=\$g)"}]
+    if {$g ne ""} {
+        return [db eval "
+            SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value, m.has_value,
+                   m.send_g, m.recv_g
+            FROM events e JOIN $msgtab m ON m.send_seq = e.seq
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 12
+            UNION
+            SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value, m.has_value,
+                   m.send_g, m.recv_g
+            FROM events e JOIN $msgtab m ON m.recv_seq = e.seq
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 14
+            LIMIT \$limit"]
+    }
     return [db eval "
         SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
-        FROM $msgtab WHERE send_seq BETWEEN \$lo AND \$hi AND $cond
+        FROM $msgtab WHERE send_seq BETWEEN \$lo AND \$hi
         UNION
         SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
-        FROM $msgtab WHERE recv_seq BETWEEN \$lo AND \$hi AND $cond
+        FROM $msgtab WHERE recv_seq BETWEEN \$lo AND \$hi
         LIMIT \$limit"]
 }
 
@@ -251,22 +264,30 @@ proc model::chan_tokens {chan lo hi {limit 3000}} {
           AND (recv_seq IS NULL OR recv_seq >= \$lo) LIMIT \$limit"]
 }
 
-# Non-message happens-before edges with an end in [LO, HI].
+# Non-message happens-before edges with an end in [LO, HI]; G restricts to
+# the edges from or to that goroutine's events.
 # Rows: from_seq to_seq kind from_g to_g
-proc model::edges {lo hi {g ""} {limit 5000}} {
+proc model::edges {lo hi {g ""} {limit 2000}} {
     variable edgetab
-    set rows [db eval "
+    if {$g ne ""} {
+        return [db eval "
+            SELECT h.from_seq, h.to_seq, h.kind, e.g, t.g
+            FROM events e JOIN $edgetab h ON h.from_seq = e.seq JOIN events t ON t.seq = h.to_seq
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND h.kind != 'msg'
+            UNION
+            SELECT h.from_seq, h.to_seq, h.kind, f.g, e.g
+            FROM events e JOIN $edgetab h ON h.to_seq = e.seq JOIN events f ON f.seq = h.from_seq
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND h.kind != 'msg'
+            LIMIT \$limit"]
+    }
+    return [db eval "
         SELECT e.from_seq, e.to_seq, e.kind, f.g, t.g FROM
           (SELECT from_seq, to_seq, kind FROM $edgetab WHERE from_seq BETWEEN \$lo AND \$hi
-           UNION SELECT from_seq, to_seq, kind FROM $edgetab WHERE to_seq BETWEEN \$lo AND \$hi) e
+             AND kind != 'msg'
+           UNION SELECT from_seq, to_seq, kind FROM $edgetab WHERE to_seq BETWEEN \$lo AND \$hi
+             AND kind != 'msg') e
         JOIN events f ON f.seq = e.from_seq JOIN events t ON t.seq = e.to_seq
-        WHERE e.kind != 'msg' LIMIT \$limit"]
-    if {$g eq ""} { return $rows }
-    set out {}
-    foreach {f t k fg tg} $rows {
-        if {$fg == $g || $tg == $g} { lappend out $f $t $k $fg $tg }
-    }
-    return $out
+        LIMIT \$limit"]
 }
 
 # Events of goroutine G in [LO, HI], at most LIMIT (+1 to tell "too many").

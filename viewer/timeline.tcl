@@ -51,6 +51,10 @@ namespace eval timeline {
     variable pending 0
     variable nscache
     array set nscache {}
+    variable colcache      ;# state,reason -> colour
+    array set colcache {}
+    variable namecache     ;# object id -> name (per trace)
+    array set namecache {}
     variable drag {}
     variable LANE_H 22
     variable LABEL_W 190
@@ -128,6 +132,7 @@ proc timeline::load {} {
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
+    variable namecache; array unset namecache
     layout
     fit
 }
@@ -373,32 +378,69 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set minw [expr {$MINPX / $ppu}]
     set rows [model::lod_spans $id $lo $hi [expr {$axis eq "ns" ? "ns" : "seq"}] $minw]
     set leaked 0
+    # hot loop: plain arithmetic, colours and names from caches; adjacent
+    # summary blocks of one colour become one item
+    variable u0; variable maxitems; variable colcache; variable namecache
+    set W [width]
+    set lim0 -50.0; set lim1 [expr {$W + 50.0}]
+    set pend {}
     foreach {n state reason obj ss es a0 a1 open run blk slp} $rows {
-        if {![room]} break
-        set x0 [cx [ux $a0]]; set x1 [cx [ux $a1]]
+        if {$items >= $maxitems} { variable truncated 1; break }
+        set x0 [expr {($a0 - $u0) * $ppu}]
+        set x1 [expr {($a1 - $u0) * $ppu}]
+        if {$x0 < $lim0} { set x0 $lim0 } elseif {$x0 > $lim1} { set x0 $lim1 }
+        if {$x1 < $lim0} { set x1 $lim0 } elseif {$x1 > $lim1} { set x1 $lim1 }
         if {$x1 - $x0 < 1} { set x1 [expr {$x0 + 1}] }
         if {$n == 1} {
-            set col [color $state $reason]
-            set out [expr {$open ? "#b00000" : ""}]
-            $c create rectangle $x0 $y0 $x1 $y1 -fill $col -outline $out \
-                -width [expr {$open ? 2 : 1}] -tags [list span g$id s$ss]
+            if {![info exists colcache($state,$reason)]} {
+                set colcache($state,$reason) [color $state $reason]
+            }
+            if {$open} {
+                $c create rectangle $x0 $y0 $x1 $y1 -fill $colcache($state,$reason) \
+                    -outline #b00000 -width 2 -tags [list span g$id s$ss]
+                if {$state ne "running"} { set leaked 1 }
+            } else {
+                $c create rectangle $x0 $y0 $x1 $y1 -fill $colcache($state,$reason) \
+                    -outline "" -tags [list span g$id s$ss]
+            }
             incr stats(spans)
-            if {$open && $state ne "running"} { set leaked 1 }
             if {$x1 - $x0 > 60 && $state eq "blocked"} {
+                if {![info exists namecache($obj)]} { set namecache($obj) [model::object_name $obj] }
                 $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
-                    -text "$reason [model::object_name $obj]" -fill white \
+                    -text "$reason $namecache($obj)" -fill white \
                     -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
             }
+            incr items
         } else {
             # summary block: the dominant state's colour, stippled
-            set col [color running ""]
             if {$blk >= $run && $blk >= $slp} { set col #8a5a9a } elseif {$slp > $run} {
-                set col [color sleeping ""] }
-            $c create rectangle $x0 $y0 $x1 $y1 -fill $col -outline "" -stipple gray50 \
-                -tags [list block g$id s$ss]
-            incr stats(blocks)
+                set col #c8c8c8 } else { set col #3cb44b }
+            if {$pend ne "" && [lindex $pend 2] eq $col && $x0 <= [lindex $pend 1] + 1} {
+                lset pend 1 $x1
+                continue
+            }
+            if {$pend ne ""} {
+                lassign $pend px0 px1 pcol pss
+                $c create rectangle $px0 $y0 $px1 $y1 -fill $pcol -outline "" -stipple gray50 \
+                    -tags [list block g$id s$pss]
+                incr stats(blocks); incr items
+            }
+            set pend [list $x0 $x1 $col $ss]
+            continue
         }
-        incr items
+        if {$pend ne ""} {
+            lassign $pend px0 px1 pcol pss
+            $c create rectangle $px0 $y0 $px1 $y1 -fill $pcol -outline "" -stipple gray50 \
+                -tags [list block g$id s$pss]
+            incr stats(blocks); incr items
+            set pend {}
+        }
+    }
+    if {$pend ne ""} {
+        lassign $pend px0 px1 pcol pss
+        $c create rectangle $px0 $y0 $px1 $y1 -fill $pcol -outline "" -stipple gray50 \
+            -tags [list block g$id s$pss]
+        incr stats(blocks); incr items
     }
     # start, end, leak markers
     set cs [dict get $g create_seq]
@@ -508,10 +550,15 @@ proc timeline::draw_arrows {lo hi} {
     if {$arrows eq "sel" && $sel_g eq ""} return
     set g [expr {$arrows eq "sel" ? $sel_g : ""}]
     set col [dict get $edgecolor msg]
+    # level of detail: one arrow per 3 px for the same pair of lanes
+    array set seen {}
     foreach {msg ch ss rs slot val hasv sg rg} [model::messages $lo $hi $g] {
         if {![room]} break
         if {![info exists laney(g$sg)]} continue
         set xs [sx $ss]; set ys $laney(g$sg)
+        set key $sg,$rg,$ch,[expr {int($xs / 3)}]
+        if {[info exists seen($key)]} continue
+        set seen($key) 1
         if {$slot ne "" && $slot >= 0 && [info exists laney(ch$ch)]} {
             set yc $laney(ch$ch)
             $c create line [cx $xs] $ys [cx $xs] $yc -arrow last -fill $col -width 1.5 \

@@ -7,12 +7,14 @@
 #include "chanscope.h"
 
 static waitgroup_t wg = WAITGROUP_INIT;
+static chan_t *finished;
 
 static void late_worker(void *arg) {
     (void)arg;
     time_sleep(10 * MILLISECOND);
     wg_add(&wg, 1); /* EXPECT(misuse,wg_add_during_wait) */
     wg_done(&wg);
+    chan_send_v(finished, int, 1);
 }
 
 int main(int argc, char **argv) {
@@ -38,9 +40,10 @@ int main(int argc, char **argv) {
         mutex_unlock(&mu);
         mutex_unlock(&mu); /* EXPECT(misuse,unlock_unlocked) */
     } else if (!strcmp(mode, "wg_add_during_wait")) {
+        finished = chan_make_named("finished", int, 2);
         for (int i = 0; i < 2; i++) go(late_worker, NULL);
         wg_wait(&wg); /* EXPECT(misuse,wg_add_during_wait) */
-        time_sleep(50 * MILLISECOND);
+        for (int i = 0; i < 2; i++) chan_recv(finished, NULL); /* let them run */
     } else {
         fprintf(stderr, "usage: misuse MODE\n");
         return 2;

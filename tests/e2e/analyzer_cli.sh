@@ -60,8 +60,10 @@ CHANSCOPE_TRACE="$tmp/leak.db" "$progs/leak" >/dev/null 2>&1
 [ "$(sqlite3 :memory: "SELECT json_extract(readfile('$tmp/leak.json'), '\$.findings[0].kind')")" = leak ] ||
     fail "leak: JSON first finding is not a leak"
 [ "$(q "$tmp/leak.db" "SELECT kind FROM findings")" = leak ] || fail "findings table lacks the leak"
+send_line=$(grep -n 'EXPECT(leak)' "$root/tests/analyzer/leak.c" | cut -d: -f1)
 [ "$(q "$tmp/leak.db" "SELECT count(*) FROM finding_refs r JOIN sites s ON s.id = r.site
-     WHERE r.role = 'leaked' AND s.line = 13")" = 1 ] || fail "finding_refs lacks the blocked send"
+     WHERE r.role = 'leaked' AND s.line = $send_line")" = 1 ] ||
+    fail "finding_refs lacks the blocked send at leak.c:$send_line"
 
 # --- a truncated trace (killed): analyzed, and said so ------------------------
 # partial_rlock runs for 120 ms; SIGKILL it after 70 ms
