@@ -149,6 +149,12 @@ typedef struct an_lockedge {
     int32_t site_from, site_to;
 } an_lockedge;
 
+/* A read lock taken by a goroutine that already held one on the same RWMutex. */
+typedef struct an_rrec {
+    int64_t obj, seq1, seq2;
+    int32_t g, site1, site2;
+} an_rrec;
+
 typedef struct an_replay {
     const an_trace *t;
     an_result *r;
@@ -160,6 +166,7 @@ typedef struct an_replay {
     VEC(an_vc) msgvc;          /* parallel to r->msgs: sender's clock until received */
     VEC(an_lockedge) ledges;
     an_imap lemap;             /* pair(from,to) -> index in ledges (verified) */
+    VEC(an_rrec) rrecs;        /* recursive read locks, first per RWMutex */
     an_imap race_seen;
     int nraces;
     int64_t deadlock_seq;

@@ -9,6 +9,10 @@
  * goroutines made its edges — one goroutine alone cannot deadlock with
  * itself this way — and when this run did not actually deadlock on those
  * locks (that is a deadlock / partial_deadlock finding instead).
+ *
+ * Same for a recursive read lock (class recursive_rlock): a goroutine that
+ * read-locks an RWMutex it already read-holds deadlocks as soon as a writer
+ * starts waiting between the two RLocks (a waiting writer blocks new readers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +86,35 @@ static size_t find_cycle(an_replay *rp, lgraph *lg, int32_t start, int32_t *path
     return len;
 }
 
+static void recursive_rlock_findings(an_replay *rp, const an_imap *deadlocked_locks) {
+    const an_trace *t = rp->t;
+    for (size_t i = 0; i < rp->rrecs.n && i < 20; i++) {
+        const an_rrec *x = &rp->rrecs.v[i];
+        if (an_imap_get(deadlocked_locks, x->obj)) continue;
+        an_finding *f = an_finding_add(rp->r, "lock_order", "warning");
+        f->klass = "recursive_rlock";
+        an_sb title = {0}, ex = {0};
+        const char *name = an_oname(t, x->obj);
+        an_sb_printf(&title, "possible deadlock: %s read-locks rwmutex %s twice (%s)",
+                     t->gs[x->g].name, name, an_site_str(t, x->site2));
+        an_sb_printf(&ex, "%s (id %lld) read-locked %s at %s and, still holding it, again at %s. "
+                          "This run did not deadlock, but if a writer calls Lock between the two, "
+                          "the writer waits for the first read lock to go, and the second RLock "
+                          "waits behind the writer (a waiting writer blocks new readers, so that "
+                          "writers are not starved): both wait forever.",
+                     t->gs[x->g].name, (long long)t->gs[x->g].id, name, an_site_str(t, x->site1),
+                     an_site_str(t, x->site2));
+        an_finding_ref(f, x->seq1, t->gs[x->g].id, x->obj, x->site1, "holding");
+        an_finding_ref(f, x->seq2, t->gs[x->g].id, x->obj, x->site2, "acquiring");
+        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
+                        an_xstrdup("Take the read lock once, at the top, and call helpers that "
+                                   "expect it held instead of locking again."));
+    }
+}
+
 void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks) {
     const an_trace *t = rp->t;
+    recursive_rlock_findings(rp, deadlocked_locks);
     if (rp->ledges.n < 2) return;
     lgraph lg = {0};
     for (size_t i = 0; i < rp->ledges.n; i++) {

@@ -115,7 +115,16 @@ static void lock_edge(an_replay *rp, const an_held *h, const an_ev *e) {
 
 static void acquire_lock(an_replay *rp, const an_ev *e, int read) {
     an_gst *g = &rp->gs[e->g];
-    for (size_t i = 0; i < g->held.n; i++) lock_edge(rp, &g->held.v[i], e);
+    for (size_t i = 0; i < g->held.n; i++) {
+        const an_held *h = &g->held.v[i];
+        lock_edge(rp, h, e);
+        if (read && h->read && h->obj == e->obj) { /* recursive read lock */
+            int seen = 0;
+            for (size_t k = 0; k < rp->rrecs.n; k++) seen |= rp->rrecs.v[k].obj == e->obj;
+            an_rrec rr = {e->obj, h->seq, e->seq, e->g, h->site, e->site};
+            if (!seen) VEC_PUSH(rp->rrecs, rr);
+        }
+    }
     an_held h = {e->obj, e->seq, e->site, (int8_t)read};
     VEC_PUSH(g->held, h);
 }
@@ -580,6 +589,7 @@ void an_replay_free(an_replay *rp) {
     for (size_t i = 0; i < rp->msgvc.n; i++) vc_free(&rp->msgvc.v[i]);
     VEC_FREE(rp->msgvc);
     VEC_FREE(rp->ledges);
+    VEC_FREE(rp->rrecs);
     an_imap_free(&rp->omap);
     an_imap_free(&rp->msgmap);
     an_imap_free(&rp->lemap);

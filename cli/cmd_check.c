@@ -38,6 +38,9 @@ int cmd_check(int argc, char **argv) {
     if (store && an_store(path, t, r, err, sizeof err) != 0)
         fprintf(stderr, "chanscope: warning: %s (the report below is still complete)\n", err);
     if (json) {
+        if (t->truncated) /* stdout stays pure JSON ("truncated": true) */
+            fprintf(stderr, "chanscope: note: trace is truncated (program killed?): analyzing "
+                            "the events it has\n");
         char *s = an_report_json(t, r);
         if (s) puts(s);
         free(s);

@@ -64,8 +64,8 @@ static int cmd_show(const ex_spec *s) {
     fputs(text, stdout);
     if (text[0] && text[strlen(text) - 1] != '\n') putchar('\n');
     free(text);
-    printf("\n---\nstarter:  %s/starter.c\n", s->dir);
-    printf("check:    chanscope exercise check %s --file YOUR_COPY.c\n", s->name);
+    printf("\n---\nstart:    cp %s/starter.c my%.2s.c\n", s->dir, s->name);
+    printf("check:    chanscope exercise check %s --file my%.2s.c\n", s->name, s->name);
     if (s->nhints) printf("hints:    chanscope exercise hint %s   (%d in all)\n", s->name, s->nhints);
     return 0;
 }

@@ -220,7 +220,8 @@ int cmd_view(int argc, char **argv) {
     int status = 2;
     pid_t xvfb = -1;
     if (!trace) {
-        fprintf(stderr, "%s\n", view_usage);
+        cs_bad_input("view: which trace? (usage: chanscope view TRACE [--screenshot FILE.png "
+                     "[--finding N] [--at SEQ]]; see --help)");
         goto out;
     }
     enum trace_state ts = check_trace(trace);

@@ -36,6 +36,9 @@ typedef struct ex_spec {
     char *stdout_equals; /* exact expected stdout, or NULL */
     char **match;      /* regexes that must each match some line */
     char **reject;     /* regexes that must match no line */
+    char **source_match;  /* regexes the learner's file must contain (keeps
+                           * annotations and "do not change" parts in place) */
+    char **source_reject; /* regexes it must not contain */
     ex_number *numbers;
     size_t nnumbers;
     unsigned forbid;   /* finding-kind bits (catalog_kind_bit) that fail the check */

@@ -16,7 +16,7 @@
  *      exercise's own question for that kind of finding and the command
  *      that opens the failing trace in the viewer.
  * The last line is always "result: pass" or "result: fail (WHAT, ...)" where
- * WHAT is a finding kind, output, exit, timeout or build (tests read it).
+ * WHAT is a finding kind, source, build, exit, timeout or output (tests read it).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -384,6 +384,31 @@ static void judge_output(const ex_spec *s, const char *outpath, problems *p) {
     free(out);
 }
 
+/* The learner's source against the spec's source.match / source.reject
+ * (POSIX ERE, line by line).  Prints each failure; true when it passes. */
+static bool judge_source(const ex_spec *s, const char *path, const char *base) {
+    char *text = ex_read_file(path, NULL);
+    if (!text) return false;
+    bool ok = true;
+    for (int pass = 0; pass < 2; pass++) {
+        char **v = pass ? s->source_reject : s->source_match;
+        for (size_t i = 0; v && v[i]; i++) {
+            regex_t re;
+            if (regcomp(&re, v[i], REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0) continue;
+            bool found = regexec(&re, text, 0, NULL, 0) == 0;
+            regfree(&re);
+            if (found == (pass == 0)) continue;
+            if (ok) printf("FAIL: %s must keep the parts the exercise depends on:\n", base);
+            ok = false;
+            printf(pass ? "  source: %s must not contain /%s/\n"
+                        : "  source: %s no longer contains /%s/ (keep it: the check relies on it)\n",
+                   base, v[i]);
+        }
+    }
+    free(text);
+    return ok;
+}
+
 /* The trace file for run k: traces/exercise-<name>-run<k>.db under the
  * current folder, else under the system's temporary folder. */
 static void trace_path(const ex_spec *s, int k, char *out, size_t n) {
@@ -444,6 +469,12 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         rm_rf_tmp(tmp);
         rmdir(tmp);
         return cs_bad_input("exercise check: cannot copy %s", given);
+    }
+
+    /* 0. the parts of the program the check relies on are still there */
+    if (!judge_source(s, copy, base)) {
+        add_problem(&p, "source");
+        goto done;
     }
 
     /* 1. build */

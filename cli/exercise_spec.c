@@ -254,6 +254,14 @@ int ex_load(const char *home, const char *name, ex_spec *s, char *err, size_t er
             }
         }
     }
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(root, "source");
+    if (src && (!cJSON_IsObject(src) ||
+                str_array(src, "match", &s->source_match, file, err, errlen) ||
+                str_array(src, "reject", &s->source_reject, file, err, errlen))) {
+        if (!cJSON_IsObject(src)) fail(err, errlen, "%s: \"source\" must be an object", file);
+        rc = -1;
+        goto out;
+    }
     const cJSON *qs = cJSON_GetObjectItemCaseSensitive(root, "questions");
     if (cJSON_IsObject(qs)) {
         s->questions = calloc((size_t)cJSON_GetArraySize(qs) + 1, sizeof *s->questions);
@@ -280,6 +288,8 @@ void ex_free(ex_spec *s) {
     strv_free(s->args);
     strv_free(s->match);
     strv_free(s->reject);
+    strv_free(s->source_match);
+    strv_free(s->source_reject);
     strv_free(s->starter_expect);
     for (size_t i = 0; i < s->nnumbers; i++) {
         free(s->numbers[i].regex);

@@ -21,3 +21,16 @@ bench-viewer: $(BENCH_VIEWER_DB)
 	eval $$run wish viewer/main.tcl -- $(BENCH_VIEWER_DB) --bench $(BUILD)/bench-viewer.json \
 	    --t0 $$(date +%s%3N)
 	@cat $(BUILD)/bench-viewer.json
+
+# docs/img/<class>.png: one screenshot per bug class, from real catalog runs,
+# each zoomed to its first finding.  `make viewer-screenshots` redraws them.
+VIEWER_SHOTS := deadlock:mutex/ab-ba-deadlock leak:common-mistakes/leak \
+                race:common-mistakes/race misuse:channels/send-on-closed
+.PHONY: viewer-screenshots
+viewer-screenshots: all
+	@mkdir -p docs/img $(BUILD)/shots
+	@set -e; for s in $(VIEWER_SHOTS); do name=$${s%%:*}; pat=$${s#*:}; \
+	    db=$(BUILD)/shots/$$name.db; rm -f $$db; \
+	    $(CLI) run $$pat -o $$db >/dev/null 2>&1 || true; \
+	    $(CLI) check $$db >/dev/null || [ $$? = 1 ]; \
+	    $(CLI) view $$db --screenshot docs/img/$$name.png --finding 1; done

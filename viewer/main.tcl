@@ -11,7 +11,7 @@ namespace eval viewer {
     variable t0 [clock milliseconds]
     variable opts
 }
-foreach f {model timeline panels replay} {
+foreach f {model timeline highlight navigate panels replay} {
     source [file join $viewer::dir $f.tcl]
 }
 package require Tk
@@ -122,7 +122,8 @@ proc viewer::build_ui {} {
     bind . <Key-comma> {replay::step -1}
     bind . <Key-u> timeline::jump_waker
     bind . <Key-a> {set timeline::arrows [expr {$timeline::arrows eq "all" ? "sel" : "all"}]; timeline::schedule}
-    foreach wdg [list .tb.filter] { bind $wdg <Key> {+break} }
+    # typing in the filter must not trigger the window's one-key shortcuts
+    bindtags .tb.filter [list .tb.filter TEntry all]
     # never larger than the screen (a window off-screen cannot be captured)
     lassign [split $opts(size) x] ww wh
     set ww [expr {min($ww, [winfo screenwidth .])}]
@@ -259,6 +260,12 @@ proc viewer::main {argv} {
     set model::home [home]
     # validate before showing anything: bad input never opens a window
     model::open_trace $opts(trace)
+    if {$opts(finding) ne "" && [model::finding $opts(finding)] eq ""} {
+        model::bad "$opts(trace): no finding $opts(finding) (it has [llength [model::findings]])"
+    }
+    if {$opts(at) ne "" && ($opts(at) < 1 || $opts(at) > $model::maxseq)} {
+        model::bad "--at $opts(at): the trace has events 1..$model::maxseq"
+    }
     build_ui
     wm deiconify .
     place_sashes

@@ -17,6 +17,9 @@ namespace eval model {
     variable home ""           ;# source tree / share dir, for source lookup
     variable msgtab messages   ;# table (main or temp copy) used for messages
     variable edgetab hb_edges  ;# table used for happens-before edges
+    variable MEMO_MAX 400
+    variable memo
+    array set memo {}
     variable SCHEMA 1
     variable ANALYSIS 1
     variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
@@ -26,6 +29,16 @@ namespace eval model {
         5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
         7 "lock copied after first use" 8 "WaitGroup reused before Wait returned"
         9 "semaphore released more than held"}
+}
+
+# Window queries are memoized: going back to a view (fit, zoom back out)
+# costs no SQL.  The trace is read-only, so entries never go stale; the memo
+# is emptied when a trace is opened and when it grows past MEMO_MAX entries.
+proc model::memo {key script} {
+    variable memo
+    if {[info exists memo($key)]} { return $memo($key) }
+    if {[array size memo] >= $model::MEMO_MAX} { array unset memo }
+    return [set memo($key) [uplevel 1 $script]]
 }
 
 # Raise a bad-input error: main.tcl prints the message on one line, exit 2.
@@ -40,6 +53,8 @@ proc model::open_trace {p} {
     variable meta; variable maxseq; variable maxns; variable SCHEMA; variable ANALYSIS
     catch {::model::db close}
     array unset meta
+    variable memo
+    array unset memo
     if {![file exists $p]} { bad "$p: no such file" }
     if {![file isfile $p] || ![file readable $p]} { bad "$p: not a readable file" }
     set f [::open $p rb]
@@ -206,7 +221,7 @@ proc model::spans {g lo hi} {
 proc model::lod_spans {g lo hi axis minw} {
     if {$axis eq "ns"} { set a0 start_ns; set a1 end_ns } else { set a0 start_seq; set a1 end_seq }
     set minw [expr {max(1, wide($minw))}]
-    return [db eval [string map [list A0 $a0 A1 $a1] {
+    return [memo [list lod $g $lo $hi $axis $minw] {db eval [string map [list A0 $a0 A1 $a1] {
         SELECT count(*), state, reason, obj, min(start_seq), max(end_seq), min(A0), max(A1),
                max(open),
                sum(CASE WHEN state='running' THEN A1-A0 ELSE 0 END),
@@ -217,7 +232,7 @@ proc model::lod_spans {g lo hi axis minw} {
               WHERE g=$g AND start_seq <= $lo), 0)
           AND start_seq <= $hi
         GROUP BY CASE WHEN A1-A0 >= $minw THEN start_seq ELSE -1 - A0 / $minw END
-        ORDER BY min(start_seq)}]]
+        ORDER BY min(start_seq)}]}]
 }
 
 proc model::span_count {} { return [db onecolumn {SELECT count(*) FROM spans}] }
@@ -232,27 +247,31 @@ proc model::span_at {g seq} {
 # through that goroutine's own send/receive events: the events(g, seq) index).
 # Rows: msg chan send_seq recv_seq slot value has_value send_g recv_g
 proc model::messages {lo hi {g ""} {limit 2000}} {
+    return [memo [list msgs $lo $hi $g $limit] {messages_q $lo $hi $g $limit}]
+}
+proc model::messages_q {lo hi g limit} {
     variable msgtab
+    set half [expr {max(1, $limit / 2)}]
     if {$g ne ""} {
         return [db eval "
-            SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value, m.has_value,
-                   m.send_g, m.recv_g
+            SELECT * FROM (SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value,
+                   m.has_value, m.send_g, m.recv_g
             FROM events e JOIN $msgtab m ON m.send_seq = e.seq
-            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 12
-            UNION
-            SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value, m.has_value,
-                   m.send_g, m.recv_g
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 12 LIMIT \$half)
+            UNION ALL
+            SELECT * FROM (SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value,
+                   m.has_value, m.send_g, m.recv_g
             FROM events e JOIN $msgtab m ON m.recv_seq = e.seq
             WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 14
-            LIMIT \$limit"]
+              AND m.send_g != \$g LIMIT \$half)"]
     }
     return [db eval "
-        SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
-        FROM $msgtab WHERE send_seq BETWEEN \$lo AND \$hi
-        UNION
-        SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g, recv_g
-        FROM $msgtab WHERE recv_seq BETWEEN \$lo AND \$hi
-        LIMIT \$limit"]
+        SELECT * FROM (SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g,
+               recv_g FROM $msgtab WHERE send_seq BETWEEN \$lo AND \$hi LIMIT \$half)
+        UNION ALL
+        SELECT * FROM (SELECT msg, chan, send_seq, recv_seq, slot, value, has_value, send_g,
+               recv_g FROM $msgtab WHERE recv_seq BETWEEN \$lo AND \$hi
+               AND send_seq < \$lo LIMIT \$half)"]
 }
 
 # Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the buffer).
@@ -268,6 +287,9 @@ proc model::chan_tokens {chan lo hi {limit 3000}} {
 # the edges from or to that goroutine's events.
 # Rows: from_seq to_seq kind from_g to_g
 proc model::edges {lo hi {g ""} {limit 2000}} {
+    return [memo [list edges $lo $hi $g $limit] {edges_q $lo $hi $g $limit}]
+}
+proc model::edges_q {lo hi g limit} {
     variable edgetab
     if {$g ne ""} {
         return [db eval "
@@ -280,14 +302,16 @@ proc model::edges {lo hi {g ""} {limit 2000}} {
             WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND h.kind != 'msg'
             LIMIT \$limit"]
     }
+    set half [expr {max(1, $limit / 2)}]
     return [db eval "
         SELECT e.from_seq, e.to_seq, e.kind, f.g, t.g FROM
-          (SELECT from_seq, to_seq, kind FROM $edgetab WHERE from_seq BETWEEN \$lo AND \$hi
-             AND kind != 'msg'
-           UNION SELECT from_seq, to_seq, kind FROM $edgetab WHERE to_seq BETWEEN \$lo AND \$hi
-             AND kind != 'msg') e
-        JOIN events f ON f.seq = e.from_seq JOIN events t ON t.seq = e.to_seq
-        LIMIT \$limit"]
+          (SELECT * FROM (SELECT from_seq, to_seq, kind FROM $edgetab
+             WHERE from_seq BETWEEN \$lo AND \$hi AND kind != 'msg' LIMIT \$half)
+           UNION ALL
+           SELECT * FROM (SELECT from_seq, to_seq, kind FROM $edgetab
+             WHERE to_seq BETWEEN \$lo AND \$hi AND from_seq < \$lo AND kind != 'msg'
+             LIMIT \$half)) e
+        JOIN events f ON f.seq = e.from_seq JOIN events t ON t.seq = e.to_seq"]
 }
 
 # Events of goroutine G in [LO, HI], at most LIMIT (+1 to tell "too many").
@@ -351,10 +375,10 @@ proc model::finding {id} {
     foreach f [findings] { if {[dict get $f id] == $id} { return $f } }
     return {}
 }
-# Rows: seq g obj role (seq/g/obj may be empty)
+# Rows: seq g obj role (seq/g/obj may be empty), most important first
 proc model::finding_refs {id} {
     return [db eval {SELECT seq, g, obj, role FROM finding_refs WHERE finding=$id
-                     ORDER BY coalesce(seq, 0), rowid}]
+                     ORDER BY rowid}]
 }
 
 # Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
@@ -392,12 +416,21 @@ proc model::state_at {seq {limit 300}} {
     return $out
 }
 
-# Values in channel CHAN's buffer at SEQ, oldest first: list of {slot value has_value}.
-proc model::buffer_at {chan seq} {
+# Values in channel CHAN's buffer at SEQ, oldest first: list of {slot value
+# has_value}.  A buffer is FIFO, so what it holds at SEQ is among the last CAP
+# buffered sends before SEQ: one index seek back, never a scan of the past.
+proc model::buffer_at {chan seq {cap ""}} {
     variable msgtab
-    return [db eval "SELECT slot, value, has_value FROM $msgtab
-        WHERE chan=\$chan AND slot >= 0 AND send_seq <= \$seq
-          AND (recv_seq IS NULL OR recv_seq > \$seq) ORDER BY send_seq LIMIT 64"]
+    if {$cap eq ""} { set cap [db onecolumn {SELECT a FROM objects WHERE id=$chan}] }
+    if {$cap eq "" || $cap <= 0} { return {} }
+    set rows [db eval "SELECT slot, value, has_value, coalesce(recv_seq, -1) FROM $msgtab
+        WHERE chan=\$chan AND send_seq <= \$seq AND slot >= 0
+        ORDER BY send_seq DESC LIMIT \$cap"]
+    set out {}
+    foreach {slot v hasv rs} $rows {
+        if {$rs < 0 || $rs > $seq} { set out [linsert $out 0 $slot $v $hasv] }
+    }
+    return $out
 }
 
 # Resolve a site's file to a readable path, or "".

@@ -118,7 +118,7 @@ proc panels::update_state {seq} {
         set id [dict get $ch id]
         if {[dict get $ch create_seq] > $seq} continue
         set vals {}
-        foreach {slot v hasv} [model::buffer_at $id $seq] {
+        foreach {slot v hasv} [model::buffer_at $id $seq [dict get $ch cap]] {
             lappend vals [expr {$hasv ? $v : "\u25a0"}]
         }
         set closed ""
@@ -211,7 +211,8 @@ proc panels::show_event {seq} {
     }
     $x insert end [describe $e]
     if {[dict get $e s] ne ""} { $x insert end "text       [dict get $e s]\n" }
-    if {[dict get $e file] ne ""} {
+    # the runtime's own events have no real site ("?", line 0)
+    if {[dict get $e file] ni {"" "?"} && [dict get $e line] > 0} {
         $x insert end "site       [dict get $e file]:[dict get $e line]\n"
         show_source [dict get $e file] [dict get $e line]
     }

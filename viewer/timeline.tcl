@@ -58,7 +58,7 @@ namespace eval timeline {
     variable drag {}
     variable LANE_H 22
     variable LABEL_W 190
-    variable MINPX 3       ;# spans narrower than this many pixels are merged
+    variable MINPX 4       ;# spans narrower than this many pixels are merged
 
     # One fixed semantic palette (the legend shows the same table).
     variable palette {
@@ -142,7 +142,8 @@ proc timeline::layout {} {
     variable gors; variable chans; variable collapsed; variable filter
     variable lanes {}; variable laney; variable LANE_H
     array unset laney
-    set LANE_H [expr {[llength $gors] <= 12 ? 32 : 22}]
+    set n [llength $gors]
+    set LANE_H [expr {$n <= 6 ? 40 : ($n <= 12 ? 32 : 22)}]
     set y 24            ;# room for the finding banner
     set hide {}
     set pat [expr {$filter eq "" ? "*" : "*[string tolower $filter]*"}]
@@ -198,8 +199,9 @@ proc timeline::extent {} {
 }
 proc timeline::fit {} {
     lassign [extent] a b
+    # room on the right for the end-of-run marks ("leaked", "never closed")
     set pad [expr {($b - $a) * 0.02}]
-    zoom_to [expr {$a - $pad}] [expr {$b + $pad}]
+    zoom_to [expr {$a - $pad}] [expr {$b + ($b - $a) * 0.10}]
 }
 # Show axis units [A, B].
 proc timeline::zoom_to {a b} {
@@ -395,7 +397,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
             if {![info exists colcache($state,$reason)]} {
                 set colcache($state,$reason) [color $state $reason]
             }
-            if {$open} {
+            if {$open && $id != 1} {
                 $c create rectangle $x0 $y0 $x1 $y1 -fill $colcache($state,$reason) \
                     -outline #b00000 -width 2 -tags [list span g$id s$ss]
                 if {$state ne "running"} { set leaked 1 }
@@ -459,6 +461,9 @@ proc timeline::draw_goroutine {ln y lo hi} {
         if {$why eq "exit"} {
             set txt [expr {$st eq "running" ? "\u2716 leaked (running)" : "\u2716 leaked"}]
             set col #c00000
+        } elseif {$why eq "truncated"} {
+            set txt "\u25a0 alive (trace cut short)"
+            set col #505050
         } else {
             set txt "\u25a0 alive at $why"
             set col #505050
@@ -552,7 +557,8 @@ proc timeline::draw_arrows {lo hi} {
     set col [dict get $edgecolor msg]
     # level of detail: one arrow per 3 px for the same pair of lanes
     array set seen {}
-    foreach {msg ch ss rs slot val hasv sg rg} [model::messages $lo $hi $g] {
+    set amax [expr {min(2000, max(200, int([width])))}]
+    foreach {msg ch ss rs slot val hasv sg rg} [model::messages $lo $hi $g $amax] {
         if {![room]} break
         if {![info exists laney(g$sg)]} continue
         set xs [sx $ss]; set ys $laney(g$sg)
@@ -577,7 +583,7 @@ proc timeline::draw_arrows {lo hi} {
         }
         incr items
     }
-    foreach {fs ts kind fg tg} [model::edges $lo $hi $g] {
+    foreach {fs ts kind fg tg} [model::edges $lo $hi $g $amax] {
         if {![room]} break
         if {![info exists laney(g$fg)] || ![info exists laney(g$tg)]} continue
         set col [expr {[dict exists $edgecolor $kind] ? [dict get $edgecolor $kind] : "#555555"}]
@@ -662,6 +668,7 @@ proc timeline::draw_ruler {} {
 }
 proc timeline::fmt_unit {u} {
     variable axis
+    if {abs($u) < 1e-6} { set u 0 }
     if {$axis eq "seq"} { return [expr {wide($u)}] }
     if {abs($u) >= 1e9} { return [format %.3gs [expr {$u / 1e9}]] }
     if {abs($u) >= 1e6} { return [format %.3gms [expr {$u / 1e6}]] }
@@ -674,389 +681,6 @@ proc timeline::update_scrollbar {} {
     set w [winfo parent $c]
     set th [expr {max(1, $total_h)}]
     $w.vs set [expr {double($ytop) / $th}] [expr {min(1.0, double($ytop + [height]) / $th)}]
-}
-
-# ---- finding highlight -------------------------------------------------------
-
-# Select finding ID: zoom to what it refers to and highlight it.
-proc timeline::show_finding {id} {
-    variable hl
-    set f [model::finding $id]
-    if {$f eq ""} { set hl {}; schedule; return }
-    set refs [model::finding_refs $id]
-    set hl [dict create id $id kind [dict get $f kind] title [dict get $f title] refs $refs]
-    set seqs {}
-    set gs {}
-    foreach {s g o role} $refs {
-        if {$s ne ""} { lappend seqs $s }
-        if {$g ne ""} { lappend gs $g }
-    }
-    # make sure every lane involved is visible: expand its ancestors
-    foreach g $gs { reveal $g }
-    set kind [dict get $f kind]
-    if {[llength $seqs]} {
-        set lo [tcl::mathfunc::min {*}$seqs]
-        set hi [tcl::mathfunc::max {*}$seqs]
-        set lo [expr {max(1, $lo - max(3, ($hi - $lo) / 2))}]
-        if {$kind in {leak deadlock partial_deadlock}} {
-            # to the end of the run, with ~440 px on the right for the captions
-            variable axis
-            set W [width]
-            set room [expr {min(0.6 * $W, 440.0)}]
-            if {$axis eq "ns"} {
-                set a [model::ns_of_seq $lo]; set e $model::maxns
-            } else {
-                set a $lo; set e $model::maxseq
-            }
-            set a [expr {$a - ($e - $a) * 0.05}]
-            zoom_to $a [expr {$a + ($e - $a) * $W / ($W - $room)}]
-        } else {
-            zoom_seqs $lo $hi
-        }
-    }
-    if {[llength $gs]} { scroll_to_g [lindex $gs 0] }
-    schedule
-}
-
-proc timeline::draw_highlight {} {
-    variable hl; variable c; variable laney
-    if {$hl eq ""} return
-    set kind [dict get $hl kind]
-    set refs [dict get $hl refs]
-    set W [width]
-    # involved lanes: a band behind their spans
-    foreach {s g o role} $refs {
-        if {$g eq "" || ![info exists laney(g$g)]} continue
-        set y $laney(g$g)
-        set id [$c create rectangle -10 [expr {$y - 11}] [expr {$W + 10}] [expr {$y + 11}] \
-                    -fill #ffe0e0 -outline "" -tags [list hl hlband g$g]]
-        catch {$c raise $id "lane&&g$g"}
-    }
-    switch -- $kind {
-        deadlock - partial_deadlock - lock_order { hl_cycle $refs }
-        leak { hl_leak $refs }
-        race { hl_race $refs }
-        panic - misuse { hl_panic $refs }
-        default { hl_points $refs }
-    }
-    $c create rectangle 0 0 $W 20 -fill #fff1b8 -outline #c09000 -tags {hl banner}
-    $c create text 6 10 -anchor w -font TkHeadingFont -fill #7a0000 -tags {hl banner} \
-        -text "[string toupper [string map {_ " "} $kind]]: [dict get $hl title]"
-}
-
-# Deadlock: for each blocked goroutine, an arrow to the goroutine that holds
-# (or would have to act on) what it waits for: the wait-for cycle.
-proc timeline::hl_cycle {refs} {
-    variable c; variable laney
-    set holders {}
-    foreach {s g o role} $refs {
-        if {$role eq "holder" && $o ne "" && $g ne ""} { dict set holders $o $g }
-    }
-    # blocked goroutine -> {seq obj}
-    set blocked [dict create]
-    foreach {s g o role} $refs {
-        if {$role in {cycle blocked waiter wait} && $g ne "" && ![dict exists $blocked $g]} {
-            dict set blocked $g [list $s $o]
-        }
-    }
-    set order [dict keys $blocked]
-    set i 0
-    set waits {}
-    dict for {g so} $blocked {
-        lassign $so s o
-        incr i
-        if {![info exists laney(g$g)]} continue
-        set x [cx [expr {$s ne "" ? [sx $s] : [sx $model::maxseq]}]]
-        set y $laney(g$g)
-        $c create oval [expr {$x - 7}] [expr {$y - 7}] [expr {$x + 7}] [expr {$y + 7}] \
-            -outline #d00000 -width 3 -tags [list hl hlpoint]
-        # who it waits for: the holder of the lock, or (channel) the
-        # goroutines still alive that use the channel
-        set hs {}
-        if {$o ne "" && [dict exists $holders $o]} { set hs [list [dict get $holders $o]] }
-        set otype [model::object_type $o]
-        if {![llength $hs] && $o ne "" && $s ne "" && $otype in {mutex rwmutex}} {
-            set hs [model::mutex_holder $o $s]
-        }
-        set sp [model::span_at $g [expr {$s ne "" ? $s : $model::maxseq}]]
-        set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]
-        if {$otype eq "chan"} {
-            if {![llength $hs]} { set hs [model::chan_partners $o $g] }
-            set what "blocked: $op [model::object_name $o]"
-        } else {
-            set what "waits for [model::object_name $o]"
-            if {[llength $hs]} { append what ", held by [model::goroutine_name [lindex $hs 0]]" }
-        }
-        lappend waits $g $x $y $hs $what
-    }
-    # the wait-for graph right of the program end: a caption per blocked
-    # goroutine on its lane, and a loop of arrows from each to its holder
-    set xc [expr {[cx [sx $model::maxseq]] + 150}]
-    set left $xc
-    set caps {}
-    foreach {g x y hs what} $waits {
-        set t [caption $xc $y w "[model::goroutine_name $g] $what"]
-        $c addtag waitfor withtag $t
-        set left [expr {min($left, [lindex [$c bbox $t] 0])}]
-    }
-    set k 0
-    foreach {g x y hs what} $waits {
-        $c create line [expr {$x + 7}] $y [expr {$left - 4}] $y -fill #d00000 -dash {2 3} \
-            -tags [list hl waitfor]
-        foreach h $hs {
-        if {![info exists laney(g$h)]} continue
-        set yh $laney(g$h)
-        set bulge [expr {-(24 + 0.35 * abs($yh - $y)) - 12 * ($k % 3)}]
-        set dy [expr {$yh > $y ? 5 : -5}]
-        $c create line [expr {$left - 4}] [expr {$y + $dy}] [expr {$left + $bulge}] \
-            [expr {($y + $yh) / 2.0}] [expr {$left - 4}] [expr {$yh - $dy}] -smooth 1 \
-            -arrow last -width 3 -fill #d00000 -arrowshape {10 12 5} -tags [list hl waitfor]
-        incr k
-        }
-    }
-}
-
-proc timeline::caption {x y anchor text {font TkHeadingFont}} {
-    variable c
-    set t [$c create text $x $y -anchor $anchor -text $text -fill #a00000 -font $font \
-               -tags {hl caption}]
-    set bb [$c bbox $t]
-    if {[lindex $bb 2] > [width] - 2} {
-        $c move $t [expr {[width] - 2 - [lindex $bb 2]}] 0
-        set bb [$c bbox $t]
-    }
-    if {[lindex $bb 0] < 2} {
-        $c move $t [expr {2 - [lindex $bb 0]}] 0
-        set bb [$c bbox $t]
-    }
-    lassign $bb x0 y0 x1 y1
-    set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
-               -fill #ffffff -outline #d00000 -tags {hl caption hlbox}]
-    $c raise $t $r
-    return $t
-}
-
-proc timeline::hl_leak {refs} {
-    variable c; variable laney
-    foreach {s g o role} $refs {
-        if {$g eq "" || ![info exists laney(g$g)]} continue
-        set y $laney(g$g)
-        set sp [model::span_at $g $model::maxseq]
-        lassign $sp st rs ob ss
-        if {$s eq ""} { set s $ss }
-        if {$o eq ""} { set o $ob }
-        set x0 [cx [sx $s]]; set x1 [cx [sx $model::maxseq]]
-        $c create rectangle $x0 [expr {$y - 10}] $x1 [expr {$y + 10}] -outline #d00000 \
-            -width 3 -tags [list hl leakband]
-        set e [model::event $s]
-        set where ""
-        if {[dict exists $e file] && [dict get $e file] ne ""} {
-            set where " at [file tail [dict get $e file]]:[dict get $e line]"
-        }
-        set what [expr {$rs ne "" ? "$rs [model::object_name $o]" : $st}]
-        caption [expr {$x0 + 6}] [expr {$y - 12}] sw \
-            "leaked: stuck on $what$where until the program ended"
-    }
-}
-
-proc timeline::hl_race {refs} {
-    variable c; variable laney
-    set pts {}
-    foreach {s g o role} $refs {
-        if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
-        set x [cx [sx $s]]; set y $laney(g$g)
-        lappend pts $x $y
-        $c create oval [expr {$x - 8}] [expr {$y - 8}] [expr {$x + 8}] [expr {$y + 8}] \
-            -outline #e00000 -fill #ffd0d0 -width 3 -tags [list hl hlpoint]
-        set e [model::event $s]
-        set lbl "[string map {var_ {}} [dict get $e kname]] [model::object_name $o]"
-        if {[dict get $e file] ne ""} {
-            append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
-        }
-        caption [expr {$x - 10}] $y e $lbl TkSmallCaptionFont
-    }
-    if {[llength $pts] >= 4} {
-        lassign $pts x1 y1 x2 y2
-        set l [$c create line $x1 $y1 $x2 $y2 -fill #e00000 -width 4 -tags [list hl racelink]]
-        $c lower $l hlpoint
-        $c addtag racelink withtag [caption [expr {($x1 + $x2) / 2}] \
-            [expr {max($y1, $y2) + 30}] n \
-            "RACE: no happens-before path joins these two accesses"]
-    }
-}
-
-proc timeline::hl_panic {refs} {
-    variable c; variable laney
-    set px ""; set py ""
-    foreach {s g o role} $refs {
-        if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
-        set x [cx [sx $s]]; set y $laney(g$g)
-        set e [model::event $s]
-        if {$role in {panic misuse} || [dict get $e kind] in {53 56}} {
-            set px $x; set py $y
-            set pts {}
-            for {set i 0} {$i < 10} {incr i} {
-                set r [expr {$i % 2 ? 5 : 12}]
-                set a [expr {$i * 3.14159265 / 5}]
-                lappend pts [expr {$x + $r * sin($a)}] [expr {$y - $r * cos($a)}]
-            }
-            $c create polygon $pts -fill #ff2020 -outline #600000 -tags [list hl panicmark]
-            set msg [dict get $e s]
-            if {$msg eq "" && [dict get $e kind] == 56} { set msg "misuse" }
-            set where ""
-            if {[dict get $e file] ne ""} {
-                set where " at [file tail [dict get $e file]]:[dict get $e line]"
-            }
-            $c addtag panicmark withtag [caption [expr {$x - 16}] [expr {$y - 14}] se \
-                "panic: $msg$where"]
-        } else {
-            $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
-                -outline #d00000 -width 2 -tags [list hl hlpoint]
-            caption [expr {$x - 8}] [expr {$y + 12}] ne \
-                "[string map {_ " "} [dict get $e kname]] [model::object_name $o]" TkSmallCaptionFont
-            if {$px ne ""} {
-                $c create line $x $y $px $py -dash {6 3} -fill #d00000 -width 2 -tags [list hl]
-            }
-        }
-    }
-}
-
-proc timeline::hl_points {refs} {
-    variable c; variable laney
-    foreach {s g o role} $refs {
-        if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
-        set x [cx [sx $s]]; set y $laney(g$g)
-        $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
-            -outline #d00000 -width 3 -tags [list hl hlpoint]
-        $c create text [expr {$x + 8}] [expr {$y - 8}] -anchor sw -fill #a00000 \
-            -font TkSmallCaptionFont -tags [list hl] -text $role
-    }
-}
-
-# ---- lanes: reveal, scroll, select -------------------------------------------
-
-proc timeline::reveal {g} {
-    variable gors; variable collapsed
-    array set parent {}
-    foreach d $gors { set parent([dict get $d id]) [dict get $d parent] }
-    set p [expr {[info exists parent($g)] ? $parent($g) : ""}]
-    set changed 0
-    while {$p ne ""} {
-        if {[info exists collapsed($p)]} { unset collapsed($p); set changed 1 }
-        set p [expr {[info exists parent($p)] ? $parent($p) : ""}]
-    }
-    if {$changed} layout
-}
-proc timeline::scroll_to_g {g} {
-    variable laney; variable ytop
-    if {![info exists laney(g$g)]} return
-    set y $laney(g$g)
-    if {$y < $ytop + 20 || $y > $ytop + [height] - 20} {
-        set ytop [expr {max(0, $y - [height] / 3)}]
-    }
-}
-proc timeline::toggle {g} {
-    variable collapsed
-    if {[info exists collapsed($g)]} { unset collapsed($g) } else { set collapsed($g) 1 }
-    layout
-    schedule
-}
-proc timeline::set_filter {text} {
-    variable filter $text
-    layout
-    schedule
-}
-proc timeline::select_g {g {seq ""}} {
-    variable sel_g $g; variable sel_seq $seq
-    scroll_to_g $g
-    schedule
-    catch {panels::show_selection $g $seq}
-}
-
-proc timeline::label_click {x y} {
-    variable lab; variable ytop; variable lanes
-    set item [$lab find closest $x $y]
-    set tags [$lab gettags $item]
-    foreach t $tags {
-        if {[regexp {^t(\d+)$} $t -> g]} { toggle $g; return }
-    }
-    set yy [expr {$y + $ytop}]
-    foreach ln $lanes {
-        if {$yy >= [dict get $ln y] && $yy < [dict get $ln y] + [dict get $ln h]} {
-            if {[dict get $ln type] eq "g"} { select_g [dict get $ln id] }
-        }
-    }
-}
-
-proc timeline::press {x y} {
-    variable drag; variable c
-    focus $c
-    set drag [list $x $y $x $y 0]
-}
-proc timeline::motion {x y} {
-    variable drag; variable ytop; variable total_h
-    if {$drag eq ""} return
-    lassign $drag x0 y0 lx ly moved
-    if {!$moved && abs($x - $x0) + abs($y - $y0) < 4} return
-    pan [expr {$lx - $x}]
-    set ytop [expr {max(0, min($total_h - 40, $ytop + $ly - $y))}]
-    set drag [list $x0 $y0 $x $y 1]
-}
-proc timeline::release {x y} {
-    variable drag
-    if {$drag eq ""} return
-    set moved [lindex $drag 4]
-    set drag {}
-    if {!$moved} { click $x $y }
-}
-# A click selects what is under the pointer: a span, a token, an event tick.
-proc timeline::click {x y} {
-    variable c
-    set best ""
-    foreach item [lreverse [$c find overlapping [expr {$x - 2}] [expr {$y - 2}] \
-                                [expr {$x + 2}] [expr {$y + 2}]]] {
-        set tags [$c gettags $item]
-        if {"hl" in $tags || "lane" in $tags || "cursor" in $tags} continue
-        set best $tags
-        break
-    }
-    set g ""; set seq ""
-    foreach t $best {
-        if {[regexp {^g(\d+)$} $t -> v]} { set g $v }
-        if {[regexp {^[se](\d+)$} $t -> v]} { set seq $v }
-    }
-    if {$g eq ""} {
-        # on a lane's background: select the goroutine of that lane
-        foreach item [$c find overlapping $x $y $x $y] {
-            foreach t [$c gettags $item] { if {[regexp {^g(\d+)$} $t -> v]} { set g $v } }
-        }
-    }
-    if {$g ne ""} { select_g $g $seq } elseif {$seq ne ""} {
-        catch {panels::show_event $seq}
-    }
-}
-
-# Jump to the goroutine that woke the selected one from its blocked span.
-proc timeline::jump_waker {} {
-    variable sel_g; variable sel_seq
-    if {$sel_g eq ""} return
-    set at [expr {$sel_seq ne "" ? $sel_seq : ($timeline::cursor ne "" ? $timeline::cursor : $model::maxseq)}]
-    set sp [model::span_at $sel_g $at]
-    if {$sp eq ""} return
-    lassign $sp st rs ob ss es open
-    if {$st eq "running"} {
-        # the blocked span just before this one
-        set sp [model::span_at $sel_g [expr {$ss - 1}]]
-        lassign $sp st rs ob ss es open
-    }
-    if {$open || $st eq "running" || $es eq ""} return
-    set e [model::event $es]
-    if {[dict get $e kind] != 4} return
-    set w [dict get $e a]
-    if {$w eq "" || $w == 0} return
-    reveal $w
-    select_g $w $es
-    return $w
 }
 
 proc timeline::fmt_ns {ns} {

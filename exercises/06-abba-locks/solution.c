@@ -25,7 +25,7 @@ static void transfer(account *from, account *to, long amount) {
     account *first = from->id < to->id ? from : to;   /* lock order: by id */
     account *second = from->id < to->id ? to : from;
     mutex_lock(&first->mu);
-    time_sleep(5 * MILLISECOND); /* audit log: slow, and now harmless */
+    time_sleep(20 * MILLISECOND); /* audit log: slow, and now harmless */
     mutex_lock(&second->mu);
     from->balance -= amount;
     to->balance += amount;

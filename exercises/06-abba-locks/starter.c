@@ -26,7 +26,7 @@ static waitgroup_t wg = WAITGROUP_INIT;
 
 static void transfer(account *from, account *to, long amount) {
     mutex_lock(&from->mu);
-    time_sleep(5 * MILLISECOND); /* audit log: slow, and it widens the window */
+    time_sleep(20 * MILLISECOND); /* audit log: slow, and it widens the window */
     mutex_lock(&to->mu);
     from->balance -= amount;
     to->balance += amount;

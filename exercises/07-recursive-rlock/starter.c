@@ -24,6 +24,7 @@ typedef struct store {
 
 static store settings = {RWMUTEX_INIT, {"workers", "retries", "timeout_ms"}, {4, 3, 250}};
 static waitgroup_t wg = WAITGROUP_INIT;
+static atomic_i64 describing = ATOMIC_I64_INIT; /* lets the admin arrive at the worst moment */
 
 static int get(store *s, const char *key) {
     rwmutex_rlock(&s->mu);
@@ -44,7 +45,8 @@ static void set(store *s, const char *key, int value) {
 /* A consistent snapshot: the read lock is held for the whole description. */
 static void describe(store *s, char *out, size_t n) {
     rwmutex_rlock(&s->mu);
-    time_sleep(10 * MILLISECOND); /* formatting is slow; the writer arrives meanwhile */
+    atomic_i64_store(&describing, 1);
+    time_sleep(30 * MILLISECOND); /* formatting is slow; the writer arrives meanwhile */
     snprintf(out, n, "workers=%d retries=%d timeout_ms=%d", get(s, "workers"),
              get(s, "retries"), get(s, "timeout_ms"));
     rwmutex_runlock(&s->mu);
@@ -60,7 +62,8 @@ static void reporter(void *arg) {
 
 static void admin(void *arg) {
     (void)arg;
-    time_sleep(3 * MILLISECOND); /* arrives while the reporter is describing */
+    while (atomic_i64_load(&describing) == 0) /* arrive while the reporter is describing */
+        time_sleep(MILLISECOND);
     set(&settings, "retries", 5);
     wg_done(&wg);
 }

@@ -56,7 +56,7 @@ int main(void) {
     chan_close(raw);
 
     start_stage(&parse);
-    time_sleep(20 * MILLISECOND); /* load the scoring model (the parsers run meanwhile) */
+    time_sleep(40 * MILLISECOND); /* load the scoring model (the parsers run meanwhile) */
     start_stage(&score);
 
     int sum = 0, v;

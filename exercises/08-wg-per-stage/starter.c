@@ -58,7 +58,7 @@ int main(void) {
     chan_close(raw);
 
     start_stage(&parse);
-    time_sleep(20 * MILLISECOND); /* load the scoring model (the parsers run meanwhile) */
+    time_sleep(40 * MILLISECOND); /* load the scoring model (the parsers run meanwhile) */
     start_stage(&score);
     go(close_after_stages, scores);
 

@@ -54,7 +54,7 @@ int main(void) {
         int v;
         chan_recv(squares, &v);
         printf("%d\n", v);
-        time_sleep(2 * MILLISECOND); /* show it to the user */
+        time_sleep(10 * MILLISECOND); /* show it to the user */
     }
     ctx_cancel(cancel); /* enough: stop the pipeline */
     wg_wait(&wg);

@@ -53,11 +53,11 @@ static err_t lookup(void *arg) {
 
 int main(void) {
     err_timeout = error_new("timeout");
-    int fast = 5, slow = 40;
-    err_t e1 = call_with_timeout(lookup, &fast, 20 * MILLISECOND);
+    int fast = 5, slow = 120;
+    err_t e1 = call_with_timeout(lookup, &fast, 50 * MILLISECOND);
     printf("fast call: %s\n", e1 ? err_msg(e1) : "ok");
-    err_t e2 = call_with_timeout(lookup, &slow, 20 * MILLISECOND);
+    err_t e2 = call_with_timeout(lookup, &slow, 50 * MILLISECOND);
     printf("slow call: %s\n", e2 ? err_msg(e2) : "ok");
-    time_sleep(150 * MILLISECOND); /* the service goes on with other requests */
+    time_sleep(250 * MILLISECOND); /* the service goes on with other requests */
     return 0;
 }

@@ -25,14 +25,15 @@ typedef struct server {
     chan_t *requests;     /* request, unbuffered */
     chan_t *stopped;      /* closed when the server no longer accepts */
     waitgroup_t handlers; /* requests in flight */
-    atomic_i64 completed;
+    atomic_i64 started, completed;
 } server;
 
 static server srv;
 
 static void handle(void *arg) {
     request *r = arg;
-    time_sleep(20 * MILLISECOND); /* the work */
+    atomic_i64_add(&srv.started, 1);
+    time_sleep(30 * MILLISECOND); /* the work */
     atomic_i64_add(&srv.completed, 1);
     chan_send_v(r->reply, int, 200);
     wg_done(&srv.handlers);
@@ -76,7 +77,8 @@ static void client(void *arg) {
 
 static void operator_(void *arg) {
     (void)arg;
-    time_sleep(5 * MILLISECOND); /* while the four requests are in flight */
+    while (atomic_i64_load(&srv.started) < CLIENTS) /* all four requests in flight */
+        time_sleep(MILLISECOND);
     kill(getpid(), SIGTERM);
     time_sleep(40 * MILLISECOND); /* a client that did not hear about the shutdown */
     wg_add(&clients, 1);

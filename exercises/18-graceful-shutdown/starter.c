@@ -3,7 +3,7 @@
  *
  * A small in-process server: clients send requests on a channel, the
  * acceptor starts one handler goroutine per request, each handler takes
- * 20 ms and replies.  An operator sends SIGTERM while four requests are in
+ * 30 ms and replies.  An operator sends SIGTERM while four requests are in
  * flight.  Right now main just returns when the signal arrives: the
  * requests in flight are cut off and their clients never get an answer.
  *
@@ -31,14 +31,15 @@ typedef struct server {
     chan_t *requests;     /* request, unbuffered */
     chan_t *stopped;      /* closed when the server no longer accepts */
     waitgroup_t handlers; /* requests in flight */
-    atomic_i64 completed;
+    atomic_i64 started, completed;
 } server;
 
 static server srv;
 
 static void handle(void *arg) {
     request *r = arg;
-    time_sleep(20 * MILLISECOND); /* the work */
+    atomic_i64_add(&srv.started, 1);
+    time_sleep(30 * MILLISECOND); /* the work */
     atomic_i64_add(&srv.completed, 1);
     chan_send_v(r->reply, int, 200);
     wg_done(&srv.handlers);
@@ -82,7 +83,8 @@ static void client(void *arg) {
 
 static void operator_(void *arg) {
     (void)arg;
-    time_sleep(5 * MILLISECOND); /* while the four requests are in flight */
+    while (atomic_i64_load(&srv.started) < CLIENTS) /* all four requests in flight */
+        time_sleep(MILLISECOND);
     kill(getpid(), SIGTERM);
     time_sleep(40 * MILLISECOND); /* a client that did not hear about the shutdown */
     wg_add(&clients, 1);

@@ -63,6 +63,14 @@ expect2 "hint not a number" exercise hint 01 two
 expect2 "unknown subcommand" exercise frobnicate
 expect2 "bad --runs" exercise check 01 --runs 0
 
+# ---- a malformed check.json is bad input, not a crash ---------------------
+mkdir -p "$work/home/exercises/01-broken"
+echo '{"title": "broken", "runs": ' >"$work/home/exercises/01-broken/check.json"
+CHANSCOPE_HOME="$work/home" "$BIN" exercise list >"$work/home/list" 2>&1 ||
+    say_fail "exercise list with a malformed check.json exited $?"
+grep -q '^01-broken .*unreadable' "$work/home/list" || say_fail "list does not flag the malformed spec"
+CHANSCOPE_HOME="$work/home" expect2 "malformed check.json" exercise show 01
+
 # ---- a compile error is a failed check, shown as the compiler says it ------
 mkdir -p "$work/cc" && printf '#include "chanscope.h"\nint main(void) { return nope; }\n' >"$work/cc/broken.c"
 (cd "$work/cc" && "$BIN" exercise check 01 --file broken.c >out 2>&1)
@@ -70,6 +78,23 @@ rc=$?
 [ $rc -eq 1 ] || say_fail "compile error: exit $rc, want 1"
 grep -q "broken.c:2:.*nope" "$work/cc/out" || say_fail "compile error: compiler message missing: $(head -5 "$work/cc/out")"
 grep -q '^result: fail (build)$' "$work/cc/out" || say_fail "compile error: no 'result: fail (build)'"
+
+# ---- removing what the check relies on (here an annotation) is caught ------
+mkdir -p "$work/src" && grep -v 'SHARED_WRITE(hits)' "$ROOT/exercises/03-counter-race/solution.c" >"$work/src/sneaky.c"
+(cd "$work/src" && "$BIN" exercise check 03 --file sneaky.c --runs 1 >out 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q '^result: fail (source)$' "$work/src/out" ||
+    say_fail "a solution without its annotations: exit $rc, $(tail -1 "$work/src/out")"
+
+# ---- a program that never ends is stopped at the time limit ----------------
+mkdir -p "$work/hang" && cat >"$work/hang/hang.c" <<'EOF2'
+#include "chanscope.h"
+int main(void) { for (;;) time_sleep(10 * MILLISECOND); }
+EOF2
+(cd "$work/hang" && timeout 30 "$BIN" exercise check 01 --file hang.c --runs 1 >out 2>&1)
+rc=$?
+[ $rc -eq 1 ] || say_fail "endless program: exit $rc, want 1"
+grep -q '^result: fail (timeout)$' "$work/hang/out" || say_fail "endless program: no 'result: fail (timeout)': $(tail -3 "$work/hang/out")"
 
 # ---- every starter fails as declared, every solution passes ----------------
 one() { # NAME KIND(starter|solution)
@@ -126,7 +151,7 @@ for f in $folders; do
     if [ -n "$ONLY" ] && ! [[ $f =~ $ONLY ]]; then continue; fi
     echo "$f starter"
     echo "$f solution"
-done | xargs -P "$PAR" -L 1 bash -c 'one "$0" "$1"' >"$work/results" 2>&1 || fail=1
+done | xargs -r -P "$PAR" -L 1 bash -c 'one "$0" "$1"' >"$work/results" 2>&1 || fail=1
 cat "$work/results"
 grep -q '^FAIL' "$work/results" && fail=1
 

@@ -140,6 +140,23 @@ Test(analyzer_end, recursive_read_lock_behind_waiting_writer) {
     cr_assert(f);
     cr_assert(refs_line(f, 31) && refs_line(f, 40));
     cr_assert(strstr(f->explanation, "waiting writer"), "%s", f->explanation);
+    cr_assert_eq(count("lock_order"), 0, "it did deadlock: no separate warning");
+}
+
+Test(analyzer_end, recursive_read_lock_that_did_not_deadlock_is_a_warning) {
+    an_synth_object(s, A, OBJ_RWMUTEX, "cache", 0, 0, 0);
+    spawn(1, 2, "reader");
+    ev(2, EV_RW_RACQUIRE, A, 1, 0, 30);
+    ev(2, EV_RW_RACQUIRE, A, 2, 0, 31); /* no writer came in between this time */
+    ev(2, EV_RW_RRELEASE, A, 1, 0, 32);
+    ev(2, EV_RW_RRELEASE, A, 0, 0, 33);
+    ev(2, EV_GO_END, 0, 0, 0, 0);
+    run("exit");
+    cr_assert_eq(r->findings.n, 1);
+    const an_finding *f = first("lock_order");
+    cr_assert(f);
+    cr_assert_str_eq(f->klass, "recursive_rlock");
+    cr_assert(refs_line(f, 30) && refs_line(f, 31));
 }
 
 Test(analyzer_end, leak_blocked_forever_on_send_after_main_returned) {
