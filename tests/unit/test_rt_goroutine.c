@@ -113,10 +113,13 @@ Test(goroutine, panic_flushes_program_output, .timeout = 10) {
 
 /* Returning from main ends the program at once, even while exit handlers
  * (the trace flush) take time: a goroutine must not get to panic then. */
-static void slow_exit_handler(void) { usleep(100 * 1000); }
+/* The margins are wide (main returns 295 ms before the goroutine wakes, the
+ * handler outlasts it by 300 ms) so a loaded sanitizer run cannot let the
+ * goroutine panic legitimately before main has returned. */
+static void slow_exit_handler(void) { usleep(600 * 1000); }
 static void late_panic(void *arg) {
     (void)arg;
-    time_sleep(20 * MILLISECOND);
+    time_sleep(300 * MILLISECOND);
     go_panic("too late: main has returned");
 }
 static void main_returns_while_goroutine_would_panic(void) {
