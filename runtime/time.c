@@ -120,8 +120,14 @@ static void deliver(cs_rtimer *t) {
         return;
     }
     int64_t now = cs_nanotime();
-    bool ok = cs_chan_send_nb_by(t->ch, &now, NULL, t->site);
-    if (CS_TRACING()) cs_trace_event_g(0, EV_TIMER_FIRE, t->id, ok, 0, 0, 0, NULL, t->site);
+    /* The fire is recorded before the send so that seq order reads fire →
+     * send → receive (recorded after, the receiver could end the trace
+     * first).  Whether the send will succeed is known beforehand: this
+     * thread is the channel's only sender, so its length can only shrink
+     * between the check and the send. */
+    bool room = chan_len(t->ch) < chan_cap(t->ch);
+    if (CS_TRACING()) cs_trace_event_g(0, EV_TIMER_FIRE, t->id, room, 0, 0, 0, NULL, t->site);
+    if (room) cs_chan_send_nb_by(t->ch, &now, NULL, t->site);
 }
 
 static void *timer_main(void *unused) {

@@ -46,6 +46,11 @@ Test(chan, send_blocks_when_full, .timeout = 20) {
         g_c = chan_make(int, cap);
         atomic_i64_store(&g_flag, 0);
         go(send_fill, (void *)(intptr_t)cap);
+        /* wait until the buffer is full (a loaded machine may be slow to run
+         * the sender), then give the extra send time to (wrongly) return */
+        int64_t t1 = time_now();
+        while (chan_len(g_c) < cap && time_since(t1) < 5 * SECOND) time_sleep(MILLISECOND);
+        cr_assert_eq(chan_len(g_c), cap);
         time_sleep(2 * MILLISECOND);
         cr_assert_eq(atomic_i64_load(&g_flag), 0, "cap %d: send to full channel returned", cap);
         cr_assert_eq(chan_len(g_c), cap);

@@ -4,6 +4,8 @@
  * SIGINT.  Each traced program runs in a forked child; the parent checks
  * the file: complete (gap-free, program_end last), end_reason, exit_status.
  */
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <signal.h>
 
 #include "chanscope.h"
@@ -164,19 +166,31 @@ static void spinner(void *arg) {
     for (int i = 0;; i++) chan_send(ch, &i);
 }
 
+/* How many receives the child has done, shared with the parent so it
+ * signals a program that is surely running traced (not a fixed sleep: a
+ * loaded sanitizer run can take long to get there). */
+static _Atomic long *g_received;
+
 static void busy_until_signalled(void) {
     start_in_child();
     chan_t *ch = chan_make(int, 8);
     go(spinner, ch);
     go(spinner, ch);
     int v;
-    for (;;) chan_recv(ch, &v);
+    for (;;) {
+        chan_recv(ch, &v);
+        atomic_fetch_add(g_received, 1);
+    }
 }
 
 static void check_signal(int sig) {
     char name[32];
     snprintf(name, sizeof name, "sig%d.db", sig);
     snprintf(g_db, sizeof g_db, "%s", tt_path(name));
+    g_received = mmap(NULL, sizeof *g_received, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                      -1, 0);
+    cr_assert_neq(g_received, MAP_FAILED);
+    atomic_store(g_received, 0);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -185,7 +199,7 @@ static void check_signal(int sig) {
         busy_until_signalled();
         _exit(0);
     }
-    usleep(300 * 1000);
+    for (int i = 0; i < 2000 && atomic_load(g_received) < 100; i++) usleep(5 * 1000);
     kill(pid, sig);
     int st = 0;
     for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) == 0; i++) usleep(50 * 1000);

