@@ -92,6 +92,7 @@ typedef struct an_gst {
     uint32_t last_clk;           /* own clock at its last event (before any tick) */
     int64_t create_seq;          /* its go_create (edge to go_start) */
     VEC(int64_t) sel_chans;      /* channels of its current/last select */
+    VEC(int8_t) sel_dirs;        /* parallel to sel_chans: 's' send case, 'r' receive case */
     int8_t sel_default;
     VEC(an_held) held;           /* locks held, in acquisition order */
 } an_gst;
@@ -123,6 +124,9 @@ typedef struct an_ost {
     int8_t wg_reported;
     /* once */
     int64_t once_seq;
+    int32_t once_runner;         /* dense g running the function now, -1 */
+    int64_t once_begin_seq;
+    int32_t once_begin_site;
     /* cond / atomic / semaphore / once / timer: a release clock in L */
     int64_t signal_seq;
     /* context */
@@ -134,6 +138,8 @@ typedef struct an_ost {
     /* timer */
     int64_t timer_chan;
     int8_t timer_active, ticker;
+    int64_t timer_nfired, stop_seq; /* ticks delivered; last Stop of an active timer (0: none) */
+    int32_t stop_g, stop_site;      /* dense g and site of that Stop */
     /* shared variable (FastTrack): last write, reads (one entry when
      * exclusive, one per reading goroutine when shared) */
     an_acc w;
@@ -196,6 +202,11 @@ const char *an_oname(const an_trace *t, int64_t obj);
 const char *an_otype(const an_trace *t, int64_t obj);
 /* "file:line" (or "an unknown site") into a static rotating buffer. */
 const char *an_site_str(const an_trace *t, int32_t site);
+/* "channel results", "mutex B.mu", "the WaitGroup made at x.c:12" (auto names
+ * said in words), "ticker ..." for a timer that is a ticker. */
+void an_sb_obj(an_sb *b, const an_trace *t, int64_t obj);
+const char *an_type_word(int type); /* "channel", "WaitGroup", "RWMutex" ... */
+int an_is_ticker(const an_trace *t, int64_t timer);
 /* "sending on channel results" etc. */
 void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj,
                        const int64_t *sel, size_t nsel);

@@ -64,27 +64,88 @@ const char *an_site_str(const an_trace *t, int32_t site) {
     return buf[k];
 }
 
+const char *an_type_word(int type) {
+    switch (type) {
+    case OBJ_CHAN: return "channel";
+    case OBJ_MUTEX: return "mutex";
+    case OBJ_RWMUTEX: return "RWMutex";
+    case OBJ_WAITGROUP: return "WaitGroup";
+    case OBJ_ONCE: return "Once";
+    case OBJ_COND: return "Cond";
+    case OBJ_CONTEXT: return "context";
+    case OBJ_TIMER: return "timer";
+    case OBJ_VAR: return "variable";
+    case OBJ_ATOMIC: return "atomic";
+    case OBJ_SEMAPHORE: return "semaphore";
+    case OBJ_ERRGROUP: return "errgroup";
+    default: return "object";
+    }
+}
+
+/* The runtime names an object the program did not name "<type>@<file>:<line>"
+ * (where it was made); the loader names one without any name "<type>#<id>". */
+static int auto_named(const char *name, const char **where) {
+    const char *at = strchr(name, '@');
+    if (!at || at == name) return 0;
+    for (const char *p = name; p < at; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_')) return 0;
+    const char *colon = strrchr(at, ':');
+    if (!colon || !colon[1]) return 0;
+    for (const char *p = colon + 1; *p; p++)
+        if (*p < '0' || *p > '9') return 0;
+    *where = at + 1;
+    return 1;
+}
+
+void an_sb_obj(an_sb *b, const an_trace *t, int64_t obj) {
+    const an_obj *o = an_obj_by_id(t, obj);
+    if (!obj) {
+        an_sb_printf(b, "a nil channel");
+        return;
+    }
+    if (!o) {
+        an_sb_printf(b, "object #%lld", (long long)obj);
+        return;
+    }
+    const char *word = an_type_word(o->type), *where;
+    if (o->type == OBJ_TIMER && an_is_ticker(t, obj)) word = "ticker";
+    if (auto_named(o->name, &where)) an_sb_printf(b, "the %s from %s", word, where);
+    else an_sb_printf(b, "%s %s", word, o->name);
+}
+
+int an_is_ticker(const an_trace *t, int64_t timer) {
+    const an_obj *o = an_obj_by_id(t, timer); /* objects.a: 1 for a ticker (period > 0) */
+    return o && o->type == OBJ_TIMER && o->a != 0;
+}
+
 void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj, const int64_t *sel,
                        size_t nsel) {
     switch (reason) {
-    case BLOCK_SEND: an_sb_printf(b, "sending on channel %s", an_oname(t, obj)); break;
-    case BLOCK_RECV: an_sb_printf(b, "receiving from channel %s", an_oname(t, obj)); break;
-    case BLOCK_SELECT:
+    case BLOCK_SEND: an_sb_printf(b, "sending on "); an_sb_obj(b, t, obj); break;
+    case BLOCK_RECV: an_sb_printf(b, "receiving from "); an_sb_obj(b, t, obj); break;
+    case BLOCK_SELECT: {
         an_sb_printf(b, "in a select");
-        if (nsel) {
-            an_sb_printf(b, " on channel%s", nsel > 1 ? "s" : "");
-            for (size_t i = 0; i < nsel; i++)
-                an_sb_printf(b, "%s %s", i ? "," : "", sel[i] ? an_oname(t, sel[i]) : "nil");
+        size_t live = 0, nil = 0, k = 0;
+        for (size_t i = 0; i < nsel; i++) live += sel[i] != 0;
+        nil = nsel - live;
+        for (size_t i = 0; i < nsel; i++) {
+            if (!sel[i]) continue;
+            an_sb_printf(b, "%s", k == 0 ? " on " : k + 1 == live ? " and " : ", ");
+            an_sb_obj(b, t, sel[i]);
+            k++;
         }
+        if (nil) an_sb_printf(b, "%s", live ? " (its nil-channel case is never ready)"
+                                            : " whose cases are all nil channels");
         break;
-    case BLOCK_LOCK: an_sb_printf(b, "locking %s %s", an_otype(t, obj), an_oname(t, obj)); break;
-    case BLOCK_RLOCK: an_sb_printf(b, "read-locking rwmutex %s", an_oname(t, obj)); break;
-    case BLOCK_WG_WAIT: an_sb_printf(b, "waiting on WaitGroup %s", an_oname(t, obj)); break;
-    case BLOCK_COND: an_sb_printf(b, "waiting on cond %s", an_oname(t, obj)); break;
+    }
+    case BLOCK_LOCK: an_sb_printf(b, "locking "); an_sb_obj(b, t, obj); break;
+    case BLOCK_RLOCK: an_sb_printf(b, "read-locking "); an_sb_obj(b, t, obj); break;
+    case BLOCK_WG_WAIT: an_sb_printf(b, "waiting on "); an_sb_obj(b, t, obj); break;
+    case BLOCK_COND: an_sb_printf(b, "waiting on "); an_sb_obj(b, t, obj); break;
     case BLOCK_SLEEP: an_sb_printf(b, "sleeping"); break;
-    case BLOCK_NIL_CHAN: an_sb_printf(b, "on a nil channel"); break;
-    case BLOCK_SEMAPHORE: an_sb_printf(b, "acquiring semaphore %s", an_oname(t, obj)); break;
-    case BLOCK_ONCE: an_sb_printf(b, "waiting for once %s", an_oname(t, obj)); break;
+    case BLOCK_NIL_CHAN: an_sb_printf(b, "on a nil channel (or an empty select)"); break;
+    case BLOCK_SEMAPHORE: an_sb_printf(b, "acquiring "); an_sb_obj(b, t, obj); break;
+    case BLOCK_ONCE: an_sb_printf(b, "waiting for the function of "); an_sb_obj(b, t, obj); break;
     default: an_sb_printf(b, "waiting"); break;
     }
 }
@@ -159,10 +220,19 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     f->klass = an_misuse_name(code);
     an_sb title = {0}, ex = {0};
     an_sb_printf(&title, "%s", misuse_what(code));
-    if (e->obj) an_sb_printf(&title, " (%s %s)", an_otype(t, e->obj), an_oname(t, e->obj));
+    if (e->obj) {
+        an_sb_printf(&title, " (");
+        an_sb_obj(&title, t, e->obj);
+        an_sb_printf(&title, ")");
+    }
     an_sb_printf(&title, " at %s", an_site_str(t, e->site));
-    an_sb_printf(&ex, "%s (id %lld) did a %s at %s (seq %lld)", t->gs[e->g].name, (long long)gid,
-                 misuse_what(code), an_site_str(t, e->site), (long long)e->seq);
+    an_sb_printf(&ex, "%s (id %lld), at %s (seq %lld): %s", t->gs[e->g].name, (long long)gid,
+                 an_site_str(t, e->site), (long long)e->seq, misuse_what(code));
+    if (e->obj) {
+        an_sb_printf(&ex, " (");
+        an_sb_obj(&ex, t, e->obj);
+        an_sb_printf(&ex, ")");
+    }
     an_finding_ref(f, e->seq, gid, e->obj, e->site, "misuse");
     an_ost *o = e->obj ? an_ost_find(rp, e->obj) : NULL;
     if ((code == MISUSE_SEND_ON_CLOSED || code == MISUSE_CLOSE_CLOSED) && o && o->closed) {
@@ -172,7 +242,7 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
         an_finding_ref(f, o->close_seq, o->close_g, e->obj, o->close_site, "closed");
     }
     const char *msg = an_ev_str(t, e);
-    if (msg && *msg) an_sb_printf(&ex, " (\"%s\")", msg);
+    if (msg && *msg) an_sb_printf(&ex, ". The runtime said: \"%s\"", msg);
     an_sb_printf(&ex, ". ");
     switch (code) {
     case MISUSE_SEND_ON_CLOSED:
@@ -211,7 +281,7 @@ void an_panic_finding(an_replay *rp, const an_ev *e) {
     const char *msg = an_ev_str(t, e);
     an_finding *f = an_finding_add(rp->r, "panic", "error");
     an_sb title = {0}, ex = {0};
-    an_sb_printf(&title, "panic: %s (in %s, id %lld, at %s)", msg ? msg : "", t->gs[e->g].name,
+    an_sb_printf(&title, "\"%s\" in %s (id %lld) at %s", msg ? msg : "", t->gs[e->g].name,
                  (long long)gid, an_site_str(t, e->site));
     an_sb_printf(&ex, "%s (id %lld) called panic at %s (seq %lld) with \"%s\". A panic that "
                       "nobody recovers ends the whole program (exit status 2): every other "
@@ -380,6 +450,14 @@ char *an_finding_json(const an_trace *t, const an_finding *f, size_t index) {
     return s;
 }
 
+/* The goroutines a learner would count: the program's, not the runtime's
+ * own threads (goroutine id 0). */
+static size_t user_goroutines(const an_trace *t) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->ng; i++) n += t->gs[i].id > 0;
+    return n;
+}
+
 static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",      "race",
                               "panic",    "misuse",           "lock_order"};
 
@@ -394,7 +472,7 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     else cJSON_AddNullToObject(root, "exit_status");
     cJSON_AddBoolToObject(root, "truncated", t->truncated);
     cJSON_AddNumberToObject(root, "events", (double)t->nev);
-    cJSON_AddNumberToObject(root, "goroutines", (double)t->ng);
+    cJSON_AddNumberToObject(root, "goroutines", (double)user_goroutines(t));
     cJSON_AddNumberToObject(root, "analysis_version", AN_ANALYSIS_VERSION);
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
@@ -459,8 +537,9 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     if (t->end_reason)
         fprintf(out, "%sended by %s, status %lld", t->program ? ", " : "", t->end_reason,
                 (long long)t->exit_status);
-    fprintf(out, "%s%zu events, %zu goroutines)\n", t->program || t->end_reason ? ", " : "", t->nev,
-            t->ng);
+    size_t ng = user_goroutines(t);
+    fprintf(out, "%s%zu events, %zu goroutine%s)\n", t->program || t->end_reason ? ", " : "",
+            t->nev, ng, ng == 1 ? "" : "s");
     if (t->truncated)
         fprintf(out, "note: trace is truncated (program killed?): analyzing the events it has\n");
     fputc('\n', out);

@@ -95,8 +95,10 @@ static void recursive_rlock_findings(an_replay *rp, const an_imap *deadlocked_lo
         f->klass = "recursive_rlock";
         an_sb title = {0}, ex = {0};
         const char *name = an_oname(t, x->obj);
-        an_sb_printf(&title, "possible deadlock: %s read-locks rwmutex %s twice (%s)",
-                     t->gs[x->g].name, name, an_site_str(t, x->site2));
+        an_sb_printf(&title, "possible deadlock: %s (id %lld) read-locks RWMutex %s twice (%s, "
+                             "then %s)",
+                     t->gs[x->g].name, (long long)t->gs[x->g].id, name, an_site_str(t, x->site1),
+                     an_site_str(t, x->site2));
         an_sb_printf(&ex, "%s (id %lld) read-locked %s at %s and, still holding it, again at %s. "
                           "This run did not deadlock, but if a writer calls Lock between the two, "
                           "the writer waits for the first read lock to go, and the second RLock "
@@ -106,9 +108,13 @@ static void recursive_rlock_findings(an_replay *rp, const an_imap *deadlocked_lo
                      an_site_str(t, x->site2));
         an_finding_ref(f, x->seq1, t->gs[x->g].id, x->obj, x->site1, "holding");
         an_finding_ref(f, x->seq2, t->gs[x->g].id, x->obj, x->site2, "acquiring");
-        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
-                        an_xstrdup("Take the read lock once, at the top, and call helpers that "
-                                   "expect it held instead of locking again."));
+        an_sb fix = {0};
+        an_sb_printf(&fix, "Do not read-lock %s twice in one goroutine: take the read lock once, "
+                           "in the outermost method (%s), and have the code at %s expect it "
+                           "held (a helper that does not lock); never call a method that locks "
+                           "%s while holding it.",
+                     name, an_site_str(t, x->site1), an_site_str(t, x->site2), name);
+        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_sb_take(&fix));
     }
 }
 

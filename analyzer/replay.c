@@ -46,6 +46,7 @@ an_ost *an_ost_get(an_replay *rp, int64_t id) {
     o->id = id;
     o->holder = -1;
     o->creator = -1;
+    o->once_runner = -1;
     const an_obj *info = an_obj_by_id(rp->t, id);
     if (info) {
         o->type = info->type;
@@ -273,6 +274,7 @@ static void on_close(an_replay *rp, an_ost *o, const an_ev *e, int by_cancel) {
 
 static void parse_select(an_gst *g, const char *s) {
     g->sel_chans.n = 0;
+    g->sel_dirs.n = 0;
     g->sel_default = 0;
     if (!s) return;
     while (*s) {
@@ -280,6 +282,7 @@ static void parse_select(an_gst *g, const char *s) {
         if ((s[0] == 'r' || s[0] == 's') && s[1] == ':') {
             int64_t id = strtoll(s + 2, NULL, 10);
             VEC_PUSH(g->sel_chans, id); /* 0: a nil channel case */
+            VEC_PUSH(g->sel_dirs, (int8_t)s[0]);
         } else if (s[0] == 'd') {
             g->sel_default = 1;
         }
@@ -441,8 +444,15 @@ static void step(an_replay *rp, size_t idx) {
         vc_join(&g->vc, &o->L, ng);
         add_edge(rp, o->zero_seq, e->seq, HB_WG);
         break;
+    case EV_ONCE_BEGIN:
+        o = an_ost_get(rp, e->obj);
+        o->once_runner = gi;
+        o->once_begin_seq = e->seq;
+        o->once_begin_site = e->site;
+        break;
     case EV_ONCE_END:
         o = an_ost_get(rp, e->obj);
+        if (o->once_runner == gi) o->once_runner = -1;
         if (e->a == 1) { /* this goroutine ran the function */
             vc_join(&o->L, &g->vc, ng);
             o->once_seq = e->seq;
@@ -505,6 +515,7 @@ static void step(an_replay *rp, size_t idx) {
         o->timer_chan = e->b;
         o->timer_active = 1;
         o->ticker = (int8_t)(e->c != 0);
+        o->stop_seq = 0;
         if (e->b) an_ost_get(rp, e->b)->is_timer_chan = 1;
         vc_join(&o->L, &g->vc, ng);
         tick(rp, gi);
@@ -513,9 +524,16 @@ static void step(an_replay *rp, size_t idx) {
         o = an_ost_get(rp, e->obj);
         vc_join(&g->vc, &o->L, ng);
         if (!o->ticker) o->timer_active = 0;
+        if (e->a) o->timer_nfired++;
         break;
     case EV_TIMER_STOP:
-        an_ost_get(rp, e->obj)->timer_active = 0;
+        o = an_ost_get(rp, e->obj);
+        if (o->timer_active || e->a) {
+            o->stop_seq = e->seq;
+            o->stop_g = gi;
+            o->stop_site = e->site;
+        }
+        o->timer_active = 0;
         break;
     case EV_VAR_READ:
         var_access(rp, e, 0);
@@ -567,6 +585,7 @@ void an_replay_free(an_replay *rp) {
     for (uint32_t i = 0; rp->gs && i < rp->ng; i++) {
         vc_free(&rp->gs[i].vc);
         VEC_FREE(rp->gs[i].sel_chans);
+        VEC_FREE(rp->gs[i].sel_dirs);
         VEC_FREE(rp->gs[i].held);
     }
     free(rp->gs);

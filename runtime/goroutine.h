@@ -9,6 +9,7 @@
 /* Deadlock accounting (sched.c). */
 void cs_count_live(int delta);
 int cs_count_live_now(void);
+int cs_count_blocked_now(void); /* parked goroutines (tests wait on it) */
 
 /* Registry of live goroutines (goroutine.c), for the deadlock dump.
  * cs_registry_lock() is held while walking; goroutines are added before

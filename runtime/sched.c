@@ -51,11 +51,13 @@ enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
 /* Spin-then-park.  A hand-off partner on another core usually answers
  * within a microsecond, far sooner than a futex sleep and wake-up (several
  * microseconds), so a parking goroutine first spins — but only while that
- * cannot steal the CPU its partner needs: fewer runnable goroutines than
- * cores, and at most half the cores spinning (Go limits its spinning
- * threads the same way).  Spinning is bounded by PARK_SPIN_NS. */
-#define PARK_SPIN_NS 20000
-#define PARK_SPIN_PAUSES 100
+ * cannot steal the CPU its partner needs: runnable goroutines plus spinners
+ * fit the cores (Go bounds its spinning threads the same way).  The spin is
+ * short and bounded, like Go's lock spinning (a few PAUSE rounds, then a
+ * couple of yields, then sleep): on a machine busy with other processes a
+ * long spin only delays the partner it waits for. */
+#define PARK_SPIN_NS 3000  /* busy-wait with PAUSE for this long, */
+#define PARK_SPIN_YIELDS 2  /* then give the CPU away this many times */
 static _Atomic int ncpu_cached;
 static _Atomic int spinners;
 
@@ -98,6 +100,10 @@ int cs_count_live_now(void) {
     return (int)(atomic_load(&counts) & COUNT_MASK);
 }
 
+int cs_count_blocked_now(void) {
+    return (int)((atomic_load(&counts) >> COUNT_BITS) & COUNT_MASK);
+}
+
 void cs_sources_add(int delta) {
     if (delta >= 0) {
         atomic_fetch_add(&counts, SOURCE_ONE * (uint64_t)delta);
@@ -126,24 +132,23 @@ void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
 void cs_park_wait(cs_g *g) {
     if (may_spin()) {
         atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
-        int64_t deadline = 0;
-        for (unsigned i = 0;; i++) {
+        int64_t deadline = cs_nanotime() + PARK_SPIN_NS;
+        int yields = 0;
+        for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
                 atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
                 goto woke;
             }
-            if (i < PARK_SPIN_PAUSES) {
 #if defined(__x86_64__) || defined(__i386__)
-                __builtin_ia32_pause();
+            __builtin_ia32_pause();
 #endif
-                continue;
-            }
-            /* Past the first pauses, yield: if the partner is waiting for a
-             * CPU (the machine is busier than we can see), it gets ours. */
+            if (i % 32 || cs_nanotime() < deadline) continue;
+            /* Past the busy phase, yield a few times: if the partner is
+             * waiting for a CPU (the machine is busier than we can see), it
+             * gets ours.  Then sleep: spinning on a loaded machine only
+             * steals time from the goroutine we wait for. */
+            if (yields++ == PARK_SPIN_YIELDS) break;
             sched_yield();
-            int64_t now = cs_nanotime();
-            if (!deadline) deadline = now + PARK_SPIN_NS;
-            else if (now > deadline) break;
         }
         atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
     }

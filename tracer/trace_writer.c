@@ -10,8 +10,12 @@
  *      become `objects` rows (create_seq = the next event of that thread),
  *      go_create / go_end update `goroutines`, sites are interned;
  *   3. sort the pass's events by seq (they interleave across threads) and
- *      insert them with a prepared multi-row INSERT — appends at the end of
- *      the events B-tree are what makes >2 M rows/s possible;
+ *      insert them with one `INSERT INTO events SELECT * FROM cs_batch`,
+ *      where cs_batch is a virtual table that reads the pass's records in
+ *      place (no per-column sqlite3_bind_* calls); a row whose seq is the
+ *      table's max + 1 (nearly all of them) is given a NULL seq, so SQLite
+ *      takes its append path (max rowid + 1 = that seq) instead of a
+ *      root-to-leaf search of the events B-tree per row (see insert_events);
  *   4. release the rings' tails (release) so producers can reuse the slots.
  * A transaction stays open across passes and is committed at least every
  * COMMIT_NS, so a SIGKILL loses at most that much (WAL, synchronous=NORMAL:
@@ -31,9 +35,7 @@
 #define COMMIT_NS (50 * 1000000LL)   /* commit at least this often (< 100 ms) */
 #define IDLE_SLEEP_NS (1000000LL)    /* poll period when there is nothing to do */
 #define STRAGGLER_NS (2000000000LL)  /* finish waits this long for a taken seq */
-#define MULTI_ROWS 256              /* rows per multi-row INSERT */
-#define PASS_MAX (256 * 1024)        /* records per pass (bounds memory) */
-#define EV_COLS 11
+#define PASS_MAX (64 * 1024)         /* records per pass (bounds memory and pass time) */
 
 typedef struct site_ent {
     const char *key;  /* file pointer (ptr table) or owned copy (text table) */
@@ -47,6 +49,13 @@ typedef struct site_tab {
     size_t cap, n;
 } site_tab;
 
+/* One event of the pass, as the cs_batch virtual table shows it. */
+typedef struct ev_ref {
+    cs_rec *r;
+    int64_t site;   /* sites.id, 0 for none */
+    bool auto_seq;  /* seq == max(seq) in the table + 1: insert it as NULL */
+} ev_ref;
+
 typedef struct drained {
     cs_tbuf *tb;
     uint64_t from, to;
@@ -59,7 +68,7 @@ struct cs_writer {
     pthread_t thread;
     bool thread_started;
 
-    sqlite3_stmt *ins_multi, *ins_one, *ins_site, *ins_obj, *upd_obj_seq, *go_create,
+    sqlite3_stmt *ins_events, *ins_site, *ins_obj, *upd_obj_seq, *go_create,
         *go_end, *set_meta;
     bool in_txn;
     int64_t last_commit;
@@ -68,8 +77,11 @@ struct cs_writer {
     site_tab by_ptr, by_text;
     int64_t next_site;
 
-    cs_rec **batch, **sorted;
+    ev_ref *batch, *sorted;
     size_t batch_cap, sorted_cap;
+    ev_ref *cur;           /* what cs_batch shows: cur[0 .. ncur) */
+    size_t ncur;
+    uint64_t max_seq;      /* largest seq inserted so far (0: none) */
     drained *dr;
     size_t dr_cap;
 
@@ -324,56 +336,187 @@ static void event_side_effects(cs_writer *w, cs_tbuf *tb, const cs_rec *r) {
 
 /* ---- events ------------------------------------------------------------- */
 
-static void bind_event(cs_writer *w, sqlite3_stmt *st, int base, const cs_rec *r) {
-    sqlite3_bind_int64(st, base + 1, (int64_t)r->seq);
-    sqlite3_bind_int64(st, base + 2, r->t - w->start_mono);
-    sqlite3_bind_int64(st, base + 3, r->g);
-    sqlite3_bind_int(st, base + 4, r->kind);
-    bind_id_or_null(st, base + 5, r->obj);
-    sqlite3_bind_int64(st, base + 6, r->a);
-    sqlite3_bind_int64(st, base + 7, r->b);
-    sqlite3_bind_int64(st, base + 8, r->c);
-    sqlite3_bind_int64(st, base + 9, r->d);
-    bind_id_or_null(st, base + 10, site_id(w, r->file, r->line));
-    if (r->s) sqlite3_bind_text(st, base + 11, r->s, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, base + 11);
+/* cs_batch: an eponymous virtual table over w->cur[0 .. ncur), with the
+ * columns of `events`.  `INSERT INTO events SELECT * FROM cs_batch` moves a
+ * whole pass in one statement step; SQLite reads each value straight from
+ * the ring slot (xColumn), which costs less than binding it. */
+typedef struct batch_vtab {
+    sqlite3_vtab base;
+    cs_writer *w;
+} batch_vtab;
+
+typedef struct batch_cursor {
+    sqlite3_vtab_cursor base;
+    size_t i;
+} batch_cursor;
+
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err) {
+    (void)argc;
+    (void)argv;
+    (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(seq, t_ns, g, kind, obj, a, b, c, d, site, s)");
+    if (rc != SQLITE_OK) return rc;
+    batch_vtab *vt = sqlite3_malloc(sizeof *vt);
+    if (!vt) return SQLITE_NOMEM;
+    memset(vt, 0, sizeof *vt);
+    vt->w = aux;
+    *out = &vt->base;
+    return SQLITE_OK;
 }
 
-static void insert_events(cs_writer *w, cs_rec **v, size_t n) {
-    size_t i = 0;
-    if (!w->failed) {
-        for (; i + MULTI_ROWS <= n; i += MULTI_ROWS) {
-            for (int k = 0; k < MULTI_ROWS; k++) bind_event(w, w->ins_multi, k * EV_COLS, v[i + k]);
-            step(w, w->ins_multi, "insert events");
-        }
-        for (; i < n; i++) {
-            bind_event(w, w->ins_one, 0, v[i]);
-            step(w, w->ins_one, "insert event");
-        }
-        /* Text is bound SQLITE_STATIC: free it only after the steps above. */
-        sqlite3_clear_bindings(w->ins_multi);
-        sqlite3_clear_bindings(w->ins_one);
+static int vt_disconnect(sqlite3_vtab *vt) {
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+    (void)vt;
+    info->estimatedCost = 1e6;
+    info->estimatedRows = 100000;
+    return SQLITE_OK;
+}
+
+static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+    (void)vt;
+    batch_cursor *c = sqlite3_malloc(sizeof *c);
+    if (!c) return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int vt_close(sqlite3_vtab_cursor *c) {
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static cs_writer *vt_writer(sqlite3_vtab_cursor *c) { return ((batch_vtab *)c->pVtab)->w; }
+
+static int vt_filter(sqlite3_vtab_cursor *c, int idx, const char *idxs, int argc,
+                     sqlite3_value **argv) {
+    (void)idx;
+    (void)idxs;
+    (void)argc;
+    (void)argv;
+    ((batch_cursor *)c)->i = 0;
+    return SQLITE_OK;
+}
+
+static int vt_next(sqlite3_vtab_cursor *c) {
+    ((batch_cursor *)c)->i++;
+    return SQLITE_OK;
+}
+
+static int vt_eof(sqlite3_vtab_cursor *c) {
+    return ((batch_cursor *)c)->i >= vt_writer(c)->ncur;
+}
+
+static int vt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col) {
+    cs_writer *w = vt_writer(c);
+    const ev_ref *e = &w->cur[((batch_cursor *)c)->i];
+    const cs_rec *r = e->r;
+    switch (col) {
+    case 0:
+        if (e->auto_seq) sqlite3_result_null(ctx);
+        else sqlite3_result_int64(ctx, (int64_t)r->seq);
+        break;
+    case 1: sqlite3_result_int64(ctx, r->t - w->start_mono); break;
+    case 2: sqlite3_result_int64(ctx, r->g); break;
+    case 3: sqlite3_result_int(ctx, r->kind); break;
+    case 4:
+        if (r->obj) sqlite3_result_int64(ctx, r->obj);
+        else sqlite3_result_null(ctx);
+        break;
+    case 5: sqlite3_result_int64(ctx, r->a); break;
+    case 6: sqlite3_result_int64(ctx, r->b); break;
+    case 7: sqlite3_result_int64(ctx, r->c); break;
+    case 8: sqlite3_result_int64(ctx, r->d); break;
+    case 9:
+        if (e->site) sqlite3_result_int64(ctx, e->site);
+        else sqlite3_result_null(ctx);
+        break;
+    default:
+        /* freed only after the statement has run (insert_events) */
+        if (r->s) sqlite3_result_text(ctx, r->s, -1, SQLITE_STATIC);
+        else sqlite3_result_null(ctx);
+        break;
     }
-    for (i = 0; i < n; i++) {
-        free(v[i]->s);
-        v[i]->s = NULL;
+    return SQLITE_OK;
+}
+
+static int vt_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid) {
+    *rowid = (sqlite3_int64)((batch_cursor *)c)->i;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module batch_module = {
+    .iVersion = 1,
+    .xCreate = NULL, /* eponymous only: never in the file's schema */
+    .xConnect = vt_connect,
+    .xBestIndex = vt_best_index,
+    .xDisconnect = vt_disconnect,
+    .xDestroy = vt_disconnect,
+    .xOpen = vt_open,
+    .xClose = vt_close,
+    .xFilter = vt_filter,
+    .xNext = vt_next,
+    .xEof = vt_eof,
+    .xColumn = vt_column,
+    .xRowid = vt_rowid,
+};
+
+/* Insert v[0 .. n) (sorted by seq), then free their text.
+ *
+ * The append path: SQLite checks an explicit rowid for uniqueness with a
+ * search from the root of the events B-tree (it clears its "cursor key is
+ * known" flag after every insert, so even a seq one above the last needs the
+ * search: ~13% of the writer's time in a profile).  Given a NULL rowid it
+ * takes max(rowid) + 1 from the cursor it left on the last row (O(1)).  This
+ * thread is the only writer of `events` and knows max(seq) exactly
+ * (w->max_seq), so a row whose seq is max_seq + 1 is inserted with a NULL
+ * seq and gets exactly its seq; the others (a straggler below max_seq, or
+ * above a gap) are inserted with their seq.  last_insert_rowid checks it. */
+static void insert_events(cs_writer *w, ev_ref *v, size_t n) {
+    if (!w->failed && n) {
+        uint64_t max = w->max_seq;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t seq = v[i].r->seq;
+            v[i].auto_seq = seq == max + 1;
+            if (seq > max) max = seq;
+        }
+        w->cur = v;
+        w->ncur = n;
+        step(w, w->ins_events, "insert events");
+        w->cur = NULL;
+        w->ncur = 0;
+        if (!w->failed && (uint64_t)sqlite3_last_insert_rowid(w->db) != v[n - 1].r->seq) {
+            w->failed = true;
+            fprintf(stderr, "chanscope: trace %s: event seq mismatch (the trace is incomplete)\n",
+                    w->path);
+        }
+        w->max_seq = max;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].r->s);
+        v[i].r->s = NULL;
     }
     atomic_fetch_add_explicit(&w->stored, n, memory_order_relaxed);
 }
 
 static int cmp_seq(const void *x, const void *y) {
-    uint64_t a = (*(cs_rec *const *)x)->seq, b = (*(cs_rec *const *)y)->seq;
+    uint64_t a = ((const ev_ref *)x)->r->seq, b = ((const ev_ref *)y)->r->seq;
     return (a > b) - (a < b);
 }
 
 /* Order the pass's events by seq.  Seqs of one pass are nearly dense, so a
  * direct placement by (seq - lo) sorts in O(n); fall back to qsort when a
  * straggler makes the range sparse. */
-static cs_rec **sort_batch(cs_writer *w, size_t n) {
+static ev_ref *sort_batch(cs_writer *w, size_t n) {
     if (n < 2) return w->batch;
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t s = w->batch[i]->seq;
+        uint64_t s = w->batch[i].r->seq;
         if (s < lo) lo = s;
         if (s > hi) hi = s;
     }
@@ -383,7 +526,7 @@ static cs_rec **sort_batch(cs_writer *w, size_t n) {
         return w->batch;
     }
     if (range > w->sorted_cap) {
-        cs_rec **ns = realloc(w->sorted, range * sizeof *ns);
+        ev_ref *ns = realloc(w->sorted, range * sizeof *ns);
         if (!ns) {
             qsort(w->batch, n, sizeof *w->batch, cmp_seq);
             return w->batch;
@@ -391,11 +534,11 @@ static cs_rec **sort_batch(cs_writer *w, size_t n) {
         w->sorted = ns;
         w->sorted_cap = range;
     }
-    memset(w->sorted, 0, range * sizeof *w->sorted);
-    for (size_t i = 0; i < n; i++) w->sorted[w->batch[i]->seq - lo] = w->batch[i];
+    for (size_t i = 0; i < range; i++) w->sorted[i].r = NULL;
+    for (size_t i = 0; i < n; i++) w->sorted[w->batch[i].r->seq - lo] = w->batch[i];
     size_t k = 0;
     for (size_t i = 0; i < range; i++)
-        if (w->sorted[i]) w->batch[k++] = w->sorted[i];
+        if (w->sorted[i].r) w->batch[k++] = w->sorted[i];
     return w->batch;
 }
 
@@ -453,7 +596,7 @@ static size_t drain_pass(cs_writer *w) {
                 r->s = NULL;
             } else {
                 if (!w->failed) event_side_effects(w, tb, r);
-                w->batch[n++] = r;
+                w->batch[n++] = (ev_ref){r, w->failed ? 0 : site_id(w, r->file, r->line), false};
             }
         }
     }
@@ -483,7 +626,7 @@ static void finish_file(cs_writer *w) {
         .a = w->end_status,
         .s = strdup(w->end_reason),
     };
-    cs_rec *one = &end;
+    ev_ref one = {&end, 0, false};
     insert_events(w, &one, 1);
     set_meta(w, "end_reason", w->end_reason);
     set_meta_int(w, "exit_status", w->end_status);
@@ -566,14 +709,8 @@ static bool prepare(cs_writer *w, sqlite3_stmt **st, const char *sql) {
 }
 
 static bool prepare_all(cs_writer *w) {
-    size_t cap = 64 + MULTI_ROWS * 32;
-    char *multi = malloc(cap);
-    if (!multi) return false;
-    strcpy(multi, "INSERT INTO events VALUES ");
-    for (int i = 0; i < MULTI_ROWS; i++)
-        strcat(multi, i ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)");
-    bool ok = prepare(w, &w->ins_multi, multi) &&
-              prepare(w, &w->ins_one, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)") &&
+    bool ok = sqlite3_create_module(w->db, "cs_batch", &batch_module, w) == SQLITE_OK &&
+              prepare(w, &w->ins_events, "INSERT INTO events SELECT * FROM cs_batch") &&
               prepare(w, &w->ins_site, "INSERT INTO sites(id, file, line) VALUES (?,?,?)") &&
               prepare(w, &w->ins_obj,
                       "INSERT INTO objects(id, type, type_name, name, site, a, b)"
@@ -591,7 +728,6 @@ static bool prepare_all(cs_writer *w) {
                       "INSERT INTO goroutines(id, end_seq) VALUES (?,?)"
                       " ON CONFLICT(id) DO UPDATE SET end_seq=excluded.end_seq") &&
               prepare(w, &w->set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)");
-    free(multi);
     return ok;
 }
 
@@ -606,7 +742,7 @@ static void wall_rfc3339(char *buf, size_t n) {
 }
 
 static void writer_free(cs_writer *w) {
-    sqlite3_stmt *sts[] = {w->ins_multi, w->ins_one, w->ins_site, w->ins_obj,
+    sqlite3_stmt *sts[] = {w->ins_events, w->ins_site, w->ins_obj,
                            w->upd_obj_seq, w->go_create, w->go_end, w->set_meta};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++) sqlite3_finalize(sts[i]);
     if (w->db) sqlite3_close(w->db);

@@ -40,6 +40,16 @@ proc timeline::show_finding {id} {
             variable axis
             set W [width]
             set room [expr {min(0.6 * $W, 440.0)}]
+            if {$kind ne "leak"} {
+                # the widest wait-for caption, the end-of-run marks and the arrows
+                set maxw 0
+                set ws [lindex [cycle_waits $refs] 1]
+                set font [cycle_font [expr {[llength $ws] / 4}]]
+                foreach {g s hs what} $ws {
+                    set maxw [expr {max($maxw, [font measure $font $what])}]
+                }
+                set room [expr {min(0.7 * $W, $maxw + 200.0)}]
+            }
             if {$axis eq "ns"} {
                 set a [model::ns_of_seq $lo]; set e $model::maxns
             } else {
@@ -47,8 +57,12 @@ proc timeline::show_finding {id} {
             }
             set a [expr {$a - ($e - $a) * 0.05}]
             zoom_to $a [expr {$a + ($e - $a) * $W / ($W - $room)}]
+        } elseif {$kind eq "lock_order"} {
+            # room on the right for the captions and the cycle
+            zoom_seqs $lo [expr {$hi + ($hi - $lo) * 1.3 + 6}]
         } else {
-            zoom_seqs $lo $hi
+            # some room after the last event for its caption
+            zoom_seqs $lo [expr {$hi + max(3, ($hi - $lo) / 3)}]
         }
     }
     if {[llength $gs]} {
@@ -83,13 +97,21 @@ proc timeline::draw_highlight {} {
     }
     $c create rectangle 0 0 $W 20 -fill #fff1b8 -outline #c09000 -tags {hl banner}
     $c create text 6 10 -anchor w -font TkHeadingFont -fill #7a0000 -tags {hl banner} \
-        -text "[string toupper [string map {_ " "} $kind]]: [dict get $hl title]"
+        -text [banner_text $kind [dict get $hl title]]
 }
 
-# Deadlock: for each blocked goroutine, an arrow to the goroutine that holds
-# (or would have to act on) what it waits for: the wait-for cycle.
-proc timeline::hl_cycle {refs} {
-    variable c; variable laney
+# "DEADLOCK: all goroutines are asleep", not "DEADLOCK: deadlock: all ...".
+proc timeline::banner_text {kind title} {
+    set k [string map {_ " "} $kind]
+    if {[string match -nocase "$k: *" $title]} { set title [string range $title [string length "$k: "] end] }
+    return "[string toupper $k]: $title"
+}
+
+# The blocked goroutines of a deadlock finding: a dict g -> {seq obj} and a
+# list g seq holders caption (who it waits for, what the caption says).
+proc timeline::cycle_waits {refs} {
+    variable hl
+    set wakers [expr {[dict exists $hl id] ? [model::wakers [dict get $hl id]] : {}}]
     set holders {}
     foreach {s g o role} $refs {
         if {$role eq "holder" && $o ne "" && $g ne ""} { dict set holders $o $g }
@@ -101,19 +123,11 @@ proc timeline::hl_cycle {refs} {
             dict set blocked $g [list $s $o]
         }
     }
-    set order [dict keys $blocked]
-    set i 0
     set waits {}
     dict for {g so} $blocked {
         lassign $so s o
-        incr i
-        if {![info exists laney(g$g)]} continue
-        set x [cx [expr {$s ne "" ? [sx $s] : [sx $model::maxseq]}]]
-        set y $laney(g$g)
-        $c create oval [expr {$x - 7}] [expr {$y - 7}] [expr {$x + 7}] [expr {$y + 7}] \
-            -outline #d00000 -width 3 -tags [list hl hlpoint]
         # who it waits for: the holder of the lock, or (channel) the
-        # goroutines still alive that use the channel
+        # goroutines still alive that could take the other end
         set hs {}
         if {$o ne "" && [dict exists $holders $o]} { set hs [list [dict get $holders $o]] }
         set otype [model::object_type $o]
@@ -122,53 +136,172 @@ proc timeline::hl_cycle {refs} {
         }
         set sp [model::span_at $g [expr {$s ne "" ? $s : $model::maxseq}]]
         set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]
+        set name [model::goroutine_name $g]
         if {$otype eq "chan"} {
-            if {![llength $hs]} { set hs [model::chan_partners $o $g] }
-            set what "blocked: $op [model::object_name $o]"
-        } else {
-            set what "waits for [model::object_name $o]"
+            if {![llength $hs] && [dict exists $wakers $g]} { set hs [dict get $wakers $g] }
+            if {![llength $hs]} { set hs [model::chan_partners $o $g $op] }
+            set verb [dict get {send "waits to send on" recv "waits to receive from"} \
+                          [expr {$op in {send recv} ? $op : "send"}]]
+            if {$op ni {send recv}} { set verb [expr {$op eq "select" ? "waits in a select on" : "waits ($op) on"}] }
+            set what "$name $verb [model::object_name $o]"
+            if {[llength $hs]} {
+                set act [expr {$op eq "recv" ? "send" : $op eq "send" ? "receive" : "wake it"}]
+                append what ": only [short_names $hs] could $act"
+            } else {
+                append what ": nobody else uses it"
+            }
+        } elseif {$o ne ""} {
+            set what "$name waits for [model::object_name $o]"
             if {[llength $hs]} { append what ", held by [model::goroutine_name [lindex $hs 0]]" }
+        } else {
+            set what "$name: $op"
         }
+        lappend waits $g $s $hs $what
+    }
+    return [list $blocked $waits]
+}
+
+# Wait-for captions: bold for a few goroutines, smaller for more.
+proc timeline::cycle_font {n} {
+    return [expr {$n > 3 ? "TkSmallCaptionFont" : "TkHeadingFont"}]
+}
+
+# "worker #3, #4, #5, main #1" for goroutines 3 4 5 1 (at most 4 named).
+proc timeline::short_names {gs} {
+    set out {}; set last ""
+    foreach n [lsort -dictionary [lmap g [lrange $gs 0 3] {model::goroutine_name $g}]] {
+        regexp {^(.*) (#\d+)$} $n - base num
+        if {[info exists base] && $base eq $last} { lappend out $num } else { lappend out $n }
+        set last [expr {[info exists base] ? $base : ""}]
+        unset -nocomplain base num
+    }
+    if {[llength $gs] > 4} { lappend out "+[expr {[llength $gs] - 4}] more" }
+    return [join $out ", "]
+}
+
+# Deadlock: for each blocked goroutine, its stuck operation circled, a
+# caption right of the program end saying what it waits for and who could
+# end the wait, and arrows between the captions: the wait-for graph (one
+# double-headed arrow when two goroutines wait for each other).  Where a
+# lock is involved, the acquire of each held lock is marked too.
+proc timeline::hl_cycle {refs} {
+    variable c; variable laney
+    set holders {}
+    foreach {s g o role} $refs {
+        if {$role eq "holder" && $o ne "" && $g ne ""} {
+            dict set holders $o $g
+            if {$s ne "" && [info exists laney(g$g)]} {
+                set x [cx [sx $s]]; set y $laney(g$g)
+                $c create oval [expr {$x - 5}] [expr {$y - 5}] [expr {$x + 5}] [expr {$y + 5}] \
+                    -outline #d00000 -width 2 -tags [list hl hlpoint holder]
+                caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_name $o]" \
+                    TkSmallCaptionFont
+            }
+        }
+    }
+    lassign [cycle_waits $refs] blocked waits0
+    set waits {}
+    foreach {g s hs what} $waits0 {
+        if {![info exists laney(g$g)]} continue
+        set x [cx [expr {$s ne "" ? [sx $s] : [sx $model::maxseq]}]]
+        set y $laney(g$g)
+        $c create oval [expr {$x - 7}] [expr {$y - 7}] [expr {$x + 7}] [expr {$y + 7}] \
+            -outline #d00000 -width 3 -tags [list hl hlpoint]
         lappend waits $g $x $y $hs $what
     }
-    # the wait-for graph right of the program end: a caption per blocked
-    # goroutine on its lane, and a loop of arrows from each to its holder
-    set xc [expr {[cx [sx $model::maxseq]] + 150}]
+    unclutter
+    # the captions, right of the end-of-run marks, right-aligned in the view
+    set font [cycle_font [expr {[llength $waits] / 5}]]
+    set maxw 0
+    foreach {g x y hs what} $waits { set maxw [expr {max($maxw, [font measure $font $what])}] }
+    set xend [cx [sx $model::maxseq]]
+    set xc [expr {max($xend + 60, [width] - $maxw - 12)}]
+    # too wide for the room right of the run: two lines
+    set wrap [expr {max(200, [width] - $xc - 12)}]
     set left $xc
-    set caps {}
     foreach {g x y hs what} $waits {
-        set t [caption $xc $y w "[model::goroutine_name $g] $what"]
+        set t [caption $xc $y w $what $font $wrap]
         $c addtag waitfor withtag $t
         set left [expr {min($left, [lindex [$c bbox $t] 0])}]
     }
-    set k 0
+    # the captions say it better than the end-of-run marks they would cover
     foreach {g x y hs what} $waits {
-        $c create line [expr {$x + 7}] $y [expr {$left - 4}] $y -fill #d00000 -dash {2 3} \
-            -tags [list hl waitfor]
+        foreach i [$c find withtag "leak&&g$g"] {
+            if {[lindex [$c bbox $i] 2] > $left - 44} { $c delete $i }
+        }
+    }
+    # a dotted leader from each stuck operation (past its end-of-run mark)
+    foreach {g x y hs what} $waits {
+        set x0 [expr {$x + 7}]
+        foreach i [$c find withtag "leak&&g$g"] {
+            set x0 [expr {max($x0, [lindex [$c bbox $i] 2] + 2)}]
+        }
+        if {$x0 < $left - 8} {
+            $c create line $x0 $y [expr {$left - 4}] $y -fill #d00000 -dash {2 3} \
+                -tags [list hl waitfor]
+        }
+    }
+    # the wait-for graph: one arc per pair of goroutines, nested by distance
+    # (past 4 pairs the arcs are a tangle: the captions say who waits for whom)
+    set pairs [dict create]
+    foreach {g x y hs what} $waits {
         foreach h $hs {
-        if {![info exists laney(g$h)]} continue
-        set yh $laney(g$h)
-        set bulge [expr {-(24 + 0.35 * abs($yh - $y)) - 12 * ($k % 3)}]
-        set dy [expr {$yh > $y ? 5 : -5}]
-        $c create line [expr {$left - 4}] [expr {$y + $dy}] [expr {$left + $bulge}] \
-            [expr {($y + $yh) / 2.0}] [expr {$left - 4}] [expr {$yh - $dy}] -smooth 1 \
-            -arrow last -width 3 -fill #d00000 -arrowshape {10 12 5} -tags [list hl waitfor]
+            if {$h == $g || ![info exists laney(g$h)] || ![dict exists $blocked $h]} continue
+            set key [list [expr {min($g, $h)}] [expr {max($g, $h)}]]
+            set dir [expr {$g < $h ? "last" : "first"}]
+            if {[dict exists $pairs $key] && [dict get $pairs $key] ne $dir} { set dir both }
+            dict set pairs $key $dir
+        }
+    }
+    if {[dict size $pairs] > 4} return
+    set k 0
+    set bydist {}
+    foreach key [dict keys $pairs] {
+        lassign $key a b
+        lappend bydist [list [expr {abs($laney(g$a) - $laney(g$b))}] $key]
+    }
+    foreach dk [lsort -real -index 0 $bydist] {
+        set key [lindex $dk 1]
+        lassign $key a b
+        set ya $laney(g$a); set yb $laney(g$b)
+        set bulge [expr {-min(70, 26 + 0.25 * abs($yb - $ya) + 6 * $k)}]
+        set dy [expr {$yb > $ya ? 4 : -4}]
+        $c create line [expr {$left - 3}] [expr {$ya + $dy}] [expr {$left + $bulge}] \
+            [expr {($ya + $yb) / 2.0}] [expr {$left - 3}] [expr {$yb - $dy}] -smooth 1 \
+            -arrow [dict get $pairs $key] -width 3 -fill #d00000 -arrowshape {10 12 5} \
+            -tags [list hl waitfor cycle]
         incr k
+    }
+}
+
+# Span labels under a highlight circle move right, out of its way.
+proc timeline::unclutter {} {
+    variable c
+    foreach p [$c find withtag hlpoint] {
+        lassign [$c bbox $p] x0 y0 x1 y1
+        foreach i [$c find overlapping $x0 $y0 $x1 $y1] {
+            if {"spantext" ni [$c gettags $i]} continue
+            set tx [lindex [$c bbox $i] 0]
+            if {$tx < $x1} { $c move $i [expr {$x1 + 1 - $tx}] 0 }
         }
     }
 }
 
-proc timeline::caption {x y anchor text {font TkHeadingFont}} {
+# A boxed caption, kept inside the view (wrapped when wider than WRAP px).
+proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""}} {
     variable c
+    set W [width]
+    if {$wrap eq ""} { set wrap [expr {$W - 16}] }
     set t [$c create text $x $y -anchor $anchor -text $text -fill #a00000 -font $font \
                -tags {hl caption}]
+    if {[font measure $font $text] > $wrap} { $c itemconfigure $t -width $wrap }
     set bb [$c bbox $t]
-    if {[lindex $bb 2] > [width] - 2} {
-        $c move $t [expr {[width] - 2 - [lindex $bb 2]}] 0
+    if {[lindex $bb 2] > $W - 6} {
+        $c move $t [expr {$W - 6 - [lindex $bb 2]}] 0
         set bb [$c bbox $t]
     }
-    if {[lindex $bb 0] < 2} {
-        $c move $t [expr {2 - [lindex $bb 0]}] 0
+    if {[lindex $bb 0] < 6} {
+        $c move $t [expr {6 - [lindex $bb 0]}] 0
         set bb [$c bbox $t]
     }
     lassign $bb x0 y0 x1 y1
@@ -255,21 +388,36 @@ proc timeline::hl_panic {refs} {
             if {[dict get $e file] ne ""} {
                 set where " at [file tail [dict get $e file]]:[dict get $e line]"
             }
-            $c addtag panicmark withtag [caption [expr {$x + 4}] [expr {$y + 16}] nw \
-                "panic: $msg$where"]
+            # a panic ends the program; a misuse event (kind 56) lets it go on
+            set what [expr {[dict get $e kind] == 53 ? "panic" : "misuse (the program went on)"}]
+            set W [width]
+            set anchor [expr {$x > 0.55 * $W ? "ne" : "nw"}]
+            $c addtag panicmark withtag [caption [expr {$anchor eq "nw" ? $x + 4 : $x + 8}] \
+                [expr {$y + 16}] $anchor "$what: $msg$where" TkHeadingFont [expr {0.6 * $W}]]
         } else {
             $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
-                -outline #d00000 -width 2 -tags [list hl hlpoint]
-            caption [expr {$x - 4}] [expr {$y - 10}] se \
-                "[string map {_ " "} [dict get $e kname]] [model::object_name $o]" TkSmallCaptionFont
+                -outline #d00000 -width 3 -tags [list hl hlpoint]
+            set lbl "[string map {_ " "} [dict get $e kname]] [model::object_name $o]"
+            if {[dict get $e file] ne ""} {
+                append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
+            }
+            caption [expr {$x - 4}] [expr {$y - 10}] se $lbl TkSmallCaptionFont
             lappend others $x $y
         }
     }
-    # what led to it (the close, ...) linked to the panic
+    unclutter
     if {$px ne ""} {
+        # what led to it (the close, ...) linked to the panic
         foreach {x y} $others {
-            $c create line $x $y $px $py -dash {6 3} -fill #d00000 -width 2 -tags [list hl]
+            $c create line $x $y $px $py -dash {6 3} -fill #d00000 -width 2 -tags [list hl misuselink]
         }
+    } elseif {[llength $others] >= 4} {
+        # no panic: two operations that should have been ordered (Add / Wait)
+        lassign $others x1 y1 x2 y2
+        set l [$c create line $x1 $y1 $x2 $y2 -fill #e00000 -width 4 -tags [list hl misuselink]]
+        $c lower $l hlpoint
+        $c addtag misuselink withtag [caption [expr {($x1 + $x2) / 2}] [expr {max($y1, $y2) + 30}] n \
+            "MISUSE: no happens-before path orders these two calls"]
     }
 }
 
@@ -293,35 +441,65 @@ proc timeline::hl_points {refs} {
     }
 }
 
-# Lock order (a deadlock that did not happen this run): for each goroutine,
-# the lock it held and the lock it then took; a red link from each "took X"
-# to where another goroutine held X: the cycle that could deadlock.
+# Lock order (a deadlock that did not happen this run): on each goroutine's
+# lane, the acquire of the lock it held and of the lock it then took, joined
+# by an arrow along the lane; right of them, one caption per goroutine
+# ("holds A.mu, then locks B.mu") and a double-headed arrow between the
+# captions: the cycle that deadlocks if the two ever overlap.
 proc timeline::hl_lockorder {refs} {
     variable c; variable laney
-    set held {}
-    set pts {}
+    set order {}
+    set steps [dict create]
+    set xmax 0
     foreach {s g o role} $refs {
         if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
         set x [cx [sx $s]]; set y $laney(g$g)
+        set xmax [expr {max($xmax, $x)}]
         $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
             -outline #d00000 -width 3 -tags [list hl hlpoint]
-        if {$role eq "holding"} {
-            caption [expr {$x - 8}] [expr {$y + 10}] ne "holds [model::object_name $o]" \
-                TkSmallCaptionFont
-            dict lappend held $o [list $g $x $y]
-        } else {
-            caption [expr {$x + 8}] [expr {$y - 10}] sw "then locks [model::object_name $o]" \
-                TkSmallCaptionFont
-        }
-        lappend pts $s $g $o $role $x $y
+        if {$g ni $order} { lappend order $g }
+        dict lappend steps $g [list $role $o $x $y]
     }
-    foreach {s g o role x y} $pts {
-        if {$role ne "acquiring" || ![dict exists $held $o]} continue
-        foreach h [dict get $held $o] {
-            lassign $h hg hx hy
-            if {$hg == $g} continue
-            $c create line $x $y $hx $hy -arrow last -width 3 -fill #d00000 -dash {6 3} \
-                -tags [list hl lockorder]
+    unclutter
+    set font TkHeadingFont
+    set caps {}
+    foreach g $order {
+        set held ""; set took ""
+        foreach st [dict get $steps $g] {
+            lassign $st role o x y
+            if {$role eq "holding"} { set held [list $o $x $y] } else { set took [list $o $x $y] }
         }
+        if {$held ne "" && $took ne ""} {
+            lassign $held ho hx hy; lassign $took to tx ty
+            set yb [expr {$hy - 13}]
+            $c create line $hx [expr {$hy - 6}] $hx $yb $tx $yb $tx [expr {$ty - 6}] -arrow last \
+                -width 2 -fill #d00000 -arrowshape {7 8 3} -tags [list hl lockorder]
+            caption [expr {$hx - 3}] [expr {$hy + 9}] ne "holds [model::object_name $ho]" TkSmallCaptionFont
+            caption [expr {$tx + 3}] [expr {$ty + 9}] nw "then locks [model::object_name $to]" TkSmallCaptionFont
+            lappend caps $g $ty "[model::goroutine_name $g]: holds [model::object_name $ho], then locks [model::object_name $to]"
+        }
+    }
+    if {![llength $caps]} return
+    set maxw 0
+    foreach {g y t} $caps { set maxw [expr {max($maxw, [font measure $font $t])}] }
+    set xc [expr {max($xmax + 90, [width] - $maxw - 12)}]
+    set left $xc
+    set ys {}
+    foreach {g y t} $caps {
+        set i [caption $xc $y w $t $font]
+        $c addtag lockorder withtag $i
+        set left [expr {min($left, [lindex [$c bbox $i] 0])}]
+        lappend ys $y
+    }
+    # the potential cycle: each waits for a lock the next one holds
+    set ys [lsort -real $ys]
+    set ya [lindex $ys 0]; set yb [lindex $ys end]
+    if {$yb > $ya} {
+        $c create line [expr {$left - 3}] [expr {$ya + 4}] [expr {$left - 30 - 0.1 * ($yb - $ya)}] \
+            [expr {($ya + $yb) / 2.0}] [expr {$left - 3}] [expr {$yb - 4}] -smooth 1 -arrow both \
+            -width 3 -fill #d00000 -arrowshape {10 12 5} -tags [list hl lockorder cycle]
+        caption $left [expr {$yb + 14}] nw \
+            "if these ever overlap: each holds one lock and waits for the other (deadlock)" \
+            TkSmallCaptionFont [expr {max(150, [width] - $left - 12)}]
     }
 }

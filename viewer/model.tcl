@@ -394,10 +394,39 @@ proc model::mutex_holder {obj seq} {
 
 # Goroutines other than G, alive at the end, that used channel OBJ: the
 # only ones that could ever have woken G blocked on it.
-proc model::chan_partners {obj g} {
-    return [db eval {SELECT DISTINCT e.g FROM events e JOIN goroutines r ON r.id = e.g
-        WHERE e.obj=$obj AND e.kind IN (11,12,13,14) AND e.g != $g AND r.end_seq IS NULL
-        ORDER BY e.g}]
+# Who could wake each blocked goroutine of deadlock finding ID, as the
+# analyzer explains it ("X (id 2) was blocked ... (since seq 36); only main
+# (id 1) could wake it"): a dict g -> list of goroutine ids.
+proc model::wakers {id} {
+    set text [db onecolumn {SELECT explanation FROM findings WHERE id=$id}]
+    set out [dict create]
+    set at [regexp -all -inline -indices {\(id \d+\) was blocked} $text]
+    lappend at [list [string length $text] 0]
+    for {set i 0} {$i < [llength $at] - 1} {incr i} {
+        set seg [string range $text [lindex $at $i 0] [expr {[lindex $at $i+1 0] - 1}]]
+        regexp {^\(id (\d+)\)} $seg - g
+        set ws {}
+        if {[regexp {; only (.*) could wake it} $seg - only]} {
+            foreach {- w} [regexp -all -inline {\(id (\d+)\)} $only] { lappend ws $w }
+        }
+        dict set out $g $ws
+    }
+    return $out
+}
+
+# Goroutines still alive at the end that could act on channel OBJ for G:
+# for a blocked send those that receive from it, for a blocked receive those
+# that send on it.
+proc model::chan_partners {obj g {op ""}} {
+    switch -- $op {
+        send { set kinds {13 14} }
+        recv { set kinds {11 12} }
+        default { set kinds {11 12 13 14} }
+    }
+    set gs [db eval "SELECT DISTINCT e.g FROM events e JOIN goroutines r ON r.id = e.g
+        WHERE e.obj=\$obj AND e.kind IN ([join $kinds ,]) AND e.g != \$g AND r.end_seq IS NULL
+        ORDER BY e.g"]
+    return $gs
 }
 
 # Goroutine states at SEQ: list of dicts g name state reason obj since.

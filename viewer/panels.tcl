@@ -14,7 +14,7 @@ proc panels::create_findings {f} {
     ttk::treeview $f.t -columns {kind title} -show headings -height 6 -selectmode browse
     $f.t heading kind -text kind -anchor w
     $f.t heading title -text finding -anchor w
-    $f.t column kind -width 110 -stretch 0
+    $f.t column kind -width [expr {[font measure TkDefaultFont "partial_deadlock"] + 14}] -stretch 0
     $f.t column title -width 320
     $f.t tag configure error -foreground #b00000
     $f.t tag configure warning -foreground #9a5a00
@@ -273,7 +273,8 @@ proc panels::create_legend {f} {
     set font TkSmallCaptionFont
     set x 6; set y 10
     $c create text $x $y -anchor w -text "states:" -font TkHeadingFont
-    incr x 52
+    set x0 [expr {12 + max([font measure TkHeadingFont "states:"], [font measure TkHeadingFont "marks:"])}]
+    set x $x0
     foreach {key text} $timeline::legend {
         $c create rectangle $x [expr {$y - 6}] [expr {$x + 16}] [expr {$y + 6}] -fill \
             [timeline::color [expr {$key in {running sleeping} ? $key : "blocked"}] $key] \
@@ -286,15 +287,16 @@ proc panels::create_legend {f} {
     $c create text [expr {$x + 20}] $y -anchor w -text "many small spans merged (zoom in)" -font $font
     set x 6; set y 29
     $c create text $x $y -anchor w -text "marks:" -font TkHeadingFont
-    incr x 52
+    set x [expr {max($x0, 12 + [font measure TkHeadingFont "marks:"])}]
     $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill #202020
-    $c create text [expr {$x + 5}] $y -anchor w -text "goroutine ended" -font $font
-    incr x 110
+    set t "goroutine ended"
+    $c create text [expr {$x + 5}] $y -anchor w -text $t -font $font
+    incr x [expr {20 + [font measure $font $t]}]
     $c create rectangle $x [expr {$y - 6}] [expr {$x + 16}] [expr {$y + 6}] -fill #f58231 \
         -outline #b00000 -width 2
-    $c create text [expr {$x + 20}] $y -anchor w -fill #c00000 -font $font \
-        -text "\u2716 leaked: still blocked when the program ended"
-    incr x 300
+    set t "\u2716 leaked: still blocked when the program ended"
+    $c create text [expr {$x + 20}] $y -anchor w -fill #c00000 -font $font -text $t
+    incr x [expr {36 + [font measure $font $t]}]
     foreach {col dash text} {#1f4e9c {} "send\u2192receive" #2e7d32 {} "spawn"
         #c62828 {4 2} "unlock\u2192lock" #ad1457 {4 2} "done\u2192wait"} {
         $c create line $x $y [expr {$x + 24}] $y -arrow last -fill $col -dash $dash -width 1.5
@@ -303,11 +305,12 @@ proc panels::create_legend {f} {
     }
     $c create rectangle $x [expr {$y - 4}] [expr {$x + 20}] [expr {$y + 3}] -fill #9ec5ff \
         -outline #4a6fa5
-    $c create text [expr {$x + 24}] $y -anchor w -text "value in a channel buffer" -font $font
-    incr x 170
+    set t "value in a channel buffer"
+    $c create text [expr {$x + 24}] $y -anchor w -text $t -font $font
+    incr x [expr {36 + [font measure $font $t]}]
     $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill #000000
     $c create text [expr {$x + 5}] $y -anchor w -text "close" -font $font
-    incr x 50
+    incr x [expr {20 + [font measure $font "close"]}]
     $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 2 -fill #d00000
     $c create text [expr {$x + 5}] $y -anchor w -text "now (replay cursor)" -font $font
     return $f

@@ -6,10 +6,13 @@
  * Go:
  *   func startSession(parent context.Context, name string) context.Context {
  *       ctx, _ := context.WithCancel(parent)      // BUG: cancel discarded
+ *       watching := make(chan struct{})
  *       go func() {
+ *           close(watching)
  *           <-ctx.Done()                          // never happens
  *           fmt.Println("session", name, "cleaned up")
  *       }()
+ *       <-watching                                // the cleanup goroutine is up
  *       return ctx
  *   }
  *   func main() {
@@ -17,10 +20,15 @@
  *           ctx := startSession(context.Background(), name)
  *           fmt.Println("session", name, "served; err =", ctx.Err())
  *       }
+ *       time.Sleep(20 * time.Millisecond)         // the program goes on
  *   }
  *
  * On every run: nothing can cancel the sessions, so both cleanup goroutines
- * are alive (blocked) at exit.
+ * are alive, blocked on ctx.Done(), at exit.  Forced so that they are
+ * blocked there (not merely not yet started, which a busy machine can make
+ * last tens of milliseconds): startSession waits until its goroutine is up
+ * (`watching`), and main goes on for 20 ms, ample for the step from
+ * close(watching) to <-ctx.Done().
  * Fix: return the cancel func too and defer it in the caller, or derive the
  * session from a context that is cancelled when the work is done.
  */
@@ -33,10 +41,12 @@
 typedef struct {
     ctx_t *ctx;
     const char *name;
+    chan_t *watching; /* chan struct{}: closed once the goroutine is up */
 } session_t;
 
 static void cleanup_when_done(void *arg) {
     session_t *s = arg;
+    chan_close(s->watching);
     chan_recv(ctx_done(s->ctx), NULL); /* never happens */
     printf("session %s cleaned up\n", s->name);
 }
@@ -44,8 +54,10 @@ static void cleanup_when_done(void *arg) {
 static ctx_t *start_session(ctx_t *parent, const char *name) {
     cancel_func lost;
     session_t *s = malloc(sizeof *s);
-    *s = (session_t){ctx_with_cancel(parent, &lost), name}; /* BUG: cancel discarded */
+    *s = (session_t){ctx_with_cancel(parent, &lost), name, NULL}; /* BUG: cancel discarded */
+    s->watching = chan_make_named("watching", char, 0);
     go(cleanup_when_done, s);
+    chan_recv(s->watching, NULL); /* forced interleaving: the cleanup goroutine is up */
     return s->ctx;
 }
 
@@ -56,5 +68,6 @@ int main(int argc, char **argv) {
         ctx_t *ctx = start_session(ctx_background(), names[i]);
         printf("session %s served; err = %s\n", names[i], err_msg(ctx_err(ctx)));
     }
+    time_sleep(20 * MILLISECOND); /* the program goes on (forced: see above) */
     return 0;
 }

@@ -20,11 +20,13 @@
  *               break
  *           }
  *       }
- *       time.Sleep(20 * time.Millisecond) // main carries on; the sender sends again
+ *       time.Sleep(500 * time.Millisecond) // main carries on; the sender sends again
  *   }
  *
- * On every run: the sender's next send comes 2 ms after the third, long
- * before main's 20 ms are up.
+ * On every run: the sender's next send comes 2 ms after the third (or it is
+ * already waiting in that send when main closes, and the close wakes it into
+ * the panic), long before main's 500 ms are up — a margin that holds on a
+ * loaded machine; the panic ends the program, so the sleep costs nothing.
  * Fix: tell the sender to stop (a done channel or a context) and let it close.
  */
 #include <stdio.h>
@@ -53,7 +55,9 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    time_sleep(20 * MILLISECOND); /* main carries on; the sender sends again */
+    /* Forced interleaving: main carries on long enough for the sender's
+     * next send, even on a busy machine (the panic ends the program). */
+    time_sleep(500 * MILLISECOND);
     printf("not reached\n");
     return 0;
 }

@@ -15,6 +15,7 @@
  *       maxFailures int
  *       openedAt    time.Time
  *       cooldown    time.Duration
+ *       calls       sync.WaitGroup // calls still running, abandoned ones included
  *   }
  *
  *   func (b *Breaker) allow() error {
@@ -55,7 +56,9 @@
  *       defer cancel()                    // also stops fn if we give up on it
  *       type result struct { v int; err error }
  *       done := make(chan result, 1)      // buffered: fn can always deliver and exit
+ *       b.calls.Add(1)
  *       go func() {
+ *           defer b.calls.Done()
  *           v, err := fn(ctx)
  *           done <- result{v, err}
  *       }()
@@ -76,13 +79,22 @@
  *       // 3. after the cooldown, callers arrive together: one trial call goes
  *       //    through (half-open), the rest are rejected; it succeeds: closed
  *       // 4. healthy again: everybody succeeds
+ *       breaker.calls.Wait()              // calls we gave up on finish too
  *   }
  *
  * What it shows: the breaker's mutex protects only its counters and is never
  * held while the service is called, so slow calls do not queue up behind
  * each other (compare lock-during-call.c).  A call that takes too long is
  * abandoned with its context cancelled and a buffered result channel, so the
- * goroutine running it always finishes (compare abandoned-call.c).
+ * goroutine running it always finishes (compare abandoned-call.c); main
+ * waits for those stragglers (b.calls) before it returns.
+ *
+ * Clean on every run, also on a loaded machine: a call the breaker gave up
+ * on (the hanging one, or a healthy one that a busy machine delayed past its
+ * timeout) may still be finishing when the last wave is done — without
+ * b.calls.Wait() main would sometimes return before it, a leak.  The timeout
+ * (50 ms against 5 ms calls) and the cooldown (100 ms) are wide so that the
+ * printed table stays the same under load too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +115,7 @@ typedef struct {
     int max_failures;
     int64_t opened_at;
     duration_t cooldown;
+    waitgroup_t calls; /* calls still running, abandoned ones included */
 } breaker_t;
 
 typedef err_t (*call_fn)(ctx_t *ctx, int *value);
@@ -168,6 +181,7 @@ typedef struct {
     call_fn fn;
     ctx_t *ctx;
     chan_t *done; /* chan result_t, capacity 1 */
+    waitgroup_t *calls;
 } call_args;
 
 static void run_call(void *arg) {
@@ -175,6 +189,7 @@ static void run_call(void *arg) {
     result_t r = {0, NULL};
     r.err = a->fn(a->ctx, &r.value);
     chan_send(a->done, &r); /* never blocks: capacity 1, one send */
+    wg_done(a->calls);      /* Go: defer b.calls.Done() */
 }
 
 static err_t breaker_call(breaker_t *b, ctx_t *parent, duration_t timeout, call_fn fn,
@@ -186,7 +201,8 @@ static err_t breaker_call(breaker_t *b, ctx_t *parent, duration_t timeout, call_
     /* The goroutine may outlive this call; like a Go closure, its arguments
      * live on (never freed, as the runtime's own objects). */
     call_args *a = malloc(sizeof *a);
-    *a = (call_args){fn, ctx, chan_make_named("done", result_t, 1)};
+    *a = (call_args){fn, ctx, chan_make_named("done", result_t, 1), &b->calls};
+    wg_add(&b->calls, 1);
     go(run_call, a);
     result_t r;
     switch (chan_select(select_recv(a->done, &r, NULL), select_recv(ctx_done(ctx), NULL, NULL))) {
@@ -229,8 +245,8 @@ static err_t call_service(ctx_t *ctx, int *value) {
 
 /* ---- callers -------------------------------------------------------------- */
 
-static breaker_t breaker = {.max_failures = 3, .cooldown = 30 * MILLISECOND};
-static const duration_t call_timeout = 20 * MILLISECOND;
+static breaker_t breaker = {.max_failures = 3, .cooldown = 100 * MILLISECOND};
+static const duration_t call_timeout = 50 * MILLISECOND;
 
 typedef struct {
     int calls;
@@ -277,6 +293,7 @@ int main(int argc, char **argv) {
     params_end(argc, argv);
 
     mutex_set_name(&breaker.mu, "breaker.mu");
+    wg_set_name(&breaker.calls, "breaker.calls");
 
     wave("1. healthy, concurrent callers:", callers, 1);
 
@@ -291,6 +308,7 @@ int main(int argc, char **argv) {
     wave("3. after the cooldown, together:", callers, 1);
 
     wave("4. healthy again:", callers, 1);
+    wg_wait(&breaker.calls); /* calls we gave up on finish too */
     printf("the service saw %lld calls\n", (long long)atomic_i64_load(&service_calls));
     return 0;
 }

@@ -21,10 +21,13 @@
  *           fmt.Print(<-fib, " ")
  *       }
  *       fmt.Println()
- *       time.Sleep(5 * time.Millisecond)  // the program goes on; the generator waits
+ *       time.Sleep(50 * time.Millisecond) // the program goes on; the generator waits
  *   }
  *
- * On every run: the generator is already blocked on its 11th send.
+ * On every run: the generator is already blocked on its 11th send — main
+ * carries on for 50 ms, ample time even on a loaded machine for it to get
+ * from its 10th send to the 11th (with 5 ms it was sometimes still on its
+ * way, and a goroutine that just made a send looks like one finishing).
  * Fix: pass a context and select on ctx.Done() beside the send (main.c).
  */
 #include <stdio.h>
@@ -60,6 +63,8 @@ int main(int argc, char **argv) {
         printf("%ld ", v);
     }
     printf("\n");
-    time_sleep(5 * MILLISECOND); /* the program goes on; the generator waits */
+    /* Forced interleaving: the program goes on long enough for the generator
+     * to be waiting in its next send. */
+    time_sleep(50 * MILLISECOND);
     return 0;
 }

@@ -28,8 +28,12 @@
  * is pending, so the runtime ends the program with Go's
  * "fatal error: all goroutines are asleep - deadlock!" (exit status 2).
  *
- * It fails on every run: audit() sleeps while the first lock is held, so both
- * tellers have taken their first lock before either asks for its second.
+ * It fails on every run: audit() "takes a moment" with the first lock held.
+ * A sleep alone is not enough on a loaded machine (one teller may not even
+ * have started when the other's sleep ends, and then it simply finishes
+ * first), so audit() waits until both tellers hold their first lock — a
+ * barrier (the `audits` WaitGroup) standing for "the audit took long enough".
+ * Both then ask for their second lock, always.
  * The fix is main.c's rule: always lock the lower id first.
  */
 #include <stdio.h>
@@ -49,12 +53,15 @@ typedef struct {
 } transfer_args;
 
 static waitgroup_t wg;
+static waitgroup_t audits; /* forced interleaving only: see audit() */
 
 static void audit(account_t *acct) {
     trace_log("auditing account %d", acct->id);
-    /* Forced interleaving: hold the first lock long enough that the other
-     * teller takes its own first lock too. */
-    time_sleep(10 * MILLISECOND);
+    /* Forced interleaving: hold the first lock until the other teller has
+     * taken its own first lock too (both tellers meet here), so that each
+     * then waits for the lock the other holds. */
+    wg_done(&audits);
+    wg_wait(&audits);
 }
 
 static void transfer(account_t *from, account_t *to, int amount) {
@@ -83,6 +90,8 @@ int main(int argc, char **argv) {
     mutex_set_name(&b.mu, "B.mu");
     transfer_args ab = {&a, &b, 10}, ba = {&b, &a, 20};
 
+    wg_set_name(&audits, "audits");
+    wg_add(&audits, 2);
     wg_add(&wg, 2);
     go_named("teller-AB", teller, &ab);
     go_named("teller-BA", teller, &ba);

@@ -10,9 +10,12 @@
  *       return len(c.items)
  *   }
  *
+ *   var reading = make(chan struct{})   // (for the demo) closed once Report holds the read lock
+ *
  *   func (c *Cache) Report() string {
  *       c.mu.RLock()
  *       defer c.mu.RUnlock()
+ *       close(reading)
  *       summary := summarize(c.items)        // takes a moment
  *       return fmt.Sprintf("%s, %d items", summary, c.Len())   // BUG: RLock again
  *   }
@@ -24,7 +27,7 @@
  *       go func() { defer wg.Done(); fmt.Println(c.Report()) }()
  *       go func() {
  *           defer wg.Done()
- *           time.Sleep(2 * time.Millisecond)  // arrives while Report holds the read lock
+ *           <-reading                         // arrives while Report holds the read lock
  *           c.Set(3, 103)
  *       }()
  *       wg.Wait()
@@ -38,10 +41,13 @@
  * runtime stops the program with Go's
  * "fatal error: all goroutines are asleep - deadlock!" (exit status 2).
  *
- * It fails on every run: summarize() sleeps 10 ms with the read lock held
- * and the writer arrives after 2 ms, so the writer is always waiting when the
- * second RLock comes.  (Without a writer the same code works, which is why
- * this bug survives testing.)  The fix: never lock recursively; have an
+ * It fails on every run: the writer sets off only once Report holds the read
+ * lock (the `reading` channel), and summarize() then takes 50 ms — ample
+ * time, even on a loaded machine, for the writer to get from `<-reading` into
+ * Lock — so the writer is always waiting when the second RLock comes.  (A
+ * plain sleep in the writer is not enough: on a busy machine the writer may
+ * not even start before the reporter is done.)  Without a writer the same
+ * code works, which is why this bug survives testing.  The fix: never lock recursively; have an
  * unexported len() that expects the lock to be held.
  */
 #include <stdio.h>
@@ -59,6 +65,7 @@ typedef struct {
 
 static cache_t cache;
 static waitgroup_t wg;
+static chan_t *reading; /* chan struct{}: closed once the reporter holds the read lock */
 
 static int cache_len(cache_t *c) {
     rwmutex_rlock(&c->mu);
@@ -77,14 +84,15 @@ static int summarize(cache_t *c) {
         SHARED_READ(c->value[k]);
         sum += c->value[k];
     }
-    /* Forced interleaving: take long enough that the writer is already
-     * waiting in Lock when we read-lock again. */
-    time_sleep(10 * MILLISECOND);
+    /* Forced interleaving: take long enough that the writer, released by
+     * close(reading), is already waiting in Lock when we read-lock again. */
+    time_sleep(50 * MILLISECOND);
     return sum;
 }
 
 static void cache_report(cache_t *c, char *out, size_t n) {
     rwmutex_rlock(&c->mu);
+    chan_close(reading); /* forced interleaving: now the writer may come */
     int sum = summarize(c);
     int len = cache_len(c); /* BUG: second RLock while holding the first */
     snprintf(out, n, "sum %d, %d items", sum, len);
@@ -110,7 +118,7 @@ static void reporter(void *arg) {
 
 static void writer(void *arg) {
     (void)arg;
-    time_sleep(2 * MILLISECOND); /* arrives while the reporter holds the read lock */
+    chan_recv(reading, NULL); /* arrives while the reporter holds the read lock */
     cache_set(&cache, 3, 103);
     wg_done(&wg);
 }
@@ -119,6 +127,7 @@ int main(int argc, char **argv) {
     params_end(argc, argv);
 
     rwmutex_set_name(&cache.mu, "cache.mu");
+    reading = chan_make_named("reading", char, 0);
     cache_set(&cache, 1, 101);
     cache_set(&cache, 2, 102);
 

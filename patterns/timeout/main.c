@@ -41,7 +41,7 @@
  *   func main() {
  *       v, err := WithTimeout(context.Background(), 20*time.Millisecond, lookup(5*time.Millisecond))
  *       fmt.Println("fast lookup:", v, err)
- *       v, err = WithTimeout(context.Background(), 20*time.Millisecond, lookup(40*time.Millisecond))
+ *       v, err = WithTimeout(context.Background(), 20*time.Millisecond, lookup(100*time.Millisecond))
  *       fmt.Println("slow lookup:", v, err)
  *       inflight.Wait()                          // drain before exit
  *   }
@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
     params_end(argc, argv);
 
     int64_t v;
-    duration_t fast = 5 * MILLISECOND, slow = 40 * MILLISECOND;
+    duration_t fast = 5 * MILLISECOND, slow = 100 * MILLISECOND;
     err_t err = with_timeout(ctx_background(), timeout_ms * MILLISECOND, lookup, &fast, &v);
     printf("fast lookup: %lld %s\n", (long long)v, err_msg(err));
     err = with_timeout(ctx_background(), timeout_ms * MILLISECOND, lookup, &slow, &v);

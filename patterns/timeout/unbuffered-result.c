@@ -9,7 +9,9 @@
  * Go (main.c's WithTimeout, with one change):
  *       ch := make(chan result)                  // BUG: unbuffered
  *
- * On every run: the slow lookup takes 40 ms against a 20 ms timeout.
+ * On every run: the slow lookup takes 100 ms against a 20 ms timeout — a
+ * margin wide enough that the deadline fires first even when a loaded
+ * machine delays the timer by tens of milliseconds.
  * Fix: make(chan result, 1), so the late send always completes.
  */
 #include <stdio.h>
@@ -77,7 +79,7 @@ int main(int argc, char **argv) {
     params_end(argc, argv);
 
     int64_t v;
-    duration_t fast = 5 * MILLISECOND, slow = 40 * MILLISECOND;
+    duration_t fast = 5 * MILLISECOND, slow = 100 * MILLISECOND;
     err_t err = with_timeout(ctx_background(), timeout_ms * MILLISECOND, lookup, &fast, &v);
     printf("fast lookup: %lld %s\n", (long long)v, err_msg(err));
     err = with_timeout(ctx_background(), timeout_ms * MILLISECOND, lookup, &slow, &v);

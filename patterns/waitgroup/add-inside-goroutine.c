@@ -16,7 +16,9 @@
  *       }
  *       wg.Wait()                     // counter is 0: returns at once
  *       fmt.Println("sum after Wait:", sum(results))
- *       time.Sleep(30 * time.Millisecond)   // the rest of the program
+ *       for runtime.NumGoroutine() > 1 {    // the rest of the program: it runs
+ *           time.Sleep(5 * time.Millisecond) // until the workers happen to be gone
+ *       }
  *       fmt.Println("sum a bit later:", sum(results))
  *   }
  *
@@ -28,11 +30,15 @@
  * when the counter is zero must happen before a Wait").  The analyzer
  * reports the race and the Add concurrent with Wait (misuse).
  *
- * It fails on every run: each worker sleeps before its Add (standing for the
- * goroutine simply not being scheduled yet), so main always reaches Wait
- * first.  The later sleep in main only keeps the program alive long enough
- * for the workers to finish, so the trace shows what they did; without it
- * they would be killed mid-way when main returns.
+ * It fails on every run: each worker sleeps 30 ms before its Add (standing
+ * for the goroutine simply not being scheduled yet), so main, which only has
+ * to start them, always reaches Wait first.  The polling loop in main only
+ * keeps the program alive until the workers have finished, so the trace
+ * shows what they did (without it they would be killed mid-way when main
+ * returns); it is not synchronization — NumGoroutine orders nothing — so
+ * main's second read still races with the workers' writes.  (A fixed sleep
+ * there was not enough on a loaded machine: the workers were sometimes still
+ * running when main returned.)
  * The fix is main.c: wg.Add(1) in the parent, before the go statement.
  */
 #include <stdio.h>
@@ -53,7 +59,7 @@ static void worker(void *arg) {
     int i = (int)(intptr_t)arg;
     /* Forced interleaving: this goroutine gets going only after main has
      * called Wait. */
-    time_sleep(5 * MILLISECOND);
+    time_sleep(30 * MILLISECOND);
     wg_add(&wg, 1); /* BUG: Add inside the goroutine */
     int r = work(i);
     SHARED_WRITE(results[i]);
@@ -88,7 +94,9 @@ int main(int argc, char **argv) {
     wg_wait(&wg); /* returns at once: nobody has called Add yet */
     printf("sum after Wait: %d (want %d)\n", sum_results(n), want);
 
-    time_sleep(30 * MILLISECOND); /* the rest of the program */
+    /* The rest of the program: it lasts until the workers are gone (not
+     * synchronization: no happens-before edge, see above). */
+    while (goroutine_count() > 1) time_sleep(5 * MILLISECOND);
     printf("sum a bit later: %d: the work was done, but Wait did not wait for it\n",
            sum_results(n));
     return 0;

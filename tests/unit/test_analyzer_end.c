@@ -346,3 +346,149 @@ Test(analyzer_end, sender_woken_by_handoff_before_main_returned_is_not_a_leak) {
         if (r->spans.v[i].g == 2 && r->spans.v[i].state == ST_BLOCKED)
             cr_assert_eq(r->spans.v[i].open, 0);
 }
+
+/* ---- wording: what a learner reads ------------------------------------ */
+
+/* The range-over-an-unclosed-channel deadlock: main blocked on WaitGroup-free
+ * receive; the sender finished without closing.  The explanation names the
+ * channel and the sender, and the fix says to close it. */
+Test(analyzer_end, deadlock_range_never_closed_names_sender_and_says_close) {
+    an_synth_object(s, CH, OBJ_CHAN, "jobs", 0, 0, 8);
+    ev(1, EV_CHAN_MAKE, CH, 0, 8, 5);
+    spawn(1, 2, "producer");
+    ev(2, EV_CHAN_SEND, CH, 1, -1, 20);
+    ev(1, EV_CHAN_RECV, CH, 1, -1, 12);
+    ev(2, EV_GO_END, 0, 0, 0, 0);
+    ev(1, EV_CHAN_RECV_BEGIN, CH, 0, 0, 12);
+    ev(1, EV_GO_BLOCK, CH, BLOCK_RECV, 0, 12);
+    an_synth_ev(s, 0, EV_DEADLOCK, 0, 1, 0, 0, 0, 0, NULL);
+    run("deadlock");
+    const an_finding *f = first("deadlock");
+    cr_assert(f);
+    cr_assert(strstr(f->title, "main (id 1) receiving from channel jobs"), "%s", f->title);
+    cr_assert(strstr(f->explanation, "producer (id 2) sent on it and finished without closing it"),
+              "%s", f->explanation);
+    cr_assert(strstr(f->fix, "Close jobs after the last send"), "%s", f->fix);
+}
+
+/* main waits on a WaitGroup for a worker stuck sending on a channel nobody
+ * receives from: the fix is about the channel (the root), not the WaitGroup. */
+Test(analyzer_end, deadlock_fix_follows_the_root_not_the_waitgroup) {
+    an_synth_object(s, 30, OBJ_WAITGROUP, "wg", 0, 0, 0);
+    an_synth_object(s, CH, OBJ_CHAN, "results", 0, 0, 8);
+    ev(1, EV_CHAN_MAKE, CH, 0, 8, 5);
+    ev(1, EV_WG_ADD, 30, 1, 1, 6);
+    spawn(1, 2, "worker");
+    ev(2, EV_CHAN_SEND_BEGIN, CH, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, CH, BLOCK_SEND, 0, 31);
+    ev(1, EV_WG_WAIT, 30, 1, 0, 11);
+    ev(1, EV_GO_BLOCK, 30, BLOCK_WG_WAIT, 0, 11);
+    an_synth_ev(s, 0, EV_DEADLOCK, 0, 1, 0, 0, 0, 0, NULL);
+    run("deadlock");
+    const an_finding *f = first("deadlock");
+    cr_assert(f);
+    cr_assert(strstr(f->title, "main (id 1) waiting on WaitGroup wg") &&
+                  strstr(f->title, "worker (id 2) sending on channel results"),
+              "%s", f->title);
+    cr_assert(strstr(f->explanation, "The cause: worker (id 2) was blocked sending on channel "
+                                     "results"),
+              "%s", f->explanation);
+    cr_assert(strstr(f->explanation, "its counter is still 1"), "%s", f->explanation);
+    cr_assert(strstr(f->fix, "Every send on results needs a receiver"), "%s", f->fix);
+    cr_assert_null(strstr(f->fix, "wg_add"), "%s", f->fix);
+}
+
+/* A ticker stopped while a goroutine still waits on its channel. */
+Test(analyzer_end, deadlock_on_stopped_ticker_says_who_stopped_it) {
+    enum { TM = 40, TC = 41 };
+    an_synth_object(s, TC, OBJ_CHAN, "Ticker.C", 0, 1, 8);
+    an_synth_object(s, TM, OBJ_TIMER, "limiter", 0, 1, 0); /* a = 1: a ticker */
+    ev(1, EV_CHAN_MAKE, TC, 1, 8, 5);
+    an_synth_ev(s, 1, EV_TIMER_START, TM, 1000000, TC, 1, 0, L(6), NULL);
+    spawn(1, 2, "worker");
+    ev(1, EV_TIMER_STOP, TM, 1, 0, 7);
+    ev(2, EV_CHAN_RECV_BEGIN, TC, 0, 0, 30);
+    ev(2, EV_GO_BLOCK, TC, BLOCK_RECV, 0, 30);
+    ev(1, EV_GO_BLOCK, 0, BLOCK_NIL_CHAN, 0, 8);
+    an_synth_ev(s, 0, EV_DEADLOCK, 0, 1, 0, 0, 0, 0, NULL);
+    run("deadlock");
+    const an_finding *f = first("deadlock");
+    cr_assert(f);
+    cr_assert(strstr(f->explanation, "ticker limiter was stopped by main (id 1) at t.c:7"), "%s",
+              f->explanation);
+    cr_assert(strstr(f->explanation, "Stop does not close its channel"), "%s", f->explanation);
+}
+
+/* A goroutine looping over a running ticker's channel when main returns: a
+ * leak that the ticker keeps alive, and the fix gives the loop a way out. */
+Test(analyzer_end, leak_on_running_ticker_explains_range_never_ends) {
+    enum { TM = 40, TC = 41 };
+    an_synth_object(s, TC, OBJ_CHAN, "Ticker.C", 0, 1, 8);
+    an_synth_object(s, TM, OBJ_TIMER, "ticker", 0, 1, 0);
+    spawn(1, 2, "run_periodic");
+    ev(2, EV_CHAN_MAKE, TC, 1, 8, 20);
+    an_synth_ev(s, 2, EV_TIMER_START, TM, 1000000, TC, 1, 0, L(21), NULL);
+    ev(2, EV_CHAN_RECV_BEGIN, TC, 0, 0, 22);
+    ev(2, EV_GO_BLOCK, TC, BLOCK_RECV, 0, 22);
+    run("exit");
+    const an_finding *f = first("leak");
+    cr_assert(f);
+    cr_assert_str_eq(f->klass, "wakeable");
+    cr_assert(strstr(f->explanation, "is still running") &&
+                  strstr(f->explanation, "a ticker's channel is never closed"),
+              "%s", f->explanation);
+    cr_assert_null(strstr(f->explanation, "Another goroutine could"), "%s", f->explanation);
+    cr_assert(strstr(f->fix, "ctx_done(ctx)"), "%s", f->fix);
+}
+
+/* The recursive read lock: the fix names the RWMutex and both RLock sites. */
+Test(analyzer_end, recursive_rlock_fix_is_specific) {
+    an_synth_object(s, A, OBJ_RWMUTEX, "cache.mu", 0, 0, 0);
+    spawn(1, 2, "reporter");
+    spawn(1, 3, "writer");
+    ev(2, EV_RW_RACQUIRE, A, 1, 0, 30);
+    ev(3, EV_MUTEX_WAIT, A, 0, 0, 40);
+    ev(3, EV_GO_BLOCK, A, BLOCK_LOCK, 0, 40);
+    ev(2, EV_RW_RWAIT, A, 0, 0, 31);
+    ev(2, EV_GO_BLOCK, A, BLOCK_RLOCK, 0, 31);
+    ev(1, EV_GO_BLOCK, 0, BLOCK_NIL_CHAN, 0, 8);
+    an_synth_ev(s, 0, EV_DEADLOCK, 0, 1, 0, 0, 0, 0, NULL);
+    run("deadlock");
+    const an_finding *f = first("deadlock");
+    cr_assert(f);
+    cr_assert(strstr(f->fix, "Do not read-lock cache.mu twice in one goroutine") &&
+                  strstr(f->fix, "t.c:30") && strstr(f->fix, "t.c:31"),
+              "%s", f->fix);
+    cr_assert(strstr(f->explanation, "writer (id 3) is waiting to write-lock cache.mu"), "%s",
+              f->explanation);
+}
+
+/* The header counts the program's goroutines, not the runtime's thread (id 0). */
+Test(analyzer_end, goroutine_count_leaves_out_the_runtime) {
+    spawn(1, 2, "worker");
+    ev(2, EV_GO_END, 0, 0, 0, 0);
+    an_synth_ev(s, 0, EV_LOG, 0, 0, 0, 0, 0, 0, "runtime"); /* an event by goroutine 0 */
+    run("exit");
+    cr_assert_eq(t->ng, 3, "main, worker and the runtime's own id 0");
+    char *js = an_report_json(t, r);
+    cr_assert(strstr(js, "\"goroutines\":\t2") || strstr(js, "\"goroutines\": 2"), "%s", js);
+    free(js);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    an_report_text(out, t, r);
+    fclose(out);
+    cr_assert(strstr(buf, ", 2 goroutines)"), "%s", buf);
+    free(buf);
+}
+
+/* A goroutine that never started: its go statement is the site. */
+Test(analyzer_end, leak_of_a_goroutine_that_never_started_points_at_its_go) {
+    an_synth_goroutine(s, 2, "late", 1, L(44), 0);
+    an_synth_ev(s, 1, EV_GO_CREATE, 2, 0, 0, 0, 0, L(44), "late");
+    run("exit");
+    const an_finding *f = first("leak");
+    cr_assert(f);
+    cr_assert(refs_line(f, 44));
+    cr_assert(strstr(f->title, "not even started"), "%s", f->title);
+}

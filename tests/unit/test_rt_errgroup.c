@@ -139,9 +139,9 @@ Test(semaphore, waiters_are_fifo, .timeout = 10) {
     got = chan_make(int64_t, 4);
     cr_assert_null(semaphore_acquire(sem, NULL, 10));
     go(acquire_n, (void *)5);
-    time_sleep(40 * MILLISECOND); /* let it queue first */
+    wait_parked(1); /* it queues first */
     go(acquire_n, (void *)1);
-    time_sleep(40 * MILLISECOND);
+    wait_parked(2);
     semaphore_release(sem, 4); /* 4 free: 1 would fit, but 5 is first */
     time_sleep(30 * MILLISECOND);
     cr_assert_eq(chan_len(got), 0, "the small request jumped the queue");

@@ -8,6 +8,7 @@
 
 #include "chanscope.h"
 #include "helpers.h"
+#include "rt_test_util.h"
 
 /* A non-blocking select must never take default while a case is ready. */
 static chan_t *nb_c;
@@ -188,9 +189,9 @@ Test(select, duplicate_channel, .timeout = 10) {
     dup_d = chan_make(int, 0);
     dup_e = chan_make(int, 0);
     go(dup_selector, NULL);
-    time_sleep(5 * MILLISECOND);
+    wait_parked(1); /* the select waits first, */
     go(dup_other, NULL);
-    time_sleep(5 * MILLISECOND);
+    wait_parked(2); /* then the other receiver */
     chan_send_v(dup_d, int, 7); /* wakes the select: must dequeue both c sudogs */
     int v;
     chan_recv(dup_e, &v);

@@ -6,6 +6,7 @@
  */
 #include "chanscope.h"
 #include "test_rt_trace_util.h"
+#include "rt_test_util.h"
 
 static sqlite3 *db;
 
@@ -81,7 +82,7 @@ static void script(void) {
     wg_add(&wg, 1);
     go(receiver, NULL);
     chan_send_v(unbuf, int, 7);
-    time_sleep(20 * MILLISECOND); /* receiver now blocks on blockch */
+    wait_parked(1); /* receiver now blocks on blockch */
     chan_send_v(blockch, int, 8);
     wg_wait(&wg);
 
@@ -99,7 +100,7 @@ static void script(void) {
     mutex_lock(&mu);
     wg_add(&wg, 1);
     go(locker, NULL);
-    time_sleep(20 * MILLISECOND);
+    wait_parked(1); /* the locker waits for mu */
     mutex_unlock(&mu);
     wg_wait(&wg);
 
@@ -107,7 +108,7 @@ static void script(void) {
     rwmutex_lock(&rw);
     wg_add(&wg, 1);
     go(reader, NULL);
-    time_sleep(20 * MILLISECOND);
+    wait_parked(1); /* the reader waits for the writer */
     rwmutex_unlock(&rw);
     wg_wait(&wg);
     rwmutex_rlock(&rw);
@@ -120,7 +121,7 @@ static void script(void) {
     /* cond: one waiter, signal then broadcast */
     wg_add(&wg, 1);
     go(waiter, NULL);
-    time_sleep(20 * MILLISECOND);
+    wait_parked(1); /* the waiter sleeps on cv */
     mutex_lock(&cmu);
     cond_ready = 1;
     cond_signal(&cv);
