@@ -148,7 +148,9 @@ proc timeline::cycle_waits {refs} {
                 set act [expr {$op eq "recv" ? "send" : $op eq "send" ? "receive" : "wake it"}]
                 append what ": only [short_names $hs] could $act"
             } else {
-                append what ": nobody else uses it"
+                append what [dict get {send ": nobody has received from it" recv ": nobody has sent on it"} \
+                    [expr {$op in {send recv} ? $op : "send"}]]
+                if {$op ni {send recv}} { set what "[model::goroutine_name $g] $verb [model::object_name $o]" }
             }
         } elseif {$o ne ""} {
             set what "$name waits for [model::object_name $o]"

@@ -143,8 +143,9 @@ static void run_many(int runs, unsigned seed0) {
     cr_assert_gt(total_msgs, runs * 5);
 }
 
-/* Two halves so that Criterion runs them on both cores.  Under sanitizers
+/* The timeouts guard against a hang, not speed (a loaded machine may take
+ * minutes).  Two halves so that Criterion runs them on both cores.  Under sanitizers
  * (each child 10-20x slower) 2 x 6 children x 5 rounds. */
 #define CHILDREN (TT_SANITIZED ? 6 : 150)
-Test(trace_order, mpmc_random_runs_a, .timeout = 60) { run_many(CHILDREN, 1); }
-Test(trace_order, mpmc_random_runs_b, .timeout = 60) { run_many(CHILDREN, 500000); }
+Test(trace_order, mpmc_random_runs_a, .timeout = 240) { run_many(CHILDREN, 1); }
+Test(trace_order, mpmc_random_runs_b, .timeout = 240) { run_many(CHILDREN, 500000); }
