@@ -104,7 +104,8 @@ while read -r wl ops; do
     # C and Go alternate so that both see the same machine noise.
     for ((r = 1; r <= runs; r++)); do
         run_one c "$cbin" "$wl" "$ops" && printf ' c' >&2
-        if [ $have_go = 1 ]; then run_one go "$gobin" "$wl" "$ops" && printf ' go' >&2; fi
+        # os-*: the kernel's floor, C only (bench/c/os_floor.c)
+        if [ $have_go = 1 ] && [ "${wl#os-}" = "$wl" ]; then run_one go "$gobin" "$wl" "$ops" && printf ' go' >&2; fi
     done
     echo >&2
 done <<<"$wl_list"

@@ -56,8 +56,7 @@ enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
  * short and bounded, like Go's lock spinning (a few PAUSE rounds, then a
  * couple of yields, then sleep): on a machine busy with other processes a
  * long spin only delays the partner it waits for. */
-#define PARK_SPIN_NS 3000  /* busy-wait with PAUSE for this long, */
-#define PARK_SPIN_YIELDS 2  /* then give the CPU away this many times */
+#define PARK_SPIN_NS 3000 /* busy-wait with PAUSE for at most this long */
 static _Atomic int ncpu_cached;
 static _Atomic int spinners;
 
@@ -133,7 +132,6 @@ void cs_park_wait(cs_g *g) {
     if (may_spin()) {
         atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
         int64_t deadline = cs_nanotime() + PARK_SPIN_NS;
-        int yields = 0;
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
                 atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
@@ -142,13 +140,7 @@ void cs_park_wait(cs_g *g) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
-            if (i % 32 || cs_nanotime() < deadline) continue;
-            /* Past the busy phase, yield a few times: if the partner is
-             * waiting for a CPU (the machine is busier than we can see), it
-             * gets ours.  Then sleep: spinning on a loaded machine only
-             * steals time from the goroutine we wait for. */
-            if (yields++ == PARK_SPIN_YIELDS) break;
-            sched_yield();
+            if (i % 32 == 0 && cs_nanotime() >= deadline) break;
         }
         atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
     }

@@ -7,7 +7,8 @@
  * after unlocking — to its channel with a non-blocking send (capacity-1
  * channels: a tick is dropped when the channel is full, as in Go) or by
  * calling its function (context deadlines) — and a ticker is re-armed
- * before the unlock.
+ * before the unlock.  Stop and Reset wait for an in-flight delivery of
+ * their timer: after they return, no earlier fire can still send.
  *
  * Deadlock accounting: every armed one-shot timer is one external wake
  * source (cs_sources_add), released only AFTER its delivery, so a goroutine
@@ -49,6 +50,12 @@ typedef struct ticker_obj {
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tcond;
+/* The timer being delivered right now (unlocked, by the timer thread), and
+ * a condition broadcast when that delivery is over: Stop and Reset wait for
+ * an in-flight delivery of their timer, so that once they return no send
+ * from before can still land in the channel. */
+static cs_rtimer *delivering;                                 /* guarded by tlock */
+static pthread_cond_t delivered = PTHREAD_COND_INITIALIZER; /* with tlock */
 static cs_rtimer **heap; /* guarded by tlock */
 static int heap_len, heap_cap;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
@@ -151,6 +158,7 @@ static void *timer_main(void *unused) {
             t->when += t->period * (1 + (now - t->when) / t->period);
             heap_push(t);
         }
+        delivering = t;
         pthread_mutex_unlock(&tlock);
         deliver(t);
         if (!periodic) {
@@ -158,6 +166,8 @@ static void *timer_main(void *unused) {
             cs_sources_add(-1); /* after delivery: the woken goroutine is runnable */
         }
         pthread_mutex_lock(&tlock);
+        delivering = NULL; /* (only compared, never dereferenced: t may be freed) */
+        pthread_cond_broadcast(&delivered);
     }
     return NULL;
 }
@@ -198,6 +208,9 @@ static bool disarm(cs_rtimer *t) {
     pthread_mutex_lock(&tlock);
     bool was = t->idx >= 0;
     if (was) heap_remove(t);
+    /* A channel timer being delivered: wait until its send is done (a
+     * function timer may disarm itself from its own delivery: no wait). */
+    while (t->ch && delivering == t) pthread_cond_wait(&delivered, &tlock);
     pthread_mutex_unlock(&tlock);
     if (was) cs_sources_add(-1);
     return was;

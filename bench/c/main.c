@@ -22,6 +22,8 @@ static const struct workload {
     {"spawn", wl_spawn, 100000},
     {"pool", wl_pool, 1000000},
     {"mutex", wl_mutex, 2000000},
+    {"os-handoff", wl_os_handoff, 200000},
+    {"os-spawn", wl_os_spawn, 5000},
 };
 enum { NWORKLOADS = sizeof workloads / sizeof workloads[0] };
 
