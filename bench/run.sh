@@ -15,6 +15,7 @@
 #   BENCH_TRACE_RUNS=3    runs of the pool with tracing off and on
 #   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all)
 #   BENCH_NO_TRACE=1      skip the tracing on/off runs
+#   BENCH_NO_ABLATION=1   skip the runs with CHANSCOPE_DEBUG=nospin/nocache
 #   BENCH_TIMEOUT=120     seconds before one run counts as failed
 set -u
 
@@ -109,6 +110,26 @@ while read -r wl ops; do
     done
     echo >&2
 done <<<"$wl_list"
+
+# Design choices switched off (CHANSCOPE_DEBUG, runtime/scheduler.h), C
+# only: what spinning and the thread cache buy.  BENCH_NO_ABLATION=1 skips.
+ablations="pingpong:nospin pool:nospin spawn:nocache"
+if [ "${BENCH_NO_ABLATION:-0}" != 1 ]; then
+    for ab in $ablations; do
+        wl=${ab%%:*} flag=${ab#*:}
+        ops=$(printf '%s\n' "$wl_list" | awk -v w="$wl" '$1 == w {print $2}')
+        [ -n "$ops" ] || continue
+        printf 'bench: %-9s' "$wl/$flag" >&2
+        for ((r = 1; r <= runs; r++)); do
+            CHANSCOPE_DEBUG=$flag run_one c "$cbin" "$wl" "$ops" && printf ' c' >&2
+        done
+        # run_one recorded the samples as c.$wl: move them to c.$wl/$flag
+        awk -v k="c.$wl" -v n="$runs" '{ a[NR] = $0 } END {
+            m = 0; for (i = NR; i >= 1 && m < n; i--) { split(a[i], f, " "); if (f[1] == k) { a[i] = k "/'"$flag"' " f[2]; m++ } }
+            for (i = 1; i <= NR; i++) print a[i] }' "$samples" >"$samples.tmp" && mv "$samples.tmp" "$samples"
+        echo >&2
+    done
+fi
 
 # Tracing off vs on: the pool, whole-process wall time (start-up, the run,
 # and for "on" the final flush of the trace), no warm-up, so n jobs exactly.
@@ -214,6 +235,15 @@ while read -r wl ops; do
     }' >>"$rows"
 done <<<"$wl_list"
 
+for ab in $ablations; do
+    wl=${ab%%:*} flag=${ab#*:}
+    c=$(stats "c.$wl/$flag")
+    [ -n "$c" ] || continue
+    case $flag in nospin) what="never spinning" ;; nocache) what="no thread cache" ;; *) what=$flag ;; esac
+    awk -v name="$wl, $what" -v c="$c" 'BEGIN { split(c, C, " ")
+        printf "%s\tns/op\t%s\t%s\t-\t-\t-\t-\t-\n", name, C[1], C[2] }' >>"$rows"
+done
+
 toff=$(stats trace.off)
 ton=$(stats trace.on)
 if [ -n "$toff$ton" ]; then
@@ -287,6 +317,15 @@ jstats() { # KEY → {"min":..,"median":..,"runs":[..]} or null
             "$sep" "$(jstr "$wl")" "$ops" "$(jstats "c.$wl")" "$(jstats "go.$wl")" "$(jnum "$ratio")" "$(jnum "$goal")"
         sep=","
     done <<<"$wl_list"
+    printf '\n  ],\n  "ablations": ['
+    sep=""
+    for ab in $ablations; do
+        wl=${ab%%:*} flag=${ab#*:}
+        [ -n "$(stats "c.$wl/$flag")" ] || continue
+        printf '%s\n    {"workload": %s, "CHANSCOPE_DEBUG": %s, "c": %s}' "$sep" "$(jstr "$wl")" \
+            "$(jstr "$flag")" "$(jstats "c.$wl/$flag")"
+        sep=","
+    done
     printf '\n  ],\n'
     if [ -n "$toff$ton" ]; then
         tr=$(awk -F'\t' '$1 ~ /^tracing on\/off/ {print $4}' "$rows")

@@ -23,7 +23,11 @@
 #include "trace_hooks.h"
 
 #define IDLE_KEEP_NS (5LL * 1000000000) /* an idle thread lives 5 s */
-#define MAX_IDLE 64
+/* Enough that a program spawning goroutines in batches of hundreds (a pool,
+ * a fan-out) reuses threads instead of creating them; an idle thread costs
+ * its few touched stack pages and is gone after IDLE_KEEP_NS.
+ * CHANSCOPE_DEBUG=nocache turns the cache off (benchmarks measure it). */
+#define MAX_IDLE 1024
 #define STACK_SIZE (1 << 20)
 
 typedef struct cs_worker {
@@ -147,7 +151,7 @@ static void run_g(cs_g *g) {
  * when the worker left the idle list and should exit. */
 static cs_g *idle_wait(cs_worker *w) {
     pthread_mutex_lock(&idle_lock);
-    if (idle_count >= MAX_IDLE) {
+    if (idle_count >= MAX_IDLE || cs_debug(CS_DEBUG_NOCACHE)) {
         pthread_mutex_unlock(&idle_lock);
         return NULL;
     }

@@ -60,7 +60,22 @@ enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
 static _Atomic int ncpu_cached;
 static _Atomic int spinners;
 
+static _Atomic int debug_flags = -1; /* -1: CHANSCOPE_DEBUG not read yet */
+
+bool cs_debug(int flag) {
+    int f = atomic_load_explicit(&debug_flags, memory_order_relaxed);
+    if (f < 0) { /* racing first readers compute the same value */
+        const char *e = getenv("CHANSCOPE_DEBUG");
+        f = 0;
+        if (e && strstr(e, "nospin")) f |= CS_DEBUG_NOSPIN;
+        if (e && strstr(e, "nocache")) f |= CS_DEBUG_NOCACHE;
+        atomic_store_explicit(&debug_flags, f, memory_order_relaxed);
+    }
+    return (f & flag) != 0;
+}
+
 static bool may_spin(void) {
+    if (cs_debug(CS_DEBUG_NOSPIN)) return false;
     int ncpu = atomic_load_explicit(&ncpu_cached, memory_order_relaxed);
     if (!ncpu) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

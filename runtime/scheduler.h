@@ -84,6 +84,12 @@ uint32_t cs_fastrandn(cs_g *g, uint32_t n);
 /* Monotonic clock in ns (CLOCK_MONOTONIC). */
 int64_t cs_nanotime(void);
 
+/* CHANSCOPE_DEBUG=flag,flag: switches for measuring the runtime's design
+ * choices (like Go's GODEBUG); read once.  nospin: park at once, never spin;
+ * nocache: a new thread for every goroutine. */
+enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NOCACHE = 2 };
+bool cs_debug(int flag);
+
 /* Human name of a block reason, Go's wording ("chan receive", ...). */
 const char *cs_block_reason_name(int reason);
 
