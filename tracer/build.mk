@@ -4,9 +4,11 @@
 #     $(BUILD)/tests/programs/ against the library (used by tests/e2e/trace_*.sh)
 #   - make bench-trace: bench/trace_bench.c — cost per traced event, events
 #     persisted per second, traced/untraced ratio on a 4-worker pool with 1 M
-#     jobs, events emitted vs rows stored at 10 M events; prints the figures
-#     and writes them as JSON to $(BUILD)/bench-trace.json (folded into
-#     `make bench`).  TRACE_BENCH_EVENTS=N scales the 10 M figure down.
+#     jobs, events emitted vs rows stored at 10 M events, the SIGKILL loss
+#     window (age of the oldest event missing after a kill) and integrity;
+#     prints the figures and writes them as JSON to $(BUILD)/bench-trace.json
+#     (folded into `make bench`).  TRACE_BENCH_EVENTS=N scales the 10 M
+#     figure down; `$(BUILD)/bench/trace_bench --only kill` runs one figure.
 
 TRACE_PROG_SRC := $(wildcard tests/programs/trace_*.c)
 TRACE_PROG_BIN := $(TRACE_PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)

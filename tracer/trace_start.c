@@ -8,7 +8,7 @@
  *   global deadlock             the runtime (panic.c), reason "deadlock", status 2
  *   SIGINT / SIGTERM            the runtime's signal handling (cs_signals_init,
  *                               installed here), reason "signal", 128 + sig
- *   SIGKILL                     nobody: the last commit (<= 50 ms old) is
+ *   SIGKILL                     nobody: the last commit (<= 25 ms old) is
  *                               the trace; meta.end_reason stays absent
  */
 #include <errno.h>

@@ -14,6 +14,7 @@
  *           fmt.Println(<-data)
  *       }
  *       // main is done with data, but the producer does not know
+ *       time.Sleep(100 * time.Millisecond)   // the program goes on
  *   }
  *
  * What goes wrong: after the third value the producer blocks on `data <- 3`
@@ -23,7 +24,11 @@
  * send, with the site of the send.
  *
  * It fails on every run: the producer never stops producing, so it is always
- * blocked on (or about to block on) its next send when main returns.
+ * blocked on (or about to block on) its next send when main returns.  Forced
+ * so that the trace shows it blocked: main goes on for 100 ms, ample for the
+ * producer to get from its third send to its fourth even on a loaded machine
+ * (with 5 ms it sometimes had not, and a goroutine whose last step was a
+ * send looks like one on its way out).
  * The fix (main.c, part 1): select on ctx.Done() next to the send, cancel
  * when done, and wait until the producer has returned.
  */
@@ -47,9 +52,9 @@ int main(int argc, char **argv) {
         chan_recv(data, &v);
         printf("got %d\n", v);
     }
-    /* Give the producer time to reach its next send, so the trace shows it
-     * blocked there rather than on its way. */
-    time_sleep(5 * MILLISECOND);
+    /* Forced: give the producer time to reach its next send, so the trace
+     * shows it blocked there rather than on its way. */
+    time_sleep(100 * MILLISECOND);
     printf("done; the producer is still blocked on its send\n");
     return 0;
 }

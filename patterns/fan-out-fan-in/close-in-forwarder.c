@@ -23,11 +23,12 @@
  *       return merged
  *   }
  *   // main as in main.c, then the program goes on:
- *   //     time.Sleep(30 * time.Millisecond)
+ *   //     time.Sleep(500 * time.Millisecond)
  *
  * On every run: only one close can be first; each other forwarder still has
- * a send or its own close to do, and main stays 30 ms longer than the
- * remaining work takes, so the panic always comes.
+ * a send or its own close to do, and main stays on for 500 ms — far longer
+ * than that remaining work takes, even on a loaded machine — so the panic
+ * always comes (and ends the program: the sleep costs nothing).
  *
  * Fix: count the forwarders with a WaitGroup and close once, after Wait (main.c).
  */
@@ -123,7 +124,9 @@ int main(int argc, char **argv) {
     }
     printf("%d results, sum of squares %ld\n", count, sum);
     fflush(stdout);
-    time_sleep(30 * MILLISECOND); /* the program goes on; the other forwarders panic */
+    /* Forced: the program goes on long enough for the other forwarders to
+     * panic, even on a busy machine (the panic ends it). */
+    time_sleep(500 * MILLISECOND);
     ctx_cancel(cancel);
     return 0;
 }

@@ -21,11 +21,11 @@
  *           fmt.Print(<-fib, " ")
  *       }
  *       fmt.Println()
- *       time.Sleep(50 * time.Millisecond) // the program goes on; the generator waits
+ *       time.Sleep(100 * time.Millisecond) // the program goes on; the generator waits
  *   }
  *
  * On every run: the generator is already blocked on its 11th send — main
- * carries on for 50 ms, ample time even on a loaded machine for it to get
+ * carries on for 100 ms, ample time even on a loaded machine for it to get
  * from its 10th send to the 11th (with 5 ms it was sometimes still on its
  * way, and a goroutine that just made a send looks like one finishing).
  * Fix: pass a context and select on ctx.Done() beside the send (main.c).
@@ -65,6 +65,6 @@ int main(int argc, char **argv) {
     printf("\n");
     /* Forced interleaving: the program goes on long enough for the generator
      * to be waiting in its next send. */
-    time_sleep(50 * MILLISECOND);
+    time_sleep(100 * MILLISECOND);
     return 0;
 }

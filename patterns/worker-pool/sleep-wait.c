@@ -14,7 +14,7 @@
  *       for {
  *           select {
  *           case job := <-jobs:
- *               time.Sleep(time.Duration(job.ID) * 10 * time.Millisecond) // the work
+ *               time.Sleep(time.Duration(job.ID) * 40 * time.Millisecond) // the work
  *               job.Result <- fmt.Sprintf("job %d done", job.ID)
  *           case <-quit:
  *               return
@@ -34,16 +34,17 @@
  *               mu.Lock(); done = append(done, r); mu.Unlock()
  *           }(job)
  *       }
- *       time.Sleep(40 * time.Millisecond)                  // BUG: "wait for all jobs"
+ *       time.Sleep(150 * time.Millisecond)                 // BUG: "wait for all jobs"
  *       fmt.Println(len(done), "of 9 jobs done")           // BUG: racy read
  *       close(quit)
  *   }
  *
- * Forced: job i takes i×10 ms, so on 3 workers jobs 1-3 are done after 10,
- * 20 and 30 ms and the last one after 180 ms; main looks after 40 ms.  On
- * every run, even on a loaded machine, some results have been recorded by
- * then (30 ms of slack: the race) and jobs are still running, results still
- * awaited, at exit (140 ms of slack: the leak).
+ * Forced: job i takes i×40 ms, so on 3 workers jobs 1-3 are done after 40,
+ * 80 and 120 ms, job 4 after 200 ms and the last one after 720 ms; main
+ * looks after 150 ms.  On every run, even on a loaded machine (where a new
+ * goroutine was seen to wait up to 80 ms for a CPU), some results have been
+ * recorded by then (110 ms of slack: the race) and jobs are still running,
+ * results still awaited, at exit (the leak).
  *
  * Fix: a sync.WaitGroup (Add per job, Done in the collector, Wait in main),
  * or receive every job's result in main.
@@ -70,7 +71,7 @@ static void worker(void *arg) {
         job_t job;
         switch (chan_select(select_recv(p->jobs, &job, NULL), select_recv(p->quit, NULL, NULL))) {
         case 0:
-            time_sleep(job.id * 10 * MILLISECOND); /* the work */
+            time_sleep(job.id * 40 * MILLISECOND); /* the work */
             chan_send(job.result, &job.id);
             break;
         case 1:
@@ -110,7 +111,7 @@ int main(int argc, char **argv) {
         chan_send(pool.jobs, &jobs[i]);
         go(collect, &jobs[i]);
     }
-    time_sleep(40 * MILLISECOND); /* BUG: "wait for all jobs to complete" */
+    time_sleep(150 * MILLISECOND); /* BUG: "wait for all jobs to complete" */
     SHARED_READ(ndone);           /* BUG: no lock, no happens-before */
     printf("%d of %d jobs done\n", ndone, njobs);
     chan_close(pool.quit);
