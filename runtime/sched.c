@@ -50,13 +50,23 @@ enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
 
 /* Spin-then-park.  A hand-off partner on another core usually answers
  * within a microsecond, far sooner than a futex sleep and wake-up (several
- * microseconds), so a parking goroutine first spins — but only while that
- * cannot steal the CPU its partner needs: runnable goroutines plus spinners
- * fit the cores (Go bounds its spinning threads the same way).  The spin is
- * short and bounded, like Go's lock spinning (a few PAUSE rounds, then a
- * couple of yields, then sleep): on a machine busy with other processes a
- * long spin only delays the partner it waits for. */
-#define PARK_SPIN_NS 3000 /* busy-wait with PAUSE for at most this long */
+ * microseconds; ~7 µs on a virtual machine, see bench os-handoff), so a
+ * parking goroutine first spins — but only while that cannot steal the CPU
+ * its partner needs: runnable goroutines plus spinners fit the cores (Go
+ * bounds its spinning threads the same way).  It busy-waits with PAUSE for
+ * SPIN_YIELD_AFTER_NS, then yields between checks (a partner waiting for a
+ * CPU gets ours), until its budget is spent; then it sleeps on its futex.
+ *
+ * The budget adapts per goroutine: a spin that caught its wake-up after w ns
+ * raises the budget to 2w (at most SPIN_MAX_NS); a spin that ran out halves
+ * it (at least SPIN_MIN_NS).  A goroutine whose partner answers quickly
+ * spins long enough never to pay the kernel; on a machine busy with other
+ * processes (where a yield can cost a whole time slice) spins keep failing
+ * and shrink to almost nothing. */
+#define SPIN_MAX_NS 20000
+#define SPIN_MIN_NS 500
+#define SPIN_START_NS 4000
+#define SPIN_YIELD_AFTER_NS 2000
 static _Atomic int ncpu_cached;
 static _Atomic int spinners;
 
@@ -146,17 +156,25 @@ void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
 void cs_park_wait(cs_g *g) {
     if (may_spin()) {
         atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
-        int64_t deadline = cs_nanotime() + PARK_SPIN_NS;
+        if (!g->spin_ns) g->spin_ns = SPIN_START_NS;
+        int64_t start = cs_nanotime(), now = start;
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
                 atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
+                int64_t w2 = 2 * (cs_nanotime() - start);
+                if (w2 > g->spin_ns) g->spin_ns = w2 < SPIN_MAX_NS ? (int32_t)w2 : SPIN_MAX_NS;
                 goto woke;
             }
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
-            if (i % 32 == 0 && cs_nanotime() >= deadline) break;
+            if (i % 32 == 0) {
+                now = cs_nanotime();
+                if (now - start >= g->spin_ns) break;
+                if (now - start >= SPIN_YIELD_AFTER_NS) sched_yield();
+            }
         }
+        g->spin_ns = g->spin_ns / 2 > SPIN_MIN_NS ? g->spin_ns / 2 : SPIN_MIN_NS;
         atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
     }
     for (;;) {

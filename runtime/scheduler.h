@@ -55,6 +55,8 @@ struct cs_g {
     cs_g *all_next, *all_prev; /* registry of live goroutines */
     struct cs_worker *worker;  /* the thread running it (NULL for main) */
     uint64_t rng;              /* per-goroutine PRNG state (select order) */
+    int32_t spin_ns;           /* adaptive spin budget before parking (sched.c);
+                                  only its own thread touches it */
 };
 
 /* The current goroutine.  A thread that was not started by go() becomes a
