@@ -143,17 +143,17 @@ proc timeline::cycle_waits {refs} {
             set verb [dict get {send "waits to send on" recv "waits to receive from"} \
                           [expr {$op in {send recv} ? $op : "send"}]]
             if {$op ni {send recv}} { set verb [expr {$op eq "select" ? "waits in a select on" : "waits ($op) on"}] }
-            set what "$name $verb [model::object_name $o]"
+            set what "$name $verb [model::object_label $o]"
             if {[llength $hs]} {
                 set act [expr {$op eq "recv" ? "send" : $op eq "send" ? "receive" : "wake it"}]
                 append what ": only [short_names $hs] could $act"
             } else {
                 append what [dict get {send ": nobody has received from it" recv ": nobody has sent on it"} \
                     [expr {$op in {send recv} ? $op : "send"}]]
-                if {$op ni {send recv}} { set what "[model::goroutine_name $g] $verb [model::object_name $o]" }
+                if {$op ni {send recv}} { set what "[model::goroutine_name $g] $verb [model::object_label $o]" }
             }
         } elseif {$o ne ""} {
-            set what "$name waits for [model::object_name $o]"
+            set what "$name waits for [model::object_label $o]"
             if {[llength $hs]} { append what ", held by [model::goroutine_name [lindex $hs 0]]" }
         } else {
             set what "$name: $op"
@@ -196,7 +196,7 @@ proc timeline::hl_cycle {refs} {
                 set x [cx [sx $s]]; set y $laney(g$g)
                 $c create oval [expr {$x - 5}] [expr {$y - 5}] [expr {$x + 5}] [expr {$y + 5}] \
                     -outline #d00000 -width 2 -tags [list hl hlpoint holder]
-                caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_name $o]" \
+                caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_label $o]" \
                     TkSmallCaptionFont
             }
         }
@@ -335,7 +335,7 @@ proc timeline::hl_leak {refs} {
         if {[dict exists $e file] && [dict get $e file] ne ""} {
             set where " at [file tail [dict get $e file]]:[dict get $e line]"
         }
-        set what [expr {$rs ne "" ? "$rs [model::object_name $o]" : $st}]
+        set what [expr {$rs ne "" ? "$rs [model::object_label $o]" : $st}]
         caption [expr {$x0 + 6}] [expr {$y - 12}] sw \
             "leaked: stuck on $what$where until the program ended"
     }
@@ -351,7 +351,7 @@ proc timeline::hl_race {refs} {
         $c create oval [expr {$x - 8}] [expr {$y - 8}] [expr {$x + 8}] [expr {$y + 8}] \
             -outline #e00000 -fill #ffd0d0 -width 3 -tags [list hl hlpoint]
         set e [model::event $s]
-        set lbl "[string map {var_ {}} [dict get $e kname]] [model::object_name $o]"
+        set lbl "[string map {var_ {}} [dict get $e kname]] [model::object_label $o]"
         if {[dict get $e file] ne ""} {
             append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
         }
@@ -399,7 +399,7 @@ proc timeline::hl_panic {refs} {
         } else {
             $c create oval [expr {$x - 6}] [expr {$y - 6}] [expr {$x + 6}] [expr {$y + 6}] \
                 -outline #d00000 -width 3 -tags [list hl hlpoint]
-            set lbl "[string map {_ " "} [dict get $e kname]] [model::object_name $o]"
+            set lbl "[string map {_ " "} [dict get $e kname]] [model::object_label $o]"
             if {[dict get $e file] ne ""} {
                 append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
             }
@@ -432,7 +432,7 @@ proc timeline::hl_points {refs} {
             -outline #d00000 -width 3 -tags [list hl hlpoint]
         $c create text [expr {$x + 8}] [expr {$y - 8}] -anchor sw -fill #a00000 \
             -font TkSmallCaptionFont -tags [list hl] \
-            -text [string trim "$role [model::object_name $o]"]
+            -text [string trim "$role [model::object_label $o]"]
         # lock order: each "holding" leads to the following "acquiring"
         if {$role eq "holding"} { set hold [list $x $y] }
         if {$role eq "acquiring" && [info exists hold]} {
@@ -476,9 +476,9 @@ proc timeline::hl_lockorder {refs} {
             set yb [expr {$hy - 13}]
             $c create line $hx [expr {$hy - 6}] $hx $yb $tx $yb $tx [expr {$ty - 6}] -arrow last \
                 -width 2 -fill #d00000 -arrowshape {7 8 3} -tags [list hl lockorder]
-            caption [expr {$hx - 3}] [expr {$hy + 9}] ne "holds [model::object_name $ho]" TkSmallCaptionFont
-            caption [expr {$tx + 3}] [expr {$ty + 9}] nw "then locks [model::object_name $to]" TkSmallCaptionFont
-            lappend caps $g $ty "[model::goroutine_name $g]: holds [model::object_name $ho], then locks [model::object_name $to]"
+            caption [expr {$hx - 3}] [expr {$hy + 9}] ne "holds [model::object_label $ho]" TkSmallCaptionFont
+            caption [expr {$tx + 3}] [expr {$ty + 9}] nw "then locks [model::object_label $to]" TkSmallCaptionFont
+            lappend caps $g $ty "[model::goroutine_name $g]: holds [model::object_label $ho], then locks [model::object_label $to]"
         }
     }
     if {![llength $caps]} return

@@ -29,6 +29,9 @@ namespace eval model {
         5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
         7 "lock copied after first use" 8 "WaitGroup reused before Wait returned"
         9 "semaphore released more than held"}
+    # objects.type -> the analyzer's word for it (an_type_word)
+    variable typewords {1 channel 2 mutex 3 RWMutex 4 WaitGroup 5 Once 6 Cond 7 context
+        8 timer 9 variable 10 atomic 11 semaphore 12 errgroup}
 }
 
 # Window queries are memoized: going back to a view (fit, zoom back out)
@@ -177,23 +180,59 @@ proc model::goroutines {} {
     return $out
 }
 
-# Channels: dict id name cap elem site create_seq close_seqs
+# Channels: dict id name label cap elem site create_seq close_seqs (label:
+# object_label's short form)
 proc model::channels {} {
     set out {}
     db eval {SELECT id, name, a, b, site, create_seq FROM objects WHERE type=1
              ORDER BY create_seq, id} r {
         set closes [db eval {SELECT seq FROM events WHERE obj=$r(id) AND kind=15 ORDER BY seq}]
-        lappend out [dict create id $r(id) name $r(name) cap [expr {$r(a) eq "" ? 0 : $r(a)}] \
+        lappend out [dict create id $r(id) name $r(name) label [object_label $r(id) short] cap [expr {$r(a) eq "" ? 0 : $r(a)}] \
                          elem $r(b) site $r(site) create_seq $r(create_seq) close_seqs $closes]
     }
     return $out
 }
 
+# An object's name as stored: "B.mu", "results", or for an object the
+# program did not name the runtime's "<type>@<file>:<line>".
 proc model::object_name {id} {
     if {$id eq "" || $id == 0} { return "" }
     set n [db onecolumn {SELECT coalesce(name, type_name || '#' || id) FROM objects WHERE id=$id}]
     if {$n eq ""} { return "obj#$id" }
     return $n
+}
+
+# "<file>:<line>" when NAME is the runtime's name for an object the program
+# did not name ("<type>@<file>:<line>", as analyzer/findings.c auto_named
+# reads it), else "".
+proc model::auto_where {name} {
+    if {[regexp {^[a-z_]+@(.*:[0-9]+)$} $name - where]} { return $where }
+    return ""
+}
+
+# The one way the viewer shows an object, worded as the analyzer's text
+# words it (an_sb_obj in analyzer/findings.c).  FORM:
+#   long  (captions)       "B.mu"        "the WaitGroup from ab-ba-deadlock.c:95"
+#   short (tight places)   "B.mu"        "WaitGroup from ab-ba-deadlock.c:95"
+#   typed (selection)      "mutex B.mu"  "the WaitGroup from ab-ba-deadlock.c:95"
+# A named object keeps its name; "" for no object (id 0: a nil channel).
+proc model::object_label {id {form long}} {
+    if {$id eq "" || $id == 0} { return "" }
+    return [memo [list olabel $id $form] {object_label_q $id $form}]
+}
+proc model::object_label_q {id form} {
+    variable typewords
+    set row [db eval {SELECT type, coalesce(name, type_name || '#' || id), a FROM objects
+                      WHERE id=$id}]
+    if {![llength $row]} { return [expr {$form eq "short" ? "obj#$id" : "object #$id"}] }
+    lassign $row type name a
+    set word [expr {[dict exists $typewords $type] ? [dict get $typewords $type] : "object"}]
+    if {$type == 8 && $a ne "" && $a != 0} { set word ticker }
+    set where [auto_where $name]
+    if {$where ne ""} {
+        return [expr {$form eq "short" ? "$word from $where" : "the $word from $where"}]
+    }
+    return [expr {$form eq "typed" ? "$word $name" : $name}]
 }
 proc model::object_type {id} {
     return [db onecolumn {SELECT type_name FROM objects WHERE id=$id}]

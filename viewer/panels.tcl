@@ -82,7 +82,9 @@ proc panels::create_state {f} {
     ttk::frame $f
     ttk::label $f.h -text "State at the cursor" -font TkHeadingFont
     ttk::treeview $f.t -columns {g state on since} -show headings -height 10
-    foreach {col txt wd} {g goroutine 130 state state 110 on "blocked on" 130 since since 60} {
+    # "blocked on" gets the room: object_label's short form ("wg WaitGroup
+    # from x.c:95") is the longest thing in the panel
+    foreach {col txt wd} {g goroutine 130 state state 70 on "blocked on" 150 since since 50} {
         $f.t heading $col -text $txt -anchor w
         $f.t column $col -width $wd
     }
@@ -108,7 +110,7 @@ proc panels::update_state {seq} {
         set st [dict get $d state]
         set on ""
         if {$st eq "blocked"} {
-            set on "[dict get $d reason] [model::object_name [dict get $d obj]]"
+            set on "[dict get $d reason] [model::object_label [dict get $d obj] short]"
             set st "blocked"
         }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
@@ -124,7 +126,10 @@ proc panels::update_state {seq} {
         set closed ""
         foreach cs [dict get $ch close_seqs] { if {$cs <= $seq} { set closed " closed" } }
         set cap [dict get $ch cap]
-        $t insert {} end -id ch$id -tags chan -values [list "chan [dict get $ch name]" \
+        # "chan jobs", or for an unnamed one its label ("channel from x.c:12")
+        set lbl [dict get $ch label]
+        if {$lbl eq [dict get $ch name]} { set lbl "chan $lbl" }
+        $t insert {} end -id ch$id -tags chan -values [list $lbl \
             "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
     }
 }
@@ -206,7 +211,7 @@ proc panels::show_event {seq} {
         if {[dict get $e kind] == 1} {
             $x insert end "child      [model::goroutine_name [dict get $e obj]]\n"
         } else {
-            $x insert end "object     [model::object_type [dict get $e obj]] [model::object_name [dict get $e obj]]\n"
+            $x insert end "object     [model::object_label [dict get $e obj] typed]\n"
         }
     }
     $x insert end [describe $e]

@@ -168,8 +168,10 @@ proc timeline::layout {} {
     }
     foreach ch $chans {
         set id [dict get $ch id]
-        set name [dict get $ch name]
-        if {![string match $pat [string tolower $name]]} continue
+        set name [dict get $ch label]
+        # the filter finds a channel by its label or its stored name
+        if {![string match $pat [string tolower $name]]
+            && ![string match $pat [string tolower [dict get $ch name]]]} continue
         set rows [expr {max(1, min(4, [dict get $ch cap]))}]
         set h [expr {14 + 9 * $rows}]
         lappend lanes [dict create type ch id $id y $y h $h label $name ch $ch rows $rows]
@@ -407,7 +409,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr stats(spans)
             if {$x1 - $x0 > 60 && $state eq "blocked"} {
-                if {![info exists namecache($obj)]} { set namecache($obj) [model::object_name $obj] }
+                if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
                 $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
                     -text "$reason $namecache($obj)" -fill white \
                     -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
