@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "analyzer.h"
@@ -216,6 +217,24 @@ static bool load_objects(sqlite3 *db, an_trace *t) {
     return sqlite3_finalize(st) == SQLITE_OK;
 }
 
+/* The event array is the one big allocation: back it with huge pages where
+ * the kernel offers them on request, which saves ~160k page faults on a
+ * 10 M-event trace.  Only a hint; nothing depends on it. */
+static void ev_hugepages(void *p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* Goroutine ids are small in practice: a direct table for those, the hash
+ * map (g_index) behind it. */
+enum { GDIRECT = 4096 };
+
 static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -236,12 +255,15 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
             if (maxseq > 0 && maxseq <= bytes / 8 && maxseq < ((int64_t)1 << 32)) {
                 cap = (size_t)maxseq;
                 t->ev = an_xmalloc(cap * sizeof *t->ev);
+                ev_hugepages(t->ev, cap * sizeof *t->ev);
             }
         }
         sqlite3_finalize(q);
     }
     int64_t last_g = INT64_MIN;
     int32_t last_gi = 0;
+    int32_t *gdirect = an_xmalloc(GDIRECT * sizeof *gdirect); /* dense index + 1; 0 unknown */
+    memset(gdirect, 0, GDIRECT * sizeof *gdirect);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (t->nev == cap) {
@@ -253,7 +275,12 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
         e->t_ns = sqlite3_column_int64(st, 1);
         int64_t gid = sqlite3_column_int64(st, 2);
         if (gid != last_g) { /* consecutive events are often by the same goroutine */
-            last_gi = g_index(t, gid, gcap);
+            if (gid >= 0 && gid < GDIRECT) {
+                if (!gdirect[gid]) gdirect[gid] = g_index(t, gid, gcap) + 1;
+                last_gi = gdirect[gid] - 1;
+            } else {
+                last_gi = g_index(t, gid, gcap);
+            }
             last_g = gid;
         }
         e->g = last_gi;
@@ -273,6 +300,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
         /* go_create names a goroutine: make sure it exists in the table */
         if (e->kind == 1 && e->obj) g_index(t, e->obj, gcap);
     }
+    free(gdirect);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE;
 }
