@@ -54,20 +54,11 @@ while read -r spec kinds; do
     for r in $(seq "$n"); do echo "$spec $kinds $r"; done
 done <"$work/variants" >"$work/jobs"
 
-sorted() { tr ',' '\n' | sort | paste -sd, -; }
-export -f sorted
+. "$(dirname "$0")/catalog_lib.bash"
 
 one() {
     spec=$1 expect=$2 r=$3
-    f="$work/${spec//\//-}-$r"
-    timeout -k 3 "$TIMEOUT" "$BIN" run "$spec" -o "$f.db" >"$f.out" 2>&1
-    rc=$?
-    "$BIN" check "$f.db" --json >"$f.json" 2>>"$f.out"
-    found=$(sqlite3 :memory: "select coalesce(group_concat(k, ','), '-') from
-            (select distinct json_extract(value, '\$.kind') k
-             from json_each(readfile('$f.json'), '\$.findings') order by k)" 2>&1) ||
-        found="(no JSON from check)"
-    [ "$rc" = 124 ] || [ "$rc" = 137 ] && found="$found (timeout)"
+    run_variant "$spec" "$r"
     want=$(echo "$expect" | sorted)
     if [ "$found" = "$want" ]; then
         echo "ok   $spec #$r: $want"

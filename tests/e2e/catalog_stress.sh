@@ -71,20 +71,11 @@ done >"$work/jobs"
 njobs=$(wc -l <"$work/jobs")
 [ "$njobs" -gt 0 ] || { echo "catalog_stress: no variant matches ONLY='$ONLY'"; exit 1; }
 
-sorted() { tr ',' '\n' | sort | paste -sd, -; }
-export -f sorted
+. "$(dirname "$0")/catalog_lib.bash"
 
 one() {
     spec=$1 expect=$2 r=$3
-    f="$work/${spec//\//-}-$r"
-    timeout -k 3 "$TIMEOUT" "$BIN" run "$spec" -o "$f.db" >"$f.out" 2>&1
-    rc=$?
-    "$BIN" check "$f.db" --json >"$f.json" 2>>"$f.out"
-    found=$(sqlite3 :memory: "select coalesce(group_concat(k, ','), '-') from
-            (select distinct json_extract(value, '\$.kind') k
-             from json_each(readfile('$f.json'), '\$.findings') order by k)" 2>&1) ||
-        found="(no JSON from check)"
-    { [ "$rc" = 124 ] || [ "$rc" = 137 ]; } && found="$found (timeout)"
+    run_variant "$spec" "$r"
     want=$(echo "$expect" | sorted)
     # the findings' titles, for the wording report
     titles=$(sqlite3 :memory: "select coalesce(group_concat(t, ' || '), '-') from
