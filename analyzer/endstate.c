@@ -842,13 +842,13 @@ static void explain_wait(endctx *c, int32_t gi, why *w) {
             set_fix(w, 5, "Never call once_do on a Once (or a getter that does) from inside that "
                           "Once's function: pass the function what it needs (the value being "
                           "built) instead of fetching it through the getter.");
-        } else if (o && o->once_runner >= 0) {
-            an_sb_printf(b, "; its function is being run by ");
-            say_g(b, t, o->once_runner);
-            an_sb_printf(b, ", which ");
-            say_state(b, c, o->once_runner);
-            set_fix(w, 1, "Make sure the Once's function always returns.");
         } else {
+            if (o && o->once_runner >= 0) {
+                an_sb_printf(b, "; its function is being run by ");
+                say_g(b, t, o->once_runner);
+                an_sb_printf(b, ", which ");
+                say_state(b, c, o->once_runner);
+            }
             set_fix(w, 1, "Make sure the Once's function always returns.");
         }
         break;

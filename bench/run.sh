@@ -82,9 +82,10 @@ fi
 
 now_ns() { date +%s%N; }
 
-# run_one LANG BIN WORKLOAD OPS: one fresh process; appends its ns/op.
+# run_one LANG BIN WORKLOAD OPS [KEY]: one fresh process; appends its ns/op
+# as sample KEY (default LANG.WORKLOAD).
 run_one() {
-    local lang=$1 bin=$2 wl=$3 ops=$4 line ns
+    local lang=$1 bin=$2 wl=$3 ops=$4 key=${5:-$1.$3} line ns
     if ! line=$(timeout "$limit" "$bin" "$wl" "$ops" 2>"$tmp/err"); then
         echo "bench: $lang $wl failed: $(tail -n 1 "$tmp/err")" >&2
         return 1
@@ -94,7 +95,7 @@ run_one() {
         echo "bench: $lang $wl printed no BENCH line" >&2
         return 1
     fi
-    echo "$lang.$wl $ns" >>"$samples"
+    echo "$key $ns" >>"$samples"
 }
 
 nwl=$(printf '%s\n' "$wl_list" | awk 'NF' | wc -l)
@@ -121,12 +122,8 @@ if [ "${BENCH_NO_ABLATION:-0}" != 1 ]; then
         [ -n "$ops" ] || continue
         printf 'bench: %-9s' "$wl/$flag" >&2
         for ((r = 1; r <= runs; r++)); do
-            CHANSCOPE_DEBUG=$flag run_one c "$cbin" "$wl" "$ops" && printf ' c' >&2
+            CHANSCOPE_DEBUG=$flag run_one c "$cbin" "$wl" "$ops" "c.$wl/$flag" && printf ' c' >&2
         done
-        # run_one recorded the samples as c.$wl: move them to c.$wl/$flag
-        awk -v k="c.$wl" -v n="$runs" '{ a[NR] = $0 } END {
-            m = 0; for (i = NR; i >= 1 && m < n; i--) { split(a[i], f, " "); if (f[1] == k) { a[i] = k "/'"$flag"' " f[2]; m++ } }
-            for (i = 1; i <= NR; i++) print a[i] }' "$samples" >"$samples.tmp" && mv "$samples.tmp" "$samples"
         echo >&2
     done
 fi

@@ -157,7 +157,7 @@ void cs_park_wait(cs_g *g) {
     if (may_spin()) {
         atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
         if (!g->spin_ns) g->spin_ns = SPIN_START_NS;
-        int64_t start = cs_nanotime(), now = start;
+        int64_t start = cs_nanotime();
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
                 atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
@@ -169,9 +169,9 @@ void cs_park_wait(cs_g *g) {
             __builtin_ia32_pause();
 #endif
             if (i % 32 == 0) {
-                now = cs_nanotime();
-                if (now - start >= g->spin_ns) break;
-                if (now - start >= SPIN_YIELD_AFTER_NS) sched_yield();
+                int64_t spun = cs_nanotime() - start;
+                if (spun >= g->spin_ns) break;
+                if (spun >= SPIN_YIELD_AFTER_NS) sched_yield();
             }
         }
         g->spin_ns = g->spin_ns / 2 > SPIN_MIN_NS ? g->spin_ns / 2 : SPIN_MIN_NS;
