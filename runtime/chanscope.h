@@ -380,6 +380,68 @@ void cs_signal_notify(chan_t *ch, const int *sigs_zero_terminated, cs_site site)
 void signal_stop(chan_t *ch);
 
 /* ------------------------------------------------------------------ */
+/* net: TCP over IPv4 (package net)                                    */
+/* ------------------------------------------------------------------ */
+
+/* Go                                       chanscope
+ *   ln, err := net.Listen("tcp", "127.0.0.1:0")  ln = net_listen("tcp", "127.0.0.1:0", &err)
+ *   conn, err := ln.Accept()                   c = net_accept(ln, &err)
+ *   conn, err := net.Dial("tcp", addr)         c = net_dial("tcp", addr, &err)
+ *   n, err := conn.Read(buf)                   n = net_read(c, buf, sizeof buf, &err)
+ *   n, err := conn.Write(b)                    n = net_write(c, b, len, &err)
+ *   conn.SetReadDeadline(t)                    net_set_read_deadline(c, time_now() + d)
+ *   conn.Close() / ln.Close()                  net_close(c) / net_listener_close(ln)
+ *
+ * An operation that cannot go on parks only its goroutine (reason "IO wait")
+ * until the socket is ready: a goroutine waiting for the network is never a
+ * deadlock.  Closing a socket wakes the goroutines blocked on it with
+ * ERR_NET_CLOSED: that is how an accept loop is stopped.  Addresses are
+ * "host:port" with a numeric IPv4 host or "localhost" (no DNS lookups);
+ * network is "tcp" or "tcp4".  err may be NULL; on success *err is NULL.
+ * Handles stay valid (as closed) after close: like channels, they are never
+ * freed. */
+typedef struct cs_net_listener net_listener_t;
+typedef struct cs_net_conn net_conn_t;
+extern const err_t ERR_EOF;         /* io.EOF: the peer closed its side */
+extern const err_t ERR_NET_CLOSED;  /* net.ErrClosed: "use of closed network connection" */
+extern const err_t ERR_NET_TIMEOUT; /* os.ErrDeadlineExceeded: "i/o timeout" */
+/* Errors other than ERR_EOF read like Go's, e.g. "read tcp 127.0.0.1:5000->
+ * 127.0.0.1:41234: i/o timeout"; err_is(err, ERR_NET_TIMEOUT) sees through. */
+
+#define net_listen(network, address, errp) cs_net_listen((network), (address), (errp), CS_SITE)
+net_listener_t *cs_net_listen(const char *network, const char *address, err_t *err, cs_site site);
+#define net_accept(ln, errp) cs_net_accept((ln), (errp), CS_SITE)
+net_conn_t *cs_net_accept(net_listener_t *ln, err_t *err, cs_site site);
+#define net_listener_close(ln) cs_net_listener_close((ln), CS_SITE)
+err_t cs_net_listener_close(net_listener_t *ln, cs_site site);
+const char *net_listener_addr(net_listener_t *ln); /* "127.0.0.1:41234" */
+int net_listener_port(net_listener_t *ln);
+/* Accept fails with ERR_NET_TIMEOUT after the deadline (0: none). */
+err_t net_listener_set_deadline(net_listener_t *ln, int64_t deadline_mono_ns);
+
+/* net_dial_timeout: net.DialTimeout (timeout <= 0: none). */
+#define net_dial(network, address, errp) cs_net_dial((network), (address), 0, (errp), CS_SITE)
+#define net_dial_timeout(network, address, d, errp) \
+    cs_net_dial((network), (address), (d), (errp), CS_SITE)
+net_conn_t *cs_net_dial(const char *network, const char *address, duration_t timeout, err_t *err,
+                        cs_site site);
+/* Read: up to len bytes, at least one unless an error; 0 and ERR_EOF at
+ * the end.  Write: all len bytes unless an error (the count written). */
+#define net_read(c, buf, len, errp) cs_net_read((c), (buf), (len), (errp), CS_SITE)
+int64_t cs_net_read(net_conn_t *c, void *buf, size_t len, err_t *err, cs_site site);
+#define net_write(c, buf, len, errp) cs_net_write((c), (buf), (len), (errp), CS_SITE)
+int64_t cs_net_write(net_conn_t *c, const void *buf, size_t len, err_t *err, cs_site site);
+#define net_close(c) cs_net_close((c), CS_SITE)
+err_t cs_net_close(net_conn_t *c, cs_site site);
+const char *net_conn_local_addr(net_conn_t *c);
+const char *net_conn_remote_addr(net_conn_t *c);
+/* Deadlines are monotonic times (time_now() + d), 0 for none.  Past the
+ * deadline, operations fail with ERR_NET_TIMEOUT instead of blocking. */
+err_t net_set_deadline(net_conn_t *c, int64_t deadline_mono_ns);
+err_t net_set_read_deadline(net_conn_t *c, int64_t deadline_mono_ns);
+err_t net_set_write_deadline(net_conn_t *c, int64_t deadline_mono_ns);
+
+/* ------------------------------------------------------------------ */
 /* Shared-variable annotations for race analysis                      */
 /* ------------------------------------------------------------------ */
 

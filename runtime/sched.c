@@ -232,6 +232,7 @@ const char *cs_block_reason_name(int reason) {
     case BLOCK_NIL_CHAN: return "chan (nil chan)";
     case BLOCK_SEMAPHORE: return "semacquire";
     case BLOCK_ONCE: return "sync.Once.Do";
+    case BLOCK_IO: return "IO wait";
     default: return "running";
     }
 }

@@ -85,6 +85,7 @@ enum cs_block_reason {
     BLOCK_NIL_CHAN = 9,   /* send/recv on a nil channel, or select{} with no cases */
     BLOCK_SEMAPHORE = 10,
     BLOCK_ONCE = 11,      /* waiting for another goroutine's once function */
+    BLOCK_IO = 12,        /* a socket not ready yet (netpoll.c): Go's "IO wait" */
 };
 
 /* EV_CHAN_SEND / EV_CHAN_RECV d flags */
@@ -120,6 +121,7 @@ enum cs_obj_type {
     OBJ_ATOMIC = 10,
     OBJ_SEMAPHORE = 11,
     OBJ_ERRGROUP = 12,
+    OBJ_SOCKET = 13,      /* net_listen/net_accept/net_dial: a=1 for a listener */
 };
 
 /* 1 while a trace is being recorded.  Set once before main, never cleared
