@@ -1,7 +1,8 @@
 /*
  * httpserver.h — the part of Go's net/http that the graceful-shutdown
- * variants need: a small HTTP/1.1 server and client on plain sockets,
- * bound to 127.0.0.1.  Header-only, because every variant is one program.
+ * variants need: a small HTTP/1.1 server and client on the runtime's net_*
+ * calls (Go's net package), bound to 127.0.0.1.  Header-only, because
+ * every variant is one program.
  *
  *   Go                                     here
  *   ln, err := net.Listen("tcp", addr)     http_listen(&srv, port)       (port 0: any free port)
@@ -11,27 +12,22 @@
  *   resp, err := http.Get(url)             http_get(port, path, &resp)
  *
  * Shutdown works like Go's: it closes the listener first (new connections
- * are refused from that moment), waits until the accept loop has returned,
+ * are refused from that moment, and the Accept the loop is blocked in
+ * returns net.ErrClosed), waits until the accept loop has returned,
  * then waits for the connections still being served, or for ctx, whichever
  * comes first.  Every response says "Connection: close", so there are no
  * idle keep-alive connections to close.
  *
- * Sockets are blocking: accept, read, write and connect run inside
- * goroutines like any Go network code, and the runtime sees a goroutine in
- * one of them as running.
+ * Accept, Read, Write and Dial park only their goroutine while the socket
+ * is not ready ("IO wait" in a trace or a goroutine dump), like any Go
+ * network code; a goroutine waiting for the network is never a deadlock.
  */
 #ifndef GRACEFUL_HTTPSERVER_H
 #define GRACEFUL_HTTPSERVER_H
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include "chanscope.h"
 
@@ -55,7 +51,7 @@ typedef struct http_server {
     void *on_shutdown_arg;
 
     int port;               /* set by http_listen */
-    int listen_fd;
+    net_listener_t *ln;
     mutex_t mu;             /* guards shutting_down */
     bool shutting_down;
     chan_t *serve_done;     /* closed when the accept loop has returned */
@@ -65,7 +61,7 @@ typedef struct http_server {
 
 typedef struct {
     http_server *srv;
-    int fd;
+    net_conn_t *conn;
 } http_conn;
 
 static const char *http_status_text(int status) {
@@ -78,34 +74,26 @@ static const char *http_status_text(int status) {
     }
 }
 
-/* net.Listen("tcp", "127.0.0.1:port"). */
+/* ln, err := net.Listen("tcp", "127.0.0.1:port") */
 static err_t http_listen(http_server *s, int port) {
-    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s->listen_fd < 0) return errorf("listen: socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-        listen(s->listen_fd, 64) != 0 ||
-        getsockname(s->listen_fd, (struct sockaddr *)&addr, &len) != 0) {
-        err_t err = errorf("listen tcp 127.0.0.1:%d: %s", port, strerror(errno));
-        close(s->listen_fd);
-        return err;
-    }
-    s->port = ntohs(addr.sin_port);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    err_t err;
+    s->ln = net_listen("tcp", addr, &err);
+    if (err) return err;
+    s->port = net_listener_port(s->ln);
     s->serve_done = chan_make_named("serve_done", char, 0);
     return NULL;
 }
 
 /* Read the request head (up to the blank line) and split the request line. */
-static bool http_read_request(int fd, char *method, size_t mn, char *path, size_t pn) {
+static bool http_read_request(net_conn_t *c, char *method, size_t mn, char *path, size_t pn) {
     char buf[2048];
     size_t used = 0;
     while (used < sizeof buf - 1) {
-        ssize_t n = read(fd, buf + used, sizeof buf - 1 - used);
-        if (n <= 0) return false; /* closed, error or read timeout */
+        err_t err;
+        int64_t n = net_read(c, buf + used, sizeof buf - 1 - used, &err);
+        if (err) return false; /* EOF, closed or read timeout */
         used += (size_t)n;
         buf[used] = '\0';
         if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n")) break;
@@ -117,25 +105,15 @@ static bool http_read_request(int fd, char *method, size_t mn, char *path, size_
     return true;
 }
 
-static void http_write_all(int fd, const char *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        if (n <= 0) return; /* the client went away */
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 /* One goroutine per connection, like Go's (*conn).serve. */
 static void http_serve_conn(void *arg) {
     http_conn *c = arg;
     http_server *s = c->srv;
-    struct timeval rt = {5, 0}; /* ReadTimeout */
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof rt);
+    net_set_read_deadline(c->conn, time_now() + 5 * SECOND); /* ReadTimeout */
 
     char method[16] = "", path[256] = "";
     http_response w = {400, "bad request\n"};
-    if (http_read_request(c->fd, method, sizeof method, path, sizeof path)) {
+    if (http_read_request(c->conn, method, sizeof method, path, sizeof path)) {
         int64_t now = atomic_i64_add(&s->active, 1);
         trace_log("%s %s (in flight: %lld)", method, path, (long long)now);
         if (s->access_log) printf("%s: request %s %s\n", s->name, method, path);
@@ -149,9 +127,9 @@ static void http_serve_conn(void *arg) {
                       "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                       "Connection: close\r\n\r\n",
                       w.status, http_status_text(w.status), strlen(w.body));
-    http_write_all(c->fd, head, (size_t)hn);
-    http_write_all(c->fd, w.body, strlen(w.body));
-    close(c->fd);
+    net_write(c->conn, head, (size_t)hn, NULL); /* an error: the client went away */
+    net_write(c->conn, w.body, strlen(w.body), NULL);
+    net_close(c->conn);
     free(c);
     wg_done(&s->conns);
 }
@@ -160,22 +138,18 @@ static void http_serve_conn(void *arg) {
 static err_t http_serve(http_server *s) {
     err_t err = NULL;
     for (;;) {
-        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        net_conn_t *conn = net_accept(s->ln, &err); /* conn, err := ln.Accept() */
         mutex_lock(&s->mu);
         bool closing = s->shutting_down;
         mutex_unlock(&s->mu);
         if (closing) {
-            if (fd >= 0) close(fd); /* arrived as we closed: refuse it */
+            if (conn) net_close(conn); /* arrived as we closed: refuse it */
             err = ERR_SERVER_CLOSED;
             break;
         }
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            err = errorf("accept: %s", strerror(errno));
-            break;
-        }
+        if (err) break;
         http_conn *c = malloc(sizeof *c);
-        *c = (http_conn){s, fd};
+        *c = (http_conn){s, conn};
         wg_add(&s->conns, 1); /* before the go statement, and before serve_done */
         go_named("conn", http_serve_conn, c);
     }
@@ -204,7 +178,7 @@ static err_t http_shutdown(http_server *s, ctx_t *ctx) {
     mutex_unlock(&s->mu);
     if (!first) return errorf("http: Shutdown called twice");
 
-    shutdown(s->listen_fd, SHUT_RDWR); /* wakes accept; new connections are refused */
+    net_listener_close(s->ln); /* wakes Accept; new connections are refused */
     trace_log("%s: listener closed, draining %lld request(s)", s->name,
               (long long)atomic_i64_load(&s->active));
     if (s->access_log)
@@ -212,7 +186,6 @@ static err_t http_shutdown(http_server *s, ctx_t *ctx) {
                (long long)atomic_i64_load(&s->active));
     if (s->on_shutdown) go_named("on_shutdown", s->on_shutdown, s->on_shutdown_arg);
     chan_recv(s->serve_done, NULL); /* the accept loop has returned */
-    close(s->listen_fd);
 
     http_drain_args *d = malloc(sizeof *d); /* may outlive this call on timeout */
     *d = (http_drain_args){s, chan_make_named("drained", char, 0)};
@@ -228,29 +201,25 @@ static err_t http_shutdown(http_server *s, ctx_t *ctx) {
 
 /* http.Get("http://127.0.0.1:port" + path), reading the whole response. */
 static err_t http_get(int port, const char *path, http_response *resp) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errorf("dial: %s", strerror(errno));
-    struct timeval rt = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof rt);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        err_t err = errorf("dial tcp 127.0.0.1: %s", strerror(errno));
-        close(fd);
-        return err;
-    }
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    err_t err;
+    net_conn_t *c = net_dial("tcp", addr, &err);
+    if (err) return err;
+    net_set_deadline(c, time_now() + 5 * SECOND); /* the client's Timeout */
     char req[512];
     int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path,
-                     port);
-    http_write_all(fd, req, (size_t)n);
+                     "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, addr);
+    net_write(c, req, (size_t)n, NULL);
     char buf[2048];
     size_t used = 0;
-    ssize_t r;
-    while (used < sizeof buf - 1 && (r = read(fd, buf + used, sizeof buf - 1 - used)) > 0)
+    while (used < sizeof buf - 1) { /* until EOF: the server closes after answering */
+        int64_t r = net_read(c, buf + used, sizeof buf - 1 - used, &err);
+        if (err) break;
         used += (size_t)r;
+    }
     buf[used] = '\0';
-    close(fd);
+    net_close(c);
     if (sscanf(buf, "HTTP/1.%*d %d", &resp->status) != 1)
         return errorf("GET %s: no response (connection reset)", path);
     const char *body = strstr(buf, "\r\n\r\n");
