@@ -13,6 +13,7 @@
  *   select                 → the union over its channel cases
  *   nil channel, select{}  → nobody, ever
  *   WaitGroup, cond, semaphore, once → any other alive goroutine
+ *   IO wait (a socket)     → the outside world: never stuck
  * Goroutines that are running or sleeping are eventually runnable; so is a
  * blocked goroutine that an eventually-runnable goroutine could wake
  * (fixpoint).  The rest are stuck forever.
@@ -203,6 +204,7 @@ static void compute_wakers(endctx *c, int32_t gi) {
             chan_wakers(c, gi, g->sel_chans.v[i], 1 | 2 | 4);
         break;
     case BLOCK_NIL_CHAN: break;
+    case BLOCK_IO: c->external[gi] = 1; break; /* a peer can always wake it */
     case BLOCK_ONCE: {
         /* the goroutine running the function holds the once's inner lock */
         all_others(c, gi);
@@ -857,6 +859,12 @@ static void explain_wait(endctx *c, int32_t gi, why *w) {
                      c->runnable[gi] ? "" : " that no goroutine left will send");
         set_fix(w, 2, "Signal or Broadcast after every change of the condition, and wait in a "
                       "loop that re-checks the condition with the lock held.");
+        break;
+    case BLOCK_IO:
+        an_sb_printf(b, "; it waits for a peer on the network");
+        set_fix(w, 1, "Close the listener or connection a goroutine is blocked on when it must "
+                      "stop (Accept and Read then return ERR_NET_CLOSED), or give the operation "
+                      "a deadline.");
         break;
     case BLOCK_SEMAPHORE:
         an_sb_printf(b, "; it waits for a release%s",

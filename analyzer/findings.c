@@ -78,6 +78,7 @@ const char *an_type_word(int type) {
     case OBJ_ATOMIC: return "atomic";
     case OBJ_SEMAPHORE: return "semaphore";
     case OBJ_ERRGROUP: return "errgroup";
+    case OBJ_SOCKET: return "socket";
     default: return "object";
     }
 }
@@ -146,6 +147,7 @@ void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj, con
     case BLOCK_NIL_CHAN: an_sb_printf(b, "on a nil channel (or an empty select)"); break;
     case BLOCK_SEMAPHORE: an_sb_printf(b, "acquiring "); an_sb_obj(b, t, obj); break;
     case BLOCK_ONCE: an_sb_printf(b, "waiting for the function of "); an_sb_obj(b, t, obj); break;
+    case BLOCK_IO: an_sb_printf(b, "waiting for the network on "); an_sb_obj(b, t, obj); break;
     default: an_sb_printf(b, "waiting"); break;
     }
 }
@@ -359,8 +361,9 @@ void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an
 
 const char *an_reason_name(int reason) {
     static const char *names[] = {NULL,   "send", "recv", "select", "lock",      "rlock",
-                                  "wg",   "cond", "sleep", "nil",   "semaphore", "once"};
-    return reason > 0 && reason < 12 ? names[reason] : NULL;
+                                  "wg",   "cond", "sleep", "nil",   "semaphore", "once",
+                                  "io"};
+    return reason > 0 && reason < 13 ? names[reason] : NULL;
 }
 
 const char *an_state_name(int state) {

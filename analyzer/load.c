@@ -25,7 +25,8 @@ static void seterr(char *err, size_t len, const char *fmt, ...) {
 }
 
 static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
-                                   "context", "timer", "var", "atomic", "semaphore", "errgroup"};
+                                   "context", "timer", "var", "atomic", "semaphore", "errgroup",
+                                   "socket"};
 
 /* Dense index of goroutine id, adding a placeholder row if it is new. */
 static int32_t g_index(an_trace *t, int64_t id, size_t *gcap) {
@@ -200,7 +201,7 @@ static bool load_objects(sqlite3 *db, an_trace *t) {
         o->id = id;
         o->type = sqlite3_column_int(st, 1);
         const char *tn = col_text(st, 2);
-        if (!tn) tn = (o->type > 0 && o->type < 13) ? type_names[o->type] : "object";
+        if (!tn) tn = (o->type > 0 && o->type < 14) ? type_names[o->type] : "object";
         o->type_name = an_xstrdup(tn);
         const char *name = col_text(st, 3);
         char buf[64];

@@ -9,7 +9,8 @@
 #include "an_util.h"
 
 static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
-                                   "context", "timer", "var", "atomic", "semaphore", "errgroup"};
+                                   "context", "timer", "var", "atomic", "semaphore", "errgroup",
+                                   "socket"};
 
 struct an_synth {
     sqlite3 *db;
@@ -104,7 +105,7 @@ void an_synth_object(an_synth *s, int64_t id, int type, const char *name, int32_
     begin(s);
     sqlite3_bind_int64(s->obj, 1, id);
     sqlite3_bind_int(s->obj, 2, type);
-    sqlite3_bind_text(s->obj, 3, type > 0 && type < 13 ? type_names[type] : "?", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->obj, 3, type > 0 && type < 14 ? type_names[type] : "?", -1, SQLITE_STATIC);
     if (name) sqlite3_bind_text(s->obj, 4, name, -1, SQLITE_TRANSIENT);
     else sqlite3_bind_null(s->obj, 4);
     sqlite3_bind_int(s->obj, 5, site);

@@ -131,7 +131,7 @@ static const char *const type_names[] = {
     [OBJ_WAITGROUP] = "waitgroup", [OBJ_ONCE] = "once",       [OBJ_COND] = "cond",
     [OBJ_CONTEXT] = "context",     [OBJ_TIMER] = "timer",     [OBJ_VAR] = "var",
     [OBJ_ATOMIC] = "atomic",       [OBJ_SEMAPHORE] = "semaphore",
-    [OBJ_ERRGROUP] = "errgroup",
+    [OBJ_ERRGROUP] = "errgroup",   [OBJ_SOCKET] = "socket",
 };
 
 static const char schema_sql[] =

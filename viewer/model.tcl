@@ -23,7 +23,7 @@ namespace eval model {
     variable SCHEMA 1
     variable ANALYSIS 1
     variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
-        9 nil 10 semaphore 11 once}
+        9 nil 10 semaphore 11 once 12 io}
     variable misuses {1 "send on closed channel" 2 "close of closed channel"
         3 "close of nil channel" 4 "negative WaitGroup counter"
         5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
@@ -31,7 +31,7 @@ namespace eval model {
         9 "semaphore released more than held"}
     # objects.type -> the analyzer's word for it (an_type_word)
     variable typewords {1 channel 2 mutex 3 RWMutex 4 WaitGroup 5 Once 6 Cond 7 context
-        8 timer 9 variable 10 atomic 11 semaphore 12 errgroup}
+        8 timer 9 variable 10 atomic 11 semaphore 12 errgroup 13 socket}
 }
 
 # Window queries are memoized: going back to a view (fit, zoom back out)

@@ -74,6 +74,7 @@ namespace eval timeline {
         nil      #000075
         semaphore #808000
         once     #808000
+        io       #008080
     }
     variable legend {
         running "running" send "blocked on send" recv "blocked on receive"

@@ -126,6 +126,7 @@ Test(net, echo_and_eof, .timeout = 20) {
     cr_assert(err_is(err, ERR_NET_CLOSED), "%s", err_msg(err));
     cr_assert(err_is(net_close(client), ERR_NET_CLOSED));
     cr_assert_null(net_listener_close(ln));
+    chan_free(done);
 }
 
 /* The peer reads nothing until the writer has filled the socket buffers:
@@ -173,6 +174,7 @@ Test(net, a_write_larger_than_the_buffers_waits_for_the_reader, .timeout = 30) {
     cr_assert_eq(err, ERR_EOF);
     net_close(r);
     net_listener_close(ln);
+    chan_free(a.done);
 }
 
 /* ---- many connections ---------------------------------------------------------------- */
@@ -256,6 +258,7 @@ Test(net, close_unblocks_accept_and_refuses_new_connections, .timeout = 20) {
     cr_assert_null(net_dial("tcp", net_listener_addr(ln), &err));
     cr_assert(strstr(err_msg(err), "connect: connection refused"), "%s", err_msg(err));
     cr_assert(err_is(net_listener_close(ln), ERR_NET_CLOSED));
+    chan_free(a.errc);
 }
 
 typedef struct {
@@ -288,6 +291,7 @@ Test(net, close_unblocks_a_read, .timeout = 20) {
     cr_assert_eq(err, ERR_EOF);
     net_close(peer);
     net_listener_close(ln);
+    chan_free(a.errc);
 }
 
 /* ---- deadlines ---------------------------------------------------------------------- */
@@ -333,6 +337,7 @@ Test(net, read_deadline_times_out_and_can_be_lifted, .timeout = 20) {
     net_close(c);
     net_close(peer);
     net_listener_close(ln);
+    chan_free(a.errc);
 }
 
 Test(net, accept_deadline, .timeout = 20) {
@@ -390,6 +395,8 @@ static void poller_wait_is_not_a_deadlock(void) {
     err_t err;
     chan_recv(a.errc, &err); /* main blocked; the acceptor waits for the network */
     printf("accepted: %s\n", err_msg(err));
+    pthread_join(th, NULL);
+    chan_free(a.errc);
 }
 
 /* The acceptor leaves the poller (its listener closed); main then waits on
@@ -435,6 +442,7 @@ static void traced_waits(void) {
     chan_recv(a.errc, NULL);
     net_close(c);
     net_close(s);
+    chan_free(a.errc);
 }
 
 Test(net, trace_shows_io_wait_on_a_socket_and_the_runtime_waking_it, .timeout = 30) {
