@@ -147,7 +147,11 @@ void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj, con
     case BLOCK_NIL_CHAN: an_sb_printf(b, "on a nil channel (or an empty select)"); break;
     case BLOCK_SEMAPHORE: an_sb_printf(b, "acquiring "); an_sb_obj(b, t, obj); break;
     case BLOCK_ONCE: an_sb_printf(b, "waiting for the function of "); an_sb_obj(b, t, obj); break;
-    case BLOCK_IO: an_sb_printf(b, "waiting for the network on "); an_sb_obj(b, t, obj); break;
+    case BLOCK_IO:
+        an_sb_printf(b, "waiting for the network");
+        if (obj) an_sb_printf(b, " on "), an_sb_obj(b, t, obj);
+        else an_sb_printf(b, ", each on its own socket");
+        break;
     default: an_sb_printf(b, "waiting"); break;
     }
 }
