@@ -492,3 +492,33 @@ Test(analyzer_end, leak_of_a_goroutine_that_never_started_points_at_its_go) {
     cr_assert(refs_line(f, 44));
     cr_assert(strstr(f->title, "not even started"), "%s", f->title);
 }
+
+/* A goroutine waiting for the network can always be woken from outside: a
+ * leak that is wakeable, never a partial deadlock; three on three sockets
+ * are one finding that names no single socket. */
+Test(analyzer_end, network_waiters_are_wakeable_leaks_not_deadlocks) {
+    int32_t read_site = L(44); /* the three clients block at one site */
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "127.0.0.1:%d->127.0.0.1:8080", 40000 + i);
+        an_synth_object(s, 50 + i, OBJ_SOCKET, name, 0, 0, 0);
+        spawn(1, 2 + i, "client");
+        an_synth_ev(s, 2 + i, EV_GO_BLOCK, 50 + i, BLOCK_IO, 0, 0, 0, read_site, NULL);
+    }
+    an_synth_object(s, 60, OBJ_SOCKET, "127.0.0.1:8080", 0, 1, 0);
+    spawn(1, 5, "server");
+    ev(5, EV_GO_BLOCK, 60, BLOCK_IO, 0, 70);
+    run("exit");
+    cr_assert_eq(count("partial_deadlock"), 0);
+    cr_assert_eq(count("leak"), 2);
+    for (size_t i = 0; i < r->findings.n; i++)
+        cr_assert_str_eq(r->findings.v[i].klass, "wakeable", "%s", r->findings.v[i].title);
+    const an_finding *f = first("leak");
+    int clients = strstr(f->title, "client") != NULL;
+    const an_finding *fc = clients ? f : &r->findings.v[1], *fs = clients ? &r->findings.v[1] : f;
+    cr_assert(strstr(fc->title, "3 goroutines client") &&
+                  strstr(fc->title, "waiting for the network, each on its own socket at t.c:44"),
+              "%s", fc->title);
+    cr_assert(strstr(fs->title, "waiting for the network on socket 127.0.0.1:8080 at t.c:70"), "%s",
+              fs->title);
+}
