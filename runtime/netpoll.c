@@ -34,6 +34,10 @@
  * System calls that can still block a thread: none on the paths here (every
  * socket is O_NONBLOCK; close of a socket does not linger).  Under an M:N
  * scheduler, only epoll_wait in the poller's own thread sleeps.
+ *
+ * The runtime may also watch an fd of its own (cs_poll_watch): the poller
+ * thread then calls a function when it becomes readable — signal.c's
+ * self-pipe, so signal_notify deliveries come from this thread too.
  */
 #include <errno.h>
 #include <limits.h>
@@ -77,6 +81,7 @@ struct cs_pollfd {
     int64_t deadline[2];    /* monotonic ns, 0: none */
     dl_entry dl[2];
     cs_pollfd *free_next;   /* under free_lock */
+    void (*watch_fn)(void); /* cs_poll_watch: set before registering, never changed */
 };
 
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
@@ -208,6 +213,10 @@ static void fire_deadlines(void) {
 }
 
 static void on_event(cs_pollfd *pd, uint32_t ev) {
+    if (pd->watch_fn) { /* a runtime watch: never closed, never recycled */
+        pd->watch_fn();
+        return;
+    }
     bool dir[2] = {(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0,
                    (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0};
     pwaiter *w[2] = {NULL, NULL};
@@ -320,6 +329,21 @@ cs_pollfd *cs_poll_open(int fd, int64_t trace_id, uint64_t *gen) {
 }
 
 int cs_poll_fd(const cs_pollfd *pd) { return pd->fd; } /* stable while acquired */
+
+bool cs_poll_watch(int fd, void (*fn)(void)) {
+    pthread_once(&start_once, start);
+    if (epfd < 0) {
+        errno = EMFILE;
+        return false;
+    }
+    cs_pollfd *pd = cs_alloc_kept(sizeof *pd); /* not from the free list: never freed */
+    pthread_mutex_init(&pd->lock, NULL);
+    pd->fd = fd;
+    pd->watch_fn = fn;
+    for (int m = 0; m < 2; m++) pd->dl[m] = (dl_entry){pd, m, -1, 0};
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = pd};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
 
 /* Closing, and no operation left: close the fd, recycle the descriptor. */
 static void destroy(cs_pollfd *pd) {

@@ -68,4 +68,11 @@ bool cs_poll_close(cs_pollfd *pd, uint64_t gen);
  * once; a later one re-arms.  false if closed. */
 bool cs_poll_set_deadline(cs_pollfd *pd, uint64_t gen, int mode, int64_t when);
 
+/* Watch fd (O_NONBLOCK, never closed) for the runtime itself: the poller
+ * thread calls fn() whenever it may have become readable (edge-triggered:
+ * fn reads until EAGAIN).  fn runs on the poller thread, as the runtime (no
+ * cs_getg), and must not block.  signal.c reads its self-pipe this way.
+ * false (errno set) if epoll refuses fd. */
+bool cs_poll_watch(int fd, void (*fn)(void));
+
 #endif

@@ -2,8 +2,8 @@
  * signal.c — os/signal.Notify and Stop, and the trace flush on SIGINT/SIGTERM.
  *
  * The handler only writes the signal number into a self-pipe (it is
- * async-signal-safe).  A runtime thread (not a goroutine) reads the pipe and
- * either delivers the signal to every channel registered for it with a
+ * async-signal-safe).  The network poller's thread (netpoll.c, through
+ * cs_poll_watch) reads the pipe when it becomes readable and either delivers the signal to every channel registered for it with a
  * non-blocking send (a full channel misses it, as in Go), or — nobody
  * registered — records EV_SIGNAL, ends the trace (end_reason "signal",
  * status 128+sig), restores the default action and re-raises, so the
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "chan_internal.h"
+#include "netpoll.h"
 #include "scheduler.h"
 #include "signal_internal.h"
 #include "sync_internal.h"
@@ -61,13 +62,13 @@ static void die_by(int sig) {
     _exit(128 + sig);
 }
 
-static void *signal_main(void *unused) {
-    (void)unused;
+/* On the poller thread: the pipe may have become readable; drain it. */
+static void on_pipe_readable(void) {
     for (;;) {
         unsigned char b;
         ssize_t n = read(pipe_fds[0], &b, 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return NULL;
+        if (n <= 0) return; /* EAGAIN: drained */
         int sig = b;
         bool delivered = false;
         pthread_mutex_lock(&slock);
@@ -88,19 +89,11 @@ static void start(void) {
         perror("chanscope: signal pipe");
         return;
     }
+    fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
     fcntl(pipe_fds[1], F_SETFL, fcntl(pipe_fds[1], F_GETFL) | O_NONBLOCK);
-    /* The reader thread takes no signals itself (the handler may run on any
-     * other thread; the pipe carries it here). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    if (pthread_create(&th, &at, signal_main, NULL) != 0) perror("chanscope: signal thread");
-    pthread_attr_destroy(&at);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* The poller thread takes no signals itself (the handler may run on any
+     * other thread; the pipe carries it there). */
+    if (!cs_poll_watch(pipe_fds[0], on_pipe_readable)) perror("chanscope: signal pipe watch");
 }
 
 /* slock held. */

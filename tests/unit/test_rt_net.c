@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -480,4 +481,35 @@ Test(net, trace_shows_io_wait_on_a_socket_and_the_runtime_waking_it, .timeout = 
                        EV_GO_UNBLOCK, ag, ablk),
                  1);
     sqlite3_close(db);
+}
+
+/* ---- signals share the poller thread ------------------------------------------------ */
+
+/* signal_notify deliveries are read by the poller thread (signal.c): a
+ * signal arrives while that thread also serves a goroutine parked on a
+ * socket, and both are delivered. */
+Test(net, signals_and_sockets_share_the_poller, .timeout = 20) {
+    net_listener_t *ln = listen_local();
+    net_conn_t *c = dial_local(ln);
+    err_t err;
+    net_conn_t *peer = net_accept(ln, &err);
+    read_args a = {c, chan_make(err_t, 1)};
+    net_set_read_deadline(c, time_now() + 3600 * SECOND);
+    go(reader, &a);
+    wait_parked(1);
+    chan_t *sigs = chan_make(int, 1);
+    signal_notify(sigs, SIGUSR1);
+    raise(SIGUSR1);
+    int s = 0;
+    cr_assert(chan_recv(sigs, &s));
+    cr_assert_eq(s, SIGUSR1);
+    signal_stop(sigs);
+    net_set_read_deadline(c, time_now() - 1); /* now the reader */
+    chan_recv(a.errc, &err);
+    cr_assert(err_is(err, ERR_NET_TIMEOUT), "%s", err_msg(err));
+    net_close(c);
+    net_close(peer);
+    net_listener_close(ln);
+    chan_free(a.errc);
+    chan_free(sigs);
 }
