@@ -79,7 +79,8 @@ namespace eval timeline {
     variable legend {
         running "running" send "blocked on send" recv "blocked on receive"
         select "blocked on select" lock "blocked on lock" wg "blocked on WaitGroup"
-        cond "blocked on Cond" sleeping "sleeping" nil "nil channel / other"
+        cond "blocked on Cond" io "waiting for the network" sleeping "sleeping"
+        nil "nil channel / other"
     }
     variable edgecolor {
         msg #1f4e9c spawn #2e7d32 unlock #c62828 wg #ad1457 close #000000
