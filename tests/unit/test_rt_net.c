@@ -341,6 +341,29 @@ Test(net, read_deadline_times_out_and_can_be_lifted, .timeout = 20) {
     chan_free(a.errc);
 }
 
+Test(net, write_deadline_stops_a_write_nobody_reads, .timeout = 20) {
+    net_listener_t *ln = listen_local();
+    net_conn_t *c = dial_local(ln);
+    err_t err;
+    net_conn_t *peer = net_accept(ln, &err); /* never reads */
+    size_t len = (size_t)64 << 20;           /* far more than the socket buffers */
+    char *buf = calloc(1, len);
+    int64_t t0 = time_now();
+    net_set_write_deadline(c, t0 + 100 * MILLISECOND);
+    int64_t n = net_write(c, buf, len, &err);
+    cr_assert(err_is(err, ERR_NET_TIMEOUT), "%s", err_msg(err));
+    cr_assert(strstr(err_msg(err), "write tcp 127.0.0.1:"), "%s", err_msg(err));
+    cr_assert(n > 0 && (size_t)n < len, "wrote %lld", (long long)n); /* what fitted */
+    cr_assert_geq(time_since(t0), 100 * MILLISECOND);
+    /* Reads have their own deadline: none. */
+    net_write(peer, "r", 1, &err);
+    cr_assert_eq(net_read(c, buf, 1, &err), 1);
+    free(buf);
+    net_close(c);
+    net_close(peer);
+    net_listener_close(ln);
+}
+
 Test(net, accept_deadline, .timeout = 20) {
     net_listener_t *ln = listen_local();
     int64_t t0 = time_now();
