@@ -161,6 +161,7 @@ const char *an_misuse_name(int code) {
     case MISUSE_LOCK_COPIED: return "lock_copied";
     case MISUSE_WG_REUSE: return "waitgroup_reuse";
     case MISUSE_SEM_RELEASE: return "semaphore_over_release";
+    case MISUSE_GO_NIL_FUNC: return "go_of_nil_func";
     default: return "misuse";
     }
 }
@@ -190,6 +191,9 @@ static const char *misuse_fix(int code) {
                "has returned; use a fresh WaitGroup per round.";
     case MISUSE_SEM_RELEASE:
         return "Release exactly what you acquired.";
+    case MISUSE_GO_NIL_FUNC:
+        return "Pass go() a function: a NULL function pointer (one never assigned, or a "
+               "lookup that failed) cannot run as a goroutine.";
     default:
         return "Follow the contract of the primitive (see docs/analyzer.md).";
     }
@@ -206,6 +210,7 @@ static const char *misuse_what(int code) {
     case MISUSE_LOCK_COPIED: return "lock copied after first use";
     case MISUSE_WG_REUSE: return "WaitGroup reused before Wait returned";
     case MISUSE_SEM_RELEASE: return "semaphore released more than held";
+    case MISUSE_GO_NIL_FUNC: return "go of a nil function";
     default: return "misuse";
     }
 }

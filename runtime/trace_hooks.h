@@ -104,6 +104,7 @@ enum cs_misuse {
     MISUSE_LOCK_COPIED = 7,
     MISUSE_WG_REUSE = 8,   /* Add with positive delta while Wait is returning */
     MISUSE_SEM_RELEASE = 9,/* semaphore: released more than held */
+    MISUSE_GO_NIL_FUNC = 10, /* go(NULL, arg): fatal "go of nil func value" */
 };
 
 /* Object types (objects.type). */

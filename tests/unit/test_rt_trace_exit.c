@@ -129,6 +129,26 @@ Test(trace_exit, flush_on_misuse_panic, .timeout = 30) {
     sqlite3_close(db);
 }
 
+static go_func nil_fn;
+static void go_nil(void) {
+    start_in_child();
+    some_work();
+    go(nil_fn, NULL);
+}
+
+Test(trace_exit, flush_on_go_of_nil_func, .timeout = 30) {
+    child_result r;
+    sqlite3 *db = run_traced("gonil.db", go_nil, &r);
+    cr_assert(r.exited && r.status == 2, "status %d: %s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: go of nil func value"), "%s", r.out);
+    check_end(db, "panic", 2);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND a=%d AND g=1 AND "
+                           "s='go of nil func value'",
+                       EV_PANIC, MISUSE_GO_NIL_FUNC),
+                 1);
+    sqlite3_close(db);
+}
+
 static void stuck(void *arg) {
     chan_t *ch = arg;
     chan_send_v(ch, int, 1); /* nobody ever receives */
