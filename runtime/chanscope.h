@@ -124,7 +124,9 @@ void cs_trace_log(cs_site site, const char *fmt, ...) CS_PRINTF(2, 3);
 
 typedef struct cs_chan chan_t;
 
-/* chan_make(T, cap): make(chan T, cap).  A NULL chan_t* is a nil channel. */
+/* chan_make(T, cap): make(chan T, cap).  A NULL chan_t* is a nil channel.
+ * Go's chan struct{} is chan_make(struct {}, cap) (GNU C: size 0): its sends
+ * and receives copy nothing, and the pointers may be NULL. */
 #define chan_make(T, cap) cs_chan_make(sizeof(T), (cap), NULL, CS_SITE)
 #define chan_make_named(name, T, cap) cs_chan_make(sizeof(T), (cap), (name), CS_SITE)
 chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site site);

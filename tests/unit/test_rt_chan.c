@@ -6,6 +6,7 @@
 
 #include "chanscope.h"
 #include "helpers.h"
+#include "rt_test_util.h"
 
 #define N_CAP 6 /* capacities 0..N_CAP-1, as Go's TestChan uses 0..N */
 
@@ -342,4 +343,77 @@ Test(chan, large_elements_are_copied_whole, .timeout = 10) {
         }
         cr_assert_eq(i, 50);
     }
+}
+
+/* ---- zero-size elements (Go's chan struct{}) ----------------------------- */
+
+/* A zero-size element copies nothing: the byte right after the receiver's
+ * variable keeps its value, and a send reads nothing from its source.
+ * Under ASan the heap variables (malloc(0)) make any copied byte a
+ * heap-buffer-overflow; the guard byte catches it in a plain build. */
+typedef struct empty {
+} empty;
+
+typedef struct guarded {
+    empty e;
+    char guard; /* shares e's address: sizeof(empty) == 0 */
+} guarded;
+
+static chan_t *zs_c;
+static void zs_sender(void *arg) {
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < n; i++) {
+        empty *src = malloc(sizeof(empty)); /* 0 bytes: no byte may be read */
+        cr_assert_not_null(src);
+        if (i % 2) chan_send(zs_c, src);
+        else cr_assert_eq(chan_select(select_send(zs_c, src)), 0);
+        free(src);
+    }
+    chan_close(zs_c);
+}
+
+static void zs_receiver(void *arg) {
+    chan_t *done = arg;
+    guarded g = {.guard = 'G'};
+    bool ok = chan_recv(zs_c, &g.e); /* parks first, then woken by close */
+    cr_assert(!ok);
+    cr_assert_eq(g.guard, 'G', "close zeroed a byte past a zero-size receiver");
+    chan_send_v(done, int, 1);
+}
+
+Test(chan, zero_size_elements_copy_nothing, .timeout = 20) {
+    cr_assert_eq(sizeof(empty), 0);
+    enum { N = 20 };
+    for (int cap = 0; cap < 3; cap++) {
+        zs_c = chan_make(empty, cap);
+        go(zs_sender, (void *)(intptr_t)N);
+        int got = 0;
+        for (;;) {
+            guarded g = {.guard = 'G'};
+            empty *dst = malloc(sizeof(empty));
+            cr_assert_not_null(dst);
+            bool ok, ok2 = false;
+            if (got % 2) ok = chan_recv(zs_c, &g.e);
+            else ok = chan_select(select_recv(zs_c, &g.e, &ok2)) == 0 && ok2;
+            cr_assert_eq(g.guard, 'G', "cap %d: receive wrote past a zero-size variable", cap);
+            bool ok3 = ok && chan_recv(zs_c, dst); /* heap: ASan sees any byte */
+            free(dst);
+            if (!ok) break;
+            got++;
+            if (!ok3) break;
+            got++;
+        }
+        cr_assert_eq(got, N, "cap %d: received %d of %d", cap, got, N);
+    }
+    /* a receiver parked when the channel is closed, and a buffered channel
+     * drained after close */
+    zs_c = chan_make(empty, 0);
+    chan_t *done = chan_make(int, 0);
+    go(zs_receiver, done);
+    while (cs_count_blocked_now() < 1) time_sleep(MILLISECOND);
+    chan_close(zs_c);
+    chan_recv(done, NULL);
+    zs_c = chan_make(empty, 100000); /* no element storage: only the trace ids */
+    for (int i = 0; i < 3; i++) chan_send(zs_c, NULL);
+    cr_assert_eq(chan_len(zs_c), 3);
 }
