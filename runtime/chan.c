@@ -163,6 +163,18 @@ CS_NORETURN void cs_chan_panic_send_closed(chan_t *c, cs_site site) {
     cs_panic_misuse(site, MISUSE_SEND_ON_CLOSED, c ? c->id : 0, "send on closed channel");
 }
 
+/* Go rejects `ch <- v` of the wrong type at compile time; C cannot, so the
+ * macros pass the value's size and a mismatch is a misuse panic instead of
+ * a copy of too few or too many bytes. */
+CS_NORETURN void cs_chan_panic_size(chan_t *c, size_t valsize, bool send, cs_site site) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             send ? "send of a %zu-byte value on a channel of %zu-byte elements"
+                  : "receive into a %zu-byte variable from a channel of %zu-byte elements",
+             valsize, c->elemsize);
+    cs_panic_misuse(site, MISUSE_ELEM_SIZE, c->id, msg);
+}
+
 CS_NORETURN void cs_block_forever(int reason, cs_site site) {
     cs_g *g = cs_getg();
     cs_park_prepare(g, reason, 0, site);
@@ -200,12 +212,13 @@ void chan_free(chan_t *c) {
     free(c);
 }
 
-void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
+void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
     cs_g *self = cs_getg();
     if (!c) {
         CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
+    cs_chan_check_size(c, valsize, true, site);
     cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_SEND_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed) {
@@ -252,12 +265,13 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     return false;
 }
 
-bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
+bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
     cs_g *self = cs_getg();
     if (!c) {
         CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
+    if (ep) cs_chan_check_size(c, valsize, false, site);
     cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed && c->qcount == 0) {

@@ -417,3 +417,99 @@ Test(chan, zero_size_elements_copy_nothing, .timeout = 20) {
     for (int i = 0; i < 3; i++) chan_send(zs_c, NULL);
     cr_assert_eq(chan_len(zs_c), 3);
 }
+
+/* ---- the value's size against the element size --------------------------- */
+
+/* Go rejects `ch <- v` of another type at compile time.  Here the macros
+ * pass the size of what the pointer points at; a mismatch is a misuse
+ * panic naming both sizes and the site, never a copy of too few or too
+ * many bytes.  void * and NULL are not checked (NULL discards on recv). */
+static void send_int_on_int64(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    int v = 7;
+    chan_send(c, &v);
+    printf("sent\n");
+}
+static void send_v_wrong_type(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, char, 'x');
+    printf("sent\n");
+}
+static void recv_into_smaller(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, int64_t, 1);
+    int v;
+    chan_recv(c, &v);
+    printf("received\n");
+}
+static void select_recv_into_smaller(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, int64_t, 1);
+    short v;
+    chan_select(select_recv(c, &v, NULL));
+    printf("received\n");
+}
+static void select_send_bigger(void) {
+    chan_t *c = chan_make(char, 1);
+    int64_t v = 1;
+    chan_select(select_send(c, &v), select_default());
+    printf("sent\n");
+}
+
+Test(chan, value_size_must_match_element_size, .timeout = 20) {
+    struct {
+        void (*fn)(void);
+        const char *msg;
+    } cases[] = {
+        {send_int_on_int64, "panic: send of a 4-byte value on a channel of 8-byte elements\n"},
+        {send_v_wrong_type, "panic: send of a 1-byte value on a channel of 8-byte elements\n"},
+        {recv_into_smaller,
+         "panic: receive into a 4-byte variable from a channel of 8-byte elements\n"},
+        {select_recv_into_smaller,
+         "panic: receive into a 2-byte variable from a channel of 8-byte elements\n"},
+        {select_send_bigger, "panic: send of a 8-byte value on a channel of 1-byte elements\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        child_result r;
+        run_child(cases[i].fn, 5000, &r);
+        cr_assert(r.exited && r.status == 2, "case %zu: exited=%d status=%d\n%s", i, r.exited,
+                  r.status, r.out);
+        cr_assert(strstr(r.out, cases[i].msg), "case %zu: want '%s' in:\n%s", i, cases[i].msg,
+                  r.out);
+        cr_assert(strstr(r.out, "goroutine 1 [running]:"), "case %zu:\n%s", i, r.out);
+        cr_assert(strstr(r.out, "test_rt_chan.c:"), "case %zu: no site:\n%s", i, r.out);
+        cr_assert_null(strstr(r.out, "sent\n"), "case %zu:\n%s", i, r.out);
+        cr_assert_null(strstr(r.out, "received\n"), "case %zu:\n%s", i, r.out);
+    }
+}
+
+typedef struct name32 {
+    char s[32];
+} name32;
+
+Test(chan, matching_arrays_void_pointers_and_null_are_accepted, .timeout = 10) {
+    chan_t *c = chan_make(name32, 4);
+    char arr[32] = "an array of the element's size";
+    chan_send(c, arr); /* the whole array, not its first char */
+    name32 n = {"a struct"};
+    chan_send(c, &n);
+    void *vp = &n;
+    chan_send(c, vp); /* void *: unchecked, elemsize bytes */
+    chan_send(c, &n);
+    char out[32];
+    cr_assert(chan_recv(c, out));
+    cr_assert_str_eq(out, "an array of the element's size");
+    name32 m;
+    cr_assert(chan_recv(c, &m));
+    cr_assert_str_eq(m.s, "a struct");
+    void *vm = &m;
+    cr_assert(chan_recv(c, vm));
+    cr_assert(chan_recv(c, NULL)); /* discard */
+    chan_send(c, &n);
+    cr_assert_eq(chan_select(select_recv(c, out, NULL)), 0);
+    cr_assert_str_eq(out, "a struct");
+    const int64_t k = 5;
+    chan_t *ci = chan_make(int64_t, 1);
+    chan_send(ci, &k); /* const pointer */
+    cr_assert_eq(chan_select(select_recv(ci, NULL, NULL)), 0);
+}
