@@ -167,6 +167,8 @@ const char *an_misuse_name(int code) {
     case MISUSE_LOCK_COPIED: return "lock_copied";
     case MISUSE_WG_REUSE: return "waitgroup_reuse";
     case MISUSE_SEM_RELEASE: return "semaphore_over_release";
+    case MISUSE_GO_NIL_FUNC: return "go_of_nil_func";
+    case MISUSE_ELEM_SIZE: return "elem_size_mismatch";
     default: return "misuse";
     }
 }
@@ -196,6 +198,13 @@ static const char *misuse_fix(int code) {
                "has returned; use a fresh WaitGroup per round.";
     case MISUSE_SEM_RELEASE:
         return "Release exactly what you acquired.";
+    case MISUSE_GO_NIL_FUNC:
+        return "Pass go() a function: a NULL function pointer (one never assigned, or a "
+               "lookup that failed) cannot run as a goroutine.";
+    case MISUSE_ELEM_SIZE:
+        return "Send and receive values of the channel's element type: chan_make(T, n) "
+               "carries T, so pass a T* (or chan_send_v(ch, T, v)); Go would not compile "
+               "this.";
     default:
         return "Follow the contract of the primitive (see docs/analyzer.md).";
     }
@@ -212,6 +221,8 @@ static const char *misuse_what(int code) {
     case MISUSE_LOCK_COPIED: return "lock copied after first use";
     case MISUSE_WG_REUSE: return "WaitGroup reused before Wait returned";
     case MISUSE_SEM_RELEASE: return "semaphore released more than held";
+    case MISUSE_GO_NIL_FUNC: return "go of a nil function";
+    case MISUSE_ELEM_SIZE: return "value of the wrong size for the channel's elements";
     default: return "misuse";
     }
 }

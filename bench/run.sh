@@ -13,10 +13,24 @@
 # Environment knobs (for tuning sessions; defaults are what `make bench` does):
 #   BENCH_RUNS=5          runs per workload and language
 #   BENCH_TRACE_RUNS=3    runs of the pool with tracing off and on
-#   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all)
+#   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all; the rows
+#                         under load are named pingpong/loaded, pool/loaded)
 #   BENCH_NO_TRACE=1      skip the tracing on/off runs
 #   BENCH_NO_ABLATION=1   skip the runs with CHANSCOPE_DEBUG=nospin/nocache
 #   BENCH_TIMEOUT=120     seconds before one run counts as failed
+#   BENCH_LOAD=2          busy processes running beside the */loaded rows
+#
+# Rows beyond the workloads of bench-c list:
+#   parked               also gives a peak-RSS row (each BENCH line carries
+#                        rss_kb); it runs without warm-up
+#   pingpong/loaded, pool/loaded   the same workloads while BENCH_LOAD busy
+#                        processes (shell loops, started and killed here) keep
+#                        the cores busy: a loaded machine is where a 1:1
+#                        runtime collapses
+# A workload whose C or Go run fails (a crash, a timeout, the runtime's own
+# fatal error) is not run again in that language; the row says "fail" and
+# the reason (the last line of its stderr) is printed under the table and
+# kept in the JSON's "failures".
 set -u
 
 build=${1:-build}
@@ -45,14 +59,34 @@ have_go=0
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/chanscope-bench.XXXXXX") || exit 2
 tracedb=$build/bench/pool-trace.db
+load_pids=()
+stop_load() {
+    local p
+    for p in "${load_pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${load_pids[@]}"; do wait "$p" 2>/dev/null; done
+    load_pids=()
+}
+# start_load N: N busy processes, each one spinning a core until stop_load.
+start_load() {
+    local i
+    for ((i = 0; i < $1; i++)); do
+        bash -c 'while :; do :; done' &
+        load_pids+=($!)
+    done
+}
 cleanup() {
+    stop_load
     rm -rf "$tmp"
     rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb-journal"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 samples=$tmp/samples   # lines: "<key> <value>", key = c.<wl> | go.<wl> | trace.off | trace.on
-: >"$samples"
+: >"$samples"            #   and c.<wl>.rss | go.<wl>.rss (peak RSS, kB)
+failures=$tmp/failures  # lines: "<lang>.<wl><TAB><reason>"
+: >"$failures"
+load=${BENCH_LOAD:-2}
+case $load in '' | *[!0-9]*) echo "bench: BENCH_LOAD must be a number" >&2; exit 2 ;; esac
 
 # Ratio goals from issue 8 (C/Go; "trace" is traced/untraced).
 goal_of() {
@@ -60,6 +94,7 @@ goal_of() {
     spsc | pool) echo 1.0 ;;
     pingpong) echo 1.5 ;;
     spawn) echo 3 ;;
+    parked | parked.rss | pingpong/loaded | pool/loaded) echo 2 ;; # issue 11
     trace) echo 1.3 ;;
     *) echo "" ;;
     esac
@@ -70,6 +105,9 @@ if ! wl_list=$("$cbin" list); then
     echo "bench: $cbin list failed" >&2
     exit 2
 fi
+# The rows under load: the same workloads, run with busy processes beside.
+wl_list=$(printf '%s\n' "$wl_list" | awk '{print} $1 == "pingpong" || $1 == "pool" {l[++n] = $1 "/loaded " $2}
+    END {for (i = 1; i <= n; i++) print l[i]}')
 if [ -n "${BENCH_WORKLOADS:-}" ]; then
     for w in $BENCH_WORKLOADS; do
         printf '%s\n' "$wl_list" | awk -v w="$w" '$1 == w {f = 1} END {exit !f}' || {
@@ -85,30 +123,49 @@ now_ns() { date +%s%N; }
 # run_one LANG BIN WORKLOAD OPS [KEY]: one fresh process; appends its ns/op
 # as sample KEY (default LANG.WORKLOAD).
 run_one() {
-    local lang=$1 bin=$2 wl=$3 ops=$4 key=${5:-$1.$3} line ns
-    if ! line=$(timeout "$limit" "$bin" "$wl" "$ops" 2>"$tmp/err"); then
-        echo "bench: $lang $wl failed: $(tail -n 1 "$tmp/err")" >&2
+    local lang=$1 bin=$2 wl=$3 ops=$4 key=${5:-$1.$3} line ns rss rc
+    line=$(timeout "$limit" "$bin" "$wl" "$ops" 2>"$tmp/err")
+    rc=$?
+    if [ $rc != 0 ]; then
+        local why
+        why=$(tail -n 1 "$tmp/err")
+        [ $rc = 124 ] && why="timed out after ${limit}s"
+        [ -n "$why" ] || why="exit status $rc"
+        echo "bench: $lang $wl failed: $why" >&2
+        printf '%s\t%s\n' "$key" "$why" >>"$failures"
         return 1
     fi
     ns=$(printf '%s\n' "$line" | awk '/^BENCH /{for (i = 2; i <= NF; i++) if ($i ~ /^ns_op=/) print substr($i, 7)}')
     if [ -z "$ns" ]; then
         echo "bench: $lang $wl printed no BENCH line" >&2
+        printf '%s\t%s\n' "$key" "printed no BENCH line" >>"$failures"
         return 1
     fi
     echo "$key $ns" >>"$samples"
+    rss=$(printf '%s\n' "$line" | awk '/^BENCH /{for (i = 2; i <= NF; i++) if ($i ~ /^rss_kb=/) print substr($i, 8)}')
+    [ -z "$rss" ] || echo "$key.rss $rss" >>"$samples"
 }
+failed() { grep -q "^$1	" "$failures"; }
 
 nwl=$(printf '%s\n' "$wl_list" | awk 'NF' | wc -l)
 echo "bench: $nwl workloads x $runs runs, C$([ $have_go = 1 ] && echo ' and Go' || echo ' only (Go not available)')" >&2
 while read -r wl ops; do
     [ -n "$wl" ] || continue
     printf 'bench: %-9s' "$wl" >&2
+    base=${wl%/loaded}
+    [ "$base" = "$wl" ] || start_load "$load"
+    # parked measures n goroutines' peak RSS: no warm-up batch before them
+    warm=""
+    [ "$wl" = parked ] && warm=0
     # C and Go alternate so that both see the same machine noise.
     for ((r = 1; r <= runs; r++)); do
-        run_one c "$cbin" "$wl" "$ops" && printf ' c' >&2
+        failed "c.$wl" || { BENCH_WARMUP=${warm:-${BENCH_WARMUP:-}} run_one c "$cbin" "$base" "$ops" "c.$wl" && printf ' c' >&2; }
         # os-*: the kernel's floor, C only (bench/c/os_floor.c)
-        if [ $have_go = 1 ] && [ "${wl#os-}" = "$wl" ]; then run_one go "$gobin" "$wl" "$ops" && printf ' go' >&2; fi
+        if [ $have_go = 1 ] && [ "${wl#os-}" = "$wl" ] && ! failed "go.$wl"; then
+            BENCH_WARMUP=${warm:-${BENCH_WARMUP:-}} run_one go "$gobin" "$base" "$ops" "go.$wl" && printf ' go' >&2
+        fi
     done
+    stop_load
     echo >&2
 done <<<"$wl_list"
 
@@ -215,13 +272,21 @@ gover=n/a
 ccver=$(cat "$build/bench/cc-version" 2>/dev/null || echo cc)
 when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
+# The table's name for a workload's row.
+row_name() {
+    case $1 in
+    */loaded) echo "${1%/loaded}, $load busy processes beside" ;;
+    parked) echo "parked (per goroutine)" ;;
+    *) echo "$1" ;;
+    esac
+}
 rows=$tmp/rows   # name unit cmin cmed gomin gomed ratio goal ok  (TAB-separated, "-" for none)
 : >"$rows"
 while read -r wl ops; do
     [ -n "$wl" ] || continue
     c=$(stats "c.$wl")
     g=$(stats "go.$wl")
-    awk -v wl="$wl" -v c="$c" -v g="$g" -v goal="$(goal_of "$wl")" -v have_go=$have_go 'BEGIN {
+    awk -v wl="$wl" -v name="$(row_name "$wl")" -v c="$c" -v g="$g" -v goal="$(goal_of "$wl")" -v have_go=$have_go 'BEGIN {
         nc = split(c, C, " "); ng = split(g, G, " ")
         cmin = nc ? C[1] : "fail"; cmed = nc ? C[2] : "fail"
         if (!have_go) { gmin = "n/a"; gmed = "n/a" } else { gmin = ng ? G[1] : "fail"; gmed = ng ? G[2] : "fail" }
@@ -229,8 +294,22 @@ while read -r wl ops; do
         ratio = (nc && ng && G[2] > 0) ? sprintf("%.2f", C[2] / G[2]) : "-"
         ok = "-"
         if (goal != "" && ratio != "-") ok = (ratio + 0 <= goal + 0) ? "ok" : "MISS"
-        printf "%s\tns/op\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", wl, cmin, cmed, gmin, gmed, ratio, goal == "" ? "-" : "<=" goal, ok
+        printf "%s\tns/op\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, cmin, cmed, gmin, gmed, ratio, goal == "" ? "-" : "<=" goal, ok
     }' >>"$rows"
+    if [ "$wl" = parked ]; then # peak RSS of the same runs, in MB
+        c=$(stats "c.$wl.rss")
+        g=$(stats "go.$wl.rss")
+        awk -v c="$c" -v g="$g" -v goal="$(goal_of parked.rss)" -v have_go=$have_go -v n="$ops" 'BEGIN {
+            nc = split(c, C, " "); ng = split(g, G, " ")
+            cmin = nc ? sprintf("%.1f", C[1] / 1024) : "fail"; cmed = nc ? sprintf("%.1f", C[2] / 1024) : "fail"
+            if (!have_go) { gmin = "n/a"; gmed = "n/a" }
+            else { gmin = ng ? sprintf("%.1f", G[1] / 1024) : "fail"; gmed = ng ? sprintf("%.1f", G[2] / 1024) : "fail" }
+            ratio = (nc && ng && G[2] > 0) ? sprintf("%.2f", C[2] / G[2]) : "-"
+            ok = "-"
+            if (ratio != "-") ok = (ratio + 0 <= goal + 0) ? "ok" : "MISS"
+            printf "parked, peak RSS of %d goroutines\tMB\t%s\t%s\t%s\t%s\t%s\t<=%s\t%s\n", n, cmin, cmed, gmin, gmed, ratio, goal, ok
+        }' >>"$rows"
+    fi
 done <<<"$wl_list"
 
 for ab in $ablations; do
@@ -290,6 +369,10 @@ awk -F'\t' '
             printf "%s", line
         }
     }' "$rows"
+if [ -s "$failures" ]; then
+    echo "failed runs (not repeated; the row says fail):"
+    awk -F'\t' '{printf "  %s: %s\n", $1, $2}' "$failures"
+fi
 
 # ---- the JSON --------------------------------------------------------------
 jstr() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
@@ -309,12 +392,21 @@ jstats() { # KEY → {"min":..,"median":..,"runs":[..]} or null
     sep=""
     while read -r wl ops; do
         [ -n "$wl" ] || continue
-        ratio=$(awk -F'\t' -v w="$wl" '$1 == w {print $7}' "$rows")
+        ratio=$(awk -F'\t' -v w="$(row_name "$wl")" '$1 == w {print $7}' "$rows")
         goal=$(goal_of "$wl")
-        printf '%s\n    {"name": %s, "ops": %s, "c": %s, "go": %s, "ratio_c_go": %s, "goal_ratio": %s}' \
-            "$sep" "$(jstr "$wl")" "$ops" "$(jstats "c.$wl")" "$(jstats "go.$wl")" "$(jnum "$ratio")" "$(jnum "$goal")"
+        load_note=""
+        [ "${wl%/loaded}" = "$wl" ] || load_note=", \"busy_processes\": $load"
+        [ "$wl" = parked ] && load_note=", \"c_peak_rss_kb\": $(jstats "c.$wl.rss"), \"go_peak_rss_kb\": $(jstats "go.$wl.rss")"
+        printf '%s\n    {"name": %s, "ops": %s, "c": %s, "go": %s, "ratio_c_go": %s, "goal_ratio": %s%s}' \
+            "$sep" "$(jstr "$wl")" "$ops" "$(jstats "c.$wl")" "$(jstats "go.$wl")" "$(jnum "$ratio")" "$(jnum "$goal")" "$load_note"
         sep=","
     done <<<"$wl_list"
+    printf '\n  ],\n  "failures": ['
+    sep=""
+    while IFS=$'\t' read -r key why; do
+        printf '%s\n    {"run": %s, "reason": %s}' "$sep" "$(jstr "$key")" "$(jstr "$why")"
+        sep=","
+    done <"$failures"
     printf '\n  ],\n  "ablations": ['
     sep=""
     for ab in $ablations; do

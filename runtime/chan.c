@@ -23,12 +23,21 @@ static int64_t new_msg(void) {
     return CS_TRACING() ? atomic_fetch_add_explicit(&next_msg, 1, memory_order_relaxed) : 0;
 }
 
+/* Element copies.  A zero-size element (chan struct{}) copies nothing, and
+ * its pointers may be NULL or point at a zero-size variable. */
+static void elem_copy(chan_t *c, void *dst, const void *src) {
+    if (c->elemsize) memcpy(dst, src, c->elemsize);
+}
+static void elem_zero(chan_t *c, void *p) {
+    if (c->elemsize) memset(p, 0, c->elemsize);
+}
+
 /* Value column of a chan_send/chan_recv event: the element itself when it
  * fits in 8 bytes. */
 static int64_t ev_value(chan_t *c, const void *ep, int *flags) {
     int64_t v = 0;
     if (ep && c->elemsize <= 8) {
-        memcpy(&v, ep, c->elemsize);
+        elem_copy(c, &v, ep);
         *flags |= CS_EVF_VALUE;
     }
     return v;
@@ -50,6 +59,7 @@ static void ev_recv(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const voi
 }
 
 static int64_t gid_of(cs_g *g) { return g ? g->id : 0; }
+
 
 /* ---- sudog queues ------------------------------------------------------- */
 
@@ -93,7 +103,7 @@ cs_sudog *cs_sudog_dequeue(cs_sudog_q *q) {
 
 void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site site) {
     int64_t slot = c->sendx;
-    memcpy(c->buf + slot * c->elemsize, ep, c->elemsize);
+    elem_copy(c, c->buf + slot * c->elemsize, ep);
     c->msgs[slot] = new_msg();
     ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
     if (++c->sendx == c->cap) c->sendx = 0;
@@ -103,15 +113,15 @@ void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site 
 void cs_chan_buf_take(chan_t *c, void *ep, int64_t gid, int flags, cs_site site) {
     int64_t slot = c->recvx;
     char *p = c->buf + slot * c->elemsize;
-    if (ep) memcpy(ep, p, c->elemsize);
+    if (ep) elem_copy(c, ep, p);
     ev_recv(c, gid, c->msgs[slot], slot, p, flags, site);
-    memset(p, 0, c->elemsize);
+    elem_zero(c, p);
     if (++c->recvx == c->cap) c->recvx = 0;
     c->qcount--;
 }
 
 void cs_chan_recv_closed(chan_t *c, void *ep, int64_t gid, int flags, cs_site site) {
-    if (ep) memset(ep, 0, c->elemsize);
+    if (ep) elem_zero(c, ep);
     ev_recv(c, gid, 0, -1, NULL, flags, site);
 }
 
@@ -121,7 +131,7 @@ void cs_chan_send_to_waiter(chan_t *c, cs_sudog *sg, const void *ep, cs_g *self,
      * the parked receiver. */
     int64_t msg = new_msg();
     ev_send(c, gid_of(self), msg, -1, ep, flags, site);
-    if (sg->elem) memcpy(sg->elem, ep, c->elemsize);
+    if (sg->elem) elem_copy(c, sg->elem, ep);
     ev_recv(c, sg->g->id, msg, -1, ep, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
     sg->success = true;
     sg->g->param = sg;
@@ -135,7 +145,7 @@ void cs_chan_recv_from_waiter(chan_t *c, cs_sudog *sg, void *ep, cs_g *self, int
     if (c->cap == 0) {
         int64_t msg = new_msg();
         ev_send(c, sg->g->id, msg, -1, sg->elem, sflags, sg->site);
-        if (ep) memcpy(ep, sg->elem, c->elemsize);
+        if (ep) elem_copy(c, ep, sg->elem);
         ev_recv(c, gid_of(self), msg, -1, sg->elem, flags, site);
     } else {
         /* Buffer is full: take the head, and the sender's value takes the
@@ -153,6 +163,18 @@ CS_NORETURN void cs_chan_panic_send_closed(chan_t *c, cs_site site) {
     cs_panic_misuse(site, MISUSE_SEND_ON_CLOSED, c ? c->id : 0, "send on closed channel");
 }
 
+/* Go rejects `ch <- v` of the wrong type at compile time; C cannot, so the
+ * macros pass the value's size and a mismatch is a misuse panic instead of
+ * a copy of too few or too many bytes. */
+CS_NORETURN void cs_chan_panic_size(chan_t *c, size_t valsize, bool send, cs_site site) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             send ? "send of a %zu-byte value on a channel of %zu-byte elements"
+                  : "receive into a %zu-byte variable from a channel of %zu-byte elements",
+             valsize, c->elemsize);
+    cs_panic_misuse(site, MISUSE_ELEM_SIZE, c->id, msg);
+}
+
 CS_NORETURN void cs_block_forever(int reason, cs_site site) {
     cs_g *g = cs_getg();
     cs_park_prepare(g, reason, 0, site);
@@ -163,13 +185,14 @@ CS_NORETURN void cs_block_forever(int reason, cs_site site) {
 
 chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site site) {
     if (cap < 0) cs_panic(site, "makechan: size out of range");
-    if (elemsize == 0) elemsize = 1;
     chan_t *c = calloc(1, sizeof *c);
     if (!c) cs_panic(site, "makechan: out of memory");
     c->elemsize = elemsize;
     c->cap = cap;
     if (cap > 0) {
-        c->buf = calloc((size_t)cap, elemsize);
+        /* A zero-size element needs no storage (Go's chan struct{}): one
+         * byte keeps buf a valid pointer for the slot arithmetic. */
+        c->buf = elemsize ? calloc((size_t)cap, elemsize) : calloc(1, 1);
         c->msgs = calloc((size_t)cap, sizeof *c->msgs);
         if (!c->buf || !c->msgs) cs_panic(site, "makechan: out of memory");
     }
@@ -189,12 +212,13 @@ void chan_free(chan_t *c) {
     free(c);
 }
 
-void cs_chan_send(chan_t *c, const void *ep, cs_site site) {
+void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
     cs_g *self = cs_getg();
     if (!c) {
         CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
+    cs_chan_check_size(c, valsize, true, site);
     cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_SEND_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed) {
@@ -241,12 +265,13 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     return false;
 }
 
-bool cs_chan_recv(chan_t *c, void *ep, cs_site site) {
+bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
     cs_g *self = cs_getg();
     if (!c) {
         CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
+    if (ep) cs_chan_check_size(c, valsize, false, site);
     cs_lock_acquire(&c->lock);
     CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed && c->qcount == 0) {
@@ -287,7 +312,7 @@ void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
      * senders will panic.  Collect them first, wake after unlocking. */
     cs_sudog *wake = NULL, *sg;
     while ((sg = cs_sudog_dequeue(&c->recvq))) {
-        if (sg->elem) memset(sg->elem, 0, c->elemsize);
+        if (sg->elem) elem_zero(c, sg->elem);
         cs_chan_recv_closed(c, NULL, sg->g->id, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
         sg->success = false;
         sg->g->param = sg;

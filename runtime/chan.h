@@ -69,6 +69,13 @@ void cs_chan_buf_take(chan_t *c, void *ep, int64_t gid, int flags, cs_site site)
 void cs_chan_recv_closed(chan_t *c, void *ep, int64_t gid, int flags, cs_site site);
 
 CS_NORETURN void cs_chan_panic_send_closed(chan_t *c, cs_site site);
+/* The value's size (CS_VALSIZE at the call) against the element size: a
+ * mismatch panics (misuse MISUSE_ELEM_SIZE).  Lock not held. */
+CS_NORETURN void cs_chan_panic_size(chan_t *c, size_t valsize, bool send, cs_site site);
+static inline void cs_chan_check_size(chan_t *c, size_t valsize, bool send, cs_site site) {
+    if (__builtin_expect(valsize != c->elemsize && valsize != CS_SIZE_UNKNOWN, 0))
+        cs_chan_panic_size(c, valsize, send, site);
+}
 /* Block forever (nil channel, empty select). */
 CS_NORETURN void cs_block_forever(int reason, cs_site site);
 

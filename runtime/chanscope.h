@@ -124,21 +124,38 @@ void cs_trace_log(cs_site site, const char *fmt, ...) CS_PRINTF(2, 3);
 
 typedef struct cs_chan chan_t;
 
-/* chan_make(T, cap): make(chan T, cap).  A NULL chan_t* is a nil channel. */
+/* chan_make(T, cap): make(chan T, cap).  A NULL chan_t* is a nil channel.
+ * Go's chan struct{} is chan_make(struct {}, cap) (GNU C: size 0): its sends
+ * and receives copy nothing, and the pointers may be NULL. */
 #define chan_make(T, cap) cs_chan_make(sizeof(T), (cap), NULL, CS_SITE)
 #define chan_make_named(name, T, cap) cs_chan_make(sizeof(T), (cap), (name), CS_SITE)
 chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site site);
 
+/* Size of the value a channel macro's pointer argument points at, checked
+ * against the channel's element size (a mismatch panics instead of copying
+ * too few or too many bytes): sizeof *p for a typed pointer, the whole
+ * array for an array (`char name[32]` passed as `name`), and
+ * CS_SIZE_UNKNOWN (no check) for void * and NULL.  GNU C (gcc, clang). */
+#define CS_SIZE_UNKNOWN ((size_t)-1)
+#define CS__NOVOID(p) _Generic((p), void *: (char *)0, const void *: (const char *)0, default: (p))
+#define CS__IS_ARRAY(p)                                                        \
+    (!__builtin_types_compatible_p(__typeof__(CS__NOVOID(p)), __typeof__(&*CS__NOVOID(p))))
+#define CS_VALSIZE(p)                                                          \
+    _Generic((p), void *: CS_SIZE_UNKNOWN, const void *: CS_SIZE_UNKNOWN,      \
+             default: (CS__IS_ARRAY(p) ? sizeof(CS__NOVOID(p)) : sizeof(*CS__NOVOID(p))))
+
 /* chan_send(ch, &v): ch <- v.  Copies elemsize bytes from the pointer. */
-#define chan_send(ch, ptr) cs_chan_send((ch), (ptr), CS_SITE)
+#define chan_send(ch, ptr) cs_chan_send((ch), (ptr), CS_VALSIZE(ptr), CS_SITE)
 /* chan_send_v(ch, T, expr): ch <- expr, for a value of type T. */
-#define chan_send_v(ch, T, v) cs_chan_send((ch), &(T){v}, CS_SITE)
-void cs_chan_send(chan_t *ch, const void *elem, cs_site site);
+#define chan_send_v(ch, T, v) cs_chan_send((ch), &(T){v}, sizeof(T), CS_SITE)
+/* valsize: the size of *elem as the caller's macro saw it (CS_SIZE_UNKNOWN:
+ * unchecked); a size other than the channel's element size panics. */
+void cs_chan_send(chan_t *ch, const void *elem, size_t valsize, cs_site site);
 
 /* ok = chan_recv(ch, &v): v, ok := <-ch.  ptr may be NULL (discard).
  * After close and drain: v is zeroed and the result is false. */
-#define chan_recv(ch, ptr) cs_chan_recv((ch), (ptr), CS_SITE)
-bool cs_chan_recv(chan_t *ch, void *elem, cs_site site);
+#define chan_recv(ch, ptr) cs_chan_recv((ch), (ptr), CS_VALSIZE(ptr), CS_SITE)
+bool cs_chan_recv(chan_t *ch, void *elem, size_t valsize, cs_site site);
 
 #define chan_close(ch) cs_chan_close((ch), CS_SITE)
 void cs_chan_close(chan_t *ch, cs_site site);
@@ -155,10 +172,13 @@ typedef struct cs_case {
     chan_t *ch;  /* NULL: nil channel, a case that is never ready */
     void *elem;  /* send: value to send; recv: where to store (may be NULL) */
     bool *ok;    /* recv: receives ok (may be NULL) */
+    size_t valsize; /* size of *elem (CS_VALSIZE), checked like chan_send's */
 } cs_case;
-#define select_recv(ch, ptr, okp) ((cs_case){CS_CASE_RECV, (ch), (ptr), (okp)})
-#define select_send(ch, ptr) ((cs_case){CS_CASE_SEND, (ch), (void *)(ptr), NULL})
-#define select_default() ((cs_case){CS_CASE_DEFAULT, NULL, NULL, NULL})
+#define select_recv(ch, ptr, okp) \
+    ((cs_case){CS_CASE_RECV, (ch), (ptr), (okp), CS_VALSIZE(ptr)})
+#define select_send(ch, ptr) \
+    ((cs_case){CS_CASE_SEND, (ch), (void *)(ptr), NULL, CS_VALSIZE(ptr)})
+#define select_default() ((cs_case){CS_CASE_DEFAULT, NULL, NULL, NULL, CS_SIZE_UNKNOWN})
 
 /* chan_select(cases...): returns the index (in argument order) of the case
  * that ran; a default case returns its own index.  Among ready cases one is

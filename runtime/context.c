@@ -195,7 +195,10 @@ static ctx_t *with_deadline(ctx_t *parent, int kind, int64_t deadline, cancel_fu
 }
 
 ctx_t *cs_ctx_with_timeout(ctx_t *parent, duration_t d, cancel_func *cancel, cs_site site) {
-    return with_deadline(parent, CTX_TIMEOUT, cs_nanotime() + d, cancel, site);
+    /* d <= 0: a deadline already passed; near INT64_MAX: never. */
+    int64_t now = cs_nanotime();
+    int64_t deadline = d > 0 ? cs_deadline_add(now, d) : now + d;
+    return with_deadline(parent, CTX_TIMEOUT, deadline, cancel, site);
 }
 
 ctx_t *cs_ctx_with_deadline(ctx_t *parent, int64_t deadline_mono_ns, cancel_func *cancel,

@@ -44,7 +44,7 @@ errgroup_t *cs_errgroup_new(ctx_t *parent, ctx_t **derived, cs_site site) {
 
 static void group_done(errgroup_t *g, cs_site site) {
     chan_t *sem = atomic_load(&g->sem);
-    if (sem) cs_chan_recv(sem, NULL, site);
+    if (sem) cs_chan_recv(sem, NULL, CS_SIZE_UNKNOWN, site);
     cs_wg_add(&g->wg, -1, site);
 }
 
@@ -76,7 +76,7 @@ static void start(errgroup_t *g, errgroup_func fn, void *arg, const char *name, 
 void cs_errgroup_go(errgroup_t *g, errgroup_func fn, void *arg, const char *name,
                     cs_site site) {
     chan_t *sem = atomic_load(&g->sem);
-    if (sem) cs_chan_send(sem, &(char){0}, site);
+    if (sem) cs_chan_send(sem, &(char){0}, 1, site);
     start(g, fn, arg, name, site);
 }
 

@@ -66,6 +66,9 @@ int cs_chan_select(cs_case *cases, int n, cs_site site) {
             if (dflt >= 0) cs_panic(site, "select: multiple defaults");
             dflt = i;
         } else if (cases[i].ch) {
+            if (cases[i].elem)
+                cs_chan_check_size(cases[i].ch, cases[i].valsize, cases[i].dir == CS_CASE_SEND,
+                                   site);
             nready++;
         }
     }

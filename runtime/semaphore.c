@@ -103,7 +103,7 @@ err_t cs_semaphore_acquire(semaphore_t *s, ctx_t *ctx, int64_t n, cs_site site) 
     }
     if (n > s->size) { /* can never succeed: wait for the context */
         pthread_mutex_unlock(&s->lock);
-        cs_chan_recv(done, NULL, site); /* nil channel: blocks forever, as in Go */
+        cs_chan_recv(done, NULL, CS_SIZE_UNKNOWN, site); /* nil channel: blocks forever, as in Go */
         CS_EV(EV_SEM_ACQUIRE, s->id, n, 0, 0, 0, site);
         return ctx_err(ctx);
     }

@@ -51,6 +51,13 @@ typedef struct cs_rtimer cs_rtimer;
  * not block and must act as the runtime (no cs_getg()).  The timer counts
  * as an external wake source until it has run or is cancelled. */
 cs_rtimer *cs_timer_after_func(int64_t when, cs_timer_func fn, void *arg);
+/* when + d, saturated at INT64_MAX: a deadline past the end of int64 time
+ * is "never" (Go's time.Duration arithmetic does the same), not a negative
+ * time that fires at once.  d <= 0 gives `when` (already due). */
+static inline int64_t cs_deadline_add(int64_t when, int64_t d) {
+    if (d <= 0) return when;
+    return when > INT64_MAX - d ? INT64_MAX : when + d;
+}
 /* Cancel; true if it had not started running.  (Timers are kept memory:
  * cancelling one that already ran is fine.) */
 bool cs_timer_cancel(cs_rtimer *t);

@@ -155,7 +155,12 @@ static void *timer_main(void *unused) {
         heap_remove(t);
         bool periodic = t->period > 0;
         if (periodic) { /* next tick after now; missed ticks are dropped */
-            t->when += t->period * (1 + (now - t->when) / t->period);
+            int64_t missed = (now - t->when) / t->period;
+            t->when = cs_deadline_add(t->when, t->period); /* saturated: never */
+            if (missed > 0 && t->when != INT64_MAX)
+                t->when = cs_deadline_add(t->when, missed > INT64_MAX / t->period
+                                                       ? INT64_MAX
+                                                       : missed * t->period);
             heap_push(t);
         }
         delivering = t;
@@ -239,7 +244,7 @@ void cs_time_sleep(duration_t d, cs_site site) {
         cs_trace_event(EV_GO_SLEEP, 0, d, 0, 0, 0, NULL, site);
         cs_trace_event(EV_GO_BLOCK, 0, BLOCK_SLEEP, 0, 0, 0, NULL, site);
     }
-    int64_t until = cs_nanotime() + d;
+    int64_t until = cs_deadline_add(cs_nanotime(), d); /* INT64_MAX: forever */
     struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
     }
@@ -257,7 +262,7 @@ static void init_chan_timer(cs_rtimer *t, duration_t d, int64_t period, const ch
         cs_trace_object(t->id, OBJ_TIMER, NULL, site, period > 0, 0);
         cs_trace_event(EV_TIMER_START, t->id, d, chan_id(t->ch), period > 0, 0, NULL, site);
     }
-    t->when = cs_nanotime() + (d > 0 ? d : 0);
+    t->when = cs_deadline_add(cs_nanotime(), d); /* INT64_MAX: never fires */
 }
 
 chan_t *cs_time_after(duration_t d, cs_site site) {
@@ -297,7 +302,7 @@ bool cs_time_timer_reset(time_timer *tt, duration_t d, cs_site site) {
         heap_remove(&o->t);
         CS_EV(EV_TIMER_STOP, o->t.id, 1, 0, 0, 0, site);
     }
-    o->t.when = cs_nanotime() + (d > 0 ? d : 0);
+    o->t.when = cs_deadline_add(cs_nanotime(), d);
     CS_EV(EV_TIMER_START, o->t.id, d, chan_id(o->t.ch), 0, 0, site);
     heap_push(&o->t);
     if (!was) cs_sources_add(1);

@@ -105,6 +105,8 @@ enum cs_misuse {
     MISUSE_LOCK_COPIED = 7,
     MISUSE_WG_REUSE = 8,   /* Add with positive delta while Wait is returning */
     MISUSE_SEM_RELEASE = 9,/* semaphore: released more than held */
+    MISUSE_GO_NIL_FUNC = 10, /* go(NULL, arg): fatal "go of nil func value" */
+    MISUSE_ELEM_SIZE = 11, /* send/receive of a value whose size is not the channel's element size */
 };
 
 /* Object types (objects.type). */

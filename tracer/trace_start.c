@@ -188,7 +188,12 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
     return 0;
 }
 
-__attribute__((constructor)) static void trace_from_env(void) {
+/* Priority 101, the first one open to programs: the library is linked
+ * statically after the program's objects, so a plain constructor here would
+ * run after the program's own (.init_array runs in link order) and miss what
+ * a program's constructor does with the runtime before main.  Prioritised
+ * constructors all run before every plain one. */
+__attribute__((constructor(101))) static void trace_from_env(void) {
     if (&cs_trace_no_autostart && cs_trace_no_autostart) return;
     const char *env = getenv("CHANSCOPE_TRACE");
     if (!env || !*env) return;

@@ -28,7 +28,8 @@ namespace eval model {
         3 "close of nil channel" 4 "negative WaitGroup counter"
         5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
         7 "lock copied after first use" 8 "WaitGroup reused before Wait returned"
-        9 "semaphore released more than held"}
+        9 "semaphore released more than held" 10 "go of nil func value"
+        11 "value size is not the channel's element size"}
     # objects.type -> the analyzer's word for it (an_type_word)
     variable typewords {1 channel 2 mutex 3 RWMutex 4 WaitGroup 5 Once 6 Cond 7 context
         8 timer 9 variable 10 atomic 11 semaphore 12 errgroup 13 socket}

@@ -6,6 +6,7 @@
 
 #include "chanscope.h"
 #include "helpers.h"
+#include "rt_test_util.h"
 
 #define N_CAP 6 /* capacities 0..N_CAP-1, as Go's TestChan uses 0..N */
 
@@ -342,4 +343,173 @@ Test(chan, large_elements_are_copied_whole, .timeout = 10) {
         }
         cr_assert_eq(i, 50);
     }
+}
+
+/* ---- zero-size elements (Go's chan struct{}) ----------------------------- */
+
+/* A zero-size element copies nothing: the byte right after the receiver's
+ * variable keeps its value, and a send reads nothing from its source.
+ * Under ASan the heap variables (malloc(0)) make any copied byte a
+ * heap-buffer-overflow; the guard byte catches it in a plain build. */
+typedef struct empty {
+} empty;
+
+typedef struct guarded {
+    empty e;
+    char guard; /* shares e's address: sizeof(empty) == 0 */
+} guarded;
+
+static chan_t *zs_c;
+static void zs_sender(void *arg) {
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < n; i++) {
+        empty *src = malloc(sizeof(empty)); /* 0 bytes: no byte may be read */
+        cr_assert_not_null(src);
+        if (i % 2) chan_send(zs_c, src);
+        else cr_assert_eq(chan_select(select_send(zs_c, src)), 0);
+        free(src);
+    }
+    chan_close(zs_c);
+}
+
+static void zs_receiver(void *arg) {
+    chan_t *done = arg;
+    guarded g = {.guard = 'G'};
+    bool ok = chan_recv(zs_c, &g.e); /* parks first, then woken by close */
+    cr_assert(!ok);
+    cr_assert_eq(g.guard, 'G', "close zeroed a byte past a zero-size receiver");
+    chan_send_v(done, int, 1);
+}
+
+Test(chan, zero_size_elements_copy_nothing, .timeout = 20) {
+    cr_assert_eq(sizeof(empty), 0);
+    enum { N = 20 };
+    for (int cap = 0; cap < 3; cap++) {
+        zs_c = chan_make(empty, cap);
+        go(zs_sender, (void *)(intptr_t)N);
+        int got = 0;
+        for (;;) {
+            guarded g = {.guard = 'G'};
+            empty *dst = malloc(sizeof(empty));
+            cr_assert_not_null(dst);
+            bool ok, ok2 = false;
+            if (got % 2) ok = chan_recv(zs_c, &g.e);
+            else ok = chan_select(select_recv(zs_c, &g.e, &ok2)) == 0 && ok2;
+            cr_assert_eq(g.guard, 'G', "cap %d: receive wrote past a zero-size variable", cap);
+            bool ok3 = ok && chan_recv(zs_c, dst); /* heap: ASan sees any byte */
+            free(dst);
+            if (!ok) break;
+            got++;
+            if (!ok3) break;
+            got++;
+        }
+        cr_assert_eq(got, N, "cap %d: received %d of %d", cap, got, N);
+    }
+    /* a receiver parked when the channel is closed, and a buffered channel
+     * drained after close */
+    zs_c = chan_make(empty, 0);
+    chan_t *done = chan_make(int, 0);
+    go(zs_receiver, done);
+    while (cs_count_blocked_now() < 1) time_sleep(MILLISECOND);
+    chan_close(zs_c);
+    chan_recv(done, NULL);
+    zs_c = chan_make(empty, 100000); /* no element storage: only the trace ids */
+    for (int i = 0; i < 3; i++) chan_send(zs_c, NULL);
+    cr_assert_eq(chan_len(zs_c), 3);
+}
+
+/* ---- the value's size against the element size --------------------------- */
+
+/* Go rejects `ch <- v` of another type at compile time.  Here the macros
+ * pass the size of what the pointer points at; a mismatch is a misuse
+ * panic naming both sizes and the site, never a copy of too few or too
+ * many bytes.  void * and NULL are not checked (NULL discards on recv). */
+static void send_int_on_int64(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    int v = 7;
+    chan_send(c, &v);
+    printf("sent\n");
+}
+static void send_v_wrong_type(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, char, 'x');
+    printf("sent\n");
+}
+static void recv_into_smaller(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, int64_t, 1);
+    int v;
+    chan_recv(c, &v);
+    printf("received\n");
+}
+static void select_recv_into_smaller(void) {
+    chan_t *c = chan_make(int64_t, 1);
+    chan_send_v(c, int64_t, 1);
+    short v;
+    chan_select(select_recv(c, &v, NULL));
+    printf("received\n");
+}
+static void select_send_bigger(void) {
+    chan_t *c = chan_make(char, 1);
+    int64_t v = 1;
+    chan_select(select_send(c, &v), select_default());
+    printf("sent\n");
+}
+
+Test(chan, value_size_must_match_element_size, .timeout = 20) {
+    struct {
+        void (*fn)(void);
+        const char *msg;
+    } cases[] = {
+        {send_int_on_int64, "panic: send of a 4-byte value on a channel of 8-byte elements\n"},
+        {send_v_wrong_type, "panic: send of a 1-byte value on a channel of 8-byte elements\n"},
+        {recv_into_smaller,
+         "panic: receive into a 4-byte variable from a channel of 8-byte elements\n"},
+        {select_recv_into_smaller,
+         "panic: receive into a 2-byte variable from a channel of 8-byte elements\n"},
+        {select_send_bigger, "panic: send of a 8-byte value on a channel of 1-byte elements\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        child_result r;
+        run_child(cases[i].fn, 5000, &r);
+        cr_assert(r.exited && r.status == 2, "case %zu: exited=%d status=%d\n%s", i, r.exited,
+                  r.status, r.out);
+        cr_assert(strstr(r.out, cases[i].msg), "case %zu: want '%s' in:\n%s", i, cases[i].msg,
+                  r.out);
+        cr_assert(strstr(r.out, "goroutine 1 [running]:"), "case %zu:\n%s", i, r.out);
+        cr_assert(strstr(r.out, "test_rt_chan.c:"), "case %zu: no site:\n%s", i, r.out);
+        cr_assert_null(strstr(r.out, "sent\n"), "case %zu:\n%s", i, r.out);
+        cr_assert_null(strstr(r.out, "received\n"), "case %zu:\n%s", i, r.out);
+    }
+}
+
+typedef struct name32 {
+    char s[32];
+} name32;
+
+Test(chan, matching_arrays_void_pointers_and_null_are_accepted, .timeout = 10) {
+    chan_t *c = chan_make(name32, 4);
+    char arr[32] = "an array of the element's size";
+    chan_send(c, arr); /* the whole array, not its first char */
+    name32 n = {"a struct"};
+    chan_send(c, &n);
+    void *vp = &n;
+    chan_send(c, vp); /* void *: unchecked, elemsize bytes */
+    chan_send(c, &n);
+    char out[32];
+    cr_assert(chan_recv(c, out));
+    cr_assert_str_eq(out, "an array of the element's size");
+    name32 m;
+    cr_assert(chan_recv(c, &m));
+    cr_assert_str_eq(m.s, "a struct");
+    void *vm = &m;
+    cr_assert(chan_recv(c, vm));
+    cr_assert(chan_recv(c, NULL)); /* discard */
+    chan_send(c, &n);
+    cr_assert_eq(chan_select(select_recv(c, out, NULL)), 0);
+    cr_assert_str_eq(out, "a struct");
+    const int64_t k = 5;
+    chan_t *ci = chan_make(int64_t, 1);
+    chan_send(ci, &k); /* const pointer */
+    cr_assert_eq(chan_select(select_recv(ci, NULL, NULL)), 0);
 }

@@ -193,3 +193,26 @@ Test(context, concurrent_cancel_and_create, .timeout = 20) {
     ctx_cancel(cancel);
     for (int i = 0; i < 4; i++) chan_recv(woken, NULL);
 }
+
+/* Go: context.WithTimeout(bg, math.MaxInt64) is not done (and its deadline
+ * is in the future); now + d must saturate instead of wrapping. */
+Test(context, huge_timeout_and_deadline_never_expire, .timeout = 10) {
+    duration_t ds[] = {INT64_MAX, INT64_MAX - 5, INT64_MAX / 2 + SECOND};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        cancel_func c1, c2;
+        ctx_t *a = ctx_with_timeout(ctx_background(), ds[i], &c1);
+        ctx_t *b = ctx_with_deadline(ctx_background(), INT64_MAX, &c2);
+        cr_assert_null(ctx_err(a), "timeout %lld: %s", (long long)ds[i], err_msg(ctx_err(a)));
+        int64_t dl = 0;
+        cr_assert(ctx_deadline(a, &dl));
+        cr_assert_gt(dl, time_now(), "the deadline wrapped into the past");
+        int got = chan_select(select_recv(ctx_done(a), NULL, NULL),
+                              select_recv(ctx_done(b), NULL, NULL),
+                              select_recv(time_after(50 * MILLISECOND), NULL, NULL));
+        cr_assert_eq(got, 2, "a context with a huge deadline was done");
+        cr_assert_null(ctx_err(b));
+        ctx_cancel(c1);
+        ctx_cancel(c2);
+        cr_assert(err_is(ctx_err(a), ERR_CANCELED));
+    }
+}

@@ -135,3 +135,42 @@ Test(goroutine, nothing_runs_after_main_returns, .timeout = 10) {
     cr_assert(r.exited && r.status == 0, "status %d:\n%s", r.status, r.out);
     cr_assert_null(strstr(r.out, "too late"), "%s", r.out);
 }
+
+/* Go: `var f func(); go f()` ends the program with "fatal error: go of nil
+ * func value" and the goroutine that ran the go statement (exit 2), not a
+ * segmentation fault in the new goroutine. */
+static go_func nil_fn; /* like Go's `var f func()` */
+static chan_t *nil_go_done;
+static void go_nil_from_goroutine(void *arg) {
+    (void)arg;
+    go(nil_fn, NULL);
+    chan_send_v(nil_go_done, int, 1); /* not reached */
+}
+static void go_nil_in_goroutine(void) {
+    nil_go_done = chan_make(int, 0);
+    go_named("spawner", go_nil_from_goroutine, NULL);
+    chan_recv(nil_go_done, NULL);
+    printf("go of nil returned\n");
+}
+static void go_nil_in_main(void) {
+    go(nil_fn, NULL);
+    printf("go of nil returned\n");
+}
+
+Test(goroutine, go_of_nil_func_is_a_fatal_error, .timeout = 10) {
+    child_result r;
+    run_child(go_nil_in_main, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "exited=%d status=%d\n%s", r.exited, r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: go of nil func value\n\ngoroutine 1 [running]:\nmain()\n\t"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "test_rt_goroutine.c:"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "returned"), "%s", r.out);
+
+    run_child(go_nil_in_goroutine, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "exited=%d status=%d\n%s", r.exited, r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: go of nil func value\n\ngoroutine 2 [running]:\n"
+                            "spawner()\n\t"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "created by main in goroutine 1"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "returned"), "%s", r.out);
+}

@@ -232,3 +232,63 @@ Test(signal, unhandled_sigterm_still_kills, .timeout = 10) {
               r.exited, r.status, r.out);
     cr_assert_null(strstr(r.out, "survived"));
 }
+
+/* ---- durations near INT64_MAX mean "never" ------------------------------- */
+
+/* Go's time.Sleep/After/NewTimer/Reset/NewTicker(math.MaxInt64) never fire
+ * (checked with go1.19): now + d must saturate, not wrap to a past
+ * deadline that fires at once. */
+#define NEVER INT64_MAX
+#define ALMOST_NEVER (INT64_MAX - 5)
+
+/* True if ch delivers within d (a short time_after races it). */
+static bool fires_within(chan_t *ch, duration_t d) {
+    return chan_select(select_recv(ch, NULL, NULL), select_recv(time_after(d), NULL, NULL)) == 0;
+}
+
+Test(time, huge_durations_never_fire, .timeout = 10) {
+    duration_t ds[] = {NEVER, ALMOST_NEVER, NEVER / 2 + SECOND};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        duration_t d = ds[i];
+        cr_assert(!fires_within(time_after(d), 50 * MILLISECOND), "After(%lld) fired", (long long)d);
+        time_timer *t = time_new_timer(d);
+        cr_assert(!fires_within(t->C, 50 * MILLISECOND), "NewTimer(%lld) fired", (long long)d);
+        cr_assert(time_timer_reset(t, d), "Reset of an active timer returns true");
+        cr_assert(!fires_within(t->C, 50 * MILLISECOND), "Reset(%lld) fired", (long long)d);
+        cr_assert(time_timer_stop(t), "a never-firing timer is still active");
+        time_timer *t2 = time_new_timer(MILLISECOND);
+        cr_assert(fires_within(t2->C, LATE));
+        cr_assert(!time_timer_reset(t2, d), "Reset of a fired timer returns false");
+        cr_assert(!fires_within(t2->C, 50 * MILLISECOND), "Reset(%lld) after a fire fired",
+                  (long long)d);
+        time_ticker *tk = time_new_ticker(d);
+        cr_assert(!fires_within(tk->C, 50 * MILLISECOND), "NewTicker(%lld) ticked", (long long)d);
+        time_ticker_stop(tk);
+    }
+    /* a long but finite timer next to them still fires, in order */
+    time_timer *never = time_new_timer(NEVER);
+    cr_assert(fires_within(time_after(5 * MILLISECOND), LATE));
+    cr_assert(time_timer_stop(never));
+}
+
+static void sleep_forever(void) {
+    time_sleep(NEVER);
+    printf("woke up\n");
+}
+static void wait_after_forever(void) {
+    chan_recv(time_after(ALMOST_NEVER), NULL);
+    printf("woke up\n");
+}
+
+/* Go: time.Sleep(math.MaxInt64) and <-time.After(math.MaxInt64) alone in
+ * main wait forever (a pending timer is no deadlock). */
+Test(time, sleep_and_after_forever_wait, .timeout = 10) {
+    void (*fns[])(void) = {sleep_forever, wait_after_forever};
+    for (size_t i = 0; i < 2; i++) {
+        child_result r;
+        run_child(fns[i], 300, &r);
+        cr_assert(r.timed_out, "case %zu ended (status %d): %s", i, r.status, r.out);
+        cr_assert_null(strstr(r.out, "woke up"), "%s", r.out);
+        cr_assert_null(strstr(r.out, "deadlock"), "%s", r.out);
+    }
+}

@@ -129,6 +129,49 @@ Test(trace_exit, flush_on_misuse_panic, .timeout = 30) {
     sqlite3_close(db);
 }
 
+static go_func nil_fn;
+static void go_nil(void) {
+    start_in_child();
+    some_work();
+    go(nil_fn, NULL);
+}
+
+Test(trace_exit, flush_on_go_of_nil_func, .timeout = 30) {
+    child_result r;
+    sqlite3 *db = run_traced("gonil.db", go_nil, &r);
+    cr_assert(r.exited && r.status == 2, "status %d: %s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: go of nil func value"), "%s", r.out);
+    check_end(db, "panic", 2);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND a=%d AND g=1 AND "
+                           "s='go of nil func value'",
+                       EV_PANIC, MISUSE_GO_NIL_FUNC),
+                 1);
+    sqlite3_close(db);
+}
+
+static void wrong_size_send(void) {
+    start_in_child();
+    chan_t *ch = chan_make(int64_t, 1);
+    int small = 1;
+    chan_send(ch, &small);
+}
+
+Test(trace_exit, flush_on_elem_size_mismatch, .timeout = 30) {
+    child_result r;
+    sqlite3 *db = run_traced("elemsize.db", wrong_size_send, &r);
+    cr_assert(r.exited && r.status == 2, "status %d: %s", r.status, r.out);
+    cr_assert(strstr(r.out, "panic: send of a 4-byte value on a channel of 8-byte elements"),
+              "%s", r.out);
+    check_end(db, "panic", 2);
+    long long ch = tt_qi(db, "SELECT obj FROM events WHERE kind=%d", EV_CHAN_MAKE);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND a=%d AND obj=%lld",
+                       EV_PANIC, MISUSE_ELEM_SIZE, ch),
+                 1);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d", EV_CHAN_SEND), 0,
+                 "nothing was sent");
+    sqlite3_close(db);
+}
+
 static void stuck(void *arg) {
     chan_t *ch = arg;
     chan_send_v(ch, int, 1); /* nobody ever receives */
