@@ -116,7 +116,18 @@ proc panels::update_state {seq} {
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }
-    foreach ch $timeline::chans {
+    # every channel when there are few; else those whose lanes are in view
+    # (a buffer query each: the panel must not cost one per channel of a
+    # 100 000-channel trace on every step)
+    set n [timeline::chan_count]
+    if {$n <= 300} {
+        set which {}
+        for {set i 0} {$i < $n} {incr i} { lappend which $i }
+    } else {
+        set which [lrange [timeline::chans_in_view] 0 299]
+    }
+    foreach i $which {
+        set ch [timeline::chan_dict $i]
         set id [dict get $ch id]
         if {[dict get $ch create_seq] > $seq} continue
         set vals {}
@@ -131,6 +142,11 @@ proc panels::update_state {seq} {
         if {$lbl eq [dict get $ch name]} { set lbl "chan $lbl" }
         $t insert {} end -id ch$id -tags chan -values [list $lbl \
             "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
+    }
+    if {[llength $which] < $n} {
+        $t insert {} end -id chmore -tags chan -values [list \
+            "\u2026 [expr {$n - [llength $which]}] more channels" \
+            "" "scroll the timeline to list theirs" ""]
     }
 }
 proc panels::state_selected {} {
