@@ -14,7 +14,20 @@ namespace eval viewer {
 foreach f {model timeline highlight navigate panels replay} {
     source [file join $viewer::dir $f.tcl]
 }
-package require Tk
+# `chanscope view` runs this under tclsh, so that a display Tk cannot open
+# is one clear line (wish would print a 7-line Tcl trace before running any
+# of it).  With CHANSCOPE_VIEW_NODISPLAY=N set (chanscope view does for
+# --screenshot), exit N silently instead: the caller then retries under a
+# private Xvfb.
+if {[catch {package require Tk} err]} {
+    if {[info exists ::env(CHANSCOPE_VIEW_NODISPLAY)]
+        && [string is integer -strict $::env(CHANSCOPE_VIEW_NODISPLAY)]} {
+        exit $::env(CHANSCOPE_VIEW_NODISPLAY)
+    }
+    puts stderr "chanscope: view: [lindex [split $err \n] 0]: run it under X (check\
+        DISPLAY), or use --screenshot FILE.png, which renders under a private Xvfb"
+    exit 2
+}
 wm withdraw .
 
 proc viewer::usage {} {
@@ -25,12 +38,15 @@ proc viewer::usage {} {
 proc viewer::parse {argv} {
     variable opts
     array set opts {trace "" screenshot "" finding "" at "" axis seq arrows sel
-        size 1500x920 bench "" t0 ""}
+        size 1500x920 bench "" t0 "" name ""}
+    # tclsh passes the "--" that separates the script's arguments; wish drops it
+    if {[lindex $argv 0] eq "--"} { set argv [lrange $argv 1 end] }
     set n [llength $argv]
     for {set i 0} {$i < $n} {incr i} {
         set a [lindex $argv $i]
         switch -- $a {
-            --screenshot - --finding - --at - --axis - --arrows - --size - --bench - --t0 {
+            --screenshot - --finding - --at - --axis - --arrows - --size - --bench - --t0 -
+            --name {
                 if {$i + 1 >= $n} { model::bad "option $a needs a value" }
                 set opts([string range $a 2 end]) [lindex $argv [incr i]]
             }
@@ -52,6 +68,29 @@ proc viewer::parse {argv} {
     if {$opts(axis) eq "wall"} { set opts(axis) ns }
     if {$opts(arrows) ni {sel all none}} { model::bad "--arrows is sel, all or none" }
     if {![regexp {^\d+x\d+$} $opts(size)]} { model::bad "--size is WIDTHxHEIGHT" }
+    if {$opts(screenshot) ne ""} { check_output $opts(screenshot) $opts(trace) }
+}
+
+# A screenshot file must be writable where it is asked for, and never the
+# trace itself (same device and inode, whatever the path or symlink says).
+# chanscope view checks the same, and the trace's -wal/-shm/-journal too.
+proc viewer::check_output {out trace} {
+    set dir [file dirname $out]
+    if {![file isdirectory $dir]} {
+        model::bad "--screenshot $out: no such folder '$dir'"
+    }
+    if {[file isdirectory $out]} { model::bad "--screenshot $out: is a folder" }
+    if {[file exists $out]} {
+        if {![file writable $out]} { model::bad "--screenshot $out: not writable" }
+        if {[file exists $trace]} {
+            file stat $out a; file stat $trace b
+            if {$a(dev) == $b(dev) && $a(ino) == $b(ino)} {
+                model::bad "--screenshot $out is the trace itself: choose another file"
+            }
+        }
+    } elseif {![file writable $dir]} {
+        model::bad "--screenshot $out: folder '$dir' is not writable"
+    }
 }
 
 # The window: toolbar, replay bar, timeline, side panels, legend.
@@ -146,8 +185,10 @@ proc viewer::place_sashes {} {
 proc viewer::open_trace {path} {
     variable axis; variable opts
     model::open_trace $path
-    wm title . "chanscope view \u2014 [file tail $path]"
-    .tb.trace configure -text "[file tail $path]: [model::metaval program] \
+    # --name: what to call the trace when PATH is a private snapshot of it
+    set name [expr {$opts(name) ne "" ? $opts(name) : $path}]
+    wm title . "chanscope view \u2014 [file tail $name]"
+    .tb.trace configure -text "[file tail $name]: [model::metaval program] \
         ([model::metaval end_reason truncated] [model::metaval exit_status ""]), \
         $model::maxseq events"
     set axis $opts(axis)
@@ -295,4 +336,8 @@ if {![info exists ::viewer_library_only]} {
         if {[info exists ::env(CHANSCOPE_DEBUG)]} { puts stderr [dict get $opt -errorinfo] }
         exit 1
     }
+    # interactive: run the event loop (tclsh has none of its own) until the
+    # window is closed
+    bind . <Destroy> {if {"%W" eq "."} { exit 0 }}
+    vwait ::viewer::forever
 }
