@@ -245,7 +245,8 @@ proc viewer::screenshot {file} {
     return $file
 }
 
-# The 1 M-event benchmark: first paint time, then pan and zoom redraws.
+# The benchmark (make bench-viewer): first paint time, then pan, zoom and
+# scroll redraws.
 proc viewer::bench {out} {
     variable opts; variable t0
     set start [expr {$opts(t0) ne "" ? $opts(t0) : $t0}]
@@ -261,6 +262,9 @@ proc viewer::bench {out} {
     for {set i 0} {$i < 10} {incr i} { lappend ops {timeline::pan 300} {timeline::zoom 1.5} \
         {timeline::pan -200} {timeline::zoom 0.667} }
     lappend ops timeline::fit {timeline::zoom 4} {timeline::pan 500} {timeline::zoom 0.25}
+    # scrolling through the lanes (each scroll draws the lanes it brings in)
+    lappend ops {timeline::yview moveto 0.5} {timeline::scroll 30} {timeline::yview moveto 1.0} \
+        {timeline::scroll -30} {timeline::yview moveto 0.0}
     foreach op $ops {
         eval $op
         set t [clock microseconds]
@@ -274,9 +278,11 @@ proc viewer::bench {out} {
     set med [lindex $sorted [expr {[llength $sorted] / 2}]]
     set max [lindex $sorted end]
     set p90 [lindex $sorted [expr {int([llength $sorted] * 0.9)}]]
-    set json [format {{"events": %d, "spans": %d, "first_paint_ms": %d, "redraw_median_ms": %.1f, "redraw_p90_ms": %.1f, "redraw_max_ms": %.1f, "redraws": %d, "goal_first_paint_ms": 2000, "goal_redraw_ms": 100}} \
-        $model::maxseq [model::span_count] $first $med $p90 $max [llength $times]]
-    puts "first paint: $first ms ($model::maxseq events)"
+    set json [format {{"events": %d, "spans": %d, "goroutines": %d, "channels": %d, "first_paint_ms": %d, "redraw_median_ms": %.1f, "redraw_p90_ms": %.1f, "redraw_max_ms": %.1f, "redraws": %d, "goal_first_paint_ms": 2000, "goal_redraw_ms": 100}} \
+        $model::maxseq [model::span_count] [expr {[llength $timeline::gors] / 8}] \
+        [timeline::chan_count] $first $med $p90 $max [llength $times]]
+    puts "first paint: $first ms ($model::maxseq events, [timeline::chan_count] channels,\
+        [expr {[llength $timeline::gors] / 8}] goroutines)"
     puts [format "pan/zoom redraw: median %.1f ms, p90 %.1f ms, max %.1f ms (%d redraws)" \
               $med $p90 $max [llength $times]]
     puts [format "slowest: %s (%.1f ms)" [lindex $slow 1] [lindex $slow 0]]
