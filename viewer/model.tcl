@@ -350,13 +350,42 @@ proc model::messages_q {lo hi g limit} {
                AND send_seq < \$lo LIMIT \$half)"]
 }
 
-# Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the buffer).
-proc model::chan_tokens {chan lo hi {limit 3000}} {
+# Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the
+# buffer), in send order, in two parts: chan_tokens_before, those still
+# buffered at LO — a buffer is FIFO, so they are among the last CAP buffered
+# sends before LO —, and chan_tokens_in, those sent in the window (at most
+# LIMIT).  Each one index seek on (chan, send_seq), never a scan of the
+# channel's past.  Rows: msg send_seq recv_seq(-1: never) slot value has_value.
+proc model::chan_tokens_before {chan lo cap {limit 3000}} {
+    variable msgtab
+    set out {}
+    set k [expr {min($cap, $limit)}]
+    if {$k <= 0} { return {} }
+    foreach {msg ss rs slot v hasv} [db eval "
+            SELECT msg, send_seq, coalesce(recv_seq, -1), slot, value, has_value FROM $msgtab
+            WHERE chan=\$chan AND send_seq < \$lo AND slot >= 0
+            ORDER BY send_seq DESC LIMIT \$k"] {
+        if {$rs < 0 || $rs >= $lo} { set out [linsert $out 0 $msg $ss $rs $slot $v $hasv] }
+    }
+    return $out
+}
+proc model::chan_tokens_in {chan lo hi {limit 3000}} {
     variable msgtab
     return [db eval "
         SELECT msg, send_seq, coalesce(recv_seq, -1), slot, value, has_value FROM $msgtab
-        WHERE chan=\$chan AND send_seq <= \$hi AND slot >= 0
-          AND (recv_seq IS NULL OR recv_seq >= \$lo) LIMIT \$limit"]
+        WHERE chan=\$chan AND send_seq BETWEEN \$lo AND \$hi AND slot >= 0
+        ORDER BY send_seq LIMIT \$limit"]
+}
+
+# Panics about a channel (a send on a closed one...), read once per trace:
+# a dict chan -> list of {seq text}.  (Per lane and window, "obj=? AND
+# kind=53" read every event of a busy channel in the window.)
+proc model::object_panics {} {
+    set out [dict create]
+    db eval {SELECT obj, seq, s FROM events WHERE kind=53 AND obj IS NOT NULL ORDER BY seq} {
+        dict lappend out $obj [list $seq $s]
+    }
+    return $out
 }
 
 # Non-message happens-before edges with an end in [LO, HI]; G restricts to

@@ -40,6 +40,7 @@ namespace eval timeline {
     variable gors {}       ;# model::goroutines (8 fields per goroutine; g_dict)
     variable chans {}      ;# model::channels (7 fields per channel; chan_dict)
     variable closes {}     ;# model::channel_closes
+    variable panics {}     ;# model::object_panics
     variable chans_shown {} ;# channels in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
@@ -133,6 +134,7 @@ proc timeline::load {} {
     variable gors [model::goroutines]
     variable chans [model::channels]
     variable closes [model::channel_closes]
+    variable panics [model::object_panics]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
@@ -599,9 +601,24 @@ proc timeline::draw_channel {ln y lo hi} {
         -fill #d0d8e8 -tags [list lane ch$id]
     incr stats(lanes)
     set top [expr {$y + 7}]
-    # tokens: each buffered message from its send to its receive, row = slot
-    set tok [model::chan_tokens $id $lo $hi]
-    foreach {msg ss rs slot val hasv} $tok {
+    # tokens: each buffered message from its send to its receive, row = slot;
+    # more than one per 2 pixels sent in the window: one band instead
+    # ("zoom in"), as spans merge into summary blocks
+    set lim [expr {max(200, int([width] / 2))}]
+    set tok [model::chan_tokens_before $id $lo $cap $lim]
+    set tin [model::chan_tokens_in $id $lo $hi [expr {$lim + 1}]]
+    if {[llength $tin] / 6 > $lim} {
+        set x0 [cx [sx [lindex $tin 1]]]
+        set x1 [cx [sx $hi]]
+        $c create rectangle $x0 $top [expr {max($x0 + 2, $x1)}] [expr {$top + 9 * $rows - 2}] \
+            -fill #9ec5ff -outline "" -stipple gray50 -tags [list tokband ch$id]
+        $c create text [expr {max(0, $x0) + 4}] [expr {$top + 4}] -anchor w \
+            -text "many messages: zoom in" -font {TkSmallCaptionFont 7} -fill #1f4e9c \
+            -tags [list tokband ch$id]
+        incr items
+        set tin {}
+    }
+    foreach {msg ss rs slot val hasv} [concat $tok $tin] {
         if {![room]} break
         set x0 [cx [sx $ss]]
         set x1 [cx [expr {$rs < 0 ? [sx $model::maxseq] : [sx $rs]}]]
@@ -626,7 +643,20 @@ proc timeline::draw_channel {ln y lo hi} {
             incr items
         }
     }
-    foreach {seq tns kind g a s} [model::obj_events $id {15 53} $lo $hi 200] {
+    # closes and panics: read once per trace (model::channel_closes,
+    # model::object_panics), not per lane and window
+    variable panics
+    set marks {}
+    foreach seq [dict get $ch close_seqs] {
+        if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 15 "" }
+    }
+    if {[dict exists $panics $id]} {
+        foreach p [dict get $panics $id] {
+            lassign $p seq s
+            if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 53 $s }
+        }
+    }
+    foreach {seq kind s} [lrange $marks 0 599] {
         set x [sx $seq]
         if {$kind == 15} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
