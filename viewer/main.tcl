@@ -1,10 +1,14 @@
 # main.tcl — entry point of the chanscope viewer (run by `chanscope view`):
 #
-#   wish viewer/main.tcl -- TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]
+#   tclsh viewer/main.tcl -- TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]
 #        [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--bench OUT.json --t0 MS]
+#        [--name SHOWN]        (wish works too)
 #
-# Bad input (missing file, not a trace, unknown schema, trace not checked)
-# prints one line "chanscope: ..." on stderr and exits 2, never a traceback.
+# Bad input (missing file, not a trace, unknown schema, trace not checked, a
+# screenshot path that cannot be written or is the trace, a display Tk
+# cannot open) prints one line "chanscope: ..." on stderr and exits 2, never
+# a traceback.  --name: the name to show for TRACE (chanscope view passes the
+# trace's own name when TRACE is a private snapshot of it).
 # Tests source this file with ::viewer_library_only set and call viewer::*.
 namespace eval viewer {
     variable dir [file dirname [file normalize [info script]]]
