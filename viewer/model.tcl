@@ -535,10 +535,12 @@ proc model::chan_partners {obj g {op ""}} {
 }
 
 # Goroutine states at SEQ: list of dicts g name state reason obj since.
-proc model::state_at {seq {limit 300}} {
+# IDS: only those goroutines (the lanes in view, when there are many).
+proc model::state_at {seq {limit 300} {ids ""}} {
     set out {}
-    db eval {SELECT id, name FROM goroutines WHERE create_seq <= $seq
-             AND (end_seq IS NULL OR end_seq >= $seq) ORDER BY id LIMIT $limit} r {
+    set only [expr {$ids eq "" ? "" : "AND id IN ([join $ids ,])"}]
+    db eval "SELECT id, name FROM goroutines WHERE create_seq <= \$seq
+             AND (end_seq IS NULL OR end_seq >= \$seq) $only ORDER BY id LIMIT \$limit" r {
         set sp [span_at $r(id) $seq]
         if {$sp eq ""} {
             set st starting; set rs ""; set ob ""; set since $seq

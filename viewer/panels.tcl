@@ -105,7 +105,15 @@ proc panels::update_state {seq} {
     set t $w(state)
     $t delete [$t children {}]
     if {$seq eq ""} return
-    foreach d [model::state_at $seq] {
+    # every live goroutine when there are few; else those whose lanes are in view
+    set ng [timeline::g_count]
+    if {$ng <= 300} {
+        set states [model::state_at $seq]
+    } else {
+        set inview [lrange [timeline::gs_in_view] 0 299]
+        set states [expr {[llength $inview] ? [model::state_at $seq 300 $inview] : {}}]
+    }
+    foreach d $states {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
@@ -115,6 +123,11 @@ proc panels::update_state {seq} {
         }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
+    }
+    if {$ng > 300} {
+        $t insert {} end -id gmore -values [list \
+            "\u2026 [expr {$ng - [llength $states]}] other goroutines" \
+            "" "scroll the timeline to list theirs" ""]
     }
     # every channel when there are few; else those whose lanes are in view
     # (a buffer query each: the panel must not cost one per channel of a

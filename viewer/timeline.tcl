@@ -41,7 +41,7 @@ namespace eval timeline {
     variable chans {}      ;# model::channels (7 fields per channel; chan_dict)
     variable closes {}     ;# model::channel_closes
     variable panics {}     ;# model::object_panics
-    variable chans_shown {} ;# channels in the state panel (when there are many)
+    variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
     variable arrows sel    ;# sel | all | none
@@ -255,6 +255,21 @@ proc timeline::chan_dict {idx} {
                 elem $elem site $site create_seq $cs \
                 close_seqs [expr {[dict exists $closes $id] ? [dict get $closes $id] : {}}]]
 }
+proc timeline::g_count {} {
+    variable gors
+    return [expr {[llength $gors] / 8}]
+}
+# Ids of the goroutines whose lanes are in view.
+proc timeline::gs_in_view {} {
+    variable lanes; variable ytop
+    set out {}
+    lassign [lanes_in_view $ytop [expr {$ytop + [height]}]] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        lassign [lindex $lanes $i] type id
+        if {$type eq "g"} { lappend out $id }
+    }
+    return $out
+}
 proc timeline::chan_count {} {
     variable chans
     return [expr {[llength $chans] / 7}]
@@ -444,11 +459,15 @@ proc timeline::redraw {} {
     draw_labels
     draw_ruler
     update_scrollbar
-    # the state panel lists the channels in view when there are many
-    variable chans_shown
-    if {[chan_count] > 300 && [set v [chans_in_view]] ne $chans_shown} {
-        set chans_shown $v
-        catch {panels::update_state $replay::cursor}
+    # the state panel lists the goroutines and channels in view when there
+    # are many: follow the scrolling
+    variable lanes_shown
+    if {[chan_count] > 300 || [g_count] > 300} {
+        set v [lanes_in_view $ytop [expr {$ytop + $H}]]
+        if {$v ne $lanes_shown} {
+            set lanes_shown $v
+            catch {panels::update_state $replay::cursor}
+        }
     }
     set stats(items) [llength [$c find all]]
     set stats(ms) [expr {([clock microseconds] - $t0) / 1000.0}]
