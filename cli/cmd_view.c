@@ -1,12 +1,24 @@
 /* cli/cmd_view.c — `chanscope view TRACE [...]`: validate the trace, run
  * `chanscope check` on it if it has not been checked yet, then run the Tk
- * viewer (wish on <home>/viewer/main.tcl).  With --screenshot and no X
- * display, a private Xvfb is started for the capture and stopped after.
+ * viewer (tclsh on <home>/viewer/main.tcl, which loads Tk itself so that a
+ * display it cannot open is one clear line, not a Tcl trace).
+ *
+ * Displays: interactive use needs a reachable X display (else one line,
+ * exit 2).  --screenshot renders under $DISPLAY when Tk can open it, else
+ * under a private Xvfb started here and stopped after.
  *
  * Bad input (missing file, not SQLite, not a chanscope trace, unknown schema
- * version, a trace that cannot be checked) is one line on stderr and exit 2,
- * before any window opens.  The trace is only ever opened read-only here;
- * the automatic check writes the derived tables, as `chanscope check` does. */
+ * version, a trace that cannot be checked, a screenshot path that cannot be
+ * written or that names the trace or one of its companion files) is one
+ * line on stderr and exit 2, before any window opens.
+ *
+ * Writes: the trace is only ever opened read-only here.  A finished trace
+ * that was never checked is checked in place (`chanscope check` writes its
+ * derived tables, as it would by hand).  A trace with no end yet (meta has
+ * no end_reason: its program is still running, or was killed) is never
+ * written: it is copied to a private snapshot (SQLite's backup API, a
+ * read transaction the tracer's writes do not wait for), analysed and
+ * stored there, viewed, and the snapshot removed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,10 +31,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analyzer.h"
 #include "commands.h"
 
 #define VIEW_SCHEMA "1"
 #define VIEW_ANALYSIS "1"
+
+/* main.tcl exits with this when told (CHANSCOPE_VIEW_NODISPLAY) and Tk
+ * cannot open the display: then --screenshot retries under Xvfb. */
+#define VIEW_NODISPLAY 3
 
 static const char view_usage[] =
     "usage: chanscope view TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]\n"
@@ -47,8 +64,10 @@ static int meta_value(sqlite3 *db, const char *key, char *buf, size_t n) {
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
 }
 
-/* Classify PATH; on TRACE_BAD the message is already printed. */
-static enum trace_state check_trace(const char *path) {
+/* Classify PATH; on TRACE_BAD the message is already printed.  *ended: 1
+ * when meta has an end_reason (the program finished writing it). */
+static enum trace_state check_trace(const char *path, int *ended) {
+    *ended = 0;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         cs_bad_input("%s: %s", path, strerror(errno));
@@ -77,7 +96,7 @@ static enum trace_state check_trace(const char *path) {
         return TRACE_BAD;
     }
     sqlite3_busy_timeout(db, 2000);
-    char schema[64], analysis[64];
+    char schema[64], analysis[64], end[64];
     enum trace_state res = TRACE_OK;
     if (meta_value(db, "schema_version", schema, sizeof schema) != 0) {
         cs_bad_input("%s: not a chanscope trace (no meta table)", path);
@@ -93,8 +112,122 @@ static enum trace_state check_trace(const char *path) {
                strcmp(analysis, VIEW_ANALYSIS) != 0) {
         res = TRACE_UNCHECKED;
     }
+    if (res != TRACE_BAD && meta_value(db, "end_reason", end, sizeof end) == 0 && end[0])
+        *ended = 1;
     sqlite3_close(db);
     return res;
+}
+
+/* Same file (device and inode, symlinks followed); 0 when either is absent. */
+static int same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* A screenshot path must be writable where it is and name neither the
+ * trace nor one of its SQLite companions (overwriting those loses the
+ * trace).  0 ok, else the message is printed and 2 returned. */
+static int check_output(const char *out, const char *trace) {
+    static const char *const companions[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof companions / sizeof *companions; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", trace, companions[i]);
+        if (same_file(out, p))
+            return cs_bad_input("view: --screenshot %s is the trace %s%s itself: choose "
+                                "another file", out, trace, companions[i]);
+    }
+    struct stat sb;
+    if (stat(out, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return cs_bad_input("view: --screenshot %s: is a folder", out);
+        if (access(out, W_OK) != 0)
+            return cs_bad_input("view: --screenshot %s: %s", out, strerror(errno));
+        return 0;
+    }
+    if (errno != ENOENT) return cs_bad_input("view: --screenshot %s: %s", out, strerror(errno));
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    if (stat(dir, &sb) != 0)
+        return cs_bad_input("view: --screenshot %s: folder %s: %s", out, dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cs_bad_input("view: --screenshot %s: %s is not a folder", out, dir);
+    if (access(dir, W_OK) != 0)
+        return cs_bad_input("view: --screenshot %s: folder %s: %s", out, dir, strerror(errno));
+    return 0;
+}
+
+/* Copy TRACE (read-only, one read transaction) to a new private file,
+ * analyse the copy and store the derived tables into it.  Returns the
+ * copy's path (malloc'd), or NULL with the message printed. */
+static char *make_snapshot(const char *trace) {
+    const char *tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
+    size_t n = strlen(tmpdir) + 64;
+    char *path = malloc(n);
+    if (!path) {
+        cs_bad_input("out of memory");
+        return NULL;
+    }
+    snprintf(path, n, "%s/chanscope-view-XXXXXX", tmpdir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        cs_bad_input("view: cannot make a snapshot in %s: %s", tmpdir, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    close(fd);
+    sqlite3 *src = NULL, *dst = NULL;
+    char err[512] = "";
+    int ok = 0;
+    if (sqlite3_open_v2(trace, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(err, sizeof err, "%s", sqlite3_errmsg(dst ? dst : src));
+    } else {
+        sqlite3_busy_timeout(src, 5000);
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+        int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+        if (b) sqlite3_backup_finish(b);
+        if (rc != SQLITE_DONE) {
+            snprintf(err, sizeof err, "copy: %s", sqlite3_errmsg(dst));
+        } else if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) !=
+                   SQLITE_OK) {
+            snprintf(err, sizeof err, "%s", sqlite3_errmsg(dst));
+        } else {
+            an_trace *t = an_load_db(dst, trace, err, sizeof err);
+            if (t) {
+                an_result *r = an_analyze(t);
+                if (r && an_store_db(dst, t, r, err, sizeof err) == 0) ok = 1;
+                else if (!r) snprintf(err, sizeof err, "analysis failed");
+                if (r) an_result_free(r);
+                an_trace_free(t);
+            }
+        }
+    }
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    if (!ok) {
+        cs_bad_input("view: %s has no end yet and its snapshot could not be analysed: %s",
+                     trace, err);
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static void remove_snapshot(char *path) {
+    if (!path) return;
+    static const char *const sfx[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        unlink(p);
+    }
+    free(path);
 }
 
 /* Run `<this chanscope> check TRACE` with its report discarded.  Its exit
@@ -161,6 +294,53 @@ static pid_t start_xvfb(void) {
     return pid;
 }
 
+/* The viewer's pid while it runs, for the signal forwarder. */
+static volatile sig_atomic_t viewer_pid;
+static void forward_signal(int sig) {
+    if (viewer_pid > 0) kill((pid_t)viewer_pid, sig);
+}
+
+/* Run the viewer (argv[0] on PATH) as a child and wait for it; NODISPLAY:
+ * ask main.tcl to exit VIEW_NODISPLAY when Tk cannot open the display.
+ * Ctrl-C reaches the viewer (same process group); SIGTERM and SIGHUP sent
+ * to chanscope are passed on; chanscope itself waits, to clean up after. */
+static int run_viewer(char **argv, int nodisplay) {
+    struct sigaction fwd = {.sa_handler = forward_signal}, ign = {.sa_handler = SIG_IGN};
+    struct sigaction old_int, old_quit, old_term, old_hup;
+    sigemptyset(&fwd.sa_mask);
+    sigemptyset(&ign.sa_mask);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return cs_bad_input("view: fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (nodisplay) {
+            char v[16];
+            snprintf(v, sizeof v, "%d", VIEW_NODISPLAY);
+            setenv("CHANSCOPE_VIEW_NODISPLAY", v, 1);
+        } else {
+            unsetenv("CHANSCOPE_VIEW_NODISPLAY");
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "chanscope: view: cannot run %s (%s): apt-get install tcl8.6 tk8.6\n",
+                argv[0], strerror(errno));
+        _exit(2);
+    }
+    viewer_pid = pid;
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTERM, &fwd, &old_term);
+    sigaction(SIGHUP, &fwd, &old_hup);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    viewer_pid = 0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 static int is_number(const char *s) {
     if (!*s) return 0;
     for (; *s; s++)
@@ -171,10 +351,10 @@ static int is_number(const char *s) {
 int cmd_view(int argc, char **argv) {
     const char *trace = NULL, *shot = NULL;
     int no_check = 0;
-    /* wish viewer/main.tcl -- TRACE [options]: at most argc + 4 entries */
+    /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL: at most argc + 6 entries */
     char **wargv = calloc((size_t)argc + 8, sizeof *wargv);
     if (!wargv) return cs_bad_input("out of memory");
-    int wn = 3; /* wish, main.tcl, -- filled below; trace next */
+    int wn = 3; /* tclsh, main.tcl, -- filled below; trace next */
     char **opts = calloc((size_t)argc + 1, sizeof *opts);
     if (!opts) {
         free(wargv);
@@ -219,37 +399,50 @@ int cmd_view(int argc, char **argv) {
     }
     int status = 2;
     pid_t xvfb = -1;
+    char *snapshot = NULL;
     if (!trace) {
         cs_bad_input("view: which trace? (usage: chanscope view TRACE [--screenshot FILE.png "
                      "[--finding N] [--at SEQ]]; see --help)");
         goto out;
     }
-    enum trace_state ts = check_trace(trace);
+    int ended = 0;
+    enum trace_state ts = check_trace(trace, &ended);
     if (ts == TRACE_BAD) goto out;
+    if (shot && check_output(shot, trace) != 0) goto out;
     if (ts == TRACE_UNCHECKED) {
         if (no_check) {
             status = cs_bad_input("%s: trace not checked yet: run 'chanscope check %s' first",
                                   trace, trace);
             goto out;
         }
-        if (access(trace, W_OK) != 0) {
-            status = cs_bad_input("%s: trace not checked yet and not writable: run "
-                                  "'chanscope check' on a writable copy first", trace);
-            goto out;
-        }
-        fprintf(stderr, "chanscope: %s has not been checked yet: running 'chanscope check %s'\n",
-                trace, trace);
-        int rc = run_check(trace);
-        if (rc != 0 && rc != 1) {
-            status = cs_bad_input("%s: 'chanscope check' failed (status %d); run it to see why",
-                                  trace, rc);
-            goto out;
-        }
-        ts = check_trace(trace);
-        if (ts != TRACE_OK) {
-            if (ts == TRACE_UNCHECKED)
-                cs_bad_input("%s: still no derived tables after 'chanscope check'", trace);
-            goto out;
+        if (!ended) {
+            /* still being written (or its program was killed): never
+             * store into it; view an analysed snapshot instead */
+            fprintf(stderr, "chanscope: %s has no end yet (program still running, or killed): "
+                            "viewing a snapshot, the trace is not written\n", trace);
+            snapshot = make_snapshot(trace);
+            if (!snapshot) goto out;
+        } else {
+            if (access(trace, W_OK) != 0) {
+                status = cs_bad_input("%s: trace not checked yet and not writable: run "
+                                      "'chanscope check' on a writable copy first", trace);
+                goto out;
+            }
+            fprintf(stderr,
+                    "chanscope: %s has not been checked yet: running 'chanscope check %s'\n",
+                    trace, trace);
+            int rc = run_check(trace);
+            if (rc != 0 && rc != 1) {
+                status = cs_bad_input("%s: 'chanscope check' failed (status %d); run it to see "
+                                      "why", trace, rc);
+                goto out;
+            }
+            ts = check_trace(trace, &ended);
+            if (ts != TRACE_OK) {
+                if (ts == TRACE_UNCHECKED)
+                    cs_bad_input("%s: still no derived tables after 'chanscope check'", trace);
+                goto out;
+            }
         }
     }
     static char script[4200];
@@ -274,37 +467,46 @@ int cmd_view(int argc, char **argv) {
             goto out;
         }
     }
-    wargv[0] = "wish";
+    /* tclsh main.tcl -- TRACE [--name TRACE] [options] */
+    wargv[0] = "tclsh";
     wargv[1] = script;
     wargv[2] = "--";
-    wargv[wn++] = (char *)trace;
+    wargv[wn++] = snapshot ? snapshot : (char *)trace;
+    if (snapshot) {
+        wargv[wn++] = "--name";
+        wargv[wn++] = (char *)trace;
+    }
     for (int i = 0; i < on; i++) wargv[wn++] = opts[i];
     wargv[wn] = NULL;
-    fflush(NULL);
-    if (xvfb < 0) {
-        execvp("wish", wargv);
-        status = cs_bad_input("view: cannot run wish (%s): apt-get install tk8.6", strerror(errno));
+    if (!shot && !snapshot) {
+        /* nothing to clean up after: become the viewer (on a display Tk
+         * cannot open, main.tcl says so in one line and exits 2) */
+        fflush(NULL);
+        unsetenv("CHANSCOPE_VIEW_NODISPLAY");
+        execvp("tclsh", wargv);
+        status = cs_bad_input("view: cannot run tclsh (%s): apt-get install tcl8.6 tk8.6",
+                              strerror(errno));
         goto out;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        execvp("wish", wargv);
-        fprintf(stderr, "chanscope: view: cannot run wish (%s)\n", strerror(errno));
-        _exit(2);
-    }
-    if (pid > 0) {
-        int st = 0;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    /* a screenshot under a display Tk cannot open: once more under Xvfb */
+    status = run_viewer(wargv, shot && xvfb < 0);
+    if (status == VIEW_NODISPLAY && shot && xvfb < 0) {
+        xvfb = start_xvfb();
+        if (xvfb < 0) {
+            status = cs_bad_input("view: cannot open the X display '%s' and Xvfb could not be "
+                                  "started (apt-get install xvfb)", disp);
+            goto out;
         }
-        status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-    } else {
-        status = cs_bad_input("view: fork: %s", strerror(errno));
+        status = run_viewer(wargv, 1);
     }
+    if (status == VIEW_NODISPLAY)
+        status = cs_bad_input("view: Tk cannot open the X display, even a private Xvfb's");
 out:
     if (xvfb > 0) {
         kill(xvfb, SIGTERM);
         waitpid(xvfb, NULL, 0);
     }
+    remove_snapshot(snapshot);
     free(wargv);
     free(opts);
     return status;

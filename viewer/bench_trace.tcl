@@ -1,22 +1,34 @@
-# bench_trace.tcl OUT.db ?EVENTS? ?GOROUTINES? — a synthetic checked trace
-# for the viewer benchmark (make bench-viewer), written with SQL only (a
-# million rows in a few seconds).  It follows docs/trace-format.md: every
-# goroutine loops send / block on recv / unblock / recv / some running
-# events, with a per-goroutine loop length so that spans vary in width;
-# messages go through 8 buffered channels; goroutines are alive at the end.
-# The content is not a real program's; the shape and sizes are.
+# bench_trace.tcl OUT.db ?EVENTS? ?GOROUTINES? ?CHANNELS? — a synthetic
+# checked trace for the viewer benchmark (make bench-viewer) and the scale
+# test, written with SQL only (a million rows in a few seconds).  It follows
+# docs/trace-format.md: main makes CHANNELS channels (default 8; every third
+# is closed at the end; most are unnamed, named by their creation site as
+# the runtime does), then every goroutine loops send / block on recv /
+# unblock / recv / some running events, with a per-goroutine loop length so
+# that spans vary in width; messages go through the first 8 channels
+# (buffered); goroutines are alive at the end.  EVENTS counts the loop's
+# events; the chan_make and chan_close events come on top.  The content is
+# not a real program's; the shape and sizes are.
 package require sqlite3
-lassign $argv out n ng
-if {$out eq ""} { puts stderr "usage: tclsh bench_trace.tcl OUT.db ?EVENTS? ?GOROUTINES?"; exit 2 }
+lassign $argv out n ng nc
+if {$out eq ""} { puts stderr "usage: tclsh bench_trace.tcl OUT.db ?EVENTS? ?GOROUTINES? ?CHANNELS?"; exit 2 }
 if {$n eq ""} { set n 1000000 }
 if {$ng eq ""} { set ng 200 }
+if {$nc eq ""} { set nc 8 }
 # integers, so that SQLite binds them as integers (a text bound would never
 # stop the recursive counters: any integer compares less than any text)
-if {![string is wide -strict $n] || ![string is wide -strict $ng] || $n < 1000 || $ng < 2} {
-    puts stderr "bench_trace: EVENTS >= 1000 and GOROUTINES >= 2, as integers"; exit 2
+if {![string is wide -strict $n] || ![string is wide -strict $ng] || ![string is wide -strict $nc]
+    || $n < 1000 || $ng < 2 || $nc < 8} {
+    puts stderr "bench_trace: EVENTS >= 1000, GOROUTINES >= 2 and CHANNELS >= 8, as integers"
+    exit 2
 }
 set n [expr {wide($n)}]
 set ng [expr {wide($ng)}]
+set nc [expr {wide($nc)}]
+# seqs: 1..nc chan_make by main, then the loop's n-1 events, then the
+# closes, then program_end
+set ncl [expr {$nc / 3}]
+set last [expr {$nc + $n + $ncl}]
 file delete -force $out
 sqlite3 db $out
 db eval {PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-200000}
@@ -31,7 +43,8 @@ db eval {
         obj INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER, site INTEGER, s TEXT);
     CREATE TABLE event_kinds(id INTEGER PRIMARY KEY, name TEXT);
     INSERT INTO event_kinds VALUES (2,'go_start'),(3,'go_block'),(4,'go_unblock'),
-        (12,'chan_send'),(14,'chan_recv'),(51,'var_write'),(55,'program_end');
+        (10,'chan_make'),(12,'chan_send'),(14,'chan_recv'),(15,'chan_close'),
+        (51,'var_write'),(55,'program_end');
     INSERT INTO sites VALUES (1, 'bench/viewer_synthetic.c', 10);
 }
 db transaction {
@@ -39,17 +52,24 @@ db transaction {
         INSERT INTO meta VALUES ('schema_version','1'),('analysis_version','1'),
             ('chanscope_version','0.1.0'),('program','bench-viewer-synthetic'),('args','[]'),
             ('start_wall','2026-01-01T00:00:00Z'),('start_mono_ns','0'),('pid','1'),
-            ('end_reason','exit'),('exit_status','0'),('events',$n);
-        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 8)
-        INSERT INTO objects SELECT i, 1, 'chan', 'work' || i, 1, 4, 8, 1 FROM k;
+            ('end_reason','exit'),('exit_status','0'),('events',$last);
+        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k
+                                WHERE i < CAST($nc AS INTEGER))
+        INSERT INTO objects SELECT i, 1, 'chan',
+            CASE WHEN i <= 8 THEN 'work' || i
+                 ELSE 'chan@viewer_synthetic.c:' || (20 + i % 5) END,
+            1, CASE WHEN i <= 8 THEN 4 ELSE i % 3 END, 8, i FROM k;
+        INSERT INTO events SELECT id, id * 1000, 1, 10, id, a, b, NULL, NULL, 1, NULL
+            FROM objects;
         WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < CAST($ng AS INTEGER))
         INSERT INTO goroutines SELECT i, CASE i WHEN 1 THEN 'main' ELSE 'worker' END,
             CASE i WHEN 1 THEN NULL ELSE 1 END, 1, i, NULL FROM k;
     }
-    # event i is goroutine g = (i-1) % ng + 1's p-th step of a loop of L steps
+    # loop event j (seq nc + j) is goroutine g = (j-1) % ng + 1's p-th step
+    # of a loop of L steps
     db eval {
-        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < CAST($n AS INTEGER) - 1),
-        e AS (SELECT i, (i - 1) % $ng + 1 AS g, (i - 1) / $ng AS r FROM k),
+        WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < CAST($n AS INTEGER) - 1),
+        e AS (SELECT j + $nc AS i, (j - 1) % $ng + 1 AS g, (j - 1) / $ng AS r FROM k),
         f AS (SELECT i, g, r, CASE WHEN r = 0 THEN -1 ELSE (r - 1) % (4 + g % 7) END AS p FROM e)
         INSERT INTO events
         SELECT i, i * 1000 + (i * 7919) % 700, g,
@@ -61,9 +81,12 @@ db transaction {
                CASE WHEN p IN (0, 3) THEN i % 1000 END,
                CASE WHEN p IN (0, 3) THEN 3 END, 1, NULL
         FROM f;
-        INSERT INTO events VALUES ($n, $n * 1000, 0, 55, NULL, 0, NULL, NULL, NULL, NULL, 'exit');
+        WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < CAST($ncl AS INTEGER))
+        INSERT INTO events SELECT $nc + $n - 1 + j, ($nc + $n - 1 + j) * 1000, 1, 15, 3 * j,
+            NULL, NULL, NULL, NULL, 1, NULL FROM k;
+        INSERT INTO events VALUES ($last, $last * 1000, 0, 55, NULL, 0, NULL, NULL, NULL, NULL, 'exit');
     }
-    set maxns [db onecolumn {SELECT t_ns FROM events WHERE seq = $n}]
+    set maxns [db onecolumn {SELECT t_ns FROM events WHERE seq = $last}]
     db eval {
         CREATE INDEX events_g ON events(g, seq);
         CREATE INDEX events_obj ON events(obj, seq);
@@ -73,7 +96,7 @@ db transaction {
         INSERT INTO spans
         SELECT g, CASE kind WHEN 3 THEN 'blocked' ELSE 'running' END,
                CASE kind WHEN 3 THEN 'recv' END, CASE kind WHEN 3 THEN obj END,
-               seq, coalesce(nx, $n), t_ns, coalesce(nt, $maxns), nx IS NULL
+               seq, coalesce(nx, $last), t_ns, coalesce(nt, $maxns), nx IS NULL
         FROM (SELECT g, kind, obj, seq, t_ns,
                      lead(seq) OVER (PARTITION BY g ORDER BY seq) AS nx,
                      lead(t_ns) OVER (PARTITION BY g ORDER BY seq) AS nt
@@ -104,5 +127,5 @@ db transaction {
         INSERT INTO finding_refs VALUES (1, NULL, 2, NULL, 'leaked');
     }
 }
-puts "$out: [db onecolumn {SELECT count(*) FROM events}] events, [db onecolumn {SELECT count(*) FROM spans}] spans, [db onecolumn {SELECT count(*) FROM messages}] messages"
+puts "$out: [db onecolumn {SELECT count(*) FROM events}] events, [db onecolumn {SELECT count(*) FROM spans}] spans, [db onecolumn {SELECT count(*) FROM messages}] messages, $nc channels, $ng goroutines"
 db close

@@ -1,10 +1,14 @@
 # main.tcl — entry point of the chanscope viewer (run by `chanscope view`):
 #
-#   wish viewer/main.tcl -- TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]
+#   tclsh viewer/main.tcl -- TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]
 #        [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--bench OUT.json --t0 MS]
+#        [--name SHOWN]        (wish works too)
 #
-# Bad input (missing file, not a trace, unknown schema, trace not checked)
-# prints one line "chanscope: ..." on stderr and exits 2, never a traceback.
+# Bad input (missing file, not a trace, unknown schema, trace not checked, a
+# screenshot path that cannot be written or is the trace, a display Tk
+# cannot open) prints one line "chanscope: ..." on stderr and exits 2, never
+# a traceback.  --name: the name to show for TRACE (chanscope view passes the
+# trace's own name when TRACE is a private snapshot of it).
 # Tests source this file with ::viewer_library_only set and call viewer::*.
 namespace eval viewer {
     variable dir [file dirname [file normalize [info script]]]
@@ -14,7 +18,20 @@ namespace eval viewer {
 foreach f {model timeline highlight navigate panels replay} {
     source [file join $viewer::dir $f.tcl]
 }
-package require Tk
+# `chanscope view` runs this under tclsh, so that a display Tk cannot open
+# is one clear line (wish would print a 7-line Tcl trace before running any
+# of it).  With CHANSCOPE_VIEW_NODISPLAY=N set (chanscope view does for
+# --screenshot), exit N silently instead: the caller then retries under a
+# private Xvfb.
+if {[catch {package require Tk} err]} {
+    if {[info exists ::env(CHANSCOPE_VIEW_NODISPLAY)]
+        && [string is integer -strict $::env(CHANSCOPE_VIEW_NODISPLAY)]} {
+        exit $::env(CHANSCOPE_VIEW_NODISPLAY)
+    }
+    puts stderr "chanscope: view: [lindex [split $err \n] 0]: run it under X (check\
+        DISPLAY), or use --screenshot FILE.png, which renders under a private Xvfb"
+    exit 2
+}
 wm withdraw .
 
 proc viewer::usage {} {
@@ -25,12 +42,15 @@ proc viewer::usage {} {
 proc viewer::parse {argv} {
     variable opts
     array set opts {trace "" screenshot "" finding "" at "" axis seq arrows sel
-        size 1500x920 bench "" t0 ""}
+        size 1500x920 bench "" t0 "" name ""}
+    # tclsh passes the "--" that separates the script's arguments; wish drops it
+    if {[lindex $argv 0] eq "--"} { set argv [lrange $argv 1 end] }
     set n [llength $argv]
     for {set i 0} {$i < $n} {incr i} {
         set a [lindex $argv $i]
         switch -- $a {
-            --screenshot - --finding - --at - --axis - --arrows - --size - --bench - --t0 {
+            --screenshot - --finding - --at - --axis - --arrows - --size - --bench - --t0 -
+            --name {
                 if {$i + 1 >= $n} { model::bad "option $a needs a value" }
                 set opts([string range $a 2 end]) [lindex $argv [incr i]]
             }
@@ -52,6 +72,29 @@ proc viewer::parse {argv} {
     if {$opts(axis) eq "wall"} { set opts(axis) ns }
     if {$opts(arrows) ni {sel all none}} { model::bad "--arrows is sel, all or none" }
     if {![regexp {^\d+x\d+$} $opts(size)]} { model::bad "--size is WIDTHxHEIGHT" }
+    if {$opts(screenshot) ne ""} { check_output $opts(screenshot) $opts(trace) }
+}
+
+# A screenshot file must be writable where it is asked for, and never the
+# trace itself (same device and inode, whatever the path or symlink says).
+# chanscope view checks the same, and the trace's -wal/-shm/-journal too.
+proc viewer::check_output {out trace} {
+    set dir [file dirname $out]
+    if {![file isdirectory $dir]} {
+        model::bad "--screenshot $out: no such folder '$dir'"
+    }
+    if {[file isdirectory $out]} { model::bad "--screenshot $out: is a folder" }
+    if {[file exists $out]} {
+        if {![file writable $out]} { model::bad "--screenshot $out: not writable" }
+        if {[file exists $trace]} {
+            file stat $out a; file stat $trace b
+            if {$a(dev) == $b(dev) && $a(ino) == $b(ino)} {
+                model::bad "--screenshot $out is the trace itself: choose another file"
+            }
+        }
+    } elseif {![file writable $dir]} {
+        model::bad "--screenshot $out: folder '$dir' is not writable"
+    }
 }
 
 # The window: toolbar, replay bar, timeline, side panels, legend.
@@ -146,8 +189,10 @@ proc viewer::place_sashes {} {
 proc viewer::open_trace {path} {
     variable axis; variable opts
     model::open_trace $path
-    wm title . "chanscope view \u2014 [file tail $path]"
-    .tb.trace configure -text "[file tail $path]: [model::metaval program] \
+    # --name: what to call the trace when PATH is a private snapshot of it
+    set name [expr {$opts(name) ne "" ? $opts(name) : $path}]
+    wm title . "chanscope view \u2014 [file tail $name]"
+    .tb.trace configure -text "[file tail $name]: [model::metaval program] \
         ([model::metaval end_reason truncated] [model::metaval exit_status ""]), \
         $model::maxseq events"
     set axis $opts(axis)
@@ -204,7 +249,8 @@ proc viewer::screenshot {file} {
     return $file
 }
 
-# The 1 M-event benchmark: first paint time, then pan and zoom redraws.
+# The benchmark (make bench-viewer): first paint time, then pan, zoom and
+# scroll redraws.
 proc viewer::bench {out} {
     variable opts; variable t0
     set start [expr {$opts(t0) ne "" ? $opts(t0) : $t0}]
@@ -220,6 +266,9 @@ proc viewer::bench {out} {
     for {set i 0} {$i < 10} {incr i} { lappend ops {timeline::pan 300} {timeline::zoom 1.5} \
         {timeline::pan -200} {timeline::zoom 0.667} }
     lappend ops timeline::fit {timeline::zoom 4} {timeline::pan 500} {timeline::zoom 0.25}
+    # scrolling through the lanes (each scroll draws the lanes it brings in)
+    lappend ops {timeline::yview moveto 0.5} {timeline::scroll 30} {timeline::yview moveto 1.0} \
+        {timeline::scroll -30} {timeline::yview moveto 0.0}
     foreach op $ops {
         eval $op
         set t [clock microseconds]
@@ -233,9 +282,11 @@ proc viewer::bench {out} {
     set med [lindex $sorted [expr {[llength $sorted] / 2}]]
     set max [lindex $sorted end]
     set p90 [lindex $sorted [expr {int([llength $sorted] * 0.9)}]]
-    set json [format {{"events": %d, "spans": %d, "first_paint_ms": %d, "redraw_median_ms": %.1f, "redraw_p90_ms": %.1f, "redraw_max_ms": %.1f, "redraws": %d, "goal_first_paint_ms": 2000, "goal_redraw_ms": 100}} \
-        $model::maxseq [model::span_count] $first $med $p90 $max [llength $times]]
-    puts "first paint: $first ms ($model::maxseq events)"
+    set json [format {{"events": %d, "spans": %d, "goroutines": %d, "channels": %d, "first_paint_ms": %d, "redraw_median_ms": %.1f, "redraw_p90_ms": %.1f, "redraw_max_ms": %.1f, "redraws": %d, "goal_first_paint_ms": 2000, "goal_redraw_ms": 100}} \
+        $model::maxseq [model::span_count] [expr {[llength $timeline::gors] / 8}] \
+        [timeline::chan_count] $first $med $p90 $max [llength $times]]
+    puts "first paint: $first ms ($model::maxseq events, [timeline::chan_count] channels,\
+        [expr {[llength $timeline::gors] / 8}] goroutines)"
     puts [format "pan/zoom redraw: median %.1f ms, p90 %.1f ms, max %.1f ms (%d redraws)" \
               $med $p90 $max [llength $times]]
     puts [format "slowest: %s (%.1f ms)" [lindex $slow 1] [lindex $slow 0]]
@@ -295,4 +346,8 @@ if {![info exists ::viewer_library_only]} {
         if {[info exists ::env(CHANSCOPE_DEBUG)]} { puts stderr [dict get $opt -errorinfo] }
         exit 1
     }
+    # interactive: run the event loop (tclsh has none of its own) until the
+    # window is closed
+    bind . <Destroy> {if {"%W" eq "."} { exit 0 }}
+    vwait ::viewer::forever
 }

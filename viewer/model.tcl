@@ -20,6 +20,8 @@ namespace eval model {
     variable MEMO_MAX 400
     variable memo
     array set memo {}
+    variable chanlabels        ;# shown channel name -> label (chan_label)
+    array set chanlabels {}
     variable SCHEMA 1
     variable ANALYSIS 1
     variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
@@ -59,6 +61,8 @@ proc model::open_trace {p} {
     array unset meta
     variable memo
     array unset memo
+    variable chanlabels
+    array unset chanlabels
     if {![file exists $p]} { bad "$p: no such file" }
     if {![file isfile $p] || ![file readable $p]} { bad "$p: not a readable file" }
     set f [::open $p rb]
@@ -149,49 +153,82 @@ proc model::metaval {key {default ""}} {
 }
 
 # Goroutines in lane order: depth-first from main, children by creation.
-# Each element: dict id name parent site create_seq end_seq depth children
+# One flat list of 8 fields per goroutine:
+#   id name parent site create_seq end_seq depth children
+# (children: how many it started).  Linear in the number of goroutines: a
+# dict per goroutine and a stack copied on every pop made 100 000 children
+# of main take over a minute.
 proc model::goroutines {} {
-    set rows {}
+    set rows [db eval {SELECT id, name, parent, site, create_seq, end_seq FROM goroutines
+                       ORDER BY create_seq, id}]
+    array set at {}
     array set kids {}
-    db eval {SELECT id, name, parent, site, create_seq, end_seq FROM goroutines
-             ORDER BY create_seq, id} r {
-        set d [dict create id $r(id) name $r(name) parent $r(parent) site $r(site) \
-                   create_seq $r(create_seq) end_seq $r(end_seq)]
-        set all($r(id)) $d
-        set p $r(parent)
-        if {$p eq "" || ![info exists all($p)]} { set p root }
-        lappend kids($p) $r(id)
+    set k 0
+    foreach {id name parent site cs es} $rows {
+        set at($id) $k
+        if {$parent eq "" || ![info exists at($parent)]} { set parent root }
+        lappend kids($parent) $id
+        incr k 6
     }
+    # the stack is a list used up to index $top: popping only moves $top
     set out {}
     set stack {}
+    set top 0
     if {[info exists kids(root)]} {
-        foreach id [lreverse $kids(root)] { lappend stack [list $id 0] }
+        foreach id [lreverse $kids(root)] { lappend stack [list $id 0]; incr top }
     }
-    while {[llength $stack]} {
-        lassign [lindex $stack end] id depth
-        set stack [lrange $stack 0 end-1]
-        set d $all($id)
-        dict set d depth $depth
-        dict set d children [expr {[info exists kids($id)] ? [llength $kids($id)] : 0}]
-        lappend out $d
-        if {[info exists kids($id)]} {
-            foreach c [lreverse $kids($id)] { lappend stack [list $c [expr {$depth + 1}]] }
+    while {$top > 0} {
+        lassign [lindex $stack [incr top -1]] id depth
+        set k $at($id)
+        set nk [expr {[info exists kids($id)] ? [llength $kids($id)] : 0}]
+        lappend out {*}[lrange $rows $k [expr {$k + 5}]] $depth $nk
+        if {$nk} {
+            set cd [expr {$depth + 1}]
+            foreach c [lreverse $kids($id)] {
+                if {$top < [llength $stack]} {
+                    lset stack $top [list $c $cd]
+                } else {
+                    lappend stack [list $c $cd]
+                }
+                incr top
+            }
         }
     }
     return $out
 }
 
-# Channels: dict id name label cap elem site create_seq close_seqs (label:
-# object_label's short form)
+# Channels, in creation order, as one flat list of 7 fields per channel:
+#   id name shown cap elem site create_seq
+# (shown: the name, or "chan#ID" for none; cap 0 when unbuffered).  One
+# query whatever the number of channels, and no per-channel work in Tcl:
+# the closes are read once (channel_closes), labels are made on demand
+# (chan_label).  Asking for each channel's closes by "obj=? AND kind=15"
+# made this quadratic (SQLite answers it from the kind index, reading every
+# close of the trace for every channel): 100 000 channels took minutes.
 proc model::channels {} {
-    set out {}
-    db eval {SELECT id, name, a, b, site, create_seq FROM objects WHERE type=1
-             ORDER BY create_seq, id} r {
-        set closes [db eval {SELECT seq FROM events WHERE obj=$r(id) AND kind=15 ORDER BY seq}]
-        lappend out [dict create id $r(id) name $r(name) label [object_label $r(id) short] cap [expr {$r(a) eq "" ? 0 : $r(a)}] \
-                         elem $r(b) site $r(site) create_seq $r(create_seq) close_seqs $closes]
+    return [db eval {SELECT id, name, coalesce(name, type_name || '#' || id),
+                            coalesce(a, 0), b, site, create_seq
+                     FROM objects WHERE type=1 ORDER BY create_seq, id}]
+}
+# Every channel's close seqs, as a dict chan -> list of seqs (channels never
+# closed are absent).
+proc model::channel_closes {} {
+    set out [dict create]
+    db eval {SELECT obj, seq FROM events WHERE kind=15 ORDER BY seq} {
+        dict lappend out $obj $seq
     }
     return $out
+}
+# object_label's short form for a channel whose shown name is SHOWN, without
+# a query: unnamed channels share a few names (one per creation site), so
+# the answers are kept.
+proc model::chan_label {shown} {
+    variable chanlabels
+    if {![info exists chanlabels($shown)]} {
+        set where [auto_where $shown]
+        set chanlabels($shown) [expr {$where ne "" ? "channel from $where" : $shown}]
+    }
+    return $chanlabels($shown)
 }
 
 # An object's name as stored: "B.mu", "results", or for an object the
@@ -314,13 +351,42 @@ proc model::messages_q {lo hi g limit} {
                AND send_seq < \$lo LIMIT \$half)"]
 }
 
-# Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the buffer).
-proc model::chan_tokens {chan lo hi {limit 3000}} {
+# Channel CHAN's buffered messages overlapping [LO, HI] (tokens in the
+# buffer), in send order, in two parts: chan_tokens_before, those still
+# buffered at LO — a buffer is FIFO, so they are among the last CAP buffered
+# sends before LO —, and chan_tokens_in, those sent in the window (at most
+# LIMIT).  Each one index seek on (chan, send_seq), never a scan of the
+# channel's past.  Rows: msg send_seq recv_seq(-1: never) slot value has_value.
+proc model::chan_tokens_before {chan lo cap {limit 3000}} {
+    variable msgtab
+    set out {}
+    set k [expr {min($cap, $limit)}]
+    if {$k <= 0} { return {} }
+    foreach {msg ss rs slot v hasv} [db eval "
+            SELECT msg, send_seq, coalesce(recv_seq, -1), slot, value, has_value FROM $msgtab
+            WHERE chan=\$chan AND send_seq < \$lo AND slot >= 0
+            ORDER BY send_seq DESC LIMIT \$k"] {
+        if {$rs < 0 || $rs >= $lo} { set out [linsert $out 0 $msg $ss $rs $slot $v $hasv] }
+    }
+    return $out
+}
+proc model::chan_tokens_in {chan lo hi {limit 3000}} {
     variable msgtab
     return [db eval "
         SELECT msg, send_seq, coalesce(recv_seq, -1), slot, value, has_value FROM $msgtab
-        WHERE chan=\$chan AND send_seq <= \$hi AND slot >= 0
-          AND (recv_seq IS NULL OR recv_seq >= \$lo) LIMIT \$limit"]
+        WHERE chan=\$chan AND send_seq BETWEEN \$lo AND \$hi AND slot >= 0
+        ORDER BY send_seq LIMIT \$limit"]
+}
+
+# Panics about a channel (a send on a closed one...), read once per trace:
+# a dict chan -> list of {seq text}.  (Per lane and window, "obj=? AND
+# kind=53" read every event of a busy channel in the window.)
+proc model::object_panics {} {
+    set out [dict create]
+    db eval {SELECT obj, seq, s FROM events WHERE kind=53 AND obj IS NOT NULL ORDER BY seq} {
+        dict lappend out $obj [list $seq $s]
+    }
+    return $out
 }
 
 # Non-message happens-before edges with an end in [LO, HI]; G restricts to
@@ -361,7 +427,7 @@ proc model::lane_events {g lo hi limit} {
 }
 proc model::obj_events {obj kinds lo hi limit} {
     return [db eval "SELECT seq, t_ns, kind, g, a, s FROM events
-        WHERE obj=\$obj AND seq BETWEEN \$lo AND \$hi AND kind IN ([join $kinds ,])
+        WHERE obj=\$obj AND seq BETWEEN \$lo AND \$hi AND +kind IN ([join $kinds ,])
         ORDER BY seq LIMIT \$limit"]
 }
 
@@ -423,11 +489,11 @@ proc model::finding_refs {id} {
 
 # Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
 proc model::mutex_holder {obj seq} {
-    set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND kind IN (21,24)
+    set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND +kind IN (21,24)
                       AND seq < $seq ORDER BY seq DESC LIMIT 1}]
     if {$acq eq ""} { return "" }
     lassign $acq aseq ag
-    if {[db exists {SELECT 1 FROM events WHERE obj=$obj AND kind IN (22,25) AND g=$ag
+    if {[db exists {SELECT 1 FROM events WHERE obj=$obj AND +kind IN (22,25) AND g=$ag
                     AND seq > $aseq AND seq < $seq}]} { return "" }
     return $ag
 }
@@ -464,16 +530,18 @@ proc model::chan_partners {obj g {op ""}} {
         default { set kinds {11 12 13 14} }
     }
     set gs [db eval "SELECT DISTINCT e.g FROM events e JOIN goroutines r ON r.id = e.g
-        WHERE e.obj=\$obj AND e.kind IN ([join $kinds ,]) AND e.g != \$g AND r.end_seq IS NULL
+        WHERE e.obj=\$obj AND +e.kind IN ([join $kinds ,]) AND e.g != \$g AND r.end_seq IS NULL
         ORDER BY e.g"]
     return $gs
 }
 
 # Goroutine states at SEQ: list of dicts g name state reason obj since.
-proc model::state_at {seq {limit 300}} {
+# IDS: only those goroutines (the lanes in view, when there are many).
+proc model::state_at {seq {limit 300} {ids ""}} {
     set out {}
-    db eval {SELECT id, name FROM goroutines WHERE create_seq <= $seq
-             AND (end_seq IS NULL OR end_seq >= $seq) ORDER BY id LIMIT $limit} r {
+    set only [expr {$ids eq "" ? "" : "AND id IN ([join $ids ,])"}]
+    db eval "SELECT id, name FROM goroutines WHERE create_seq <= \$seq
+             AND (end_seq IS NULL OR end_seq >= \$seq) $only ORDER BY id LIMIT \$limit" r {
         set sp [span_at $r(id) $seq]
         if {$sp eq ""} {
             set st starting; set rs ""; set ob ""; set since $seq

@@ -6,7 +6,7 @@
 proc timeline::reveal {g} {
     variable gors; variable collapsed
     array set parent {}
-    foreach d $gors { set parent([dict get $d id]) [dict get $d parent] }
+    foreach {id name par site cs es depth children} $gors { set parent($id) $par }
     set p [expr {[info exists parent($g)] ? $parent($g) : ""}]
     set changed 0
     while {$p ne ""} {
@@ -48,11 +48,11 @@ proc timeline::label_click {x y} {
     foreach t $tags {
         if {[regexp {^t(\d+)$} $t -> g]} { toggle $g; return }
     }
-    set yy [expr {$y + $ytop}]
-    foreach ln $lanes {
-        if {$yy >= [dict get $ln y] && $yy < [dict get $ln y] + [dict get $ln h]} {
-            if {[dict get $ln type] eq "g"} { select_g [dict get $ln id] }
-        }
+    set yy [expr {int($y + $ytop)}]
+    lassign [lanes_in_view $yy $yy] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        lassign [lindex $lanes $i] type id ly lh
+        if {$yy >= $ly && $yy < $ly + $lh && $type eq "g"} { select_g $id }
     }
 }
 

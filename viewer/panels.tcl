@@ -105,7 +105,15 @@ proc panels::update_state {seq} {
     set t $w(state)
     $t delete [$t children {}]
     if {$seq eq ""} return
-    foreach d [model::state_at $seq] {
+    # every live goroutine when there are few; else those whose lanes are in view
+    set ng [timeline::g_count]
+    if {$ng <= 300} {
+        set states [model::state_at $seq]
+    } else {
+        set inview [lrange [timeline::gs_in_view] 0 299]
+        set states [expr {[llength $inview] ? [model::state_at $seq 300 $inview] : {}}]
+    }
+    foreach d $states {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
@@ -116,7 +124,23 @@ proc panels::update_state {seq} {
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }
-    foreach ch $timeline::chans {
+    if {$ng > 300} {
+        $t insert {} end -id gmore -values [list \
+            "\u2026 [expr {$ng - [llength $states]}] other goroutines" \
+            "" "scroll the timeline to list theirs" ""]
+    }
+    # every channel when there are few; else those whose lanes are in view
+    # (a buffer query each: the panel must not cost one per channel of a
+    # 100 000-channel trace on every step)
+    set n [timeline::chan_count]
+    if {$n <= 300} {
+        set which {}
+        for {set i 0} {$i < $n} {incr i} { lappend which $i }
+    } else {
+        set which [lrange [timeline::chans_in_view] 0 299]
+    }
+    foreach i $which {
+        set ch [timeline::chan_dict $i]
         set id [dict get $ch id]
         if {[dict get $ch create_seq] > $seq} continue
         set vals {}
@@ -131,6 +155,11 @@ proc panels::update_state {seq} {
         if {$lbl eq [dict get $ch name]} { set lbl "chan $lbl" }
         $t insert {} end -id ch$id -tags chan -values [list $lbl \
             "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
+    }
+    if {[llength $which] < $n} {
+        $t insert {} end -id chmore -tags chan -values [list \
+            "\u2026 [expr {$n - [llength $which]}] more channels" \
+            "" "scroll the timeline to list theirs" ""]
     }
 }
 proc panels::state_selected {} {

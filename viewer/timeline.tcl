@@ -30,14 +30,18 @@ namespace eval timeline {
     variable ytop 0
     variable total_h 0     ;# height of all lanes (pixels)
     variable lastw 0
-    variable lanes {}      ;# list of dicts: type id y h label depth (visible lanes only)
+    variable lanes {}      ;# laid-out lanes, {type id y h idx} each, by y (see layout)
+    variable lane_y {}     ;# each lane's y, for bisection
     variable laney         ;# array: g<ID> / ch<ID> -> center y
     array set laney {}
     variable collapsed     ;# array: gid -> 1
     array set collapsed {}
     variable filter ""
-    variable gors {}       ;# model::goroutines
-    variable chans {}      ;# model::channels
+    variable gors {}       ;# model::goroutines (8 fields per goroutine; g_dict)
+    variable chans {}      ;# model::channels (7 fields per channel; chan_dict)
+    variable closes {}     ;# model::channel_closes
+    variable panics {}     ;# model::object_panics
+    variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
     variable arrows sel    ;# sel | all | none
@@ -131,6 +135,8 @@ proc timeline::create {w} {
 proc timeline::load {} {
     variable gors [model::goroutines]
     variable chans [model::channels]
+    variable closes [model::channel_closes]
+    variable panics [model::object_panics]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
@@ -140,47 +146,146 @@ proc timeline::load {} {
 }
 
 # Compute the visible lanes (collapse + filter) and their y positions.
+#
+# Invariant: lanes is in increasing y and lane_y holds each lane's y, so the
+# lanes in view are found by bisection (lanes_in_view), and a redraw costs
+# the lanes on screen, not the lanes of the trace.  A lane is a small list
+# {type id y h idx}: idx is the goroutine's or channel's number in gors or
+# chans (g_dict, chan_dict; for a header: its label); lane_dict makes the
+# full dict of a lane in view.  Layout is linear and runs once per load,
+# collapse or filter change.
 proc timeline::layout {} {
     variable gors; variable chans; variable collapsed; variable filter
-    variable lanes {}; variable laney; variable LANE_H
+    variable lanes {}; variable lane_y {}; variable laney; variable LANE_H
     array unset laney
-    set n [llength $gors]
+    set n [expr {[llength $gors] / 8}]
     set LANE_H [expr {$n <= 6 ? 40 : ($n <= 12 ? 32 : 22)}]
     set y 24            ;# room for the finding banner
-    set hide {}
-    set pat [expr {$filter eq "" ? "*" : "*[string tolower $filter]*"}]
-    lappend lanes [dict create type hdr id gor y $y h 18 label "goroutines ([llength $gors])"]
+    set pat [expr {$filter eq "" ? "" : "*[string tolower $filter]*"}]
+    lappend lanes [list hdr gor $y 18 "goroutines ($n)"]
+    lappend lane_y $y
     incr y 18
     set hidden_depth -1
-    foreach g $gors {
-        set id [dict get $g id]; set depth [dict get $g depth]
-        if {$hidden_depth >= 0 && $depth > $hidden_depth} continue
-        set hidden_depth -1
-        if {[info exists collapsed($id)]} { set hidden_depth $depth }
-        set name "[dict get $g name] #$id"
-        if {![string match $pat [string tolower $name]]} continue
-        lappend lanes [dict create type g id $id y $y h $LANE_H depth $depth label $name \
-                           g $g]
+    set i -1
+    set anycollapsed [array size collapsed]
+    foreach {id name parent site cs es depth children} $gors {
+        incr i
+        if {$anycollapsed} {
+            if {$hidden_depth >= 0 && $depth > $hidden_depth} continue
+            set hidden_depth -1
+            if {[info exists collapsed($id)]} { set hidden_depth $depth }
+        }
+        if {$pat ne "" && ![string match $pat [string tolower "$name #$id"]]} continue
+        lappend lanes [list g $id $y $LANE_H $i]
+        lappend lane_y $y
         set laney(g$id) [expr {$y + $LANE_H / 2}]
         incr y $LANE_H
     }
-    if {[llength $chans]} {
-        lappend lanes [dict create type hdr id chan y $y h 18 label "channels ([llength $chans])"]
+    set nch [expr {[llength $chans] / 7}]
+    if {$nch} {
+        lappend lanes [list hdr chan $y 18 "channels ($nch)"]
+        lappend lane_y $y
         incr y 18
     }
-    foreach ch $chans {
-        set id [dict get $ch id]
-        set name [dict get $ch label]
+    set i -1
+    foreach {id name shown cap elem site cs} $chans {
+        incr i
         # the filter finds a channel by its label or its stored name
-        if {![string match $pat [string tolower $name]]
-            && ![string match $pat [string tolower [dict get $ch name]]]} continue
-        set rows [expr {max(1, min(4, [dict get $ch cap]))}]
+        if {$pat ne "" && ![string match $pat [string tolower [model::chan_label $shown]]]
+            && ![string match $pat [string tolower $name]]} continue
+        # 1..4 rows of tokens (no min()/max() here: a math function call
+        # costs more than the rest of this loop)
+        if {$cap < 1} { set rows 1 } elseif {$cap > 4} { set rows 4 } else { set rows $cap }
         set h [expr {14 + 9 * $rows}]
-        lappend lanes [dict create type ch id $id y $y h $h label $name ch $ch rows $rows]
+        lappend lanes [list ch $id $y $h $i]
+        lappend lane_y $y
         set laney(ch$id) [expr {$y + $h / 2}]
         incr y $h
     }
     variable total_h $y
+}
+
+# Indexes in lanes of the first and last lane overlapping [Y0, Y1] (layout
+# coordinates); first > last when none does.
+proc timeline::lanes_in_view {y0 y1} {
+    variable lane_y
+    # the last lane starting at or above y0 (-1: all start below y0)
+    set i [lsearch -sorted -integer -bisect $lane_y [expr {int(floor($y0))}]]
+    if {$i < 0} { set i 0 }
+    set j [lsearch -sorted -integer -bisect $lane_y [expr {int(ceil($y1))}]]
+    return [list $i $j]
+}
+
+# The full dict of lane I (for a lane in view):
+#   type hdr: type id y h label
+#   type g:   type id y h depth label g      (g: its g_dict)
+#   type ch:  type id y h label ch rows      (ch: its chan_dict)
+proc timeline::lane_dict {i} {
+    variable lanes; variable gors; variable chans
+    lassign [lindex $lanes $i] type id y h idx
+    switch $type {
+        hdr { return [dict create type hdr id $id y $y h $h label $idx] }
+        g {
+            set g [g_dict $idx]
+            return [dict create type g id $id y $y h $h depth [dict get $g depth] \
+                        label "[dict get $g name] #$id" g $g]
+        }
+        ch {
+            set ch [chan_dict $idx]
+            return [dict create type ch id $id y $y h $h label [dict get $ch label] ch $ch \
+                        rows [expr {max(1, min(4, [dict get $ch cap]))}]]
+        }
+    }
+}
+
+# Goroutine number IDX (in lane order) as a dict:
+#   id name parent site create_seq end_seq depth children
+proc timeline::g_dict {idx} {
+    variable gors
+    set k [expr {$idx * 8}]
+    lassign [lrange $gors $k [expr {$k + 7}]] id name parent site cs es depth children
+    return [dict create id $id name $name parent $parent site $site create_seq $cs \
+                end_seq $es depth $depth children $children]
+}
+
+# Channel number IDX (in creation order) as a dict:
+#   id name label cap elem site create_seq close_seqs
+proc timeline::chan_dict {idx} {
+    variable chans; variable closes
+    lassign [lrange $chans [expr {$idx * 7}] [expr {$idx * 7 + 6}]] id name shown cap elem site cs
+    return [dict create id $id name $name label [model::chan_label $shown] cap $cap \
+                elem $elem site $site create_seq $cs \
+                close_seqs [expr {[dict exists $closes $id] ? [dict get $closes $id] : {}}]]
+}
+proc timeline::g_count {} {
+    variable gors
+    return [expr {[llength $gors] / 8}]
+}
+# Ids of the goroutines whose lanes are in view.
+proc timeline::gs_in_view {} {
+    variable lanes; variable ytop
+    set out {}
+    lassign [lanes_in_view $ytop [expr {$ytop + [height]}]] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        lassign [lindex $lanes $i] type id
+        if {$type eq "g"} { lappend out $id }
+    }
+    return $out
+}
+proc timeline::chan_count {} {
+    variable chans
+    return [expr {[llength $chans] / 7}]
+}
+# Indexes (for chan_dict) of the channels whose lanes are in view.
+proc timeline::chans_in_view {} {
+    variable lanes; variable ytop
+    set out {}
+    lassign [lanes_in_view $ytop [expr {$ytop + [height]}]] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        lassign [lindex $lanes $i] type id y h idx
+        if {$type eq "ch"} { lappend out $idx }
+    }
+    return $out
 }
 
 # ---- view ---------------------------------------------------------------
@@ -333,7 +438,10 @@ proc timeline::redraw {} {
     array set stats {lanes 0 spans 0 blocks 0 arrows 0 tokens 0 events 0}
     lassign [seq_window] lo hi
     set H [height]
-    foreach ln $lanes {
+    # only the lanes in view are drawn (scrolling draws the others)
+    lassign [lanes_in_view $ytop [expr {$ytop + $H}]] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        set ln [lane_dict $i]
         set y [expr {[dict get $ln y] - $ytop}]
         set h [dict get $ln h]
         if {$y + $h < 0 || $y > $H} continue
@@ -353,6 +461,16 @@ proc timeline::redraw {} {
     draw_labels
     draw_ruler
     update_scrollbar
+    # the state panel lists the goroutines and channels in view when there
+    # are many: follow the scrolling
+    variable lanes_shown
+    if {[chan_count] > 300 || [g_count] > 300} {
+        set v [lanes_in_view $ytop [expr {$ytop + $H}]]
+        if {$v ne $lanes_shown} {
+            set lanes_shown $v
+            catch {panels::update_state $replay::cursor}
+        }
+    }
     set stats(items) [llength [$c find all]]
     set stats(ms) [expr {([clock microseconds] - $t0) / 1000.0}]
     event generate $c <<Redrawn>> -when tail
@@ -504,9 +622,24 @@ proc timeline::draw_channel {ln y lo hi} {
         -fill #d0d8e8 -tags [list lane ch$id]
     incr stats(lanes)
     set top [expr {$y + 7}]
-    # tokens: each buffered message from its send to its receive, row = slot
-    set tok [model::chan_tokens $id $lo $hi]
-    foreach {msg ss rs slot val hasv} $tok {
+    # tokens: each buffered message from its send to its receive, row = slot;
+    # more than one per 2 pixels sent in the window: one band instead
+    # ("zoom in"), as spans merge into summary blocks
+    set lim [expr {max(200, int([width] / 2))}]
+    set tok [model::chan_tokens_before $id $lo $cap $lim]
+    set tin [model::chan_tokens_in $id $lo $hi [expr {$lim + 1}]]
+    if {[llength $tin] / 6 > $lim} {
+        set x0 [cx [sx [lindex $tin 1]]]
+        set x1 [cx [sx $hi]]
+        $c create rectangle $x0 $top [expr {max($x0 + 2, $x1)}] [expr {$top + 9 * $rows - 2}] \
+            -fill #9ec5ff -outline "" -stipple gray50 -tags [list tokband ch$id]
+        $c create text [expr {max(0, $x0) + 4}] [expr {$top + 4}] -anchor w \
+            -text "many messages: zoom in" -font {TkSmallCaptionFont 7} -fill #1f4e9c \
+            -tags [list tokband ch$id]
+        incr items
+        set tin {}
+    }
+    foreach {msg ss rs slot val hasv} [concat $tok $tin] {
         if {![room]} break
         set x0 [cx [sx $ss]]
         set x1 [cx [expr {$rs < 0 ? [sx $model::maxseq] : [sx $rs]}]]
@@ -531,7 +664,20 @@ proc timeline::draw_channel {ln y lo hi} {
             incr items
         }
     }
-    foreach {seq tns kind g a s} [model::obj_events $id {15 53} $lo $hi 200] {
+    # closes and panics: read once per trace (model::channel_closes,
+    # model::object_panics), not per lane and window
+    variable panics
+    set marks {}
+    foreach seq [dict get $ch close_seqs] {
+        if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 15 "" }
+    }
+    if {[dict exists $panics $id]} {
+        foreach p [dict get $panics $id] {
+            lassign $p seq s
+            if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 53 $s }
+        }
+    }
+    foreach {seq kind s} [lrange $marks 0 599] {
         set x [sx $seq]
         if {$kind == 15} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
@@ -612,7 +758,9 @@ proc timeline::draw_labels {} {
     variable lab; variable lanes; variable ytop; variable collapsed; variable sel_g
     $lab delete all
     set H [height]
-    foreach ln $lanes {
+    lassign [lanes_in_view $ytop [expr {$ytop + $H}]] i0 i1
+    for {set i $i0} {$i <= $i1} {incr i} {
+        set ln [lane_dict $i]
         set y [expr {[dict get $ln y] - $ytop}]
         set h [dict get $ln h]
         if {$y + $h < 0 || $y > $H} continue
