@@ -98,6 +98,8 @@ struct cs_writer {
     uint64_t last_seq;
     int64_t end_t;
     const char *end_reason;
+    int64_t end_g;                 /* program_end.g, meta end_goroutine */
+    int end_sig;                   /* program_end.b, meta end_signal (0: none) */
     int end_status;
 };
 
@@ -622,15 +624,18 @@ static void finish_file(cs_writer *w) {
     cs_rec end = {
         .seq = w->last_seq,
         .t = w->end_t,
-        .g = 0,
+        .g = w->end_g,
         .kind = EV_PROGRAM_END,
         .a = w->end_status,
+        .b = w->end_sig,
         .s = strdup(w->end_reason),
     };
     ev_ref one = {&end, 0, false};
     insert_events(w, &one, 1);
     set_meta(w, "end_reason", w->end_reason);
     set_meta_int(w, "exit_status", w->end_status);
+    set_meta_int(w, "end_goroutine", w->end_g);
+    if (w->end_sig) set_meta_int(w, "end_signal", w->end_sig);
     set_meta_int(w, "events", (int64_t)atomic_load(&w->stored));
     commit(w);
     bool dbg = getenv("CS_TRACE_DEBUG") != NULL;
@@ -823,8 +828,11 @@ int cs_writer_start(cs_writer *w) {
 }
 
 uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
-                          int status, int64_t *cpu_ns, int64_t *cpu_before_finish) {
+                          int status, int64_t end_g, int end_sig, int64_t *cpu_ns,
+                          int64_t *cpu_before_finish) {
     pthread_mutex_lock(&w->lock);
+    w->end_g = end_g;
+    w->end_sig = end_sig;
     w->last_seq = last_seq;
     w->end_t = end_t;
     w->end_reason = reason;
