@@ -27,6 +27,7 @@
  * and then lockorder.c's lock_order findings (cycles that did not deadlock).
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ typedef struct endctx {
     int8_t *in_finding;  /* already explained by a deadlock finding */
     int in_deadlock;     /* wording a deadlock (else a leak) */
     int32_t ender;       /* the goroutine that ended the program (main returning), -1 */
+    int exit_elsewhere;  /* exit() was called by a goroutine other than main */
+    an_sb end_phrase;    /* "When main returned" / "When worker (id 5) called exit(3) at ..." */
     an_imap gone_list;   /* chan -> index in gone: goroutines no longer alive that used it */
     VEC(i32vec) gone;    /* ... as pairs: even entries sent (role 's'), odd received ('r') */
     an_imap all_roles;   /* (chan, g) -> bits 1 sent 2 received, every goroutine */
@@ -1096,6 +1099,11 @@ static void leak_findings(endctx *c, int32_t ender) {
         an_gst *g = &rp->gs[gi];
         const char *klass;
         int32_t site;
+        /* exit() from another goroutine cut main and the goroutines still at
+         * work short on purpose (os.Exit): only one that could never have
+         * finished anyway is a leak */
+        if (c->exit_elsewhere && (t->gs[gi].id == 1 || g->state != ST_BLOCKED || c->runnable[gi]))
+            continue;
         if (g->state == ST_BLOCKED) {
             klass = c->runnable[gi] ? "wakeable" : "blocked_forever";
             site = g->block_site;
@@ -1152,7 +1160,7 @@ static void leak_findings(endctx *c, int32_t ender) {
             an_sb_printf(&title, ": still running");
         }
         why w = {0};
-        an_sb_printf(&ex, "When main returned, ");
+        an_sb_printf(&ex, "%s, ", c->end_phrase.s);
         describe_goroutine(&ex, c, g0, lg->members.v, lg->members.n);
         if (g->state == ST_BLOCKED) {
             explain_wait(c, g0, &w);
@@ -1205,6 +1213,123 @@ static void leak_findings(endctx *c, int32_t ender) {
     VEC_FREE(groups);
 }
 
+/* ---- how the run ended: exit() elsewhere, a fatal signal ---------------- */
+
+/* The site of gi's last step before event index `before` (0: none). */
+static int32_t last_site_before(const an_trace *t, int32_t gi, size_t before) {
+    for (size_t i = before; i-- > 0;)
+        if (t->ev[i].g == gi && t->ev[i].kind != EV_PROGRAM_END && t->ev[i].site)
+            return t->ev[i].site;
+    return 0;
+}
+
+/* Index of the last event of `kind` (with b == b if b >= 0), or -1. */
+static ssize_t last_event(const an_trace *t, int kind, int64_t b) {
+    for (size_t i = t->nev; i-- > 0;)
+        if (t->ev[i].kind == kind && (b < 0 || t->ev[i].b == b)) return (ssize_t)i;
+    return -1;
+}
+
+/* "When main returned" or "When worker (id 5) called exit(3) at f.c:9". */
+static void end_phrase(endctx *c, int32_t ender) {
+    const an_trace *t = c->t;
+    if (!c->exit_elsewhere) {
+        an_sb_printf(&c->end_phrase, "When main returned");
+        return;
+    }
+    an_sb_printf(&c->end_phrase, "When ");
+    say_g(&c->end_phrase, t, ender);
+    an_sb_printf(&c->end_phrase, " called exit(%lld)", (long long)t->exit_status);
+    int32_t site = last_site_before(t, ender, t->nev);
+    if (site) an_sb_printf(&c->end_phrase, " after its last traced step at %s",
+                           an_site_str(t, site));
+}
+
+/* Signals that mean the program itself crashed (the others were sent). */
+static int crash_signal(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+           sig == SIGSYS || sig == SIGABRT;
+}
+
+static const char *sig_name(int sig) {
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";     case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";   case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";   case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";     case SIGFPE: return "SIGFPE";
+    case SIGUSR1: return "SIGUSR1";   case SIGSEGV: return "SIGSEGV";
+    case SIGUSR2: return "SIGUSR2";   case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";   case SIGTERM: return "SIGTERM";
+    case SIGXCPU: return "SIGXCPU";   case SIGXFSZ: return "SIGXFSZ";
+    case SIGVTALRM: return "SIGVTALRM"; case SIGPROF: return "SIGPROF";
+    case SIGSYS: return "SIGSYS";
+    default: return "signal";
+    }
+}
+
+/* One finding for a run a signal ended: which signal, whom it hit, and
+ * what every goroutine was doing.  A crash is an error; a signal sent from
+ * outside (Ctrl-C, kill) a warning. */
+static void signal_finding(endctx *c, int32_t ender) {
+    const an_trace *t = c->t;
+    an_replay *rp = c->rp;
+    ssize_t pe = last_event(t, EV_PROGRAM_END, -1);
+    int sig = pe >= 0 && t->ev[pe].b > 0 ? (int)t->ev[pe].b
+                                          : (int)(t->exit_status > 128 ? t->exit_status - 128 : 0);
+    ssize_t se = sig ? last_event(t, EV_SIGNAL, 0) : -1;
+    int32_t hit = ender >= 0 && t->gs[ender].id > 0 ? ender : -1;
+    int crash = crash_signal(sig) || hit >= 0;
+    an_finding *f = an_finding_add(rp->r, "signal", crash ? "error" : "warning");
+    f->klass = sig_name(sig);
+    const char *descr = sig > 0 ? sigdescr_np(sig) : NULL;
+    an_sb title = {0}, ex = {0};
+    int32_t hit_site = hit >= 0 ? last_site_before(t, hit, pe >= 0 ? (size_t)pe : t->nev) : 0;
+    an_sb_printf(&title, "killed by %s (%s)", f->klass, descr ? descr : "?");
+    if (hit >= 0) {
+        an_sb_printf(&title, " in ");
+        say_g(&title, t, hit);
+        if (hit_site) an_sb_printf(&title, " after %s", an_site_str(t, hit_site));
+    }
+    an_sb_printf(&ex, "The program was killed by signal %s (%s, exit status %lld as the shell "
+                      "sees it)",
+                 f->klass, descr ? descr : "?", (long long)t->exit_status);
+    if (hit >= 0) {
+        an_sb_printf(&ex, ": it hit ");
+        say_g(&ex, t, hit);
+        if (hit_site)
+            an_sb_printf(&ex, " in its own code after its last traced step at %s",
+                         an_site_str(t, hit_site));
+        an_sb_printf(&ex, ".");
+    } else if (crash) {
+        an_sb_printf(&ex, ".");
+    } else {
+        an_sb_printf(&ex, ", sent from outside (Ctrl-C, kill, a closed pipe, a timer).");
+    }
+    size_t nalive = 0;
+    for (uint32_t gi = 0; gi < c->ng; gi++) nalive += c->alive[gi];
+    if (nalive) an_sb_printf(&ex, " When it was killed: ");
+    size_t k = 0;
+    for (uint32_t gi = 0; gi < c->ng; gi++) {
+        if (!c->alive[gi]) continue;
+        if (k++) an_sb_printf(&ex, "; ");
+        describe_goroutine(&ex, c, (int32_t)gi, NULL, 1);
+    }
+    if (nalive) an_sb_printf(&ex, ".");
+    an_sb_printf(&ex, " Every goroutine stopped where it was; the trace ends there.");
+    if (se >= 0) an_finding_ref(f, t->ev[se].seq, hit >= 0 ? t->gs[hit].id : -1, 0, hit_site,
+                                "signal");
+    for (uint32_t gi = 0; gi < c->ng; gi++)
+        if (c->alive[gi]) ref_goroutine(f, c, (int32_t)gi, "stopped");
+    const char *fix =
+        crash ? "Find the faulting line: run the program under gdb (or look at the core dump) "
+                "or build it with -fsanitize=address,undefined; the trace shows what every "
+                "goroutine did up to the crash."
+              : "Nothing to fix if the program was stopped on purpose. To stop cleanly, catch "
+                "the signal (signal_notify), tell the goroutines to stop and wait for them "
+                "before main returns (see the graceful-shutdown pattern).";
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(fix));
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 void an_endstate(an_replay *rp) {
@@ -1232,6 +1357,8 @@ void an_endstate(an_replay *rp) {
         else if (exited) ender = 0; /* main */
     }
     c.ender = ender;
+    c.exit_elsewhere = exited && !global && ender >= 0 && t->gs[ender].id != 1;
+    end_phrase(&c, ender);
     size_t nblocked = 0, nalive = 0;
     for (uint32_t gi = 0; gi < c.ng; gi++) {
         an_gst *g = &rp->gs[gi];
@@ -1341,8 +1468,10 @@ void an_endstate(an_replay *rp) {
         if (!nblocked) collect_roles(&c);
         leak_findings(&c, ender);
     }
+    if (reason && !strcmp(reason, "signal") && !global && !panicked) signal_finding(&c, ender);
     an_lock_order_findings(rp, &deadlocked_locks);
     an_imap_free(&deadlocked_locks);
+    free(c.end_phrase.s);
     an_imap_free(&c.roles);
     an_imap_free(&c.all_roles);
     an_imap_free(&c.both);

@@ -72,7 +72,7 @@ static int pipe_fds[2] = {-1, -1};
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 
 /* The fatal signal being recorded (set by the handler that claimed it). */
-static _Atomic int64_t fatal_gid;   /* goroutine a synchronous fault hit, else 0 */
+static _Atomic int64_t fatal_gid;   /* goroutine it was aimed at (a fault, raise, abort), else 0 */
 static _Atomic int fatal_sync;      /* 1: a faulting thread waits for `recorded` */
 static _Atomic int recorded;        /* the trace is finished */
 
@@ -92,16 +92,24 @@ static bool prints_dump(int sig) {
     }
 }
 
-/* The signal hit this very thread and returning would not help: a fault
- * the kernel raised, or abort()/raise() here. */
-static bool synchronous(int sig, const siginfo_t *si) {
-    if (!si) return false;
-    if (si->si_code == SI_TKILL && si->si_pid == getpid()) return true;
+/* The signal was aimed at this very thread: a fault the kernel raised, or
+ * raise()/abort()/pthread_kill() in this process.  The goroutine running
+ * here is then the one it hit. */
+static bool kernel_fault(int sig, const siginfo_t *si) {
     switch (sig) {
     case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP: case SIGSYS:
-        return si->si_code > 0; /* kernel-generated */
+        return si && si->si_code > 0; /* kernel-generated */
     default: return false;
     }
+}
+static bool self_directed(int sig, const siginfo_t *si) {
+    return kernel_fault(sig, si) || (si && si->si_code == SI_TKILL && si->si_pid == getpid());
+}
+/* Returning from the handler would not help: the fault would happen again,
+ * and abort() kills by the default action as soon as the handler returns.
+ * Such a signal is recorded with this thread waiting. */
+static bool must_wait(int sig, const siginfo_t *si) {
+    return kernel_fault(sig, si) || (sig == SIGABRT && self_directed(sig, si));
 }
 
 static bool is_handler(const struct sigaction *a) {
@@ -146,7 +154,7 @@ static int64_t mono_ns(void) {
 
 static void on_signal(int sig, siginfo_t *si, void *ctx) {
     int saved = errno;
-    bool sync = synchronous(sig, si);
+    bool sync = must_wait(sig, si);
     if (sig <= 0 || sig >= MAX_SIG) goto out;
     if (!sync && atomic_load(&nregs[sig]) > 0) { /* for the channels */
         pipe_put((unsigned char)sig);
@@ -157,7 +165,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
         die_now(sig, si, ctx, sync); /* a second signal: no waiting */
         goto out;
     }
-    cs_g *g = sync ? cs_getg_if_any() : NULL;
+    cs_g *g = self_directed(sig, si) ? cs_getg_if_any() : NULL;
     atomic_store(&fatal_gid, g ? g->id : 0);
     atomic_store(&fatal_sync, sync);
     pipe_put((unsigned char)(sig | FATAL_BIT));
