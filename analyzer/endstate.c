@@ -1218,7 +1218,8 @@ static void leak_findings(endctx *c, int32_t ender) {
 /* The site of gi's last step before event index `before` (0: none). */
 static int32_t last_site_before(const an_trace *t, int32_t gi, size_t before) {
     for (size_t i = before; i-- > 0;)
-        if (t->ev[i].g == gi && t->ev[i].kind != EV_PROGRAM_END && t->ev[i].site)
+        if (t->ev[i].g == gi && t->ev[i].kind != EV_PROGRAM_END && t->ev[i].kind != EV_SIGNAL &&
+            t->ev[i].site)
             return t->ev[i].site;
     return 0;
 }
