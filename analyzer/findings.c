@@ -4,6 +4,7 @@
  * The JSON schema is documented in docs/analyzer.md.
  */
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,8 +541,12 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
         const an_ev *pe = t->nev ? &t->ev[t->nev - 1] : NULL;
         int64_t who = pe && pe->kind == EV_PROGRAM_END ? t->gs[pe->g].id : 0;
         if (!strcmp(t->end_reason, "signal") && t->exit_status > 128)
-            fprintf(out, "%skilled by signal %lld", t->program ? ", " : "",
-                    (long long)t->exit_status - 128);
+        {
+            int sig = (int)(t->exit_status - 128);
+            const char *ab = sig < 128 ? sigabbrev_np(sig) : NULL; /* "INT" */
+            if (ab) fprintf(out, "%skilled by SIG%s", t->program ? ", " : "", ab);
+            else fprintf(out, "%skilled by signal %d", t->program ? ", " : "", sig);
+        }
         else
             fprintf(out, "%sended by %s", t->program ? ", " : "", t->end_reason);
         if (who > 1 || (who == 1 && strcmp(t->end_reason, "exit")))

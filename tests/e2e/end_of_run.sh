@@ -32,7 +32,7 @@ rc=$?
 grep -q "goroutine 1 \[" "$tmp/segv.out" || fail "crash: no goroutine dump on stderr: $(head -5 "$tmp/segv.out")"
 "$BIN" check "$tmp/segv.db" >"$tmp/segv.txt" 2>&1
 [ $? = 1 ] || fail "crash: check should exit 1 (a finding)"
-grep -q "killed by signal 11 in lookup (id 2)" "$tmp/segv.txt" || fail "crash: header: $(head -1 "$tmp/segv.txt")"
+grep -q "killed by SIGSEGV in lookup (id 2), status 139" "$tmp/segv.txt" || fail "crash: header: $(head -1 "$tmp/segv.txt")"
 grep -q "SIGNAL killed by SIGSEGV" "$tmp/segv.txt" || fail "crash: no SIGSEGV finding: $(cat "$tmp/segv.txt")"
 grep -q "main (id 1)" "$tmp/segv.txt" || fail "crash: main's state not described"
 grep -q "main returned" "$tmp/segv.txt" && fail "crash: worded as if main returned"
@@ -59,7 +59,7 @@ rc=$?
 kpid=
 [ "$rc" = 130 ] || fail "Ctrl-C: chanscope run exited $rc, want 130"
 "$BIN" check "$tmp/int.db" >"$tmp/int.txt" 2>&1
-grep -q "killed by signal 2," "$tmp/int.txt" || fail "Ctrl-C: header: $(head -1 "$tmp/int.txt")"
+grep -q "killed by SIGINT, status 130" "$tmp/int.txt" || fail "Ctrl-C: header: $(head -1 "$tmp/int.txt")"
 grep -q "SIGNAL killed by SIGINT" "$tmp/int.txt" || fail "Ctrl-C: no SIGINT finding: $(cat "$tmp/int.txt")"
 grep -q "main returned" "$tmp/int.txt" && fail "Ctrl-C: worded as if main returned"
 "$BIN" check --json "$tmp/int.db" >"$tmp/int.json" 2>/dev/null
