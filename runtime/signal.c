@@ -304,7 +304,10 @@ void cs_signals_init(void) {
     pthread_mutex_unlock(&slock);
 }
 
+/* Only while tracing: the fault handler is the only user (an untraced
+ * program pays nothing). */
 bool cs_altstack_on(void *buf, size_t n) {
+    if (!CS_TRACING()) return false;
     stack_t cur;
     if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)) return false;
     stack_t st = {.ss_sp = buf, .ss_size = n, .ss_flags = 0};

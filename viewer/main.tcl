@@ -147,9 +147,11 @@ proc viewer::open_trace {path} {
     variable axis; variable opts
     model::open_trace $path
     wm title . "chanscope view \u2014 [file tail $path]"
+    set ending "[model::metaval end_reason truncated] [model::metaval exit_status ""]"
+    set sig [model::metaval end_signal ""]
+    if {$sig ne ""} { set ending "killed by signal $sig, [model::metaval exit_status ""]" }
     .tb.trace configure -text "[file tail $path]: [model::metaval program] \
-        ([model::metaval end_reason truncated] [model::metaval exit_status ""]), \
-        $model::maxseq events"
+        ($ending), $model::maxseq events"
     set axis $opts(axis)
     set timeline::axis $axis
     set timeline::arrows $opts(arrows)
