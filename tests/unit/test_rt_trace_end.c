@@ -212,6 +212,16 @@ Test(trace_end, joined_thread_ends, .timeout = 60) {
 /* ---- crashes: the signal, who it hit, a dump; still dies by it ------------ */
 
 static volatile int zero = 0;
+static bool overflow; /* SIGSEGV by a stack overflow (needs the alternate stack) */
+
+static volatile int depth_limit = 1 << 30; /* never reached: the stack ends first */
+
+static int deeper(int n) {
+    volatile char pad[512];
+    pad[0] = (char)n;
+    if (n >= depth_limit) return 0;
+    return deeper(n + 1) + pad[0]; /* not a tail call */
+}
 static volatile int *volatile null_ptr = NULL;
 static int crash_sig;
 
@@ -222,7 +232,10 @@ static void crasher(void *arg) {
     chan_send_v(ch, int, 1); /* a last step the trace can show */
     while (atomic_load(&sh->progress) < 50) time_sleep(MILLISECOND); /* under load */
     switch (crash_sig) {
-    case SIGSEGV: *null_ptr = 1; break;
+    case SIGSEGV:
+        if (overflow) deeper(0);
+        *null_ptr = 1;
+        break;
     case SIGFPE: /* UBSan reports a division by zero itself, before any signal */
         if (TT_SANITIZED) raise(SIGFPE);
         else zero = 10 / zero;
@@ -296,6 +309,10 @@ static void check_crash(int sig) {
 }
 
 Test(trace_end, crash_sigsegv, .timeout = 90) { check_crash(SIGSEGV); }
+Test(trace_end, crash_stack_overflow, .timeout = 90) {
+    overflow = true;
+    check_crash(SIGSEGV);
+}
 Test(trace_end, crash_sigbus, .timeout = 90) { check_crash(SIGBUS); }
 Test(trace_end, crash_sigfpe, .timeout = 90) { check_crash(SIGFPE); }
 Test(trace_end, crash_sigill, .timeout = 90) { check_crash(SIGILL); }
