@@ -274,16 +274,25 @@ static void start(void) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* slock held.  over_ignore: install even if the signal is ignored (Notify
- * does, as in Go); the fatal-signal recording never does. */
-static void install(int sig, bool over_ignore) {
+static bool fault_signal(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+           sig == SIGSYS || sig == SIGABRT;
+}
+
+/* slock held.  notify: for signal_notify, which installs over anything (as
+ * Go's Notify does, an inherited ignore included).  The fatal-signal
+ * recording only takes a signal that is at its default action, or a fault
+ * whose handler (a sanitizer's) it then chains to: a signal ignored or
+ * handled by the program before tracing started stays so. */
+static void install(int sig, bool notify) {
     if (sig <= 0 || sig >= MAX_SIG || installed[sig]) return;
     struct sigaction old;
     if (sigaction(sig, NULL, &old) != 0) return;
     if (old.sa_handler == SIG_IGN && !(old.sa_flags & SA_SIGINFO)) {
         atomic_store(&was_ignored[sig], true);
-        if (!over_ignore) return;
+        if (!notify) return;
     }
+    if (!notify && is_handler(&old) && !fault_signal(sig)) return;
     prev_act[sig] = old;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -395,3 +395,33 @@ static void check_inherited_ignore(int sig) {
 
 Test(trace_end, inherited_sigint_ignore_kept, .timeout = 90) { check_inherited_ignore(SIGINT); }
 Test(trace_end, inherited_sigquit_ignore_kept, .timeout = 90) { check_inherited_ignore(SIGQUIT); }
+
+/* A handler the program installed before tracing started keeps handling
+ * its signal (the tracer only takes signals at their default action). */
+static void on_usr1(int sig) {
+    (void)sig;
+    atomic_fetch_add(&sh->gid, 1);
+}
+
+static void handles_usr1(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    start_in_child();
+    busy_main();
+}
+
+Test(trace_end, program_handler_kept, .timeout = 90) {
+    pid_t pid = spawn("usr1", handles_usr1, 0);
+    wait_progress(1000);
+    kill(pid, SIGUSR1);
+    double t0 = helpers_now();
+    while (atomic_load(&sh->gid) == 0 && helpers_now() - t0 < 20) usleep(2000);
+    cr_assert_eq(atomic_load(&sh->gid), 1, "the program's own handler did not run");
+    atomic_store(&sh->stop, 1);
+    int st = reap(pid, 30, NULL);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %x: %s", st, slurp(g_out));
+    sqlite3 *db = check_finished("exit", 0);
+    sqlite3_close(db);
+}
