@@ -8,6 +8,7 @@
 #      "killed by SIGINT", every goroutine described
 #   3. exit() from a worker: the header names the worker, no leak for main
 #      or for the goroutines exit() cut short, never "main returned"
+#   4. a joined pthread that used the runtime is not a leak
 # Needs BIN (chanscope) and BUILD (analyzer/build.mk's programs).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +22,7 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 jq1() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2')"; }
 
-for p in crash exit_worker_ok; do
+for p in crash exit_worker_ok thread_join_ok; do
     [ -x "$progs/$p" ] || { echo "FAIL: $progs/$p not built (make analyzer-progs)"; exit 1; }
 done
 
@@ -81,6 +82,13 @@ grep -q "ended by exit in failing (id 3), status 3" "$tmp/exit.txt" ||
 grep -q "main returned" "$tmp/exit.txt" && fail "exit: worded as if main returned"
 [ "$(sqlite3 "$tmp/exit.db" "SELECT value FROM meta WHERE key='end_goroutine'")" = 3 ] ||
     fail "exit: meta.end_goroutine"
+
+# --- 4. a joined thread ---------------------------------------------------
+"$BIN" run "$progs/thread_join_ok" -o "$tmp/thread.db" >"$tmp/thread.out" 2>&1 ||
+    fail "thread: chanscope run exited $?"
+"$BIN" check "$tmp/thread.db" >"$tmp/thread.txt" 2>&1
+rc=$?
+[ "$rc" = 0 ] || fail "thread: a joined thread reported (exit $rc): $(cat "$tmp/thread.txt")"
 
 echo "end of run: $failures failure(s)"
 [ "$failures" = 0 ]
