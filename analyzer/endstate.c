@@ -319,12 +319,18 @@ static void say_glist(an_sb *b, const an_trace *t, const int32_t *v, size_t n) {
 
 static void say_obj(an_sb *b, endctx *c, int64_t obj) { an_sb_obj(b, c->t, obj); }
 
+/* What the goroutine that ended the program did: main returned; another
+ * called exit(). */
+static const char *ender_gone(const endctx *c) {
+    return c->exit_elsewhere ? "called exit()" : "returned";
+}
+
 /* "is itself blocked receiving from channel x at f.c:3" */
 static void say_state(an_sb *b, endctx *c, int32_t gi) {
     const an_trace *t = c->t;
     an_gst *g = &c->rp->gs[gi];
     if (!c->alive[gi]) {
-        an_sb_printf(b, "has %s", gi == c->ender ? "returned" : "finished");
+        an_sb_printf(b, "has %s", gi == c->ender ? ender_gone(c) : "finished");
     } else if (g->state == ST_BLOCKED) {
         an_sb_printf(b, "is itself blocked ");
         an_describe_block(b, t, g->reason, g->obj, g->sel_chans.v, g->sel_chans.n);
@@ -617,7 +623,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                 an_sb_printf(b, "; no goroutine still alive receives from it: ");
                 say_glist(b, t, gone.v, gone.n);
                 an_sb_printf(b, ", which received from it before, %s", gone.n == 1 ? "has " : "have ");
-                an_sb_printf(b, "%s", gone.n == 1 && gone.v[0] == c->ender ? "returned" : "finished");
+                an_sb_printf(b, "%s", gone.n == 1 && gone.v[0] == c->ender ? ender_gone(c) : "finished");
             } else {
                 an_sb_printf(b, "; no goroutine has received from it so far");
             }
@@ -640,7 +646,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
             an_sb_printf(b, " sent on it and %s without closing it, so neither a value nor a "
                             "close will ever come: a loop that receives until the channel is "
                             "closed (Go: for range) waits forever",
-                         gone.n == 1 && gone.v[0] == c->ender ? "returned" : "finished");
+                         gone.n == 1 && gone.v[0] == c->ender ? ender_gone(c) : "finished");
             set_fix(w, 3, "Close %s after the last send: in the sender when its loop is done "
                           "(with several senders, in one goroutine after wg_wait on all of "
                           "them). A loop that receives until close ends only when the channel "
