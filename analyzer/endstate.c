@@ -1288,7 +1288,7 @@ static void signal_finding(endctx *c, int32_t ender) {
     int crash = crash_signal(sig) || hit >= 0;
     an_finding *f = an_finding_add(rp->r, "signal", crash ? "error" : "warning");
     f->klass = sig_name(sig);
-    const char *descr = sig > 0 ? sigdescr_np(sig) : NULL;
+    const char *descr = sig > 0 && sig < 128 ? sigdescr_np(sig) : NULL; /* any value in a trace */
     an_sb title = {0}, ex = {0};
     int32_t hit_site = hit >= 0 ? last_site_before(t, hit, pe >= 0 ? (size_t)pe : t->nev) : 0;
     an_sb_printf(&title, "killed by %s (%s)", f->klass, descr ? descr : "?");

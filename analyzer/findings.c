@@ -543,7 +543,7 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
         if (!strcmp(t->end_reason, "signal") && t->exit_status > 128)
         {
             int sig = (int)(t->exit_status - 128);
-            const char *ab = sig < 128 ? sigabbrev_np(sig) : NULL; /* "INT" */
+            const char *ab = sig > 0 && sig < 128 ? sigabbrev_np(sig) : NULL; /* "INT" */
             if (ab) fprintf(out, "%skilled by SIG%s", t->program ? ", " : "", ab);
             else fprintf(out, "%skilled by signal %d", t->program ? ", " : "", sig);
         }
