@@ -28,6 +28,7 @@
  * and then lockorder.c's lock_order findings (cycles that did not deadlock).
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ typedef struct endctx {
     int8_t *in_finding;  /* already explained by a deadlock finding */
     int in_deadlock;     /* wording a deadlock (else a leak) */
     int32_t ender;       /* the goroutine that ended the program (main returning), -1 */
+    int exit_elsewhere;  /* exit() was called by a goroutine other than main */
+    an_sb end_phrase;    /* "When main returned" / "When worker (id 5) called exit(3) at ..." */
     an_imap gone_list;   /* chan -> index in gone: goroutines no longer alive that used it */
     VEC(i32vec) gone;    /* ... as pairs: even entries sent (role 's'), odd received ('r') */
     an_imap all_roles;   /* (chan, g) -> bits 1 sent 2 received, every goroutine */
@@ -318,12 +321,18 @@ static void say_glist(an_sb *b, const an_trace *t, const int32_t *v, size_t n) {
 
 static void say_obj(an_sb *b, endctx *c, int64_t obj) { an_sb_obj(b, c->t, obj); }
 
+/* What the goroutine that ended the program did: main returned; another
+ * called exit(). */
+static const char *ender_gone(const endctx *c) {
+    return c->exit_elsewhere ? "called exit()" : "returned";
+}
+
 /* "is itself blocked receiving from channel x at f.c:3" */
 static void say_state(an_sb *b, endctx *c, int32_t gi) {
     const an_trace *t = c->t;
     an_gst *g = &c->rp->gs[gi];
     if (!c->alive[gi]) {
-        an_sb_printf(b, "has %s", gi == c->ender ? "returned" : "finished");
+        an_sb_printf(b, "has %s", gi == c->ender ? ender_gone(c) : "finished");
     } else if (g->state == ST_BLOCKED) {
         an_sb_printf(b, "is itself blocked ");
         an_describe_block(b, t, g->reason, g->obj, g->sel_chans.v, g->sel_chans.n);
@@ -616,7 +625,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                 an_sb_printf(b, "; no goroutine still alive receives from it: ");
                 say_glist(b, t, gone.v, gone.n);
                 an_sb_printf(b, ", which received from it before, %s", gone.n == 1 ? "has " : "have ");
-                an_sb_printf(b, "%s", gone.n == 1 && gone.v[0] == c->ender ? "returned" : "finished");
+                an_sb_printf(b, "%s", gone.n == 1 && gone.v[0] == c->ender ? ender_gone(c) : "finished");
             } else {
                 an_sb_printf(b, "; no goroutine has received from it so far");
             }
@@ -639,7 +648,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
             an_sb_printf(b, " sent on it and %s without closing it, so neither a value nor a "
                             "close will ever come: a loop that receives until the channel is "
                             "closed (Go: for range) waits forever",
-                         gone.n == 1 && gone.v[0] == c->ender ? "returned" : "finished");
+                         gone.n == 1 && gone.v[0] == c->ender ? ender_gone(c) : "finished");
             set_fix(w, 3, "Close %s after the last send: in the sender when its loop is done "
                           "(with several senders, in one goroutine after wg_wait on all of "
                           "them). A loop that receives until close ends only when the channel "
@@ -1113,6 +1122,11 @@ static void leak_findings(endctx *c, int32_t ender) {
         an_gst *g = &rp->gs[gi];
         const char *klass;
         int32_t site;
+        /* exit() from another goroutine cut main and the goroutines still at
+         * work short on purpose (os.Exit): only one that could never have
+         * finished anyway is a leak */
+        if (c->exit_elsewhere && (t->gs[gi].id == 1 || g->state != ST_BLOCKED || c->runnable[gi]))
+            continue;
         if (g->state == ST_BLOCKED) {
             klass = c->runnable[gi] ? "wakeable" : "blocked_forever";
             site = g->block_site;
@@ -1170,7 +1184,7 @@ static void leak_findings(endctx *c, int32_t ender) {
             an_sb_printf(&title, ": still running");
         }
         why w = {0};
-        an_sb_printf(&ex, "When main returned, ");
+        an_sb_printf(&ex, "%s, ", c->end_phrase.s);
         describe_goroutine(&ex, c, g0, lg->members.v, lg->members.n);
         if (g->state == ST_BLOCKED) {
             explain_wait(c, g0, &w);
@@ -1223,6 +1237,124 @@ static void leak_findings(endctx *c, int32_t ender) {
     VEC_FREE(groups);
 }
 
+/* ---- how the run ended: exit() elsewhere, a fatal signal ---------------- */
+
+/* The site of gi's last step before event index `before` (0: none). */
+static int32_t last_site_before(const an_trace *t, int32_t gi, size_t before) {
+    for (size_t i = before; i-- > 0;)
+        if (t->ev[i].g == gi && t->ev[i].kind != EV_PROGRAM_END && t->ev[i].kind != EV_SIGNAL &&
+            t->ev[i].site)
+            return t->ev[i].site;
+    return 0;
+}
+
+/* Index of the last event of `kind` (with b == b if b >= 0), or -1. */
+static ssize_t last_event(const an_trace *t, int kind, int64_t b) {
+    for (size_t i = t->nev; i-- > 0;)
+        if (t->ev[i].kind == kind && (b < 0 || t->ev[i].b == b)) return (ssize_t)i;
+    return -1;
+}
+
+/* "When main returned" or "When worker (id 5) called exit(3) at f.c:9". */
+static void end_phrase(endctx *c, int32_t ender) {
+    const an_trace *t = c->t;
+    if (!c->exit_elsewhere) {
+        an_sb_printf(&c->end_phrase, "When main returned");
+        return;
+    }
+    an_sb_printf(&c->end_phrase, "When ");
+    say_g(&c->end_phrase, t, ender);
+    an_sb_printf(&c->end_phrase, " called exit(%lld)", (long long)t->exit_status);
+    int32_t site = last_site_before(t, ender, t->nev);
+    if (site) an_sb_printf(&c->end_phrase, " after its last traced step at %s",
+                           an_site_str(t, site));
+}
+
+/* Signals that mean the program itself crashed (the others were sent). */
+static int crash_signal(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+           sig == SIGSYS || sig == SIGABRT;
+}
+
+static const char *sig_name(int sig) {
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";     case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";   case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";   case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";     case SIGFPE: return "SIGFPE";
+    case SIGUSR1: return "SIGUSR1";   case SIGSEGV: return "SIGSEGV";
+    case SIGUSR2: return "SIGUSR2";   case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";   case SIGTERM: return "SIGTERM";
+    case SIGXCPU: return "SIGXCPU";   case SIGXFSZ: return "SIGXFSZ";
+    case SIGVTALRM: return "SIGVTALRM"; case SIGPROF: return "SIGPROF";
+    case SIGSYS: return "SIGSYS";
+    default: return "signal";
+    }
+}
+
+/* One finding for a run a signal ended: which signal, whom it hit, and
+ * what every goroutine was doing.  A crash is an error; a signal sent from
+ * outside (Ctrl-C, kill) a warning. */
+static void signal_finding(endctx *c, int32_t ender) {
+    const an_trace *t = c->t;
+    an_replay *rp = c->rp;
+    ssize_t pe = last_event(t, EV_PROGRAM_END, -1);
+    int sig = pe >= 0 && t->ev[pe].b > 0 ? (int)t->ev[pe].b
+                                          : (int)(t->exit_status > 128 ? t->exit_status - 128 : 0);
+    ssize_t se = sig ? last_event(t, EV_SIGNAL, 0) : -1;
+    int32_t hit = ender >= 0 && t->gs[ender].id > 0 ? ender : -1;
+    int crash = crash_signal(sig) || hit >= 0;
+    an_finding *f = an_finding_add(rp->r, "signal", crash ? "error" : "warning");
+    f->klass = sig_name(sig);
+    const char *descr = sig > 0 && sig < 128 ? sigdescr_np(sig) : NULL; /* any value in a trace */
+    an_sb title = {0}, ex = {0};
+    int32_t hit_site = hit >= 0 ? last_site_before(t, hit, pe >= 0 ? (size_t)pe : t->nev) : 0;
+    an_sb_printf(&title, "killed by %s (%s)", f->klass, descr ? descr : "?");
+    if (hit >= 0) {
+        an_sb_printf(&title, " in ");
+        say_g(&title, t, hit);
+        if (hit_site) an_sb_printf(&title, " after %s", an_site_str(t, hit_site));
+    }
+    an_sb_printf(&ex, "The program was killed by signal %s (%s, exit status %lld as the shell "
+                      "sees it)",
+                 f->klass, descr ? descr : "?", (long long)t->exit_status);
+    if (hit >= 0) {
+        an_sb_printf(&ex, ": it hit ");
+        say_g(&ex, t, hit);
+        if (hit_site)
+            an_sb_printf(&ex, " in its own code after its last traced step at %s",
+                         an_site_str(t, hit_site));
+        an_sb_printf(&ex, ".");
+    } else if (crash) {
+        an_sb_printf(&ex, ".");
+    } else {
+        an_sb_printf(&ex, ", sent from outside (Ctrl-C, kill, a closed pipe, a timer).");
+    }
+    size_t nalive = 0;
+    for (uint32_t gi = 0; gi < c->ng; gi++) nalive += c->alive[gi];
+    if (nalive) an_sb_printf(&ex, " When it was killed: ");
+    size_t k = 0;
+    for (uint32_t gi = 0; gi < c->ng; gi++) {
+        if (!c->alive[gi]) continue;
+        if (k++) an_sb_printf(&ex, "; ");
+        describe_goroutine(&ex, c, (int32_t)gi, NULL, 1);
+    }
+    if (nalive) an_sb_printf(&ex, ".");
+    an_sb_printf(&ex, " Every goroutine stopped where it was; the trace ends there.");
+    if (se >= 0) an_finding_ref(f, t->ev[se].seq, hit >= 0 ? t->gs[hit].id : -1, 0, hit_site,
+                                "signal");
+    for (uint32_t gi = 0; gi < c->ng; gi++)
+        if (c->alive[gi]) ref_goroutine(f, c, (int32_t)gi, "stopped");
+    const char *fix =
+        crash ? "Find the faulting line: run the program under gdb (or look at the core dump) "
+                "or build it with -fsanitize=address,undefined; the trace shows what every "
+                "goroutine did up to the crash."
+              : "Nothing to fix if the program was stopped on purpose. To stop cleanly, catch "
+                "the signal (signal_notify), tell the goroutines to stop and wait for them "
+                "before main returns (see the graceful-shutdown pattern).";
+    an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(fix));
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 void an_endstate(an_replay *rp) {
@@ -1250,6 +1382,8 @@ void an_endstate(an_replay *rp) {
         else if (exited) ender = 0; /* main */
     }
     c.ender = ender;
+    c.exit_elsewhere = exited && !global && ender >= 0 && t->gs[ender].id != 1;
+    end_phrase(&c, ender);
     size_t nblocked = 0, nalive = 0;
     for (uint32_t gi = 0; gi < c.ng; gi++) {
         an_gst *g = &rp->gs[gi];
@@ -1359,8 +1493,10 @@ void an_endstate(an_replay *rp) {
         if (!nblocked) collect_roles(&c);
         leak_findings(&c, ender);
     }
+    if (reason && !strcmp(reason, "signal") && !global && !panicked) signal_finding(&c, ender);
     an_lock_order_findings(rp, &deadlocked_locks);
     an_imap_free(&deadlocked_locks);
+    free(c.end_phrase.s);
     an_imap_free(&c.roles);
     an_imap_free(&c.all_roles);
     an_imap_free(&c.both);

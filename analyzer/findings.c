@@ -4,6 +4,7 @@
  * The JSON schema is documented in docs/analyzer.md.
  */
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,8 +477,8 @@ static size_t user_goroutines(const an_trace *t) {
     return n;
 }
 
-static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",      "race",
-                              "panic",    "misuse",           "lock_order"};
+static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",       "race",
+                              "panic",    "misuse",           "lock_order", "signal"};
 
 char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON *root = cJSON_CreateObject();
@@ -545,6 +546,7 @@ static const char *kind_label(const char *kind) {
     if (!strcmp(kind, "panic")) return "PANIC";
     if (!strcmp(kind, "misuse")) return "MISUSE";
     if (!strcmp(kind, "lock_order")) return "LOCK ORDER";
+    if (!strcmp(kind, "signal")) return "SIGNAL";
     return kind;
 }
 
@@ -552,9 +554,23 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     fprintf(out, "chanscope check: %s", t->path);
     if (t->program) fprintf(out, " (program %s", t->program);
     else fprintf(out, " (");
-    if (t->end_reason)
-        fprintf(out, "%sended by %s, status %lld", t->program ? ", " : "", t->end_reason,
-                (long long)t->exit_status);
+    if (t->end_reason) {
+        /* who ended it: program_end.g (0: the runtime, or an older trace) */
+        const an_ev *pe = t->nev ? &t->ev[t->nev - 1] : NULL;
+        int64_t who = pe && pe->kind == EV_PROGRAM_END ? t->gs[pe->g].id : 0;
+        if (!strcmp(t->end_reason, "signal") && t->exit_status > 128)
+        {
+            int sig = (int)(t->exit_status - 128);
+            const char *ab = sig > 0 && sig < 128 ? sigabbrev_np(sig) : NULL; /* "INT" */
+            if (ab) fprintf(out, "%skilled by SIG%s", t->program ? ", " : "", ab);
+            else fprintf(out, "%skilled by signal %d", t->program ? ", " : "", sig);
+        }
+        else
+            fprintf(out, "%sended by %s", t->program ? ", " : "", t->end_reason);
+        if (who > 1 || (who == 1 && strcmp(t->end_reason, "exit")))
+            fprintf(out, " in %s (id %lld)", an_gname(t, who), (long long)who);
+        fprintf(out, ", status %lld", (long long)t->exit_status);
+    }
     size_t ng = user_goroutines(t);
     fprintf(out, "%s%zu events, %zu goroutine%s)\n", t->program || t->end_reason ? ", " : "",
             t->nev, ng, ng == 1 ? "" : "s");

@@ -39,31 +39,8 @@ typedef struct cs_worker {
 static _Thread_local cs_g *cur_g;
 static _Atomic int64_t next_gid = 1;
 
-/* Returning from main (or exit()) ends a Go program at once: no other
- * goroutine runs another step.  exit() here first runs the handlers
- * (flushing the trace takes a while), so the runtime freezes every other
- * goroutine at its next runtime call instead.  Set by an on_exit handler
- * registered when main first touches the runtime; handlers run in reverse
- * order of registration, so this one runs before the tracer's flush. */
-static _Atomic int exiting;
-static pthread_t exiting_thread; /* written before `exiting` is set */
-
-static void freeze_on_exit(int status, void *arg) {
-    (void)status;
-    (void)arg;
-    exiting_thread = pthread_self();
-    atomic_store_explicit(&exiting, 1, memory_order_release);
-}
-
-bool cs_exiting(void) {
-    return atomic_load_explicit(&exiting, memory_order_acquire) &&
-           !pthread_equal(pthread_self(), exiting_thread);
-}
-
-void cs_freeze_if_exiting(void) {
-    if (cs_exiting())
-        for (;;) pause(); /* the process is ending; this goroutine never runs again */
-}
+/* The end of the program (exit(), panic, a fatal signal) freezes every
+ * other goroutine at its next runtime call: see exit.c (cs_exit_state). */
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static cs_g *reg_head, *reg_tail;
@@ -110,9 +87,38 @@ static cs_g *new_g(const char *name, int64_t parent, cs_site site) {
     return g;
 }
 
+/* ---- threads not started by go() ---------------------------------------
+ * Such a thread becomes a goroutine on its first runtime call (cs_getg).
+ * When it exits (it was joined, or detached and returned), a key
+ * destructor ends that goroutine as run_g does for go()'s: go_end in the
+ * trace, out of the registry and the live count.  (main never gets here:
+ * its end is the program's.) */
+static pthread_key_t adopted_key;
+static pthread_once_t adopted_once = PTHREAD_ONCE_INIT;
+
+static void adopted_thread_gone(void *p) {
+    cs_g *g = p;
+    cs_freeze_if_exiting(); /* the process is ending: it never ends */
+    CS_EV(EV_GO_END, 0, 0, 0, 0, 0, g->go_site);
+    cur_g = NULL;
+    registry_remove(g);
+    free(g->name);
+    free(g);
+    cs_count_live(-1); /* may report a deadlock, as for any goroutine end */
+}
+
+static void adopted_key_make(void) { pthread_key_create(&adopted_key, adopted_thread_gone); }
+
+static void adopted_thread(cs_g *g) {
+    pthread_once(&adopted_once, adopted_key_make);
+    pthread_setspecific(adopted_key, g);
+}
+
+cs_g *cs_getg_if_any(void) { return cur_g; }
+
 cs_g *cs_getg(void) {
     cs_g *g = cur_g;
-    if (__builtin_expect(g != NULL && !atomic_load_explicit(&exiting, memory_order_relaxed), 1))
+    if (__builtin_expect(g != NULL && !atomic_load_explicit(&cs_exit_state, memory_order_relaxed), 1))
         return g;
     cs_freeze_if_exiting();
     if (g) return g;
@@ -123,7 +129,8 @@ cs_g *cs_getg(void) {
     cur_g = g;
     registry_add(g);
     cs_count_live(1);
-    if (g->id == 1) on_exit(freeze_on_exit, NULL);
+    if (g->id == 1) on_exit(cs_freeze_on_exit, NULL);
+    else adopted_thread(g); /* its end is a goroutine end */
     if (CS_TRACING()) {
         cs_trace_event(EV_GO_CREATE, g->id, 0, 0, 0, 0, g->name, g->go_site);
         cs_trace_event(EV_GO_START, 0, 0, 0, 0, 0, NULL, g->go_site);
@@ -194,11 +201,14 @@ static cs_g *idle_wait(cs_worker *w) {
 static void *worker_main(void *arg) {
     cs_worker *w = arg;
     cs_g *g = w->next;
+    char altstack[CS_ALTSTACK_BYTES]; /* a fault here is still recorded (signal.c) */
+    bool alt = cs_altstack_on(altstack, sizeof altstack);
     while (g) {
         g->worker = w;
         run_g(g);
         g = idle_wait(w);
     }
+    if (alt) cs_altstack_off();
     free(w);
     return NULL;
 }

@@ -20,6 +20,9 @@
 static atomic_flag failing = ATOMIC_FLAG_INIT;
 
 CS_NORETURN void cs_exit_now(const char *reason, int status) {
+    /* Claim the end (others freeze); if another thread already claimed it,
+     * that one ends the process and this one freezes. */
+    if (!cs_begin_exit()) cs_freeze_if_exiting();
     fflush(stdout);
     fflush(stderr);
     cs_trace_finish(reason, status);
@@ -33,6 +36,7 @@ static void claim_failure(void) {
     if (atomic_flag_test_and_set(&failing)) {
         for (;;) pause();
     }
+    if (!cs_begin_exit()) cs_freeze_if_exiting(); /* others stop while we report */
 }
 
 static const char *parent_name(int64_t parent) {
@@ -56,6 +60,7 @@ static CS_NORETURN void fail(cs_site site, const char *prefix, int misuse, int64
                              const char *msg) {
     cs_g *g = cs_getg();
     claim_failure();
+    cs_set_end(g->id, 0);
     fflush(stdout);
     if (CS_TRACING())
         cs_trace_event(EV_PANIC, obj, misuse, 0, 0, 0, msg, site);
@@ -81,6 +86,40 @@ CS_NORETURN void cs_panic(cs_site site, const char *fmt, ...) {
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     fail(site, "panic: ", MISUSE_NONE, 0, buf);
+}
+
+/* The dump for a fatal signal (signal.c), taken while goroutines may still
+ * be running (they freeze at their next runtime call): their block fields
+ * are read without synchronisation, a best-effort picture like any crash
+ * dump, hence not instrumented by ThreadSanitizer.  A running goroutine's
+ * position is not known to the runtime (the trace has its last step). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CS_NO_TSAN __attribute__((no_sanitize("thread")))
+#endif
+#endif
+#if !defined(CS_NO_TSAN) && defined(__SANITIZE_THREAD__)
+#define CS_NO_TSAN __attribute__((no_sanitize_thread))
+#endif
+#ifndef CS_NO_TSAN
+#define CS_NO_TSAN
+#endif
+
+CS_NO_TSAN char *cs_goroutine_dump(void) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    cs_registry_lock();
+    for (cs_g *g = cs_registry_first(); g; g = g->all_next) {
+        fputc('\n', f);
+        int reason = g->block_reason;
+        print_goroutine(f, g, cs_block_reason_name(reason),
+                        reason ? g->block_site : (cs_site){"?", 0});
+    }
+    cs_registry_unlock();
+    fclose(f);
+    return buf;
 }
 
 CS_NORETURN void cs_report_deadlock(int blocked) {

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "chan_internal.h"
+#include "goroutine.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -122,6 +123,11 @@ static void heap_remove(cs_rtimer *t) {
 /* ---- the timer thread ------------------------------------------------------ */
 
 static void deliver(cs_rtimer *t) {
+    /* A fatal signal is being recorded: nothing fires any more (outside
+     * tlock; see exit.c).  At exit() timers still fire (an atexit handler
+     * may stop one and wait for its delivery). */
+    if (atomic_load_explicit(&cs_exit_state, memory_order_acquire) == CS_DYING)
+        cs_freeze_if_exiting();
     if (t->fn) {
         t->fn(t->arg);
         return;

@@ -67,9 +67,9 @@ enum cs_ev_kind {
     EV_LOG = 52,             /* s=text */
     EV_PANIC = 53,           /* s=message a=misuse code (cs_misuse, 0 user panic) obj */
     EV_DEADLOCK = 54,        /* a=goroutines blocked */
-    EV_PROGRAM_END = 55,     /* a=exit status; s=reason */
+    EV_PROGRAM_END = 55,     /* g=who ended it (0 runtime) a=exit status b=signal (0 none); s=reason */
     EV_MISUSE = 56,          /* a=cs_misuse obj: a non-fatal misuse noticed (copy of a lock) */
-    EV_SIGNAL = 57,          /* a=signal number b=1 if delivered to a channel */
+    EV_SIGNAL = 57,          /* a=signal number b=1 if delivered to a channel; fatal: g=goroutine a fault hit (0) s=dump */
 };
 
 /* Why a goroutine is blocked (EV_GO_BLOCK.a, spans.reason). */
@@ -144,6 +144,10 @@ void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64
                      int64_t b);
 /* Record the end of the program and flush everything; idempotent. */
 void cs_trace_finish(const char *reason, int status);
+/* For cs_trace_finish (runtime/exit.c): who ended the program (goroutine
+ * id; 0 the runtime) and by which signal (0 none).  From this call on, a
+ * fatal signal kills at once instead of waiting for the flush. */
+void cs_trace_end_info(int64_t *gid, int *sig);
 
 #define CS_EV(kind, obj, a, b, c, d, site)                                     \
     do {                                                                       \

@@ -6,8 +6,10 @@
  *   return from main / exit()   our on_exit() handler, reason "exit"
  *   panic, fatal misuse         the runtime (panic.c), reason "panic", status 2
  *   global deadlock             the runtime (panic.c), reason "deadlock", status 2
- *   SIGINT / SIGTERM            the runtime's signal handling (cs_signals_init,
- *                               installed here), reason "signal", 128 + sig
+ *   a fatal signal (SIGINT, SIGTERM, SIGSEGV, abort() ...: every signal
+ *                               whose default action kills) the runtime's
+ *                               signal handling (cs_signals_init, installed
+ *                               here), reason "signal", 128 + sig
  *   SIGKILL                     nobody: the last commit (<= 25 ms old) is
  *                               the trace; meta.end_reason stays absent
  */
@@ -132,8 +134,11 @@ void cs_trace_finish(const char *reason, int status) {
     while (!atomic_compare_exchange_weak(&cs_trace_seq, &cur, (cur + 1) | CS_SEQ_CLOSED)) {
     }
     final_emitted = cur;
+    int64_t end_g;
+    int end_sig;
+    cs_trace_end_info(&end_g, &end_sig);
     final_stored = cs_writer_finish(writer, cur, cs_trace_now(), reason ? reason : "exit", status,
-                                    &final_cpu, &final_cpu_before_finish);
+                                    end_g, end_sig, &final_cpu, &final_cpu_before_finish);
     writer = NULL;
     atomic_store(&cs_tracing, 0);
     state = ST_DONE;
@@ -169,7 +174,7 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
     }
     if (cs_writer_start(w) != 0) {
         snprintf(err, errlen, "cannot start the trace writer thread");
-        cs_writer_finish(w, 0, start, "exit", 0, NULL, NULL);
+        cs_writer_finish(w, 0, start, "exit", 0, 0, 0, NULL, NULL);
         cs_trace_unlink(path);
         pthread_mutex_unlock(&state_lock);
         return -1;
@@ -184,7 +189,7 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
         pthread_atfork(NULL, NULL, after_fork_child);
     }
     pthread_mutex_unlock(&state_lock);
-    cs_signals_init(); /* SIGINT/SIGTERM: flush, then die by the signal */
+    cs_signals_init(); /* fatal signals: flush, then die by the signal */
     return 0;
 }
 

@@ -98,6 +98,8 @@ struct cs_writer {
     uint64_t last_seq;
     int64_t end_t;
     const char *end_reason;
+    int64_t end_g;                 /* program_end.g, meta end_goroutine */
+    int end_sig;                   /* program_end.b, meta end_signal (0: none) */
     int end_status;
 };
 
@@ -622,41 +624,50 @@ static void finish_file(cs_writer *w) {
     cs_rec end = {
         .seq = w->last_seq,
         .t = w->end_t,
-        .g = 0,
+        .g = w->end_g,
         .kind = EV_PROGRAM_END,
         .a = w->end_status,
+        .b = w->end_sig,
         .s = strdup(w->end_reason),
     };
     ev_ref one = {&end, 0, false};
     insert_events(w, &one, 1);
     set_meta(w, "end_reason", w->end_reason);
     set_meta_int(w, "exit_status", w->end_status);
+    set_meta_int(w, "end_goroutine", w->end_g);
+    if (w->end_sig) set_meta_int(w, "end_signal", w->end_sig);
     set_meta_int(w, "events", (int64_t)atomic_load(&w->stored));
     commit(w);
     bool dbg = getenv("CS_TRACE_DEBUG") != NULL;
     int64_t t0 = cs_trace_now();
-    /* Make the .db self-contained first: fold the WAL in and leave WAL mode,
-     * so that the index pages below are written once (into the file) rather
-     * than into the WAL and again by a checkpoint. */
+    /* The indexes are built while the file is still in WAL mode: a signal
+     * that kills the program now (a second Ctrl-C kills at once) leaves
+     * uncommitted WAL frames, which every reader ignores, never a hot
+     * rollback journal that a read-only open cannot roll back.  A program
+     * ended by a signal gets no indexes at all: it must die at once, as it
+     * would untraced, and they take ~3 s per million events (they are only a
+     * speed-up; readers cope without them, as for a truncated trace). */
+    if (strcmp(w->end_reason, "signal") != 0) {
+        /* seq is the rowid, so an index on (g) is ordered by (g, seq) and
+         * serves "WHERE g=? AND seq ... ORDER BY seq" (likewise obj); it is
+         * smaller and quicker to build than one that repeats seq.  The
+         * sorter of CREATE INDEX spills its runs to a temporary file (page
+         * cache) rather than to SQLite's in-memory journal chunks: ~10% less
+         * CPU, and no memory peak of the size of the keys. */
+        exec(w, "PRAGMA temp_store=FILE");
+        exec(w, "BEGIN;"
+                "CREATE INDEX IF NOT EXISTS events_g_seq ON events(g);"
+                "CREATE INDEX IF NOT EXISTS events_obj_seq ON events(obj);"
+                "CREATE INDEX IF NOT EXISTS events_kind ON events(kind);"
+                "COMMIT;");
+    }
+    int64_t t1 = cs_trace_now();
+    /* Make the .db self-contained: fold the WAL in and leave WAL mode. */
     exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
     exec(w, "PRAGMA journal_mode=DELETE");
-    int64_t t1 = cs_trace_now();
-    /* seq is the rowid, so an index on (g) is ordered by (g, seq) and serves
-     * "WHERE g=? AND seq ... ORDER BY seq" (likewise obj); it is smaller and
-     * quicker to build than one that repeats seq. */
-    /* The sorter of CREATE INDEX spills its runs to a temporary file (page
-     * cache) rather than to SQLite's in-memory journal chunks: ~10% less CPU
-     * (fewer allocations and page faults), and no memory peak of the size of
-     * the keys on a large trace. */
-    exec(w, "PRAGMA temp_store=FILE");
-    exec(w, "BEGIN;"
-            "CREATE INDEX IF NOT EXISTS events_g_seq ON events(g);"
-            "CREATE INDEX IF NOT EXISTS events_obj_seq ON events(obj);"
-            "CREATE INDEX IF NOT EXISTS events_kind ON events(kind);"
-            "COMMIT;");
     if (dbg) {
         fprintf(stderr,
-                "chanscope: trace finish: checkpoint %.3f s, indexes %.3f s; writer CPU "
+                "chanscope: trace finish: indexes %.3f s, checkpoint %.3f s; writer CPU "
                 "before finish %.0f ns/event\n",
                 (t1 - t0) / 1e9, (cs_trace_now() - t1) / 1e9,
                 (double)w->cpu_before_finish / (double)atomic_load(&w->stored));
@@ -823,8 +834,11 @@ int cs_writer_start(cs_writer *w) {
 }
 
 uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
-                          int status, int64_t *cpu_ns, int64_t *cpu_before_finish) {
+                          int status, int64_t end_g, int end_sig, int64_t *cpu_ns,
+                          int64_t *cpu_before_finish) {
     pthread_mutex_lock(&w->lock);
+    w->end_g = end_g;
+    w->end_sig = end_sig;
     w->last_seq = last_seq;
     w->end_t = end_t;
     w->end_reason = reason;

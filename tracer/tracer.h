@@ -123,7 +123,8 @@ int cs_writer_start(cs_writer *w); /* start the background thread */
  * event, written by the writer itself), finish the file and exit; joins and
  * frees w.  Returns the number of event rows stored. */
 uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
-                          int status, int64_t *cpu_ns, int64_t *cpu_before_finish);
+                          int status, int64_t end_g, int end_sig, int64_t *cpu_ns,
+                          int64_t *cpu_before_finish);
 /* After fork() in the child: forget the writer without touching SQLite. */
 void cs_writer_abandon(cs_writer *w);
 uint64_t cs_writer_stored(cs_writer *w);

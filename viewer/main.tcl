@@ -192,9 +192,11 @@ proc viewer::open_trace {path} {
     # --name: what to call the trace when PATH is a private snapshot of it
     set name [expr {$opts(name) ne "" ? $opts(name) : $path}]
     wm title . "chanscope view \u2014 [file tail $name]"
+    set ending "[model::metaval end_reason truncated] [model::metaval exit_status ""]"
+    set sig [model::metaval end_signal ""]
+    if {$sig ne ""} { set ending "killed by signal $sig, [model::metaval exit_status ""]" }
     .tb.trace configure -text "[file tail $name]: [model::metaval program] \
-        ([model::metaval end_reason truncated] [model::metaval exit_status ""]), \
-        $model::maxseq events"
+        ($ending), $model::maxseq events"
     set axis $opts(axis)
     set timeline::axis $axis
     set timeline::arrows $opts(arrows)

@@ -580,7 +580,13 @@ proc timeline::draw_goroutine {ln y lo hi} {
         set x [cx [sx $model::maxseq]]
         set st [lindex [model::span_at $id $model::maxseq] 0]
         set why [model::metaval end_reason truncated]
-        if {$why eq "exit"} {
+        # exit() called by another goroutine than main: it cut the others short
+        set ender [model::metaval end_goroutine 1]
+        if {$why eq "exit" && $ender ne "" && $ender != 1} {
+            set txt [expr {$id == $ender ? "\u25a0 called exit()" \
+                               : "\u25a0 alive at exit() (goroutine $ender)"}]
+            set col #505050
+        } elseif {$why eq "exit"} {
             set txt [expr {$st eq "running" ? "\u2716 leaked (running)" : "\u2716 leaked"}]
             set col #c00000
         } elseif {$why eq "truncated"} {
