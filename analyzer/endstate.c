@@ -889,8 +889,10 @@ static void explain_wait(endctx *c, int32_t gi, why *w) {
 }
 
 /* The object a group of alike blocked goroutines waits on; 0 when they wait
- * in the poller on a socket each (the other reasons group by object). */
-static int64_t group_obj(const endctx *c, const int32_t *grp, size_t n) {
+ * in the poller on a socket each (the other reasons group by object).  A
+ * lone goroutine may come without a group (grp NULL): its own object. */
+static int64_t group_obj(const endctx *c, int32_t gi, const int32_t *grp, size_t n) {
+    if (!grp || n < 2) return c->rp->gs[gi].obj;
     int64_t obj = c->rp->gs[grp[0]].obj;
     for (size_t i = 1; i < n; i++)
         if (c->rp->gs[grp[i]].reason == BLOCK_IO && c->rp->gs[grp[i]].obj != obj) return 0;
@@ -912,7 +914,7 @@ static void describe_goroutine(an_sb *b, endctx *c, int32_t gi, const int32_t *g
     const char *was = many ? "were" : "was";
     if (g->state == ST_BLOCKED) {
         an_sb_printf(b, " %s blocked ", was);
-        an_describe_block(b, t, g->reason, group_obj(c, grp, n), g->sel_chans.v, g->sel_chans.n);
+        an_describe_block(b, t, g->reason, group_obj(c, gi, grp, n), g->sel_chans.v, g->sel_chans.n);
         an_sb_printf(b, " at %s", an_site_str(t, g->block_site));
         if (!many) an_sb_printf(b, " (since seq %lld)", (long long)g->block_seq);
     } else if (g->state == ST_SLEEPING) {
@@ -1172,7 +1174,7 @@ static void leak_findings(endctx *c, int32_t ender) {
         }
         if (g->state == ST_BLOCKED) {
             an_sb_printf(&title, ": blocked ");
-            an_describe_block(&title, t, g->reason, group_obj(c, lg->members.v, lg->members.n),
+            an_describe_block(&title, t, g->reason, group_obj(c, lg->members.v[0], lg->members.v, lg->members.n),
                               g->sel_chans.v, g->sel_chans.n);
             an_sb_printf(&title, " at %s", an_site_str(t, g->block_site));
         } else if (g->state == ST_SLEEPING) {
