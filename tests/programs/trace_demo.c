@@ -8,10 +8,14 @@
  *     exit N     run the pool, then exit(N)
  *     sleep      run the pool, then wait forever (for signal tests)
  *     panic      run the pool, then send on a closed channel
+ *     stream F   run the pool, then send and receive on channel "stream" until
+ *                file F exists; prints "streaming" once 1000 messages are
+ *                sent, and "sent N" at the end (N sends, each one event)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chanscope.h"
 
@@ -81,6 +85,20 @@ int main(int argc, char **argv) {
         chan_t *never = chan_make(int, 0);
         signal_notify(never, 1); /* SIGHUP: keeps "waiting for a signal" from being a deadlock */
         chan_recv(never, NULL);
+    }
+    if (!strcmp(mode, "stream") && argc > 2) {
+        chan_t *c = chan_make_named("stream", int64_t, 1);
+        int64_t n = 0, x;
+        for (bool stop = false; !stop; n++) {
+            chan_send(c, &n);
+            chan_recv(c, &x);
+            if (n == 1000) {
+                printf("streaming\n");
+                fflush(stdout);
+            }
+            if (n % 256 == 0) stop = access(argv[2], F_OK) == 0;
+        }
+        printf("sent %lld\n", (long long)n);
     }
     if (!strcmp(mode, "panic")) {
         chan_t *c = chan_make(int, 1);
