@@ -8,6 +8,7 @@
  *     exit N     run the pool, then exit(N)
  *     sleep      run the pool, then wait forever (for signal tests)
  *     panic      run the pool, then send on a closed channel
+ *     badutf8    run the pool, then log and panic with bytes that are not UTF-8
  *     stream F   run the pool, then send and receive on channel "stream" until
  *                file F exists; prints "streaming" once 1000 messages are
  *                sent, and "sent N" at the end (N sends, each one event)
@@ -99,6 +100,10 @@ int main(int argc, char **argv) {
             if (n % 256 == 0) stop = access(argv[2], F_OK) == 0;
         }
         printf("sent %lld\n", (long long)n);
+    }
+    if (!strcmp(mode, "badutf8")) {
+        trace_log("log \xff\xfe\xc0\xaf bytes");
+        go_panic("panic \xed\xa0\x80 \xf5 bytes");
     }
     if (!strcmp(mode, "panic")) {
         chan_t *c = chan_make(int, 1);
