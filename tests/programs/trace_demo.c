@@ -9,9 +9,11 @@
  *     sleep      run the pool, then wait forever (for signal tests)
  *     panic      run the pool, then send on a closed channel
  *     badutf8    run the pool, then log and panic with bytes that are not UTF-8
- *     stream F   run the pool, then send and receive on channel "stream" until
- *                file F exists; prints "streaming" once 1000 messages are
- *                sent, and "sent N" at the end (N sends, each one event)
+ *     stream F [G]  run the pool, print "ready"; if G is given wait (untraced)
+ *                until file G exists; then send and receive on channel
+ *                "stream" until file F exists; prints "streaming" once 1000
+ *                messages are sent, and "sent N" at the end (N chan_send
+ *                events on "stream")
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +92,9 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "stream") && argc > 2) {
         chan_t *c = chan_make_named("stream", int64_t, 1);
         int64_t n = 0, x;
+        printf("ready\n");
+        fflush(stdout);
+        while (argc > 3 && access(argv[3], F_OK) != 0) usleep(1000);
         for (bool stop = false; !stop; n++) {
             chan_send(c, &n);
             chan_recv(c, &x);
