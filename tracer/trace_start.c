@@ -160,7 +160,10 @@ static int create_locked(const char *path, char *err, size_t errlen) {
     if (cs_trace_check_output(path, err, errlen) == 0) {
         cs_trace_unlink(path); /* an old or half-created trace is replaced */
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
-        if (fd < 0) {
+        if (fd < 0 && errno == EEXIST) {
+            snprintf(err, errlen, "cannot replace trace %s: the old file could not be removed "
+                     "(check the folder's permissions)", path);
+        } else if (fd < 0) {
             snprintf(err, errlen, "cannot create trace %s: %s", path, strerror(errno));
         } else if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
             snprintf(err, errlen, "cannot create trace %s: another program took it", path);
