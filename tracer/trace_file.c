@@ -112,6 +112,14 @@ int cs_trace_recover(const char *path, char *err, size_t errlen) {
     snprintf(jpath, n, "%s-journal", path);
     struct stat st;
     bool hot = stat(jpath, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    if (hot) { /* a stray NAME-journal beside a file that is no database: not ours */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        char magic[16];
+        hot = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+              memcmp(magic, "SQLite format 3", 16) == 0;
+        if (fd >= 0) close(fd);
+    }
     int rc = 0;
     if (hot) {
         /* A read on a read-write connection makes SQLite check the journal and,
