@@ -194,7 +194,12 @@ int cs_trace_check_output(const char *path, char *err, size_t errlen) {
         live_message(path, err, errlen);
         return -1;
     }
-    if (st.st_size == 0) return 0;
+    /* A program killed while SQLite wrote in rollback mode (creating the
+     * file, before WAL mode; building the indexes, after it) leaves a hot
+     * journal; until it is rolled back a read-only look sees no trace at
+     * all.  Rolled back, a killed creation is an empty file again. */
+    if (st.st_size > 0 && cs_trace_recover(path, err, errlen) != 0) return -1;
+    if (stat(path, &st) != 0 || st.st_size == 0) return 0;
     int is = cs_trace_is_trace(path);
     if (is < 0) {
         snprintf(err, errlen, "cannot read %s: %s (not overwriting it)", path, strerror(errno));

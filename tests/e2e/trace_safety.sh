@@ -7,8 +7,9 @@
 #      busy timeout: the tracer waits, says so, and loses no event
 #   3. two runs into one path: the second is refused while the first runs;
 #      a later run replaces the finished trace and says so
-#   4. a half-created trace (program killed in its first milliseconds) is
-#      recognised and replaced by the next run
+#   4. a half-created trace (program killed in its first milliseconds), or a
+#      trace left with a hot journal (killed while SQLite wrote in rollback
+#      mode), is recognised and replaced by the next run
 # Every wait polls for a state with an upper bound, never a bare sleep.
 # Needs BIN and BUILD (tests/programs/trace_demo).
 set -u
@@ -146,11 +147,31 @@ rc=$?
 [ $rc = 0 ] || fail "half: run refused a half-created trace (exit $rc): $(cat err7)"
 tail -n 1 err7 | grep -q "replaced a half-created trace" || fail "half: trace line: $(tail -n 1 err7)"
 [ "$(q half.db "SELECT value FROM meta WHERE key='end_reason'")" = exit ] || fail "half: no new trace"
+# A trace with a hot journal (its program killed while SQLite wrote in
+# rollback mode: creating the file, or building the indexes at the end):
+# made here by a writer whose tiny cache spills into the file, then SIGKILL.
+"$BIN" run "$demo" -o hot.db >/dev/null 2>&1 || fail "hot: setup"
+mkfifo ctl5
+sqlite3 hot.db <ctl5 >/dev/null 2>&1 &
+h=$!
+exec 4>ctl5
+printf 'PRAGMA cache_size=2;\nBEGIN IMMEDIATE;\nCREATE TABLE filler AS SELECT * FROM events;\n' >&4
+printf 'UPDATE meta SET value=value;\n.system touch spilled\n' >&4
+wait_for 20 test -e spilled || fail "hot: the writer did not spill"
+kill -9 "$h"
+wait "$h" 2>/dev/null
+exec 4>&-
+[ -s hot.db-journal ] || fail "hot: no journal to test with"
+"$BIN" run "$demo" -o hot.db >/dev/null 2>err9
+rc=$?
+[ $rc = 0 ] || fail "hot: run refused a trace with a hot journal (exit $rc): $(cat err9)"
+[ "$(q hot.db "SELECT count(*) FROM sqlite_master WHERE name='filler'")" = 0 ] || fail "hot: not replaced"
 # ... and whatever a kill in the first milliseconds leaves, the next run replaces it
-for i in 1 2 3 4 5 6 7 8; do
+for i in $(seq 16); do
     CHANSCOPE_TRACE=early.db "$demo" >/dev/null 2>&1 &
     k=$!
     [ $i -gt 4 ] && wait_for 5 test -e early.db
+    [ $i -gt 10 ] && wait_for 5 test -e early.db-wal
     kill -9 "$k" 2>/dev/null
     wait "$k" 2>/dev/null
     "$BIN" run "$demo" -o early.db >/dev/null 2>err8 || fail "early kill $i: next run refused: $(cat err8)"
