@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "an_internal.h"
+#include "an_utf8.h"
 
 typedef struct writer {
     FILE *out;
@@ -25,7 +26,7 @@ typedef struct writer {
 } writer;
 
 static void emit(writer *w, cJSON *o) {
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = an_utf8_valid(cJSON_PrintUnformatted(o)); /* trace text may be any bytes */
     cJSON_Delete(o);
     if (!s) {
         w->err = 1;

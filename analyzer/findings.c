@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "an_internal.h"
+#include "an_utf8.h"
 
 an_finding *an_finding_add(an_result *r, const char *kind, const char *severity) {
     VEC_GROW(r->findings);
@@ -464,7 +465,7 @@ static cJSON *finding_obj(const an_trace *t, const an_finding *f, size_t index) 
 
 char *an_finding_json(const an_trace *t, const an_finding *f, size_t index) {
     cJSON *o = finding_obj(t, f, index);
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = an_utf8_valid(cJSON_PrintUnformatted(o)); /* trace text may be any bytes */
     cJSON_Delete(o);
     return s;
 }
@@ -502,7 +503,7 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON *arr = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
         cJSON_AddItemToArray(arr, finding_obj(t, &r->findings.v[i], i));
-    char *s = cJSON_Print(root);
+    char *s = an_utf8_valid(cJSON_Print(root)); /* trace text may be any bytes */
     cJSON_Delete(root);
     return s;
 }

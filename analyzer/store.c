@@ -4,12 +4,21 @@
  * derived tables are dropped and recreated, so a reader sees either the
  * previous analysis or the new one, never a mix.  Recorded tables are only
  * read.  The file is opened read-write only here, after an_open validated it.
+ *
+ * Never into a live trace: a running program holds flock(LOCK_EX) on the
+ * trace it records (tracer/trace_file.c); an_store holds flock(LOCK_SH) on
+ * the file for the whole store and stores nothing if it cannot get it, so
+ * the program's writer never meets our write lock.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "an_internal.h"
 
@@ -229,19 +238,37 @@ fail:
 }
 
 int an_store(const char *path, const an_trace *t, const an_result *r, char *err, size_t errlen) {
+    /* The shared flock first, before SQLite opens the file: this descriptor
+     * is closed only after sqlite3_close (closing a descriptor of the file
+     * would drop SQLite's fcntl locks). */
+    int lock_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (lock_fd < 0) {
+        seterr(err, errlen, "cannot open %s for writing the derived tables: %s", path,
+               strerror(errno));
+        return -1;
+    }
+    if (flock(lock_fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        close(lock_fd);
+        seterr(err, errlen, "%s is being recorded by a running program: derived tables not "
+               "stored", path);
+        return -1;
+    }
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         seterr(err, errlen, "cannot open %s for writing the derived tables: %s", path,
                db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
+        close(lock_fd);
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
     /* Bulk-write settings, for this connection only (nothing persists in the file):
      *  - journal_mode stays what the trace has (DELETE: rollback journal), so
      *    the one transaction of an_store_db is atomic: if chanscope dies
-     *    mid-store, the next opener rolls the hot journal back and the trace
-     *    is exactly what it was.  The recorded tables are never written at
+     *    mid-store, the hot journal is rolled back by the next chanscope
+     *    command (cs_input_trace -> cs_trace_recover: a read-only connection
+     *    cannot roll back, it would see no trace at all) and the trace is
+     *    exactly what it was.  The recorded tables are never written at
      *    all, only the derived tables, the freelist and the schema page.
      *  - synchronous=NORMAL: SQLite still syncs at the critical moments, so
      *    a power loss or OS crash during the store can damage the file only
@@ -259,5 +286,6 @@ int an_store(const char *path, const an_trace *t, const an_result *r, char *err,
                  NULL, NULL, NULL);
     int rc = an_store_db(db, t, r, err, errlen);
     sqlite3_close(db);
+    close(lock_fd); /* releases the flock */
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -193,7 +194,13 @@ int catalog_load(const char *home, catalog *cat, char *err, size_t errlen) {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/patterns", home);
     DIR *d = opendir(dir);
-    if (!d) return 0;
+    /* No catalog is an error, never "0 patterns": a wrong CHANSCOPE_HOME or a
+     * broken install must not look like an empty catalog. */
+    const char *env = getenv("CHANSCOPE_HOME");
+    const char *hint = env && *env ? " (check CHANSCOPE_HOME)"
+                                   : " (set CHANSCOPE_HOME to the chanscope source tree or "
+                                     "PREFIX/share/chanscope)";
+    if (!d) return fail(err, errlen, "no pattern catalog: %s: %s%s", dir, strerror(errno), hint);
     int cap = 0, rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d))) {
@@ -217,7 +224,10 @@ int catalog_load(const char *home, catalog *cat, char *err, size_t errlen) {
         catalog_free(cat);
         return rc;
     }
-    if (cat->npatterns) qsort(cat->patterns, (size_t)cat->npatterns, sizeof *cat->patterns, by_name);
+    if (!cat->npatterns)
+        return fail(err, errlen, "no pattern catalog: %s holds no pattern (no */pattern.json)%s",
+                    dir, hint);
+    qsort(cat->patterns, (size_t)cat->npatterns, sizeof *cat->patterns, by_name);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "analyzer.h"
 #include "commands.h"
+#include "paths.h"
 
 static const char usage[] = "usage: chanscope export TRACE --format chrome -o OUT.json";
 
@@ -38,6 +39,9 @@ int cmd_export(int argc, char **argv) {
     if (strcmp(format, "chrome") && strcmp(format, "perfetto"))
         return cs_bad_input("export: unknown format '%s' (supported: chrome)", format);
     if (!outp) return cs_bad_input("export: missing -o OUT.json (%s)", usage);
+    int bad = cs_input_trace("export", path);
+    if (!bad && strcmp(outp, "-")) bad = cs_refuse_same("export", path, outp);
+    if (bad) return bad;
     char err[512];
     an_trace *t = an_open(path, err, sizeof err);
     if (!t) return cs_bad_input("%s", err);
@@ -48,9 +52,9 @@ int cmd_export(int argc, char **argv) {
     }
     an_result *r = an_analyze(t);
     int rc = an_export_chrome(out, t, r);
-    if (out != stdout && fclose(out) != 0) rc = -1;
+    if (out == stdout ? fflush(out) != 0 || ferror(out) : fclose(out) != 0) rc = -1;
     an_result_free(r);
     an_trace_free(t);
-    if (rc) return cs_bad_input("export: error while writing %s", outp);
+    if (rc) return cs_bad_input("export: error while writing %s: %s", outp, strerror(errno));
     return 0;
 }

@@ -9,8 +9,10 @@
  * program's (128 + signal when a signal killed it).
  *
  * Bad input (unknown name, unwritable output, an existing output that is not
- * a chanscope trace, a program that writes no trace): one line, status 2,
- * nothing overwritten.
+ * a chanscope trace, a trace that another running program is recording, a
+ * program that writes no trace): one line, status 2, nothing overwritten.
+ * A finished (or killed, or half-created) trace at FILE is replaced, and the
+ * trace line says so (docs/cli.md, "run").
  */
 #include <errno.h>
 #include <limits.h>
@@ -62,11 +64,13 @@ static void default_output(const char *target, bool is_name, char *out, size_t n
     snprintf(out, n, "traces/%s.db", base);
 }
 
-/* Rows in events; -1 if unreadable.  *truncated: no meta.end_reason. */
-static long long count_events(const char *path, bool *truncated) {
+/* Rows in events; -1 if unreadable.  *truncated: no meta.end_reason;
+ * *pid: meta.pid (whose trace it is; 0 if unknown). */
+static long long count_events(const char *path, bool *truncated, long long *pid) {
     sqlite3 *db = NULL;
     long long n = -1;
     *truncated = true;
+    *pid = 0;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &st, NULL) == SQLITE_OK &&
@@ -78,6 +82,12 @@ static long long count_events(const char *path, bool *truncated) {
                                NULL) == SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
             *truncated = false;
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='pid'", -1, &st, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            *pid = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }
     sqlite3_close(db);
@@ -158,6 +168,10 @@ int cmd_run(int argc, char **argv) {
         catalog_free(&cat);
         return cs_bad_input("run: %s", err);
     }
+    /* What the program's tracer will replace (checked again, under a lock,
+     * by the tracer itself: tracer/trace_start.c). */
+    struct stat ost;
+    int replaces = stat(output, &ost) == 0 && ost.st_size > 0 ? cs_trace_is_trace(output) : 0;
 
     /* argv for the program: prog, then -- ARGS or the catalog's args. */
     int ncat = 0;
@@ -208,13 +222,25 @@ int cmd_run(int argc, char **argv) {
     int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 2;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && !is_file(output)) return 127;
     bool truncated;
-    long long n = is_file(output) ? count_events(output, &truncated) : -1;
+    long long tpid;
+    long long n = is_file(output) ? count_events(output, &truncated, &tpid) : -1;
     if (n < 0) {
         fprintf(stderr, "chanscope: run: %s wrote no trace (is it built against the chanscope "
                         "runtime?)\n", prog);
         return status ? status : 2;
     }
-    fprintf(stderr, "trace: %s (%lld events%s)\n", output, n,
-            truncated ? ", truncated: the program did not finish" : "");
+    if (tpid && tpid != (long long)pid && cs_trace_live(output) == 1) {
+        /* Another program took the file between our check and the start (its
+         * tracer refused ours with a line of its own).  A different pid alone
+         * is no proof: PROG may be a wrapper whose child is traced. */
+        fprintf(stderr, "chanscope: run: %s is the trace of another program (pid %lld), not "
+                        "of this run\n", output, tpid);
+        return status ? status : 2;
+    }
+    fprintf(stderr, "trace: %s (%lld events%s%s)\n", output, n,
+            truncated ? ", truncated: the program did not finish" : "",
+            replaces == 1   ? "; replaced the previous trace"
+            : replaces == 2 ? "; replaced a half-created trace"
+                            : "");
     return status;
 }

@@ -33,6 +33,7 @@
 
 #include "analyzer.h"
 #include "commands.h"
+#include "paths.h"
 
 #define VIEW_SCHEMA "1"
 #define VIEW_ANALYSIS "1"
@@ -116,13 +117,6 @@ static enum trace_state check_trace(const char *path, int *ended) {
         *ended = 1;
     sqlite3_close(db);
     return res;
-}
-
-/* Same file (device and inode, symlinks followed); 0 when either is absent. */
-static int same_file(const char *a, const char *b) {
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
 }
 
 /* A screenshot path must be writable where it is and name neither the
@@ -406,6 +400,7 @@ int cmd_view(int argc, char **argv) {
         goto out;
     }
     int ended = 0;
+    if (cs_input_trace("view", trace) != 0) goto out; /* FIFO, truncated, hot journal */
     enum trace_state ts = check_trace(trace, &ended);
     if (ts == TRACE_BAD) goto out;
     if (shot && check_output(shot, trace) != 0) goto out;

@@ -1,4 +1,5 @@
 /* cli/main.c — the `chanscope` command: dispatch to a subcommand. */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -90,8 +91,19 @@ int main(int argc, char **argv) {
         printf("chanscope %s\n", CHANSCOPE_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name)) continue;
+        int rc = commands[i].fn(argc - 1, argv + 1);
+        /* A report that did not reach its reader (a full disk, /dev/full, a
+         * closed stdout) is an error, not a success: say so, status 2. */
+        errno = 0;
+        if ((fflush(stdout) != 0 || ferror(stdout)) && rc != 2) { /* 2: already said */
+            fprintf(stderr, "chanscope: %s: cannot write the output: %s\n", argv[1],
+                    strerror(errno ? errno : EIO));
+            return 2;
+        }
+        return rc;
+    }
     fprintf(stderr, "chanscope: unknown command '%s' (try 'chanscope --help')\n", argv[1]);
     return 2;
 }

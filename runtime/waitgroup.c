@@ -33,7 +33,15 @@ void cs_wg_add(waitgroup_t *wg, int64_t delta, cs_site site) {
         cs_panic_misuse(site, MISUSE_WG_REUSE, id,
                         "sync: WaitGroup is reused before previous Wait has returned");
     }
-    wg->counter += delta;
+    /* The counter is int64_t; Go's is an int32 that wraps into "negative
+     * WaitGroup counter".  An overflow is the same misuse, said plainly, and
+     * never signed-overflow UB: the counter is left as it was. */
+    int64_t sum;
+    if (__builtin_add_overflow(wg->counter, delta, &sum)) {
+        pthread_mutex_unlock(&q->lock);
+        cs_panic_misuse(site, MISUSE_NEGATIVE_WG, id, "sync: WaitGroup counter overflow");
+    }
+    wg->counter = sum;
     CS_EV(EV_WG_ADD, id, delta, wg->counter, 0, 0, site);
     if (wg->counter < 0) {
         pthread_mutex_unlock(&q->lock);

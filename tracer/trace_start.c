@@ -15,10 +15,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -147,6 +149,37 @@ void cs_trace_finish(const char *reason, int status) {
 
 /* ---- start -------------------------------------------------------------- */
 
+/* Create `path` as a new empty file and flock(LOCK_EX) it: the mark of a
+ * live trace (trace_file.c).  Creators in one folder are serialised by a
+ * flock on the folder, so that between the check of the old file and the
+ * lock of the new one no other program can slip in: two programs started
+ * into the same path at the same moment get one trace and one clear refusal,
+ * never two traces of which one silently vanishes.  Returns the locked fd,
+ * or -1 with err set. */
+static int create_locked(const char *path, char *err, size_t errlen) {
+    char *copy = strdup(path);
+    int dfd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    free(copy);
+    if (dfd >= 0) flock(dfd, LOCK_EX); /* best effort: no flock there, no lock */
+    int fd = -1;
+    if (cs_trace_check_output(path, err, errlen) == 0) {
+        cs_trace_unlink(path); /* an old or half-created trace is replaced */
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd < 0 && errno == EEXIST) {
+            snprintf(err, errlen, "cannot replace trace %s: the old file could not be removed "
+                     "(check the folder's permissions)", path);
+        } else if (fd < 0) {
+            snprintf(err, errlen, "cannot create trace %s: %s", path, strerror(errno));
+        } else if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            snprintf(err, errlen, "cannot create trace %s: another program took it", path);
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (dfd >= 0) close(dfd); /* releases the folder lock */
+    return fd;
+}
+
 int cs_trace_start(const char *path, char *err, size_t errlen) {
     pthread_mutex_lock(&state_lock);
     if (state != ST_OFF) {
@@ -157,18 +190,19 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
     /* No global memory accounting (one mutex less per SQLite allocation);
      * refused (harmlessly) if SQLite was already initialised. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    if (cs_trace_check_output(path, err, errlen) != 0) {
+    int lock_fd = create_locked(path, err, errlen);
+    if (lock_fd < 0) {
         pthread_mutex_unlock(&state_lock);
         return -1;
     }
-    cs_trace_unlink(path); /* an old trace is replaced (checked above) */
     char *program, *args;
     read_cmdline(&program, &args);
     int64_t start = cs_trace_now();
-    cs_writer *w = cs_writer_open(path, program, args, start, err, errlen);
+    cs_writer *w = cs_writer_open(path, lock_fd, program, args, start, err, errlen);
     free(program);
     free(args);
     if (!w) {
+        cs_trace_unlink(path); /* nothing of it committed: leave no half-created file */
         pthread_mutex_unlock(&state_lock);
         return -1;
     }

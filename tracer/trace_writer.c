@@ -20,6 +20,14 @@
  * A transaction stays open across passes and is committed at least every
  * COMMIT_NS, so a SIGKILL loses at most that much (WAL, synchronous=NORMAL:
  * a committed transaction survives the death of the process).
+ *
+ * Lock waits never lose events (docs/reliability.md): every transaction
+ * starts with BEGIN IMMEDIATE, the only statement that can meet another
+ * process's write lock, and the busy handler (busy_wait) waits for as long
+ * as that lock is held, saying so on stderr after BUSY_NOTE_NS.  Meanwhile
+ * the rings fill and the program's threads wait for space: the program
+ * pauses, its trace stays complete.  Only a real write error (disk full,
+ * I/O) stops the recording, with one line on stderr.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +45,8 @@
 #define IDLE_SLEEP_NS (1000000LL)    /* poll period when there is nothing to do */
 #define STRAGGLER_NS (2000000000LL)  /* finish waits this long for a taken seq */
 #define PASS_MAX (64 * 1024)         /* records per pass (bounds memory and pass time) */
+#define BUSY_NOTE_NS (2000000000LL)  /* a lock wait this long is reported on stderr */
+#define FINISH_BUSY_NS (5000000000LL) /* finish's WAL fold waits this long for readers */
 
 typedef struct site_ent {
     const char *key;  /* file pointer (ptr table) or owned copy (text table) */
@@ -64,6 +74,7 @@ typedef struct drained {
 
 struct cs_writer {
     sqlite3 *db;
+    int lock_fd;           /* flock(LOCK_EX) on the file: "being recorded" */
     char *path;
     int64_t start_mono;
     pthread_t thread;
@@ -74,6 +85,9 @@ struct cs_writer {
     bool in_txn;
     int64_t last_commit;
     bool failed;           /* a write failed: keep draining, write nothing */
+    int64_t busy_since;    /* start of the current lock wait */
+    int64_t busy_limit;    /* 0: wait as long as it takes; else give up after */
+    int64_t busy_noted;    /* wait length last reported on stderr (0: none) */
 
     site_tab by_ptr, by_text;
     int64_t next_site;
@@ -192,8 +206,33 @@ static void set_meta_int(cs_writer *w, const char *key, int64_t v) {
     set_meta(w, key, buf);
 }
 
+/* SQLite's busy handler: another connection holds a lock we need. */
+static int busy_wait(void *arg, int count) {
+    cs_writer *w = arg;
+    int64_t now = cs_trace_now();
+    if (count == 0) w->busy_since = now;
+    int64_t waited = now - w->busy_since;
+    if (w->busy_limit && waited >= w->busy_limit) return 0;
+    if (!w->busy_limit && waited >= BUSY_NOTE_NS && waited >= 2 * w->busy_noted) {
+        w->busy_noted = waited;
+        fprintf(stderr,
+                "chanscope: trace %s: another process holds the trace's write lock; waiting "
+                "for it (%.0f s so far; nothing is lost, the program pauses meanwhile)\n",
+                w->path, waited / 1e9);
+    }
+    struct timespec ts = {0, (count < 6 ? 1L << count : 50L) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static void begin(cs_writer *w) {
-    if (!w->in_txn && exec(w, "BEGIN")) w->in_txn = true;
+    if (w->in_txn) return;
+    if (exec(w, "BEGIN IMMEDIATE")) w->in_txn = true;
+    if (w->busy_noted) {
+        fprintf(stderr, "chanscope: trace %s: write lock released after %.1f s; recording goes on\n",
+                w->path, (cs_trace_now() - w->busy_since) / 1e9);
+        w->busy_noted = 0;
+    }
 }
 
 static void commit(cs_writer *w) {
@@ -643,10 +682,10 @@ static void finish_file(cs_writer *w) {
     /* The indexes are built while the file is still in WAL mode: a signal
      * that kills the program now (a second Ctrl-C kills at once) leaves
      * uncommitted WAL frames, which every reader ignores, never a hot
-     * rollback journal that a read-only open cannot roll back.  A program
-     * ended by a signal gets no indexes at all: it must die at once, as it
-     * would untraced, and they take ~3 s per million events (they are only a
-     * speed-up; readers cope without them, as for a truncated trace). */
+     * rollback journal.  A program ended by a signal gets no indexes at all:
+     * it must die at once, as it would untraced, and they take ~3 s per
+     * million events (they are only a speed-up; readers cope without them,
+     * as for a truncated trace). */
     if (strcmp(w->end_reason, "signal") != 0) {
         /* seq is the rowid, so an index on (g) is ordered by (g, seq) and
          * serves "WHERE g=? AND seq ... ORDER BY seq" (likewise obj); it is
@@ -662,9 +701,16 @@ static void finish_file(cs_writer *w) {
                 "COMMIT;");
     }
     int64_t t1 = cs_trace_now();
-    /* Make the .db self-contained: fold the WAL in and leave WAL mode. */
-    exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-    exec(w, "PRAGMA journal_mode=DELETE");
+    /* Make the .db self-contained: fold the WAL in and leave WAL mode.  Both
+     * need the readers (a `chanscope check` of the live trace) gone: they
+     * wait FINISH_BUSY_NS for them, then the file simply stays in WAL mode
+     * (complete, with its -wal companion); neither is a write failure. */
+    if (!w->failed) {
+        w->busy_limit = FINISH_BUSY_NS;
+        sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        sqlite3_exec(w->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+        w->busy_limit = 0;
+    }
     if (dbg) {
         fprintf(stderr,
                 "chanscope: trace finish: indexes %.3f s, checkpoint %.3f s; writer CPU "
@@ -763,6 +809,7 @@ static void writer_free(cs_writer *w) {
                            w->upd_obj_seq, w->go_create, w->go_end, w->set_meta};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++) sqlite3_finalize(sts[i]);
     if (w->db) sqlite3_close(w->db);
+    if (w->lock_fd >= 0) close(w->lock_fd); /* after SQLite's: the trace is no longer live */
     for (size_t i = 0; i < w->by_text.cap; i++) free((char *)w->by_text.v[i].key);
     free(w->by_text.v);
     free(w->by_ptr.v);
@@ -775,13 +822,16 @@ static void writer_free(cs_writer *w) {
     free(w);
 }
 
-cs_writer *cs_writer_open(const char *path, const char *program, const char *args_json,
-                          int64_t start_mono_ns, char *err, size_t errlen) {
+cs_writer *cs_writer_open(const char *path, int lock_fd, const char *program,
+                          const char *args_json, int64_t start_mono_ns, char *err,
+                          size_t errlen) {
     cs_writer *w = calloc(1, sizeof *w);
     if (!w) {
+        if (lock_fd >= 0) close(lock_fd);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    w->lock_fd = lock_fd;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     w->path = strdup(path);
@@ -796,11 +846,11 @@ cs_writer *cs_writer_open(const char *path, const char *program, const char *arg
         writer_free(w);
         return NULL;
     }
-    sqlite3_busy_timeout(w->db, 2000);
+    sqlite3_busy_handler(w->db, busy_wait, w);
     char sql[2048];
     bool ok = exec(w, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
                       " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768") &&
-              exec(w, "BEGIN") && exec(w, schema_sql) && prepare_all(w);
+              exec(w, "BEGIN IMMEDIATE") && exec(w, schema_sql) && prepare_all(w);
     if (ok) {
         for (size_t k = 1; k < sizeof kind_names / sizeof *kind_names; k++) {
             if (!kind_names[k]) continue;
@@ -868,7 +918,13 @@ uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const 
     return stored;
 }
 
-void cs_writer_abandon(cs_writer *w) { (void)w; /* the child owns none of it */ }
+/* The child owns none of it; only its copy of the lock descriptor is closed
+ * (it shares the parent's flock, which must end with the parent's trace).
+ * The child has no fcntl lock of SQLite's (they are not inherited), so the
+ * close cannot disturb one. */
+void cs_writer_abandon(cs_writer *w) {
+    if (w && w->lock_fd >= 0) close(w->lock_fd);
+}
 
 uint64_t cs_writer_stored(cs_writer *w) { return atomic_load(&w->stored); }
 uint64_t cs_writer_commits(cs_writer *w) { return atomic_load(&w->commits); }

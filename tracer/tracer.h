@@ -28,14 +28,33 @@
 /* ---- trace_file.c ------------------------------------------------------ */
 
 /* Can `path` become a trace?  0 when it does not exist (and its folder is
- * writable), is empty, or is an existing chanscope trace (which a new trace
- * replaces).  Otherwise -1 with one human line (no trailing newline) in err:
- * unwritable folder, a file that is not a chanscope trace, a directory ... */
+ * writable), is empty, is half-created (see cs_trace_is_trace) or is a
+ * finished or killed chanscope trace (which a new trace replaces).
+ * Otherwise -1 with one human line (no trailing newline) in err: unwritable
+ * folder, a file that is not a chanscope trace, a directory, a trace that a
+ * running program is still recording (cs_trace_live) ... */
 int cs_trace_check_output(const char *path, char *err, size_t errlen);
 
-/* 1 if `path` is a SQLite file with meta.schema_version, 0 if not, -1 if it
+/* 1 if `path` is a SQLite file with meta.schema_version, 2 if it is an SQLite
+ * file without any table (a trace whose creation was interrupted: the
+ * program was killed before its schema committed), 0 if neither, -1 if it
  * cannot be read at all. */
 int cs_trace_is_trace(const char *path);
+
+/* 1 if a running program is recording into `path` (it holds flock LOCK_EX
+ * on the file, see trace_file.c), 0 if not (or no such file), -1 if it
+ * cannot be told.  Never call it on a file this process has open in SQLite. */
+int cs_trace_live(const char *path);
+
+/* meta.pid of the trace at `path`, 0 if unknown. */
+long long cs_trace_pid(const char *path);
+
+/* If `path-journal` exists (a write into the trace was interrupted: killed
+ * `chanscope check`), let SQLite roll it back now, so that read-only opens
+ * see the trace exactly as it was before that write.  0 when there was
+ * nothing to do or the rollback worked; -1 with one line in err when it
+ * needs write access it does not have. */
+int cs_trace_recover(const char *path, char *err, size_t errlen);
 
 /* Remove path and its -wal/-shm/-journal companions (ignores ENOENT). */
 void cs_trace_unlink(const char *path);
@@ -115,9 +134,13 @@ int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
 
 /* trace_writer.c */
 typedef struct cs_writer cs_writer;
-/* Open/create the database, write schema and meta, commit.  NULL + err. */
-cs_writer *cs_writer_open(const char *path, const char *program, const char *args_json,
-                          int64_t start_mono_ns, char *err, size_t errlen);
+/* Open the database (`path`, created empty and flock(LOCK_EX)ed by the caller
+ * through `lock_fd`), write schema and meta, commit.  The writer owns lock_fd
+ * from then on (also on failure) and closes it after its SQLite connection,
+ * when the trace is finished.  NULL + err. */
+cs_writer *cs_writer_open(const char *path, int lock_fd, const char *program,
+                          const char *args_json, int64_t start_mono_ns, char *err,
+                          size_t errlen);
 int cs_writer_start(cs_writer *w); /* start the background thread */
 /* Ask the thread to drain everything up to seq `last_seq` (the program_end
  * event, written by the writer itself), finish the file and exit; joins and

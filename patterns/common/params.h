@@ -3,6 +3,7 @@
  * package but one line per parameter:
  *
  *   int workers = param_int(argc, argv, "workers", 3);   // --workers=5 or --workers 5
+ *   int jobs = param_int_range(argc, argv, "jobs", 9, 0, 1000000); // and within bounds
  *   bool verbose = param_bool(argc, argv, "verbose");      // --verbose
  *   params_end(argc, argv);                                // flag.Parse(): reject the rest
  *
@@ -58,6 +59,20 @@ static inline int param_int(int argc, char **argv, const char *name, int def) {
         exit(2);
     }
     return (int)v;
+}
+
+/* param_int_range(argc, argv, "jobs", 9, 0, 1000000): param_int, and a value
+ * outside [lo, hi] is one line on stderr and exit 2 (a size that would
+ * otherwise become a huge or negative allocation). */
+static inline int param_int_range(int argc, char **argv, const char *name, int def, int lo,
+                                  int hi) {
+    int v = param_int(argc, argv, name, def);
+    if (v < lo || v > hi) {
+        fprintf(stderr, "%s: --%s must be between %d and %d, got %d\n", argv[0], name, lo, hi,
+                v);
+        exit(2);
+    }
+    return v;
 }
 
 /* param_bool(argc, argv, "serve"): true when --serve is given. */

@@ -81,7 +81,7 @@ static void worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 5);
+    int workers = param_int_range(argc, argv, "workers", 5, 1, 1000);
     params_end(argc, argv);
     if (workers < 1 || workers > 100) {
         fprintf(stderr, "%s: --workers must be between 1 and 100\n", argv[0]);

@@ -41,6 +41,9 @@
 #include "chanscope.h"
 #include "params.h"
 
+/* --workers and --jobs are checked against these (one line, exit 2). */
+enum { MAX_WORKERS = 1000, MAX_JOBS = 1000000 };
+
 typedef struct {
     int job, value;
     err_t err;
@@ -129,8 +132,8 @@ static void submitter(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 3);
-    int njobs = param_int(argc, argv, "jobs", 30);
+    int workers = param_int_range(argc, argv, "workers", 3, 1, MAX_WORKERS);
+    int njobs = param_int_range(argc, argv, "jobs", 30, 0, MAX_JOBS);
     int take = param_int(argc, argv, "take", 4);
     params_end(argc, argv);
 

@@ -34,6 +34,9 @@
 #include "chanscope.h"
 #include "params.h"
 
+/* --workers and --jobs are checked against these (one line, exit 2). */
+enum { MAX_WORKERS = 1000, MAX_JOBS = 1000000 };
+
 typedef struct {
     int job, value;
     err_t err;
@@ -130,8 +133,8 @@ static err_t process_all(ctx_t *ctx, int workers, int njobs) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 3);
-    int njobs = param_int(argc, argv, "jobs", 9);
+    int workers = param_int_range(argc, argv, "workers", 3, 1, MAX_WORKERS);
+    int njobs = param_int_range(argc, argv, "jobs", 9, 0, MAX_JOBS);
     params_end(argc, argv);
 
     err_t err = process_all(ctx_background(), workers, njobs);

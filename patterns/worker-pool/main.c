@@ -58,6 +58,9 @@
 #include "chanscope.h"
 #include "params.h"
 
+/* --workers and --jobs are checked against these (one line, exit 2). */
+enum { MAX_WORKERS = 1000, MAX_JOBS = 1000000 };
+
 typedef struct {
     int job, value;
     err_t err;
@@ -138,8 +141,8 @@ static void submitter(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 3);
-    int njobs = param_int(argc, argv, "jobs", 9);
+    int workers = param_int_range(argc, argv, "workers", 3, 1, MAX_WORKERS);
+    int njobs = param_int_range(argc, argv, "jobs", 9, 0, MAX_JOBS);
     params_end(argc, argv);
 
     cancel_func cancel;
@@ -151,7 +154,8 @@ int main(int argc, char **argv) {
     go(submitter, &sa);
 
     /* Results arrive in completion order; print them in job order. */
-    result_t byjob[njobs + 1];
+    result_t *byjob = calloc((size_t)njobs + 1, sizeof *byjob); /* heap: any --jobs */
+    if (!byjob) go_panic("out of memory");
     result_t r;
     int ok = 0, failed = 0;
     while (chan_recv(pool.results, &r)) {
@@ -165,5 +169,6 @@ int main(int argc, char **argv) {
     }
     printf("%d jobs on %d workers: %d ok, %d failed\n", njobs, workers, ok, failed);
     ctx_cancel(cancel);
+    free(byjob);
     return 0;
 }

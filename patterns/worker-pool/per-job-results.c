@@ -44,6 +44,9 @@
 #include "chanscope.h"
 #include "params.h"
 
+/* --workers and --jobs are checked against these (one line, exit 2). */
+enum { MAX_WORKERS = 1000, MAX_JOBS = 1000000 };
+
 typedef struct {
     int n;
     chan_t *result; /* chan long, capacity 1 */
@@ -94,13 +97,14 @@ static void pool_stop(pool_t *p) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 3);
-    int njobs = param_int(argc, argv, "jobs", 9);
+    int workers = param_int_range(argc, argv, "workers", 3, 1, MAX_WORKERS);
+    int njobs = param_int_range(argc, argv, "jobs", 9, 0, MAX_JOBS);
     params_end(argc, argv);
 
     pool_t pool = {.jobs = chan_make_named("jobs", job_t, 0)};
     pool_start(&pool, workers);
-    chan_t *futures[njobs > 0 ? njobs : 1];
+    chan_t **futures = calloc((size_t)njobs + 1, sizeof *futures); /* heap: any --jobs */
+    if (!futures) go_panic("out of memory");
     for (int i = 0; i < njobs; i++) futures[i] = pool_submit(&pool, 10 + i);
     for (int i = 0; i < njobs; i++) {
         long v;
@@ -108,5 +112,6 @@ int main(int argc, char **argv) {
         printf("fib(%d) = %ld\n", 10 + i, v);
     }
     pool_stop(&pool);
+    free(futures);
     return 0;
 }

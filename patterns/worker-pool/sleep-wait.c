@@ -55,6 +55,9 @@
 #include "chanscope.h"
 #include "params.h"
 
+/* --workers and --jobs are checked against these (one line, exit 2). */
+enum { MAX_WORKERS = 1000, MAX_JOBS = 1000000 };
+
 typedef struct {
     int id;
     chan_t *result; /* chan int: the job id, when done */
@@ -97,8 +100,8 @@ static void collect(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    int workers = param_int(argc, argv, "workers", 3);
-    int njobs = param_int(argc, argv, "jobs", 9);
+    int workers = param_int_range(argc, argv, "workers", 3, 1, MAX_WORKERS);
+    int njobs = param_int_range(argc, argv, "jobs", 9, 0, MAX_JOBS);
     params_end(argc, argv);
     if (njobs > 64) njobs = 64;
 

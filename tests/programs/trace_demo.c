@@ -8,10 +8,17 @@
  *     exit N     run the pool, then exit(N)
  *     sleep      run the pool, then wait forever (for signal tests)
  *     panic      run the pool, then send on a closed channel
+ *     badutf8    run the pool, then log and panic with bytes that are not UTF-8
+ *     stream F [G]  run the pool, print "ready"; if G is given wait (untraced)
+ *                until file G exists; then send and receive on channel
+ *                "stream" until file F exists; prints "streaming" once 1000
+ *                messages are sent, and "sent N" at the end (N chan_send
+ *                events on "stream")
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chanscope.h"
 
@@ -81,6 +88,27 @@ int main(int argc, char **argv) {
         chan_t *never = chan_make(int, 0);
         signal_notify(never, 1); /* SIGHUP: keeps "waiting for a signal" from being a deadlock */
         chan_recv(never, NULL);
+    }
+    if (!strcmp(mode, "stream") && argc > 2) {
+        chan_t *c = chan_make_named("stream", int64_t, 1);
+        int64_t n = 0, x;
+        printf("ready\n");
+        fflush(stdout);
+        while (argc > 3 && access(argv[3], F_OK) != 0) usleep(1000);
+        for (bool stop = false; !stop; n++) {
+            chan_send(c, &n);
+            chan_recv(c, &x);
+            if (n == 1000) {
+                printf("streaming\n");
+                fflush(stdout);
+            }
+            if (n % 256 == 0) stop = access(argv[2], F_OK) == 0;
+        }
+        printf("sent %lld\n", (long long)n);
+    }
+    if (!strcmp(mode, "badutf8")) {
+        trace_log("log \xff\xfe\xc0\xaf bytes");
+        go_panic("panic \xed\xa0\x80 \xf5 bytes");
     }
     if (!strcmp(mode, "panic")) {
         chan_t *c = chan_make(int, 1);

@@ -371,6 +371,22 @@ Test(waitgroup, negative_counter_panics, .timeout = 10) {
     cr_assert(strstr(r.out, "panic: sync: negative WaitGroup counter"), "%s", r.out);
 }
 
+/* A delta that would overflow the counter: Go's int32 counter wraps and
+ * panics "negative WaitGroup counter"; ours is int64, and says overflow
+ * (before the fix: signed overflow, undefined behaviour). */
+static void overflow_wg(void) {
+    waitgroup_t w = WAITGROUP_INIT;
+    wg_add(&w, INT64_MAX);
+    wg_add(&w, 1);
+}
+
+Test(waitgroup, counter_overflow_panics, .timeout = 10) {
+    child_result r;
+    run_child(overflow_wg, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "panic: sync: WaitGroup counter overflow"), "%s", r.out);
+}
+
 /* Go's "WaitGroup is reused before previous Wait has returned": Add right
  * after the Done that released a parked Wait, before that Wait returned.
  * The waiter sleeps in the kernel by then, so Add wins the race at once. */
