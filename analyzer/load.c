@@ -6,19 +6,7 @@
  * missing tables), unknown schema version → NULL and one line in err.
  * Memory is linear in the trace: one compact an_ev per event, names once.
  *
- * Nothing in the file is trusted (docs/analyzer.md, "Traces that are not
- * what the program wrote").  As the rows load:
- *   refused (NULL, "inconsistent trace: ..."): a seq that is not positive
- *     or appears twice, a negative goroutine id, an object id below 1, a
- *     channel with a negative or impossible capacity or element size, a
- *     channel made twice, or whose chan_make contradicts its objects row;
- *   warnings (t->warnings, the analysis goes on): events of unknown kinds
- *     (ignored, as a newer compatible version may add kinds), events that
- *     refer to goroutines or objects without a row (finished traces only);
- *   damaged (a warning, t->damaged): a finished trace whose seq space has
- *     gaps or whose meta.events differs from its number of events.
- * After this the replay may rely on: seqs strictly increasing, ids >= 0,
- * every channel's capacity fixed and within CAP_MAX.
+ * Every row is validated as it loads: validate.c.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -31,6 +19,7 @@
 
 #include "analyzer.h"
 #include "trace_hooks.h"
+#include "validate.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_list ap;
@@ -39,73 +28,8 @@ static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Channel capacities and element sizes beyond these could not have been
- * allocated by any program: the trace was not written by chanscope. */
-#define CAP_MAX ((int64_t)1 << 40)
-#define ELEM_MAX ((int64_t)1 << 32)
-#define CHAN_BYTES_MAX ((int64_t)1 << 48)
-
-static bool chan_size_ok(int64_t cap, int64_t elem) {
-    return cap >= 0 && cap <= CAP_MAX && elem >= 0 && elem <= ELEM_MAX &&
-           cap <= CHAN_BYTES_MAX / (elem ? elem : 1);
-}
-
-static void add_warning(an_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_warning(an_trace *t, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *c = buf; *c; c++) /* text from the file (meta) is quoted: keep it printable ASCII */
-        if ((unsigned char)*c < 32 || (unsigned char)*c > 126) *c = '?';
-    t->warnings = an_xrealloc(t->warnings, (t->nwarnings + 1) * sizeof *t->warnings);
-    t->warnings[t->nwarnings++] = an_xstrdup(buf);
-}
-
-/* Is the kind one this analyzer knows (trace_hooks.h)? */
-static bool kind_known(int64_t k) {
-    return (k >= EV_GO_CREATE && k <= EV_GO_SLEEP) || (k >= EV_CHAN_MAKE && k <= EV_SELECT_END) ||
-           (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           (k >= EV_VAR_READ && k <= EV_SIGNAL);
-}
-
-/* Is events.obj an object id for this kind (not a goroutine id, not unused)? */
-static bool obj_is_object(int k) {
-    return k == EV_GO_BLOCK || (k >= EV_CHAN_MAKE && k <= EV_CHAN_CLOSE) ||
-           (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           k == EV_VAR_READ || k == EV_VAR_WRITE || k == EV_PANIC || k == EV_MISUSE;
-}
-
 static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
                                    "context", "timer", "var", "atomic", "semaphore", "errgroup"};
-
-/* Validation while loading: the refusal message, and what warnings need. */
-typedef struct vstate {
-    const char *path;
-    char *err;
-    size_t errlen;
-    bool main_row;       /* goroutines has a row for main (id 1) */
-    size_t ng_rows;      /* t->gs[0..ng_rows) came from the goroutines table (or are main) */
-    an_imap made;        /* channel id -> seq of its chan_make */
-    int64_t prev_seq;
-    int64_t missing, gap_from, gap_to; /* seqs absent; the first gap */
-    int64_t n_unknown_kind, unknown_kind, unknown_kind_seq;
-    int64_t n_no_g, no_g, no_g_seq;    /* events of goroutines without a row */
-    int64_t n_no_obj, no_obj, no_obj_seq;
-} vstate;
-
-/* Refuse the trace: "PATH: inconsistent trace: ..." in err.  Returns -2. */
-static int fail(vstate *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(vstate *v, const char *fmt, ...) {
-    char buf[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    seterr(v->err, v->errlen, "%s: inconsistent trace: %s", v->path, buf);
-    return -2;
-}
 
 /* Dense index of goroutine id, adding a placeholder row if it is new. */
 static int32_t g_index(an_trace *t, int64_t id, size_t *gcap) {
@@ -236,7 +160,7 @@ static bool load_sites(sqlite3 *db, an_trace *t) {
     return sqlite3_finalize(st) == SQLITE_OK;
 }
 
-static int load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
+static int load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, name, parent, site, create_seq, end_seq FROM goroutines"
@@ -247,7 +171,7 @@ static int load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
         int64_t id = sqlite3_column_int64(st, 0);
         if (id < 0) {
             sqlite3_finalize(st);
-            return fail(v, "goroutines: id %lld (goroutine ids are 0 or more)", (long long)id);
+            return an_vfail(v, "goroutines: id %lld (goroutine ids are 0 or more)", (long long)id);
         }
         if (id == 1) v->main_row = true;
         int32_t i = g_index(t, id, gcap);
@@ -266,7 +190,7 @@ static int load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-static int load_objects(sqlite3 *db, an_trace *t, vstate *v) {
+static int load_objects(sqlite3 *db, an_trace *t, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, type, type_name, name, site, a, b, create_seq FROM objects",
@@ -279,12 +203,12 @@ static int load_objects(sqlite3 *db, an_trace *t, vstate *v) {
         int type = sqlite3_column_int(st, 1);
         int64_t a = sqlite3_column_int64(st, 5), b = sqlite3_column_int64(st, 6);
         const char *bad = id < 1 ? "object ids start at 1"
-                          : type == OBJ_CHAN && !chan_size_ok(a, b)
+                          : type == OBJ_CHAN && !an_chan_size_ok(a, b)
                               ? "a channel with an impossible capacity or element size"
                               : NULL;
         if (bad) {
             sqlite3_finalize(st);
-            return fail(v, "objects: row %lld (type %d, a=%lld, b=%lld): %s", (long long)id, type,
+            return an_vfail(v, "objects: row %lld (type %d, a=%lld, b=%lld): %s", (long long)id, type,
                         (long long)a, (long long)b, bad);
         }
         int64_t *slot = an_imap_put(&t->obj_index, id, (int64_t)t->nobj, &ins);
@@ -315,61 +239,6 @@ static int load_objects(sqlite3 *db, an_trace *t, vstate *v) {
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-/* Check one events row before it is used (columns as in load_events). */
-static int check_row(vstate *v, an_trace *t, sqlite3_stmt *st, int64_t seq, int64_t gid) {
-    int64_t kind = sqlite3_column_int64(st, 3), obj = sqlite3_column_int64(st, 4);
-    int64_t a = sqlite3_column_int64(st, 5), b = sqlite3_column_int64(st, 6);
-    if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
-        return fail(v, "events: seq '%.40s' is not an integer", (const char *)sqlite3_column_text(st, 0));
-    if (seq < 1) return fail(v, "events: seq %lld (seqs start at 1)", (long long)seq);
-    if (seq == v->prev_seq) return fail(v, "events: seq %lld appears twice", (long long)seq);
-    if (seq < v->prev_seq) /* (ORDER BY seq: only if the column holds text or reals) */
-        return fail(v, "events: seq %lld is out of order", (long long)seq);
-    if (seq > v->prev_seq + 1) {
-        if (!v->missing) v->gap_from = v->prev_seq + 1, v->gap_to = seq - 1;
-        v->missing += seq - v->prev_seq - 1;
-    }
-    v->prev_seq = seq;
-    if (gid < 0)
-        return fail(v, "event seq %lld: goroutine id %lld (ids are 0 or more)", (long long)seq,
-                    (long long)gid);
-    if (!kind_known(kind)) {
-        if (!v->n_unknown_kind++) v->unknown_kind = kind, v->unknown_kind_seq = seq;
-        return 0;
-    }
-    if (kind == EV_GO_CREATE && obj < 1)
-        return fail(v, "event seq %lld: go_create of goroutine %lld (ids of created goroutines "
-                       "start at 1)", (long long)seq, (long long)obj);
-    if (obj < 0 && obj_is_object((int)kind))
-        return fail(v, "event seq %lld: object id %lld (ids start at 1)", (long long)seq,
-                    (long long)obj);
-    if (kind == EV_CHAN_MAKE) {
-        if (obj < 1) return fail(v, "event seq %lld: chan_make of channel %lld", (long long)seq, (long long)obj);
-        if (!chan_size_ok(a, b))
-            return fail(v, "event seq %lld: chan_make of channel %lld with capacity %lld and "
-                           "element size %lld (impossible)", (long long)seq, (long long)obj,
-                        (long long)a, (long long)b);
-        int ins;
-        int64_t *made = an_imap_put(&v->made, obj, seq, &ins);
-        if (!ins)
-            return fail(v, "event seq %lld: chan_make of channel %lld again (it was made at seq "
-                           "%lld)", (long long)seq, (long long)obj, (long long)*made);
-        const an_obj *o = an_obj_by_id(t, obj);
-        if (o && (o->type != OBJ_CHAN || o->a != a))
-            return fail(v, "event seq %lld: chan_make of channel %lld with capacity %lld, but its "
-                           "objects row says %s %lld", (long long)seq, (long long)obj, (long long)a,
-                        o->type != OBJ_CHAN ? "type" : "capacity",
-                        o->type != OBJ_CHAN ? (long long)o->type : (long long)o->a);
-    }
-    /* references to rows that are missing (kept apart; reported at the end) */
-    int64_t *gi = gid ? an_imap_get(&t->g_index, gid) : NULL;
-    if (gid && (!gi || (size_t)*gi >= v->ng_rows || (gid == 1 && !v->main_row)))
-        if (!v->n_no_g++) v->no_g = gid, v->no_g_seq = seq;
-    if (obj && obj_is_object((int)kind) && !an_obj_by_id(t, obj))
-        if (!v->n_no_obj++) v->no_obj = obj, v->no_obj_seq = seq;
-    return 0;
-}
-
 /* The event array is the one big allocation: back it with huge pages where
  * the kernel offers them on request, which saves ~160k page faults on a
  * 10 M-event trace.  Only a hint; nothing depends on it. */
@@ -388,7 +257,7 @@ static void ev_hugepages(void *p, size_t bytes) {
  * map (g_index) behind it. */
 enum { GDIRECT = 4096 };
 
-static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
+static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT seq, t_ns, g, kind, obj, a, b, c, d, site, s FROM events"
@@ -427,7 +296,7 @@ static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
         e->seq = sqlite3_column_int64(st, 0);
         e->t_ns = sqlite3_column_int64(st, 1);
         int64_t gid = sqlite3_column_int64(st, 2);
-        if ((bad = check_row(v, t, st, e->seq, gid))) break;
+        if ((bad = an_check_row(v, t, st, e->seq, gid))) break;
         if (gid != last_g) { /* consecutive events are often by the same goroutine */
             if (gid >= 0 && gid < GDIRECT) {
                 if (!gdirect[gid]) gdirect[gid] = g_index(t, gid, gcap) + 1;
@@ -439,7 +308,7 @@ static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
         }
         e->g = last_gi;
         int64_t kind = sqlite3_column_int64(st, 3);
-        e->kind = kind_known(kind) ? (uint16_t)kind : 0; /* 0: unknown, ignored */
+        e->kind = an_kind_known(kind) ? (uint16_t)kind : 0; /* 0: unknown, ignored */
         e->obj = sqlite3_column_int64(st, 4);
         e->a = sqlite3_column_int64(st, 5);
         e->b = sqlite3_column_int64(st, 6);
@@ -450,6 +319,11 @@ static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
         if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
             const unsigned char *s = sqlite3_column_text(st, 10);
             int n = sqlite3_column_bytes(st, 10);
+            if (s && t->strs_len + (size_t)n + 1 > UINT32_MAX) { /* offsets are 32-bit */
+                bad = an_vfail(v, "event seq %lld: more than 4 GiB of text in the events",
+                           (long long)e->seq);
+                break;
+            }
             if (s) e->s = add_str(t, (const char *)s, (size_t)n);
         }
         /* go_create names a goroutine: make sure it exists in the table */
@@ -460,8 +334,6 @@ static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, vstate *v) {
     if (bad) return bad;
     return rc == SQLITE_DONE ? 0 : -1;
 }
-
-static void warn_load(sqlite3 *db, an_trace *t, const vstate *v);
 
 an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
     const char *p = path ? path : "trace";
@@ -521,7 +393,7 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
     }
     size_t gcap = 0;
     g_index(t, 1, &gcap); /* main is always index 0 */
-    vstate v = {.path = p, .err = err, .errlen = errlen};
+    an_vstate v = {.path = p, .err = err, .errlen = errlen};
     int lrc = load_sites(db, t) ? 0 : -1;
     if (!lrc) lrc = load_goroutines(db, t, &gcap, &v);
     if (!lrc) lrc = load_objects(db, t, &v);
@@ -532,58 +404,10 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
         an_trace_free(t);
         return NULL;
     }
-    warn_load(db, t, &v);
+    char *mev = t->truncated ? NULL : meta_value(db, "events");
+    an_warn_load(t, &v, mev);
+    free(mev);
     return t;
-}
-
-/* What loading found that does not stop the analysis: t->warnings. */
-static void warn_load(sqlite3 *db, an_trace *t, const vstate *v) {
-    if (v->n_unknown_kind)
-        add_warning(t, "%lld event%s of a kind this chanscope does not know %s ignored (the first: "
-                       "seq %lld, kind %lld)", (long long)v->n_unknown_kind,
-                    v->n_unknown_kind == 1 ? "" : "s", v->n_unknown_kind == 1 ? "was" : "were",
-                    (long long)v->unknown_kind_seq, (long long)v->unknown_kind);
-    if (t->truncated) return; /* a killed program's last rows may be missing: nothing to say */
-    /* Damaged: events missing from a finished trace. */
-    char *mev = meta_value(db, "events");
-    long long want = -1;
-    if (mev) {
-        char *end;
-        want = strtoll(mev, &end, 10);
-        if (!*mev || *end || want < 0) {
-            add_warning(t, "meta.events is '%.40s', not a number of events", mev);
-            want = -1;
-        }
-        free(mev);
-    }
-    char gap[160] = "";
-    if (v->missing)
-        snprintf(gap, sizeof gap, "%lld event%s missing: seq %lld%s%lld%s", (long long)v->missing,
-                 v->missing == 1 ? " is" : "s are", (long long)v->gap_from,
-                 v->gap_to > v->gap_from ? "-" : "", (long long)v->gap_to,
-                 v->missing > v->gap_to - v->gap_from + 1 ? " and more" : "");
-    if (v->gap_to == v->gap_from) /* one seq: print it once */
-        snprintf(gap, sizeof gap, "%lld event%s missing: seq %lld%s", (long long)v->missing,
-                 v->missing == 1 ? " is" : "s are", (long long)v->gap_from,
-                 v->missing > 1 ? " and more" : "");
-    if (want >= 0 && (size_t)want != t->nev) {
-        t->damaged = true;
-        add_warning(t, "the trace is damaged: meta.events says %lld events but it holds %zu%s%s%s; "
-                       "the analysis covers what is left and may be wrong", want, t->nev,
-                    v->missing ? " (" : "", gap, v->missing ? ")" : "");
-    } else if (v->missing) {
-        t->damaged = true;
-        add_warning(t, "the trace is damaged: %s; the analysis covers what is left and may be "
-                       "wrong", gap);
-    }
-    if (v->n_no_g)
-        add_warning(t, "%lld event%s of goroutines that have no row in the goroutines table (the "
-                       "first: seq %lld, goroutine %lld)", (long long)v->n_no_g,
-                    v->n_no_g == 1 ? "" : "s", (long long)v->no_g_seq, (long long)v->no_g);
-    if (v->n_no_obj)
-        add_warning(t, "%lld event%s about objects that have no row in the objects table (the "
-                       "first: seq %lld, object %lld)", (long long)v->n_no_obj,
-                    v->n_no_obj == 1 ? "" : "s", (long long)v->no_obj_seq, (long long)v->no_obj);
 }
 
 void an_trace_free(an_trace *t) {
