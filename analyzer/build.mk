@@ -41,7 +41,7 @@ FUZZ_BIN   := $(FUZZ_DIR)/fuzz_trace
 FUZZ_TIME  ?= 300
 FUZZ_SHORT ?= 10
 FUZZ_FLAGS  = -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-              -artifact_prefix=$(FUZZ_DIR)/
+              -dict=analyzer/fuzz_trace.dict -artifact_prefix=$(FUZZ_DIR)/
 
 $(FUZZ_BIN): $(FUZZ_SRC) $(wildcard analyzer/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)

@@ -19,7 +19,8 @@
  *   odd:  raw — the rest is an SQLite database image, as if a user passed
  *         any file: exercises validation and loading.
  * Every trace goes through load, analysis, both reports, the Chrome export
- * and the store.  Nothing may crash, leak or trip a sanitizer; bad input
+ * and the store.  FUZZ_TRACE_DEBUG=1 in the environment prints what became
+ * of each input (refused, findings, warnings).  Nothing may crash, leak or trip a sanitizer; bad input
  * must be refused.
  */
 #include <sqlite3.h>
@@ -36,8 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void run_all(sqlite3 *db) {
     char err[256];
     an_trace *t = an_load_db(db, "fuzz", err, sizeof err);
-    if (!t) return;
+    int debug = getenv("FUZZ_TRACE_DEBUG") != NULL; /* say what happened to each input */
+    if (!t) {
+        if (debug) fprintf(stderr, "refused: %s\n", err);
+        return;
+    }
     an_result *r = an_analyze(t);
+    if (debug) {
+        fprintf(stderr, "%zu events, %zu findings\n", t->nev, r->findings.n);
+        for (size_t i = 0; i < t->nwarnings; i++) fprintf(stderr, "warning: %s\n", t->warnings[i]);
+    }
     FILE *null = fopen("/dev/null", "w");
     if (null) {
         an_report_text(null, t, r);
