@@ -51,6 +51,27 @@ rc=$?
 "$BIN" export "$tmp/cut.db" -o "$tmp/cut-chrome.json" 2>"$tmp/err" || fail "export of a damaged trace failed"
 grep -q "warning: the trace is damaged" "$tmp/err" || fail "export: no warning: $(cat "$tmp/err")"
 
+# a timer whose channel lost its chan_make row (and its objects row): the
+# analyzer used to write into freed memory; now a finished trace is damaged
+# (exit 2, a report), a truncated one analysed (exit 0 or 1), never a crash
+"$BIN" run periodic-task/main -o "$tmp/timer.db" >/dev/null 2>&1
+tch=$(q "$tmp/timer.db" "SELECT b FROM events WHERE kind=42 AND b IS NOT NULL AND b<>0 LIMIT 1")
+if [ -z "$tch" ]; then fail "periodic-task/main: no timer with a channel in its trace"; else
+    q "$tmp/timer.db" "DELETE FROM events WHERE kind=10 AND obj=$tch; DELETE FROM objects WHERE id=$tch"
+    "$BIN" check "$tmp/timer.db" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" = 2 ] || fail "timer without chan_make: check exit $rc, want 2: $(cat "$tmp/err")"
+    grep -q "the trace is damaged: .*1 event is missing" "$tmp/out" ||
+        fail "timer without chan_make: no damaged warning: $(head -4 "$tmp/out")"
+    "$BIN" export "$tmp/timer.db" -o "$tmp/timer.json" 2>"$tmp/err" ||
+        fail "timer without chan_make: export exit $?: $(cat "$tmp/err")"
+    q "$tmp/timer.db" "DELETE FROM meta WHERE key IN ('end_reason', 'exit_status', 'events')"
+    "$BIN" check "$tmp/timer.db" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    { [ "$rc" = 0 ] || [ "$rc" = 1 ]; } ||
+        fail "timer without chan_make, truncated: check exit $rc, want 0 or 1: $(cat "$tmp/err")"
+fi
+
 # contradicting rows: refused, one line, exit 2, file untouched
 refused() { # label file words
     local before after rc
