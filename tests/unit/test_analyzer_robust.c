@@ -295,3 +295,27 @@ Test(analyzer_robust, truncated_trace_with_a_gap_is_not_damaged) {
     cr_assert_not(t->damaged);
     cr_assert_eq(t->nwarnings, 0);
 }
+
+/* ---- the replay on its own: safe even on what validation would refuse ---- */
+
+/* The same capacity change, written into the loaded events (validation
+ * refuses it in a file): the ring must stay within its own size, and be
+ * freed by it (under ASan: `make analyzer-asan`, an overflow or a leak). */
+Test(analyzer_robust, replay_survives_a_capacity_change) {
+    an_synth_object(s, 5, OBJ_CHAN, "ch", 0, 1, 8);
+    ev(1, EV_CHAN_MAKE, 5, 1, 8, 0);
+    ev(1, EV_CHAN_SEND, 5, 1, 0, 0);
+    ev(1, EV_CHAN_RECV, 5, 1, 0, 0);
+    int64_t second = ev(1, EV_LOG, 5, 300, 8, 0); /* becomes chan_make(cap 300) */
+    for (int k = 2; k < 600; k++) {
+        ev(1, EV_CHAN_SEND, 5, k, k % 300, 0);
+        ev(1, EV_CHAN_RECV, 5, k, k % 300, 0);
+    }
+    load();
+    cr_assert(t, "%s", err);
+    cr_assert_eq(t->ev[second - 1].seq, second);
+    t->ev[second - 1].kind = EV_CHAN_MAKE;
+    r = an_analyze(t);
+    cr_assert_eq(r->msgs.n, 599);
+    cr_assert_eq(r->findings.n, 0);
+}
