@@ -33,7 +33,7 @@ e2e: analyzer-progs
 # New inputs go to $(FUZZ_DIR)/corpus (kept between runs), crashes to
 # $(FUZZ_DIR)/crash-*, the log of the last run to $(FUZZ_DIR)/fuzz.log.
 #   make fuzz FUZZ_TIME=1800    as long as asked (default 300 s), all seeds
-#   make fuzz-short             FUZZ_SHORT seconds (default 10), program seeds
+#   make fuzz-short             FUZZ_SHORT seconds (default 10), program seeds only
 FUZZ_CC    ?= clang
 FUZZ_SRC   := analyzer/fuzz_trace.c $(filter-out analyzer/fuzz_%.c,$(ANALYZER_SRC))
 FUZZ_DIR   := $(BUILD)/fuzz
@@ -78,9 +78,10 @@ fuzz: $(FUZZ_BIN) fuzz-seeds
 	    >$(FUZZ_DIR)/fuzz.log 2>&1 || { tail -60 $(FUZZ_DIR)/fuzz.log; exit 1; }
 	@grep -E "^#[0-9]+.*(INITED|DONE)|^stat::|^Done" $(FUZZ_DIR)/fuzz.log
 
+# (a fresh corpus each time: replaying the long runs' corpus alone takes a minute)
 fuzz-short: $(FUZZ_BIN) $(FUZZ_DIR)/seeds-progs.stamp
-	@mkdir -p $(FUZZ_DIR)/corpus
-	$(FUZZ_BIN) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SHORT) $(FUZZ_DIR)/corpus \
+	@rm -rf $(FUZZ_DIR)/corpus-short && mkdir -p $(FUZZ_DIR)/corpus-short
+	$(FUZZ_BIN) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SHORT) $(FUZZ_DIR)/corpus-short \
 	    $(FUZZ_DIR)/seeds/progs \
 	    >$(FUZZ_DIR)/short.log 2>&1 || { tail -60 $(FUZZ_DIR)/short.log; exit 1; }
 	@grep -E "^#[0-9]+.*DONE|^Done" $(FUZZ_DIR)/short.log | tail -1
