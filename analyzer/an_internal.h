@@ -109,8 +109,9 @@ typedef struct an_ost {
     int32_t close_site;
     an_vc close_vc;
     uint64_t nsend, nrecv;       /* values sent / received (capacity-k rule) */
-    an_vc *ring;                 /* [cap]: clock of receive k at k % cap */
+    an_vc *ring;                 /* [ring_cap]: clock of receive k at k % ring_cap */
     uint64_t *ring_k;            /* which receive each ring entry holds (+1) */
+    int64_t ring_cap;            /* cap when the ring was made (== cap while it exists) */
     int64_t ctx;                 /* done channel: its context */
     /* mutex / rwmutex: L = write-unlock clock, R = read-unlock clock */
     an_vc L, R;

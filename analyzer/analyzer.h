@@ -80,6 +80,13 @@ typedef struct an_trace {
     an_imap site_index;
     char *strs;      /* text arguments, NUL-separated; offset 0 is "" */
     size_t strs_len, strs_cap;
+    /* What loading found wrong without refusing the trace (docs/analyzer.md,
+     * "Traces that are not what the program wrote"): one line each, for the
+     * report and stderr.  damaged: events are missing from a finished trace
+     * (meta.events or gaps in seq), so the verdict cannot be trusted. */
+    char **warnings;
+    size_t nwarnings;
+    bool damaged;
 } an_trace;
 
 /* ---- results ---------------------------------------------------------- */
@@ -136,7 +143,9 @@ typedef struct an_result {
 /* ---- API -------------------------------------------------------------- */
 
 /* Validate and load the trace at path (opened read-only).  On bad input
- * returns NULL with one line in err (no "chanscope:" prefix). */
+ * (not a trace, or rows that contradict each other: see load.c) returns
+ * NULL with one line in err (no "chanscope:" prefix).  Lesser problems
+ * become t->warnings. */
 an_trace *an_open(const char *path, char *err, size_t errlen);
 /* Same from an open connection (tests, fuzzing); path is only a label. */
 an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen);

@@ -491,6 +491,10 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     if (t->has_exit_status) cJSON_AddNumberToObject(root, "exit_status", (double)t->exit_status);
     else cJSON_AddNullToObject(root, "exit_status");
     cJSON_AddBoolToObject(root, "truncated", t->truncated);
+    cJSON_AddBoolToObject(root, "damaged", t->damaged);
+    cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
+    for (size_t i = 0; i < t->nwarnings; i++)
+        cJSON_AddItemToArray(warn, cJSON_CreateString(t->warnings[i]));
     cJSON_AddNumberToObject(root, "events", (double)t->nev);
     cJSON_AddNumberToObject(root, "goroutines", (double)user_goroutines(t));
     cJSON_AddNumberToObject(root, "analysis_version", AN_ANALYSIS_VERSION);
@@ -577,6 +581,7 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
             t->nev, ng, ng == 1 ? "" : "s");
     if (t->truncated)
         fprintf(out, "note: trace is truncated (program killed?): analyzing the events it has\n");
+    for (size_t i = 0; i < t->nwarnings; i++) fprintf(out, "warning: %s\n", t->warnings[i]);
     fputc('\n', out);
     for (size_t i = 0; i < r->findings.n; i++) {
         const an_finding *f = &r->findings.v[i];
@@ -607,7 +612,11 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
         fputc('\n', out);
     }
     if (!r->findings.n) {
-        fprintf(out, "no findings: no deadlock, leak, race or misuse in this run.\n");
+        if (t->damaged)
+            fprintf(out, "no findings in the events that are left; the trace is damaged (see the "
+                         "warning above), so this is no verdict on the run.\n");
+        else
+            fprintf(out, "no findings: no deadlock, leak, race or misuse in this run.\n");
         return;
     }
     fprintf(out, "%zu finding%s:", r->findings.n, r->findings.n == 1 ? "" : "s");

@@ -5,6 +5,8 @@
  * missing file, not SQLite, not a chanscope trace (no meta/schema_version or
  * missing tables), unknown schema version → NULL and one line in err.
  * Memory is linear in the trace: one compact an_ev per event, names once.
+ *
+ * Every row is validated as it loads: validate.c.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -16,6 +18,8 @@
 #include <sys/stat.h>
 
 #include "analyzer.h"
+#include "trace_hooks.h"
+#include "validate.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_list ap;
@@ -157,7 +161,7 @@ static bool load_sites(sqlite3 *db, an_trace *t) {
     return sqlite3_finalize(st) == SQLITE_OK;
 }
 
-static bool load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap) {
+static int load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, name, parent, site, create_seq, end_seq FROM goroutines"
@@ -165,7 +169,13 @@ static bool load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap) {
                            -1, &st, NULL) != SQLITE_OK)
         return false;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        int32_t i = g_index(t, sqlite3_column_int64(st, 0), gcap);
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0) {
+            sqlite3_finalize(st);
+            return an_vfail(v, "goroutines: id %lld (goroutine ids are 0 or more)", (long long)id);
+        }
+        if (id == 1) v->main_row = true;
+        int32_t i = g_index(t, id, gcap);
         an_gor *g = &t->gs[i];
         const char *name = col_text(st, 1);
         if (name && *name) {
@@ -177,10 +187,11 @@ static bool load_goroutines(sqlite3 *db, an_trace *t, size_t *gcap) {
         g->create_seq = sqlite3_column_int64(st, 4);
         g->end_seq = sqlite3_column_int64(st, 5);
     }
-    return sqlite3_finalize(st) == SQLITE_OK;
+    v->ng_rows = t->ng;
+    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-static bool load_objects(sqlite3 *db, an_trace *t) {
+static int load_objects(sqlite3 *db, an_trace *t, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, type, type_name, name, site, a, b, create_seq FROM objects",
@@ -190,6 +201,17 @@ static bool load_objects(sqlite3 *db, an_trace *t) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         int ins;
         int64_t id = sqlite3_column_int64(st, 0);
+        int type = sqlite3_column_int(st, 1);
+        int64_t a = sqlite3_column_int64(st, 5), b = sqlite3_column_int64(st, 6);
+        const char *bad = id < 1 ? "object ids start at 1"
+                          : type == OBJ_CHAN && !an_chan_size_ok(a, b)
+                              ? "a channel with an impossible capacity or element size"
+                              : NULL;
+        if (bad) {
+            sqlite3_finalize(st);
+            return an_vfail(v, "objects: row %lld (type %d, a=%lld, b=%lld): %s", (long long)id, type,
+                        (long long)a, (long long)b, bad);
+        }
         int64_t *slot = an_imap_put(&t->obj_index, id, (int64_t)t->nobj, &ins);
         if (!ins) continue;
         if (t->nobj == cap) {
@@ -215,7 +237,7 @@ static bool load_objects(sqlite3 *db, an_trace *t) {
         o->b = sqlite3_column_int64(st, 6);
         o->create_seq = sqlite3_column_int64(st, 7);
     }
-    return sqlite3_finalize(st) == SQLITE_OK;
+    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
 /* The event array is the one big allocation: back it with huge pages where
@@ -236,13 +258,13 @@ static void ev_hugepages(void *p, size_t bytes) {
  * map (g_index) behind it. */
 enum { GDIRECT = 4096 };
 
-static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
+static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, an_vstate *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT seq, t_ns, g, kind, obj, a, b, c, d, site, s FROM events"
                            " ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
-        return false;
+        return -1;
     /* Size the array once: max(seq) is the event count in a gap-free trace;
      * trust it only as far as the file could hold that many rows. */
     size_t cap = 0;
@@ -265,7 +287,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
     int32_t last_gi = 0;
     int32_t *gdirect = an_xmalloc(GDIRECT * sizeof *gdirect); /* dense index + 1; 0 unknown */
     memset(gdirect, 0, GDIRECT * sizeof *gdirect);
-    int rc;
+    int rc, bad = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (t->nev == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -275,6 +297,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
         e->seq = sqlite3_column_int64(st, 0);
         e->t_ns = sqlite3_column_int64(st, 1);
         int64_t gid = sqlite3_column_int64(st, 2);
+        if ((bad = an_check_row(v, t, st, e->seq, gid))) break;
         if (gid != last_g) { /* consecutive events are often by the same goroutine */
             if (gid >= 0 && gid < GDIRECT) {
                 if (!gdirect[gid]) gdirect[gid] = g_index(t, gid, gcap) + 1;
@@ -285,7 +308,8 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
             last_g = gid;
         }
         e->g = last_gi;
-        e->kind = (uint16_t)sqlite3_column_int(st, 3);
+        int64_t kind = sqlite3_column_int64(st, 3);
+        e->kind = an_kind_known(kind) ? (uint16_t)kind : 0; /* 0: unknown, ignored */
         e->obj = sqlite3_column_int64(st, 4);
         e->a = sqlite3_column_int64(st, 5);
         e->b = sqlite3_column_int64(st, 6);
@@ -296,6 +320,11 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
         if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
             const unsigned char *s = sqlite3_column_text(st, 10);
             int n = sqlite3_column_bytes(st, 10);
+            if (s && t->strs_len + (size_t)n + 1 > UINT32_MAX) { /* offsets are 32-bit */
+                bad = an_vfail(v, "event seq %lld: more than 4 GiB of text in the events",
+                           (long long)e->seq);
+                break;
+            }
             if (s) e->s = add_str(t, (const char *)s, (size_t)n);
         }
         /* go_create names a goroutine: make sure it exists in the table */
@@ -303,7 +332,8 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
     }
     free(gdirect);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE;
+    if (bad) return bad;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
@@ -334,8 +364,8 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
         return NULL;
     }
     char *end;
-    long v = strtol(ver, &end, 10);
-    if (*ver == 0 || *end != 0 || v != AN_SCHEMA_VERSION) {
+    long version = strtol(ver, &end, 10);
+    if (*ver == 0 || *end != 0 || version != AN_SCHEMA_VERSION) {
         seterr(err, errlen,
                "%s: unsupported trace schema version '%.40s' (this chanscope reads version %d)", p,
                ver, AN_SCHEMA_VERSION);
@@ -364,12 +394,20 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
     }
     size_t gcap = 0;
     g_index(t, 1, &gcap); /* main is always index 0 */
-    if (!load_sites(db, t) || !load_goroutines(db, t, &gcap) || !load_objects(db, t) ||
-        !load_events(db, t, &gcap)) {
-        seterr(err, errlen, "%s: cannot read the trace: %s", p, sqlite3_errmsg(db));
+    an_vstate v = {.path = p, .err = err, .errlen = errlen};
+    int lrc = load_sites(db, t) ? 0 : -1;
+    if (!lrc) lrc = load_goroutines(db, t, &gcap, &v);
+    if (!lrc) lrc = load_objects(db, t, &v);
+    if (!lrc) lrc = load_events(db, t, &gcap, &v);
+    an_imap_free(&v.made);
+    if (lrc) {
+        if (lrc == -1) seterr(err, errlen, "%s: cannot read the trace: %s", p, sqlite3_errmsg(db));
         an_trace_free(t);
         return NULL;
     }
+    char *mev = t->truncated ? NULL : meta_value(db, "events");
+    an_warn_load(t, &v, mev);
+    free(mev);
     return t;
 }
 
@@ -389,6 +427,8 @@ void an_trace_free(an_trace *t) {
     an_imap_free(&t->g_index);
     an_imap_free(&t->obj_index);
     an_imap_free(&t->site_index);
+    for (size_t i = 0; i < t->nwarnings; i++) free(t->warnings[i]);
+    free(t->warnings);
     free(t->path);
     free(t->program);
     free(t->end_reason);

@@ -200,6 +200,18 @@ static void wg_check(an_replay *rp, an_ost *o, const an_acc *cur, int cur_is_add
 
 #define RING_MAX (1 << 16) /* capacity-k rule tracked for capacities up to this */
 
+/* Drop a channel's receive ring (sized ring_cap, which is the one size to
+ * trust: a malformed trace may change the channel's capacity after it). */
+static void ring_free(an_ost *o) {
+    if (!o->ring) return;
+    for (int64_t k = 0; k < o->ring_cap; k++) vc_free(&o->ring[k]);
+    free(o->ring);
+    free(o->ring_k);
+    o->ring = NULL;
+    o->ring_k = NULL;
+    o->ring_cap = 0;
+}
+
 static void on_send(an_replay *rp, const an_ev *e, size_t idx) {
     an_ost *o = an_ost_get(rp, e->obj);
     an_gst *g = &rp->gs[e->g];
@@ -222,7 +234,7 @@ static void on_send(an_replay *rp, const an_ev *e, size_t idx) {
     } else if (o->cap > 0 && o->cap <= RING_MAX) {
         uint64_t j = o->nsend++;
         uint64_t cap = (uint64_t)o->cap;
-        if (j >= cap && o->ring) {
+        if (j >= cap && o->ring && o->ring_cap == o->cap) {
             uint64_t k = j - cap, slot = k % cap;
             if (o->ring_k[slot] == k + 1) vc_join(&g->vc, &o->ring[slot], rp->ng);
         }
@@ -250,9 +262,11 @@ static void on_recv(an_replay *rp, const an_ev *e) {
     }
     if (o->cap > 0 && o->cap <= RING_MAX) {
         uint64_t cap = (uint64_t)o->cap;
+        if (o->ring && o->ring_cap != o->cap) ring_free(o); /* (a malformed trace) */
         if (!o->ring) {
             o->ring = an_xcalloc(cap, sizeof *o->ring);
             o->ring_k = an_xcalloc(cap, sizeof *o->ring_k);
+            o->ring_cap = o->cap;
         }
         uint64_t k = o->nrecv++, slot = k % cap;
         vc_copy(&o->ring[slot], &g->vc, rp->ng);
@@ -354,6 +368,7 @@ static void step(an_replay *rp, size_t idx) {
     case EV_CHAN_MAKE:
         o = an_ost_get(rp, e->obj);
         o->type = OBJ_CHAN;
+        if (o->ring && o->ring_cap != e->a) ring_free(o); /* (a malformed trace) */
         o->cap = e->a;
         break;
     case EV_CHAN_SEND:
@@ -493,7 +508,7 @@ static void step(an_replay *rp, size_t idx) {
         o->ctx_kind = (int)e->b;
         o->done_chan = e->c;
         o->creator = gi;
-        if (e->c) {
+        if (e->c && e->c != e->obj) { /* (o is stale after this an_ost_get) */
             an_ost *dc = an_ost_get(rp, e->c);
             dc->is_done_chan = 1;
             dc->ctx = e->obj;
@@ -506,17 +521,22 @@ static void step(an_replay *rp, size_t idx) {
             o->canceled = 1;
             o->cancel_seq = e->seq;
         }
-        if (o->done_chan) on_close(rp, an_ost_get(rp, o->done_chan), e, 1);
+        if (o->done_chan && o->done_chan != e->obj) {
+            int64_t dc = o->done_chan; /* o is stale after an_ost_get */
+            on_close(rp, an_ost_get(rp, dc), e, 1);
+        }
         tick(rp, gi);
         break;
     case EV_TIMER_START:
+        /* The channel first: an_ost_get may grow rp->os and move every
+         * object, so no an_ost pointer may be held across it. */
+        if (e->b && e->b != e->obj) an_ost_get(rp, e->b)->is_timer_chan = 1;
         o = an_ost_get(rp, e->obj);
         o->type = OBJ_TIMER;
         o->timer_chan = e->b;
         o->timer_active = 1;
         o->ticker = (int8_t)(e->c != 0);
         o->stop_seq = 0;
-        if (e->b) an_ost_get(rp, e->b)->is_timer_chan = 1;
         vc_join(&o->L, &g->vc, ng);
         tick(rp, gi);
         break;
@@ -594,11 +614,7 @@ void an_replay_free(an_replay *rp) {
         vc_free(&o->close_vc);
         vc_free(&o->L);
         vc_free(&o->R);
-        if (o->ring) {
-            for (int64_t k = 0; k < o->cap; k++) vc_free(&o->ring[k]);
-            free(o->ring);
-            free(o->ring_k);
-        }
+        ring_free(o);
         VEC_FREE(o->readers);
         VEC_FREE(o->waits);
         VEC_FREE(o->adds);

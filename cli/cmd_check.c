@@ -1,9 +1,10 @@
 /* cli/cmd_check.c — `chanscope check TRACE [--json]`: analyze a trace.
  * Exit 0: no findings, 1: findings, 2: bad input (one line on stderr, the
- * file untouched).  The derived tables are rewritten in the trace; if the
- * file cannot be written (read-only), the report is still given.  A trace
- * that a running program is still recording (cs_trace_live) is analysed as
- * far as it goes and never written: one note on stderr says so. */
+ * file untouched) or a damaged trace (events missing: the report is given,
+ * with a warning, but it is no verdict).  The derived tables are rewritten in
+ * the trace; if the file cannot be written (read-only), the report is still
+ * given.  A trace that a running program is still recording (cs_trace_live)
+ * is analysed as far as it goes and never written: one note on stderr says so. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ int cmd_check(int argc, char **argv) {
             puts("usage: chanscope check TRACE [--json] [--no-store]\n"
                  "  Find deadlocks, leaks, races and misuse in a trace; write the derived\n"
                  "  tables (spans, messages, hb_edges, findings) into it.\n"
-                 "  Exit status: 0 no findings, 1 findings, 2 bad input.");
+                 "  Exit status: 0 no findings, 1 findings, 2 bad input or a damaged trace.");
             return 0;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cs_bad_input("check: unknown option '%s' (usage: chanscope check TRACE [--json])",
@@ -61,13 +62,16 @@ int cmd_check(int argc, char **argv) {
         if (t->truncated && !live) /* stdout stays pure JSON ("truncated": true) */
             fprintf(stderr, "chanscope: note: trace is truncated (program killed?): analyzing "
                             "the events it has\n");
+        for (size_t i = 0; i < t->nwarnings; i++) /* (the text report has them) */
+            fprintf(stderr, "chanscope: warning: %s\n", t->warnings[i]);
         char *s = an_report_json(t, r);
         if (s) puts(s);
         free(s);
     } else {
         an_report_text(stdout, t, r);
     }
-    int status = r->findings.n ? 1 : 0;
+    /* a damaged trace (events missing) gets no verdict: its report is what is left */
+    int status = t->damaged ? 2 : r->findings.n ? 1 : 0;
     an_result_free(r);
     an_trace_free(t);
     return status;

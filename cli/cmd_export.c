@@ -50,6 +50,8 @@ int cmd_export(int argc, char **argv) {
         an_trace_free(t);
         return cs_bad_input("export: cannot write %s: %s", outp, strerror(errno));
     }
+    for (size_t i = 0; i < t->nwarnings; i++)
+        fprintf(stderr, "chanscope: warning: %s\n", t->warnings[i]);
     an_result *r = an_analyze(t);
     int rc = an_export_chrome(out, t, r);
     if (out == stdout ? fflush(out) != 0 || ferror(out) : fclose(out) != 0) rc = -1;
