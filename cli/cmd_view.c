@@ -427,12 +427,17 @@ int cmd_view(int argc, char **argv) {
                     "chanscope: %s has not been checked yet: running 'chanscope check %s'\n",
                     trace, trace);
             int rc = run_check(trace);
-            if (rc != 0 && rc != 1) {
+            ts = check_trace(trace, &ended);
+            /* 2 with derived tables stored: a damaged trace (events missing),
+             * still worth looking at; 2 without them: bad input. */
+            if (rc == 2 && ts == TRACE_OK)
+                fprintf(stderr, "chanscope: warning: %s is damaged (events missing): 'chanscope "
+                                "check %s' says what is missing\n", trace, trace);
+            else if (rc != 0 && rc != 1) {
                 status = cs_bad_input("%s: 'chanscope check' failed (status %d); run it to see "
                                       "why", trace, rc);
                 goto out;
             }
-            ts = check_trace(trace, &ended);
             if (ts != TRACE_OK) {
                 if (ts == TRACE_UNCHECKED)
                     cs_bad_input("%s: still no derived tables after 'chanscope check'", trace);

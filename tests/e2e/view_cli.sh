@@ -141,5 +141,15 @@ got=$(sqlite3 "$work/live.db" "select count(*) from events")
 if [ -z "$want" ] || [ "$want" != "$got" ]; then fail "live: meta says $want events, the trace has $got"; fi
 [ "$sent" -gt "$n0" ] || fail "live: no sends traced after view ($n0 before, $sent at the end)"
 
+# --- a damaged trace (events deleted from a finished one) is still viewable,
+# with a warning: check exits 2 for it but stores its derived tables
+"$BIN" run channels/main -o "$work/cut.db" >/dev/null 2>&1
+sqlite3 "$work/cut.db" "DELETE FROM events WHERE seq BETWEEN 5 AND 8"
+"$BIN" view "$work/cut.db" --screenshot "$work/cut.png" >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" = 0 ] || fail "damaged trace: view exit $rc: $(cat "$work/err")"
+grep -q "damaged" "$work/err" || fail "damaged trace: no warning on stderr: $(cat "$work/err")"
+[ -s "$work/cut.png" ] || fail "damaged trace: no screenshot"
+
 [ "$fails" = 0 ] && echo "view_cli: ok"
 exit $((fails > 0))
