@@ -13,8 +13,11 @@
  * Deadlock accounting: every armed one-shot timer is one external wake
  * source (cs_sources_add), released only AFTER its delivery, so a goroutine
  * it wakes is already counted runnable; a ticker is one source from
- * creation until Stop.  time_sleep does not park: a sleeping goroutine is
- * not blocked, as in Go.
+ * creation until Stop.  time_sleep parks the goroutine (its thread runs
+ * others) with a timer on its stack as the wake source, but is not counted
+ * blocked: a sleeping goroutine is not blocked, as in Go.  The timer thread
+ * stays for now (Go runs timers on its Ms): it readies the sleeper through
+ * the global run queue.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -159,10 +162,11 @@ static void *timer_main(void *unused) {
             heap_push(t);
         }
         delivering = t;
+        bool free_it = t->free_after_fire; /* (t may be gone after deliver) */
         pthread_mutex_unlock(&tlock);
         deliver(t);
         if (!periodic) {
-            if (t->free_after_fire) free(t);
+            if (free_it) free(t);
             cs_sources_add(-1); /* after delivery: the woken goroutine is runnable */
         }
         pthread_mutex_lock(&tlock);
@@ -233,6 +237,9 @@ bool cs_timer_cancel(cs_rtimer *t) { return t ? disarm(t) : false; }
 int64_t time_now(void) { return cs_nanotime(); }
 duration_t time_since(int64_t start) { return cs_nanotime() - start; }
 
+/* The timer of a sleeping goroutine fires (on the timer thread). */
+static void sleep_wake(void *arg) { cs_ready(arg, NULL); }
+
 void cs_time_sleep(duration_t d, cs_site site) {
     if (d <= 0) return;
     if (CS_TRACING()) {
@@ -240,8 +247,16 @@ void cs_time_sleep(duration_t d, cs_site site) {
         cs_trace_event(EV_GO_BLOCK, 0, BLOCK_SLEEP, 0, 0, 0, NULL, site);
     }
     int64_t until = cs_nanotime() + d;
-    struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    cs_g *g = cs_getg();
+    if (g->foreign) { /* a thread of its own: just sleep */
+        struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
+    } else { /* park with a timer as the wake source: costs no thread */
+        struct cs_rtimer t = {.when = until, .idx = -1, .fn = sleep_wake, .arg = g};
+        g->park_uncounted = true; /* sleeping is not blocked (see above) */
+        arm(&t);
+        cs_park_switch(g);
     }
     if (CS_TRACING()) cs_trace_event(EV_GO_UNBLOCK, 0, 0, 0, 0, 0, NULL, site);
 }
