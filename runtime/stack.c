@@ -14,6 +14,11 @@
  * and the stack is made read-write, so an overflow faults in the guard page
  * (stackguard.c turns that into Go's "stack overflow" error).
  *
+ * Guard regions.  Since Linux 6.13, madvise(MADV_GUARD_INSTALL) makes a page
+ * fault on access without splitting the mapping: a slab stays one mapping
+ * however many guard pages it holds, and this is what we use when the
+ * kernel has it.  Older kernels get mprotect'd guard pages within a budget:
+ *
  * The VMA budget.  The kernel counts each run of pages with one protection
  * as a mapping (VMA), and a process may have vm.max_map_count of them
  * (65530 by default).  A guarded stack costs two (its guard and its stack
@@ -43,6 +48,7 @@
 #define DEFAULT_STACK (256 * 1024)
 #define MIN_STACK (16 * 1024)
 #define VMA_RESERVE 8192 /* mappings left to everything else */
+enum { CS_STACK_GUARD_REGION = 3 }; /* slab kind only */
 #define CANARY UINT64_C(0x6368616e73636f70) /* "chanscop" */
 
 typedef struct free_stack {
@@ -94,9 +100,31 @@ static _Noreturn void no_memory(const char *what) {
     _exit(2);
 }
 
-/* pool_lock held.  A new slab: guarded while the VMA budget lasts. */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+static bool no_guard_regions; /* the kernel lacks MADV_GUARD_INSTALL */
+
+/* pool_lock held.  A new slab: guard regions if the kernel has them, else
+ * guarded by mprotect while the VMA budget lasts, else canaries. */
 static void new_slab(void) {
     size_t len = slot_size * SLAB_STACKS;
+    if (!no_guard_regions) {
+        char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) no_memory("mmap");
+        int i = 0;
+        for (; i < SLAB_STACKS; i++)
+            if (madvise(m + (size_t)i * slot_size, page_size, MADV_GUARD_INSTALL) != 0) break;
+        if (i == SLAB_STACKS) {
+            slab_next = m;
+            slab_end = m + len;
+            slab_kind = CS_STACK_GUARD_REGION;
+            return;
+        }
+        munmap(m, len);
+        no_guard_regions = true;
+    }
     bool guarded = guarded_left >= SLAB_STACKS;
     int prot = guarded ? PROT_NONE : PROT_READ | PROT_WRITE;
     void *m = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -125,7 +153,9 @@ void cs_stack_alloc(cs_stack *s) {
     s->kind = slab_kind;
     cs_lock_release(&pool_lock);
     s->lo = slot + page_size;
-    if (s->kind == CS_STACK_GUARDED) {
+    if (s->kind == CS_STACK_GUARD_REGION) {
+        s->kind = CS_STACK_GUARDED; /* (a fault below lo, like the other) */
+    } else if (s->kind == CS_STACK_GUARDED) {
         if (mprotect(s->lo, stack_size, PROT_READ | PROT_WRITE) != 0) no_memory("mprotect");
     } else {
         *(uint64_t *)s->lo = CANARY;

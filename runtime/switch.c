@@ -37,14 +37,17 @@ __asm__(".pushsection .text\n"
         "    pushq %r13\n"
         "    pushq %r14\n"
         "    pushq %r15\n"
-        "    subq $8, %rsp\n"
+        "    pushq $0\n"              /* (zeroed: compared as 8 bytes) */
         "    stmxcsr (%rsp)\n"
         "    fnstcw 4(%rsp)\n"
+        "    movq (%rsp), %rax\n"     /* our MXCSR and control word */
         "    movq %rsp, (%rdi)\n"     /* *save_sp = sp */
         "    movq %rsi, %rsp\n"       /* sp = to_sp: now on the other stack */
-        "    ldmxcsr (%rsp)\n"
-        "    fldcw 4(%rsp)\n"
-        "    addq $8, %rsp\n"
+        /* Loading MXCSR and the x87 control word stalls the pipeline, and
+         * they almost never differ between contexts: load only if they do. */
+        "    cmpq (%rsp), %rax\n"
+        "    jne 1f\n"
+        "2:  addq $8, %rsp\n"
         "    popq %r15\n"
         "    popq %r14\n"
         "    popq %r13\n"
@@ -52,6 +55,9 @@ __asm__(".pushsection .text\n"
         "    popq %rbx\n"
         "    popq %rbp\n"
         "    ret\n"
+        "1:  ldmxcsr (%rsp)\n"
+        "    fldcw 4(%rsp)\n"
+        "    jmp 2b\n"
         ".size cs_ctx_switch, .-cs_ctx_switch\n"
         /* First entry of a new context: r12 = arg, r13 = fn (from
          * cs_ctx_init); rsp is 16-byte aligned here, as a call needs. */
