@@ -28,7 +28,7 @@
 #include "sync_internal.h"
 #include "trace_hooks.h"
 
-#define MUTEX_SPIN 40
+#define MUTEX_SPIN 30 /* pauses per spin round (Go's active_spin_cnt) */
 #define STARVATION_NS 1000000 /* Go's starvationThresholdNs */
 #define STARVING 0            /* cs_waitq_aux() word, under q->lock */
 
@@ -56,10 +56,14 @@ static inline int64_t mutex_obj(mutex_t *m, const char *what, cs_site site) {
 static void lock_impl(mutex_t *m, int64_t id, int reason, int64_t block_obj, bool traced,
                       cs_site site) {
     if (try_fast(m)) goto acquired;
-    for (int i = 0; i < MUTEX_SPIN; i++) {
-        cpu_relax();
-        if (atomic_load_explicit(&m->state, memory_order_relaxed) == 0 && try_fast(m))
-            goto acquired;
+    /* Spin only while the holder can be running on another thread and
+     * nothing else waits for ours (cs_can_spin: Go's sync_runtime_canSpin). */
+    for (int i = 0; cs_can_spin(i); i++) {
+        for (int k = 0; k < MUTEX_SPIN; k++) {
+            cpu_relax();
+            if (atomic_load_explicit(&m->state, memory_order_relaxed) == 0 && try_fast(m))
+                goto acquired;
+        }
     }
     if (traced) CS_EV(EV_MUTEX_WAIT, id, 0, 0, 0, 0, site);
     cs_waitq *q = cs_waitq_get(&m->q);

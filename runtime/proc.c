@@ -748,6 +748,14 @@ void cs_runq_ready(cs_g *g, bool next) {
     wakep();
 }
 
+bool cs_can_spin(int i) {
+    if (i >= 4 || gomaxprocs <= 1) return false;
+    if (gomaxprocs <= atomic_load(&sched.npidle) + atomic_load(&sched.nmspinning) + 1) return false;
+    cs_m *m = cs_getm();
+    if (!m || !m->p) return false;
+    return runq_empty(m->p);
+}
+
 /* ---- system calls ----------------------------------------------------------- */
 
 void cs_entersyscall(void) {

@@ -145,6 +145,11 @@ int64_t cs_nanotime(void);
 enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NORUNNEXT = 2 };
 bool cs_debug(int flag);
 
+/* May a goroutine that waits for a lock spin once more (round i, from 0)?
+ * Only a few rounds, only if another P is running (the holder may be
+ * there) and this P has no other goroutine waiting (Go's canSpin). */
+bool cs_can_spin(int i);
+
 /* Around a runtime-internal call that may block its thread (a system
  * call): lets sysmon hand the P to another thread after ~20 µs instead of
  * ~10 ms.  Balanced; the goroutine may continue on the same M without a P

@@ -179,8 +179,16 @@ Test(sched, yield_lets_the_other_goroutine_run, .timeout = 20) {
 /* ---- a thread the runtime did not create ------------------------------------------ */
 
 static chan_t *to_main, *to_thread;
+static atomic_int thread_joined_runtime;
+/* A thread counts as a goroutine from its first runtime call on: before
+ * that, the runtime cannot know it exists.  Main waits for that call. */
+static void wait_thread_joined(void) {
+    while (!atomic_load(&thread_joined_runtime)) time_sleep(MILLISECOND);
+}
 static void *foreign(void *arg) {
     (void)arg;
+    goroutine_id();
+    atomic_store(&thread_joined_runtime, 1);
     int v = 41;
     chan_send(to_main, &v); /* main is parked on it: readied from here */
     chan_recv(to_thread, &v); /* this thread parks on its futex */
@@ -194,6 +202,7 @@ static void foreign_then_deadlock(void) {
     int v;
     pthread_t th;
     if (pthread_create(&th, NULL, foreign, NULL) != 0) exit(3);
+    wait_thread_joined();
     chan_recv(to_main, &v);
     chan_send(to_thread, &v);
     chan_recv(to_main, &v);
@@ -213,6 +222,8 @@ Test(sched, foreign_thread_is_a_goroutine_until_it_exits, .timeout = 20) {
 
 static void *foreign_blocks_forever(void *arg) {
     (void)arg;
+    goroutine_id();
+    atomic_store(&thread_joined_runtime, 1);
     int v;
     chan_recv(to_thread, &v); /* nobody will send */
     return NULL;
@@ -222,6 +233,7 @@ static void main_blocks_while_foreign_thread_lives(void) {
     to_main = chan_make(int, 0);
     pthread_t th;
     if (pthread_create(&th, NULL, foreign_blocks_forever, NULL) != 0) exit(3);
+    wait_thread_joined();
     wait_parked(1);
     int v;
     printf("main blocks\n");
