@@ -62,6 +62,7 @@ bool cs_debug(int flag) {
         f = 0;
         if (e && strstr(e, "nospin")) f |= CS_DEBUG_NOSPIN;
         if (e && strstr(e, "norunnext")) f |= CS_DEBUG_NORUNNEXT;
+        if (e && strstr(e, "canarystacks")) f |= CS_DEBUG_CANARYSTACKS;
         atomic_store_explicit(&debug_flags, f, memory_order_relaxed);
     }
     return (f & flag) != 0;

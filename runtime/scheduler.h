@@ -141,8 +141,9 @@ int64_t cs_nanotime(void);
 /* CHANSCOPE_DEBUG=flag,flag: switches for measuring the scheduler's design
  * choices (like Go's GODEBUG); read once.  nospin: an idle M looks for work
  * once and sleeps, never spinning; norunnext: a readied goroutine goes to
- * the tail of the run queue instead of running next. */
-enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NORUNNEXT = 2 };
+ * the tail of the run queue instead of running next; canarystacks: stacks
+ * without guard pages, checked by canary (stack.c's fallback, for tests). */
+enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NORUNNEXT = 2, CS_DEBUG_CANARYSTACKS = 4 };
 bool cs_debug(int flag);
 
 /* May a goroutine that waits for a lock spin once more (round i, from 0)?

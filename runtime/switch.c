@@ -17,8 +17,8 @@
  * The assembly is written at top level in this C file (no .S file, no build
  * rule of its own); it is never instrumented by a sanitizer.  Saved frame:
  *
- *   x86-64  [sp+0] MXCSR (4 bytes) and x87 control word (2 bytes: both are
- *           callee-saved control state in the ABI), [sp+8] r15, r14, r13,
+ *   x86-64  [sp+0] MXCSR (4 bytes), [sp+4] x87 control word (2 bytes; both
+ *           are callee-saved control state in the ABI), [sp+8] r15, r14, r13,
  *           r12, rbx, rbp, [sp+56] return address: 64 bytes.
  *   aarch64 x19..x28, x29 (frame pointer), x30 (link register), d8..d15
  *           (low halves of v8..v15), FPCR: 176 bytes.
@@ -37,15 +37,19 @@ __asm__(".pushsection .text\n"
         "    pushq %r13\n"
         "    pushq %r14\n"
         "    pushq %r15\n"
-        "    pushq $0\n"              /* (zeroed: compared as 8 bytes) */
+        "    subq $8, %rsp\n"
         "    stmxcsr (%rsp)\n"
         "    fnstcw 4(%rsp)\n"
-        "    movq (%rsp), %rax\n"     /* our MXCSR and control word */
+        "    movl (%rsp), %eax\n"     /* our MXCSR ... */
+        "    movzwl 4(%rsp), %ecx\n"  /* ... and x87 control word (loads of the
+                                          stores' own sizes: no forwarding stall) */
         "    movq %rsp, (%rdi)\n"     /* *save_sp = sp */
         "    movq %rsi, %rsp\n"       /* sp = to_sp: now on the other stack */
         /* Loading MXCSR and the x87 control word stalls the pipeline, and
          * they almost never differ between contexts: load only if they do. */
-        "    cmpq (%rsp), %rax\n"
+        "    cmpl (%rsp), %eax\n"
+        "    jne 1f\n"
+        "    cmpw 4(%rsp), %cx\n"
         "    jne 1f\n"
         "2:  addq $8, %rsp\n"
         "    popq %r15\n"

@@ -41,6 +41,9 @@ static void park_many(void) {
     }
     chan_close(gate);
     wg_wait(&wg);
+    /* (wg_done comes just before a goroutine's end: wait for the ends) */
+    int64_t t0 = time_now();
+    while (goroutine_count() > 1 && time_since(t0) < 10 * SECOND) time_sleep(MILLISECOND);
     printf("all %d done, %d left\n", n, goroutine_count());
 }
 
@@ -81,6 +84,33 @@ Test(sched, stack_overflow_is_a_go_shaped_fatal_error, .timeout = 20) {
     cr_assert(strstr(r.out, "goroutine 2 [running]:\ndeep()\n"), "%s", r.out);
     cr_assert(strstr(r.out, "created by main in goroutine 1\n\t"), "%s", r.out);
     cr_assert(strstr(r.out, "test_rt_sched.c:"), "%s", r.out);
+}
+
+/* Without guard pages (old kernels, past the mapping budget) a canary at
+ * the bottom of the stack is checked when the goroutine switches out. */
+static int dip(char *lo, int depth) {
+    volatile char pad[256];
+    pad[0] = (char)depth;
+    if ((char *)pad > lo - 1024) return dip(lo, depth + 1) + pad[0];
+    time_sleep(MILLISECOND); /* switch out, a little below the stack */
+    return pad[0];
+}
+static void overflow_a_little(void *arg) {
+    (void)arg;
+    sink = dip(cs_getg()->stack.lo, 0);
+}
+static void canary_overflow(void) {
+    setenv("CHANSCOPE_DEBUG", "canarystacks", 1);
+    go_named("dipper", overflow_a_little, NULL);
+    time_sleep(5 * SECOND);
+}
+
+Test(sched, canary_stack_overflow_is_reported_at_switch_out, .timeout = 20) {
+    child_result r;
+    run_child(canary_overflow, 10000, &r);
+    cr_assert(r.exited && r.status == 2, "exited %d status %d:\n%s", r.exited, r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: stack overflow\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "goroutine 2 [running]:\ndipper()\n"), "%s", r.out);
 }
 
 /* ---- a goroutine that never calls the runtime ---------------------------------- */
