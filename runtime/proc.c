@@ -153,7 +153,7 @@ static _Thread_local cs_m *tls_m;
 
 /* ---- small helpers -------------------------------------------------------- */
 
-cs_m *cs_getm(void) {
+__attribute__((noinline)) cs_m *cs_getm(void) {
     cs_m *m = tls_m;
     __asm__ volatile("" ::: "memory"); /* opaque: never cached by a caller */
     return m;
