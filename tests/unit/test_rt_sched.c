@@ -168,6 +168,38 @@ Test(sched, blocking_system_call_does_not_hang_the_program, .timeout = 20) {
     cr_assert(strstr(r.out, "read x"), "%s", r.out);
 }
 
+/* ---- cs_entersyscall / cs_exitsyscall ------------------------------------------ */
+
+static atomic_int other_ran, other_done;
+static void other_spins(void *arg) {
+    (void)arg;
+    atomic_store(&other_ran, 1);
+    int64_t t0 = time_now();
+    while (time_since(t0) < 100 * MILLISECOND) {
+    } /* holds the P when the system call ends */
+    atomic_store(&other_done, 1);
+}
+static void syscall_hands_off_the_p(void) {
+    setenv("CHANSCOPE_MAXPROCS", "1", 1);
+    go(other_spins, NULL);
+    cs_entersyscall();
+    usleep(50 * 1000); /* the P goes to other_spins within ~20 µs + a sysmon tick */
+    cs_exitsyscall();  /* no idle P: waits in the global queue for one */
+    if (!atomic_load(&other_ran)) {
+        printf("the other goroutine did not run during the system call\n");
+        exit(1);
+    }
+    while (!atomic_load(&other_done)) go_yield();
+    printf("handed off\n");
+}
+
+Test(sched, system_call_hands_its_p_to_another_thread, .timeout = 20) {
+    child_result r;
+    run_child(syscall_hands_off_the_p, 10000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d timed_out %d:\n%s", r.status, r.timed_out, r.out);
+    cr_assert(strstr(r.out, "handed off"), "%s", r.out);
+}
+
 /* ---- go_yield on one P ------------------------------------------------------------ */
 
 static atomic_int turns[2];
