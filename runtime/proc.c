@@ -653,7 +653,7 @@ static void schedule_loop(cs_m *m) {
         cs_g *gp = m->curg, *next = NULL;
         if (gp) {
             m->curg = NULL;
-            if (cs_stack_canary_dead(&gp->stack)) cs_stack_overflow_fatal(gp, (uintptr_t)gp->sp);
+            if (cs_stack_canary_dead(&gp->stack, gp->sp)) cs_stack_overflow_fatal(gp, (uintptr_t)gp->sp);
             atomic_store_explicit(&gp->m, NULL, memory_order_relaxed);
         }
         /* Still our P?  sysmon may have handed it on while gp ran.  (With

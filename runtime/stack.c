@@ -178,8 +178,12 @@ void cs_stack_free(cs_stack *s) {
     cs_lock_release(&pool_lock);
 }
 
-bool cs_stack_canary_dead(const cs_stack *s) {
-    return s->kind == CS_STACK_CANARY && *(const uint64_t *)s->lo != CANARY;
+bool cs_stack_canary_dead(const cs_stack *s, const void *sp) {
+    /* The canary catches an overflow that came back up; the saved stack
+     * pointer one that is still below the stack (frames that skipped the
+     * canary word). */
+    return s->kind == CS_STACK_CANARY &&
+           (*(const uint64_t *)s->lo != CANARY || (const char *)sp < s->lo);
 }
 
 bool cs_stack_in_guard(const cs_stack *s, uintptr_t addr) {

@@ -28,8 +28,9 @@ size_t cs_stack_size(void);
 void cs_stack_alloc(cs_stack *s);
 /* Back to the pool (its touched pages stay: the next goroutine reuses them). */
 void cs_stack_free(cs_stack *s);
-/* A CS_STACK_CANARY stack whose canary was overwritten. */
-bool cs_stack_canary_dead(const cs_stack *s);
+/* A CS_STACK_CANARY stack that overflowed: its canary was overwritten or
+ * the saved stack pointer sp is below it. */
+bool cs_stack_canary_dead(const cs_stack *s, const void *sp);
 /* addr lies in the guard page below a CS_STACK_GUARDED stack. */
 bool cs_stack_in_guard(const cs_stack *s, uintptr_t addr);
 
