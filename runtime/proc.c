@@ -54,8 +54,12 @@
  * how programs that block threads directly (read, accept, usleep) still
  * run everything else.
  *
- * Timers (for now) stay on time.c's timer thread, which readies sleepers
- * through the global queue.
+ * Timers.  time.c keeps the heap; the Ms run it: findrunnable delivers
+ * the due timers first (what they ready lands in this P's runnext), and one
+ * idle M, the timer sleeper, sleeps on its futex only until the earliest
+ * deadline instead of indefinitely (arming an earlier timer wakes it to
+ * re-aim).  sysmon delivers timers that are overdue because every M is busy.
+ * There is no timer thread.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -170,9 +174,14 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct tim
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
 
+/* m->note: 0 asleep, 1 woken with a P (startm), 2 "the earliest timer
+ * changed" (only the timer sleeper acts on it; others ignore it). */
 static void notesleep(cs_m *m) {
-    while (atomic_load_explicit(&m->note, memory_order_acquire) == 0)
-        futex(&m->note, FUTEX_WAIT, 0, NULL);
+    uint32_t n;
+    while ((n = atomic_load_explicit(&m->note, memory_order_acquire)) != 1) {
+        if (n == 2) atomic_compare_exchange_strong(&m->note, &n, 0);
+        else futex(&m->note, FUTEX_WAIT, 0, NULL);
+    }
     atomic_store_explicit(&m->note, 0, memory_order_relaxed);
 }
 
@@ -540,15 +549,90 @@ static void wakep(void) {
     startm(NULL, true);
 }
 
-/* Park this M (it has no P) until startm hands it one. */
-static void stopm(cs_m *m) {
+/* The idle M that sleeps only until the earliest timer (at most one). */
+static cs_m *_Atomic timer_sleeper;
+static _Atomic int64_t timer_sleep_until;
+
+static void midle_put(cs_m *m) {
     cs_lock_acquire(&sched.lock);
     m->schedlink = sched.midle;
     sched.midle = m;
     cs_lock_release(&sched.lock);
-    notesleep(m);
+}
+
+/* Take m off the idle list; false if startm took it already. */
+static bool midle_remove(cs_m *m) {
+    cs_lock_acquire(&sched.lock);
+    cs_m **pp = &sched.midle;
+    while (*pp && *pp != m) pp = &(*pp)->schedlink;
+    bool found = *pp != NULL;
+    if (found) *pp = m->schedlink;
+    cs_lock_release(&sched.lock);
+    return found;
+}
+
+/* As the timer sleeper: sleep until startm hands us a P (true) or a timer
+ * is due (false). */
+static bool timer_sleep(cs_m *m) {
+    for (;;) {
+        uint32_t n = atomic_load_explicit(&m->note, memory_order_acquire);
+        if (n == 1) return true;
+        if (n == 2) {
+            atomic_compare_exchange_strong(&m->note, &n, 0);
+            continue;
+        }
+        int64_t next = atomic_load(&cs_timer_next);
+        atomic_store(&timer_sleep_until, next);
+        int64_t wait = next == INT64_MAX ? 1000000000 : next - cs_nanotime();
+        if (wait <= 0) return false;
+        struct timespec ts = {wait / 1000000000, wait % 1000000000};
+        futex(&m->note, FUTEX_WAIT, 0, &ts);
+    }
+}
+
+/* Park this M (it has no P) until startm hands it one.  If timers are
+ * pending and no other idle M watches them, it sleeps only until the
+ * earliest one, runs the due timers, and looks for a P again. */
+static void stopm(cs_m *m) {
+    for (;;) {
+        cs_m *none = NULL;
+        bool timed = atomic_load(&cs_timer_next) != INT64_MAX &&
+                     atomic_compare_exchange_strong(&timer_sleeper, &none, m);
+        midle_put(m);
+        if (!timed) {
+            notesleep(m);
+            break;
+        }
+        bool handed = timer_sleep(m);
+        atomic_store(&timer_sleeper, NULL);
+        if (handed || !midle_remove(m)) { /* a P is ours, or on its way */
+            notesleep(m);
+            break;
+        }
+        cs_timers_run(); /* readies go to the global queue (and wake Ms) */
+        cs_p *p = pidleget();
+        if (p) {
+            acquirep(m, p, P_INUSE);
+            return;
+        }
+    }
     acquirep(m, m->nextp, P_INUSE);
     m->nextp = NULL;
+}
+
+/* time.c armed a timer earlier than any before it (tlock held). */
+void cs_sched_timer_changed(int64_t when) {
+    cs_m *m = atomic_load(&timer_sleeper);
+    if (m) {
+        uint32_t zero = 0;
+        if (when < atomic_load(&timer_sleep_until) &&
+            atomic_compare_exchange_strong(&m->note, &zero, 2))
+            futex(&m->note, FUTEX_WAKE, 1, NULL);
+        return;
+    }
+    /* Nobody sleeps on the timers: an idle P's M will (when it stops); if
+     * every P is busy, their Ms check timers whenever they schedule. */
+    wakep();
 }
 
 static void resetspinning(cs_m *m) {
@@ -576,6 +660,8 @@ static cs_g *findrunnable(cs_m *m) {
     cs_g *g;
 top:;
     cs_p *p = m->p;
+    int64_t next_timer = atomic_load_explicit(&cs_timer_next, memory_order_relaxed);
+    if (next_timer != INT64_MAX && next_timer <= cs_nanotime()) cs_timers_run();
     uint32_t tick = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
     if (tick % 61 == 0 && (g = globrunqget(p, 1))) return g;
     if ((g = runqget(p))) return g;
@@ -795,6 +881,13 @@ static void *sysmon_main(void *unused) {
         nanosleep(&ts, NULL);
         int64_t now = cs_nanotime();
         bool retook = false;
+        /* Timers overdue by a millisecond: every M is busy (or asleep
+         * without a timeout); deliver them from here. */
+        int64_t next_timer = atomic_load(&cs_timer_next);
+        if (next_timer != INT64_MAX && now - next_timer > 1000000) {
+            cs_timers_run();
+            retook = true; /* (keep looking often while it is busy) */
+        }
         for (int i = 0; i < gomaxprocs; i++) {
             cs_p *p = &allp[i];
             uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);

@@ -121,6 +121,13 @@ void cs_park_switch(cs_g *g);
 /* Make g runnable; waker is the goroutine doing it (NULL: timer/runtime). */
 void cs_ready(cs_g *g, cs_g *waker);
 
+/* Timers (time.c), run by the scheduler (proc.c): the earliest deadline
+ * (INT64_MAX: none), running the due ones (returns the next deadline), and
+ * the scheduler's hook for an earlier deadline (called under time.c's lock). */
+extern _Atomic int64_t cs_timer_next;
+int64_t cs_timers_run(void);
+void cs_sched_timer_changed(int64_t when);
+
 /* Timers and other external wake sources (signal channels): while any is
  * pending, "every goroutine blocked" is not a deadlock. */
 void cs_sources_add(int delta);

@@ -168,6 +168,33 @@ Test(sched, blocking_system_call_does_not_hang_the_program, .timeout = 20) {
     cr_assert(strstr(r.out, "read x"), "%s", r.out);
 }
 
+/* ---- timers while every thread is busy -------------------------------------------- */
+
+static atomic_int woke;
+static void sleeper(void *arg) {
+    (void)arg;
+    time_sleep(10 * MILLISECOND);
+    atomic_store(&woke, 1);
+}
+static void timer_fires_while_busy(void) {
+    setenv("CHANSCOPE_MAXPROCS", "1", 1);
+    go(sleeper, NULL);
+    go_yield(); /* the sleeper parks on its timer */
+    /* The only P stays here: no M looks at the timers while scheduling, so
+     * sysmon must deliver the timer and hand the P to the sleeper. */
+    int64_t t0 = time_now();
+    while (!atomic_load(&woke) && time_since(t0) < 5 * SECOND) {
+    }
+    printf(atomic_load(&woke) ? "woke\n" : "never woke\n");
+}
+
+Test(sched, timer_fires_while_every_thread_is_busy, .timeout = 20) {
+    child_result r;
+    run_child(timer_fires_while_busy, 10000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "woke\n") && !strstr(r.out, "never"), "%s", r.out);
+}
+
 /* ---- cs_entersyscall / cs_exitsyscall ------------------------------------------ */
 
 static atomic_int other_ran, other_done;
