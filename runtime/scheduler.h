@@ -160,8 +160,8 @@ bool cs_can_spin(int i);
 
 /* Around a runtime-internal call that may block its thread (a system
  * call): lets sysmon hand the P to another thread after ~20 µs instead of
- * ~10 ms.  Balanced; the goroutine may continue on the same M without a P
- * (or wait for one) after cs_exitsyscall. */
+ * ~10 ms.  Balanced, and never with a runtime lock held: cs_exitsyscall
+ * may park the goroutine until a P is free (Go's exitsyscall). */
 void cs_entersyscall(void);
 void cs_exitsyscall(void);
 
