@@ -165,6 +165,7 @@ static void g_main(void *arg) {
 }
 
 int64_t cs_go(go_func fn, void *arg, const char *name, cs_site site) {
+    cs_preempt_point();
     cs_g *self = cs_getg();
     cs_g *g = new_g(name, self->id, site);
     g->fn = fn;

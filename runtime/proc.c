@@ -842,6 +842,19 @@ bool cs_can_spin(int i) {
     return runq_empty(m->p);
 }
 
+void cs_preempt_point(void) {
+    cs_m *m = cs_getm();
+    if (!m || !m->curg) return;
+    cs_p *p = m->p;
+    if (p && atomic_load_explicit(&p->state, memory_order_relaxed) == PSTATE(m, P_RUNNING)) return;
+    m->p = NULL; /* retaken */
+    if ((p = pidleget())) {
+        acquirep(m, p, P_RUNNING);
+        return;
+    }
+    cs_mcall(ACT_REQUEUE);
+}
+
 /* ---- system calls ----------------------------------------------------------- */
 
 void cs_entersyscall(void) {

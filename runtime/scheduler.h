@@ -158,6 +158,12 @@ bool cs_debug(int flag);
  * there) and this P has no other goroutine waiting (Go's canSpin). */
 bool cs_can_spin(int i);
 
+/* A safe point, at the start of the hot API calls (no runtime lock held):
+ * if sysmon gave this goroutine's P to another thread (it ran too long, or
+ * blocked its thread), it waits in the global queue for a P, so that no more
+ * than GOMAXPROCS goroutines run at once for long (Go preempts instead). */
+void cs_preempt_point(void);
+
 /* Around a runtime-internal call that may block its thread (a system
  * call): lets sysmon hand the P to another thread after ~20 µs instead of
  * ~10 ms.  Balanced, and never with a runtime lock held: cs_exitsyscall
