@@ -13,6 +13,7 @@
 #include "chanscope.h"
 #include "helpers.h"
 #include "rt_test_util.h"
+#include "sync_internal.h"
 
 /* ---- many parked goroutines ------------------------------------------------ */
 
@@ -166,6 +167,56 @@ Test(sched, blocking_system_call_does_not_hang_the_program, .timeout = 20) {
     run_child(blocked_read, 10000, &r);
     cr_assert(r.exited && r.status == 0, "status %d timed_out %d:\n%s", r.status, r.timed_out, r.out);
     cr_assert(strstr(r.out, "read x"), "%s", r.out);
+}
+
+/* ---- sync.Mutex leaves starvation mode ------------------------------------------ */
+
+/* Go: a waiter handed the lock in starvation mode switches the mutex back to
+ * normal mode if it waited less than 1 ms itself, even with others still
+ * queued.  Without that, a contended mutex hands off (a park and a wake-up)
+ * on every unlock forever.  One P, so the steps below run in this order. */
+static mutex_t smu;
+static int64_t starving_seen = -1;
+static int64_t *starving_word(void) { return &cs_waitq_aux(cs_waitq_get(&smu.q))[0]; }
+static void take_and_look(void *arg) {
+    (void)arg;
+    mutex_lock(&smu);
+    cs_waitq *q = cs_waitq_get(&smu.q);
+    pthread_mutex_lock(&q->lock);
+    if (starving_seen < 0) starving_seen = *starving_word();
+    pthread_mutex_unlock(&q->lock);
+    mutex_unlock(&smu);
+}
+static void mutex_starvation_ends(void) {
+    setenv("CHANSCOPE_MAXPROCS", "1", 1);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        starving_seen = -1;
+        mutex_lock(&smu);
+        int64_t t0 = time_now();
+        go(take_and_look, NULL);
+        go(take_and_look, NULL);
+        while (cs_count_blocked_now() < 2) go_yield(); /* both queued */
+        cs_waitq *q = cs_waitq_get(&smu.q);
+        pthread_mutex_lock(&q->lock);
+        *starving_word() = 1; /* as after a waiter waited > 1 ms */
+        pthread_mutex_unlock(&q->lock);
+        mutex_unlock(&smu); /* hands the lock to the first waiter */
+        while (starving_seen < 0) go_yield();
+        bool quick = time_since(t0) < 900 * MICROSECOND;
+        while (goroutine_count() > 1) go_yield();
+        if (quick) { /* (a loaded machine may stall us past 1 ms: retry) */
+            printf("starving after hand-off: %lld\n", (long long)starving_seen);
+            return;
+        }
+    }
+    printf("inconclusive: always slower than 1 ms\n");
+}
+
+Test(sched, mutex_leaves_starvation_mode_after_a_quick_hand_off, .timeout = 30) {
+    child_result r;
+    run_child(mutex_starvation_ends, 20000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "starving after hand-off: 0\n"), "%s", r.out);
 }
 
 /* ---- timers while every thread is busy -------------------------------------------- */
