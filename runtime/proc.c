@@ -105,7 +105,6 @@
 #define SPIN_NS 20000                 /* an idle M looks for work this long */
 #define SYSCALL_RETAKE_NS 20000       /* a P in a system call */
 #define BUSY_RETAKE_NS 10000000       /* a P running one goroutine */
-#define ALTSTACK_SIZE (64 * 1024)
 
 enum { P_IDLE = 0, P_INUSE = 1, P_RUNNING = 2 };
 #define PSTATE(m, s) (((uint64_t)(m)->id << 2) | (uint64_t)(s))
