@@ -16,7 +16,7 @@
 #   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all; the rows
 #                         under load are named pingpong/loaded, pool/loaded)
 #   BENCH_NO_TRACE=1      skip the tracing on/off runs
-#   BENCH_NO_ABLATION=1   skip the runs with CHANSCOPE_DEBUG=nospin/nocache
+#   BENCH_NO_ABLATION=1   skip the runs with CHANSCOPE_DEBUG=nospin/norunnext
 #   BENCH_TIMEOUT=120     seconds before one run counts as failed
 #   BENCH_LOAD=2          busy processes running beside the */loaded rows
 #
@@ -160,8 +160,8 @@ while read -r wl ops; do
     # C and Go alternate so that both see the same machine noise.
     for ((r = 1; r <= runs; r++)); do
         failed "c.$wl" || { BENCH_WARMUP=${warm:-${BENCH_WARMUP:-}} run_one c "$cbin" "$base" "$ops" "c.$wl" && printf ' c' >&2; }
-        # os-*: the kernel's floor, C only (bench/c/os_floor.c)
-        if [ $have_go = 1 ] && [ "${wl#os-}" = "$wl" ] && ! failed "go.$wl"; then
+        # os-*: the kernel's floor, switch: the context switch; C only
+        if [ $have_go = 1 ] && [ "${wl#os-}" = "$wl" ] && [ "$wl" != switch ] && ! failed "go.$wl"; then
             BENCH_WARMUP=${warm:-${BENCH_WARMUP:-}} run_one go "$gobin" "$base" "$ops" "go.$wl" && printf ' go' >&2
         fi
     done
@@ -170,8 +170,8 @@ while read -r wl ops; do
 done <<<"$wl_list"
 
 # Design choices switched off (CHANSCOPE_DEBUG, runtime/scheduler.h), C
-# only: what spinning and the thread cache buy.  BENCH_NO_ABLATION=1 skips.
-ablations="pingpong:nospin pool:nospin spawn:nocache"
+# only: what spinning Ms and the runnext slot buy.  BENCH_NO_ABLATION=1 skips.
+ablations="pingpong:nospin pool:nospin pingpong:norunnext"
 if [ "${BENCH_NO_ABLATION:-0}" != 1 ]; then
     for ab in $ablations; do
         wl=${ab%%:*} flag=${ab#*:}
@@ -290,7 +290,7 @@ while read -r wl ops; do
         nc = split(c, C, " "); ng = split(g, G, " ")
         cmin = nc ? C[1] : "fail"; cmed = nc ? C[2] : "fail"
         if (!have_go) { gmin = "n/a"; gmed = "n/a" } else { gmin = ng ? G[1] : "fail"; gmed = ng ? G[2] : "fail" }
-        if (wl ~ /^os-/) { gmin = "-"; gmed = "-" }   # the kernel floor: C only
+        if (wl ~ /^os-/ || wl == "switch") { gmin = "-"; gmed = "-" }   # C only
         ratio = (nc && ng && G[2] > 0) ? sprintf("%.2f", C[2] / G[2]) : "-"
         ok = "-"
         if (goal != "" && ratio != "-") ok = (ratio + 0 <= goal + 0) ? "ok" : "MISS"
@@ -316,7 +316,7 @@ for ab in $ablations; do
     wl=${ab%%:*} flag=${ab#*:}
     c=$(stats "c.$wl/$flag")
     [ -n "$c" ] || continue
-    case $flag in nospin) what="never spinning" ;; nocache) what="no thread cache" ;; *) what=$flag ;; esac
+    case $flag in nospin) what="never spinning" ;; norunnext) what="no runnext" ;; *) what=$flag ;; esac
     awk -v name="$wl, $what" -v c="$c" 'BEGIN { split(c, C, " ")
         printf "%s\tns/op\t%s\t%s\t-\t-\t-\t-\t-\n", name, C[1], C[2] }' >>"$rows"
 done

@@ -14,7 +14,8 @@
  * more than 1 ms for the lock sets q's STARVING word.  From then on Unlock
  * does not release the lock but hands it directly to the first queued
  * goroutine (the state stays locked), strictly FIFO, until the queue is
- * empty.  No goroutine waits unboundedly.
+ * empty or a goroutine handed the lock had waited less than 1 ms itself
+ * (Go's two ways out).  No goroutine waits unboundedly.
  *
  * No lost wake-ups: a goroutine parks only after seeing state == 2 under
  * q->lock, and an Unlock that finds state 2 takes q->lock to set the state
@@ -28,7 +29,7 @@
 #include "sync_internal.h"
 #include "trace_hooks.h"
 
-#define MUTEX_SPIN 40
+#define MUTEX_SPIN 30 /* pauses per spin round (Go's active_spin_cnt) */
 #define STARVATION_NS 1000000 /* Go's starvationThresholdNs */
 #define STARVING 0            /* cs_waitq_aux() word, under q->lock */
 
@@ -56,10 +57,14 @@ static inline int64_t mutex_obj(mutex_t *m, const char *what, cs_site site) {
 static void lock_impl(mutex_t *m, int64_t id, int reason, int64_t block_obj, bool traced,
                       cs_site site) {
     if (try_fast(m)) goto acquired;
-    for (int i = 0; i < MUTEX_SPIN; i++) {
-        cpu_relax();
-        if (atomic_load_explicit(&m->state, memory_order_relaxed) == 0 && try_fast(m))
-            goto acquired;
+    /* Spin only while the holder can be running on another thread and
+     * nothing else waits for ours (cs_can_spin: Go's sync_runtime_canSpin). */
+    for (int i = 0; cs_can_spin(i); i++) {
+        for (int k = 0; k < MUTEX_SPIN; k++) {
+            cpu_relax();
+            if (atomic_load_explicit(&m->state, memory_order_relaxed) == 0 && try_fast(m))
+                goto acquired;
+        }
     }
     if (traced) CS_EV(EV_MUTEX_WAIT, id, 0, 0, 0, 0, site);
     cs_waitq *q = cs_waitq_get(&m->q);
@@ -79,6 +84,14 @@ static void lock_impl(mutex_t *m, int64_t id, int reason, int64_t block_obj, boo
         cs_waitq_park_at(q, &w, woken, reason, block_obj, site);
         if (w.result == WOKEN_OWNER) {
             atomic_thread_fence(memory_order_acquire);
+            /* Handed the lock: leave starvation mode unless we waited long
+             * ourselves (Go: "it waited for less than 1 ms"); otherwise
+             * every unlock would keep handing off, one park per lock. */
+            if (cs_nanotime() - since <= STARVATION_NS) {
+                pthread_mutex_lock(&q->lock);
+                cs_waitq_aux(q)[STARVING] = 0;
+                pthread_mutex_unlock(&q->lock);
+            }
             goto acquired;
         }
         woken = true;
@@ -123,11 +136,13 @@ static void unlock_impl(mutex_t *m, int64_t id, bool traced, cs_site site) {
 }
 
 void cs_mutex_lock(mutex_t *m, cs_site site) {
+    cs_preempt_point();
     int64_t id = mutex_obj(m, "sync.Mutex", site);
     lock_impl(m, id, BLOCK_LOCK, id, true, site);
 }
 
 void cs_mutex_unlock(mutex_t *m, cs_site site) {
+    cs_preempt_point();
     int64_t id = mutex_obj(m, "sync.Mutex", site);
     unlock_impl(m, id, true, site);
 }

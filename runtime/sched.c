@@ -1,5 +1,6 @@
 /*
- * sched.c — parking, waking, and global deadlock detection.
+ * sched.c — parking, waking, and global deadlock detection (the run
+ * queues and threads are in proc.c).
  *
  * Deadlock detection.  Go reports "all goroutines are asleep" when no
  * goroutine can run and no timer can fire.  We keep three counts in ONE
@@ -18,8 +19,11 @@
  * there are none.  Wakers un-count the goroutine they wake *before* they can
  * park themselves (cs_ready runs before the waker's next operation), so the
  * condition never holds while a wake-up is in flight.  A goroutine blocked in
- * a system call (accept, read, nanosleep) is not parked, hence not blocked:
- * as in Go, that is not a deadlock.
+ * a system call (accept, read) is not parked, hence not blocked: as in Go,
+ * that is not a deadlock.  A sleeping goroutine parks but is not counted
+ * (g->park_uncounted): its timer will wake it, as before.  The counts are
+ * about goroutines, not threads, so they stay exact on M:N: which thread
+ * runs what never enters them.
  */
 #include <errno.h>
 #include <sched.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #include "goroutine.h"
+#include "proc.h"
 #include "scheduler.h"
 #include "trace_hooks.h"
 
@@ -45,30 +50,8 @@
 static _Atomic uint64_t counts;
 static _Atomic int64_t next_object_id = 1;
 
-/* Wake word states (cs_g.wakeword). */
+/* Wake word states (cs_g.wakeword, foreign goroutines only). */
 enum { WAKE_NONE = 0, WAKE_READY = 1, WAKE_SLEEPING = 2 };
-
-/* Spin-then-park.  A hand-off partner on another core usually answers
- * within a microsecond, far sooner than a futex sleep and wake-up (several
- * microseconds; ~7 µs on a virtual machine, see bench os-handoff), so a
- * parking goroutine first spins — but only while that cannot steal the CPU
- * its partner needs: runnable goroutines plus spinners fit the cores (Go
- * bounds its spinning threads the same way).  It busy-waits with PAUSE for
- * SPIN_YIELD_AFTER_NS, then yields between checks (a partner waiting for a
- * CPU gets ours), until its budget is spent; then it sleeps on its futex.
- *
- * The budget adapts per goroutine: a spin that caught its wake-up after w ns
- * raises the budget to 2w (at most SPIN_MAX_NS); a spin that ran out halves
- * it (at least SPIN_MIN_NS).  A goroutine whose partner answers quickly
- * spins long enough never to pay the kernel; on a machine busy with other
- * processes (where a yield can cost a whole time slice) spins keep failing
- * and shrink to almost nothing. */
-#define SPIN_MAX_NS 20000
-#define SPIN_MIN_NS 500
-#define SPIN_START_NS 4000
-#define SPIN_YIELD_AFTER_NS 2000
-static _Atomic int ncpu_cached;
-static _Atomic int spinners;
 
 static _Atomic int debug_flags = -1; /* -1: CHANSCOPE_DEBUG not read yet */
 
@@ -78,29 +61,11 @@ bool cs_debug(int flag) {
         const char *e = getenv("CHANSCOPE_DEBUG");
         f = 0;
         if (e && strstr(e, "nospin")) f |= CS_DEBUG_NOSPIN;
-        if (e && strstr(e, "nocache")) f |= CS_DEBUG_NOCACHE;
+        if (e && strstr(e, "norunnext")) f |= CS_DEBUG_NORUNNEXT;
+        if (e && strstr(e, "canarystacks")) f |= CS_DEBUG_CANARYSTACKS;
         atomic_store_explicit(&debug_flags, f, memory_order_relaxed);
     }
     return (f & flag) != 0;
-}
-
-static bool may_spin(void) {
-    if (cs_debug(CS_DEBUG_NOSPIN)) return false;
-    int ncpu = atomic_load_explicit(&ncpu_cached, memory_order_relaxed);
-    if (!ncpu) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        ncpu = n > 0 ? (int)n : 1;
-        atomic_store_explicit(&ncpu_cached, ncpu, memory_order_relaxed);
-    }
-    if (ncpu < 2) return false;
-    uint64_t c = atomic_load_explicit(&counts, memory_order_relaxed);
-    uint64_t live = c & COUNT_MASK, blocked = (c >> COUNT_BITS) & COUNT_MASK;
-    /* Runnable goroutines (we already count as blocked) plus spinners must
-     * not exceed the cores.  A partner that was just readied may still be
-     * counted as a spinner for a moment: hence <=, not <. */
-    uint64_t running = live > blocked ? live - blocked : 0;
-    int s = atomic_load_explicit(&spinners, memory_order_relaxed);
-    return running + (uint64_t)s <= (uint64_t)ncpu;
 }
 
 static void check_deadlock(uint64_t c) {
@@ -149,34 +114,13 @@ void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
     g->block_reason = reason;
     g->block_obj = obj;
     g->block_site = site;
+    g->park_uncounted = false;
     CS_EV(EV_GO_BLOCK, obj, reason, 0, 0, 0, site);
     check_deadlock(atomic_fetch_add(&counts, BLOCKED_ONE) + BLOCKED_ONE);
 }
 
-void cs_park_wait(cs_g *g) {
-    if (may_spin()) {
-        atomic_fetch_add_explicit(&spinners, 1, memory_order_relaxed);
-        if (!g->spin_ns) g->spin_ns = SPIN_START_NS;
-        int64_t start = cs_nanotime();
-        for (unsigned i = 1;; i++) {
-            if (atomic_load_explicit(&g->wakeword, memory_order_acquire) == WAKE_READY) {
-                atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
-                int64_t w2 = 2 * (cs_nanotime() - start);
-                if (w2 > g->spin_ns) g->spin_ns = w2 < SPIN_MAX_NS ? (int32_t)w2 : SPIN_MAX_NS;
-                goto woke;
-            }
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-            if (i % 32 == 0) {
-                int64_t spun = cs_nanotime() - start;
-                if (spun >= g->spin_ns) break;
-                if (spun >= SPIN_YIELD_AFTER_NS) sched_yield();
-            }
-        }
-        g->spin_ns = g->spin_ns / 2 > SPIN_MIN_NS ? g->spin_ns / 2 : SPIN_MIN_NS;
-        atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
-    }
+/* A foreign thread (no P, nothing else to run) sleeps on its futex word. */
+static void foreign_wait(cs_g *g) {
     for (;;) {
         uint32_t expect = WAKE_NONE;
         if (atomic_compare_exchange_strong_explicit(&g->wakeword, &expect, WAKE_SLEEPING,
@@ -188,19 +132,60 @@ void cs_park_wait(cs_g *g) {
         }
         if (expect == WAKE_READY) break;
     }
-woke:
-    /* Only our own next park reads this word again: relaxed reset is fine,
-     * the waker's single store already happened. */
+    /* Only our own next park reads this word again. */
     atomic_store_explicit(&g->wakeword, WAKE_NONE, memory_order_relaxed);
+}
+
+void cs_park_switch(cs_g *g) {
+    if (g->foreign) {
+        foreign_wait(g);
+        return;
+    }
+    uint32_t s = G_RUNNING;
+    if (atomic_compare_exchange_strong_explicit(&g->status, &s, G_PARKING, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        cs_mcall(ACT_PARK); /* back when readied, maybe on another thread */
+        return;
+    }
+    if (s != G_READY_EARLY) {
+        fputs("fatal error: park: bad goroutine status\n", stderr);
+        _exit(2);
+    }
+    /* Readied between the unlock and here: no need to leave. */
+    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+}
+
+void cs_park_wait(cs_g *g) {
+    cs_park_switch(g);
     g->block_reason = 0;
     CS_EV(EV_GO_UNBLOCK, 0, g->waker, 0, 0, 0, g->block_site);
 }
 
 void cs_ready(cs_g *g, cs_g *waker) {
     g->waker = waker ? waker->id : 0;
-    atomic_fetch_sub(&counts, BLOCKED_ONE);
-    uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);
-    if (old == WAKE_SLEEPING) futex(&g->wakeword, FUTEX_WAKE, 1);
+    if (!g->park_uncounted) atomic_fetch_sub(&counts, BLOCKED_ONE);
+    if (g->foreign) {
+        uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);
+        if (old == WAKE_SLEEPING) futex(&g->wakeword, FUTEX_WAKE, 1);
+        return;
+    }
+    uint32_t s = atomic_load_explicit(&g->status, memory_order_relaxed);
+    for (;;) {
+        if (s == G_PARKED) {
+            if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_RUNNABLE,
+                                                      memory_order_acq_rel, memory_order_relaxed)) {
+                cs_runq_ready(g, true);
+                return;
+            }
+        } else if (s == G_RUNNING || s == G_PARKING) {
+            if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_READY_EARLY,
+                                                      memory_order_acq_rel, memory_order_relaxed))
+                return;
+        } else {
+            fputs("fatal error: ready of a goroutine that is not parked\n", stderr);
+            _exit(2);
+        }
+    }
 }
 
 int64_t cs_nanotime(void) {

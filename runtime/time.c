@@ -1,9 +1,12 @@
 /*
  * time.c — package time: Sleep, After, Timer, Ticker, monotonic Now.
  *
- * One runtime thread (not a goroutine) owns a min-heap of timers ordered by
- * deadline and sleeps on a CLOCK_MONOTONIC condition variable until the
- * earliest is due.  A due timer is unlinked under the heap lock, delivered
+ * A min-heap of timers ordered by deadline, run by the scheduler (proc.c):
+ * an M looking for work runs the due timers (cs_timers_run), an idle M
+ * sleeps until the earliest deadline, and sysmon runs overdue ones when
+ * every M is busy; there is no timer thread.  The earliest deadline is
+ * published in cs_timer_next, and arming an earlier one tells the scheduler
+ * (cs_sched_timer_changed).  A due timer is unlinked under the heap lock, delivered
  * after unlocking — to its channel with a non-blocking send (capacity-1
  * channels: a tick is dropped when the channel is full, as in Go) or by
  * calling its function (context deadlines) — and a ticker is re-armed
@@ -13,8 +16,9 @@
  * Deadlock accounting: every armed one-shot timer is one external wake
  * source (cs_sources_add), released only AFTER its delivery, so a goroutine
  * it wakes is already counted runnable; a ticker is one source from
- * creation until Stop.  time_sleep does not park: a sleeping goroutine is
- * not blocked, as in Go.
+ * creation until Stop.  time_sleep parks the goroutine (its thread runs
+ * others) with a timer on its stack as the wake source, but is not counted
+ * blocked: a sleeping goroutine is not blocked, as in Go.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,7 +54,8 @@ typedef struct ticker_obj {
 } ticker_obj;
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t tcond;
+_Atomic int64_t cs_timer_next = INT64_MAX; /* heap[0]->when (written under tlock) */
+static atomic_flag runner = ATOMIC_FLAG_INIT; /* one cs_timers_run at a time */
 /* The timer being delivered right now (unlocked, by the timer thread), and
  * a condition broadcast when that delivery is over: Stop and Reset wait for
  * an in-flight delivery of their timer, so that once they return no send
@@ -59,7 +64,6 @@ static cs_rtimer *delivering;                                 /* guarded by tloc
 static pthread_cond_t delivered = PTHREAD_COND_INITIALIZER; /* with tlock */
 static cs_rtimer **heap; /* guarded by tlock */
 static int heap_len, heap_cap;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
 
 /* ---- heap (tlock held) ---------------------------------------------------- */
 
@@ -105,7 +109,10 @@ static void heap_push(cs_rtimer *t) {
     }
     heap_set(heap_len++, t);
     sift_up(t->idx);
-    if (t->idx == 0) pthread_cond_signal(&tcond); /* new earliest deadline */
+    if (t->idx == 0) { /* new earliest deadline */
+        atomic_store(&cs_timer_next, t->when);
+        cs_sched_timer_changed(t->when);
+    }
 }
 
 static void heap_remove(cs_rtimer *t) {
@@ -118,9 +125,10 @@ static void heap_remove(cs_rtimer *t) {
         sift_up(moved->idx);
     }
     t->idx = -1;
+    if (i == 0) atomic_store(&cs_timer_next, heap_len ? heap[0]->when : INT64_MAX);
 }
 
-/* ---- the timer thread ------------------------------------------------------ */
+/* ---- running timers ------------------------------------------------------ */
 
 static void deliver(cs_rtimer *t) {
     /* A fatal signal is being recorded: nothing fires any more (outside
@@ -143,21 +151,18 @@ static void deliver(cs_rtimer *t) {
     if (room) cs_chan_send_nb_by(t->ch, &now, NULL, t->site);
 }
 
-static void *timer_main(void *unused) {
-    (void)unused;
+/* Deliver every timer that is due.  Called by the scheduler's Ms (on their
+ * g0) and by sysmon, one at a time (a second caller returns at once: the
+ * first one is at it).  Returns the earliest pending deadline. */
+int64_t cs_timers_run(void) {
+    if (atomic_flag_test_and_set_explicit(&runner, memory_order_acquire))
+        return atomic_load(&cs_timer_next);
     pthread_mutex_lock(&tlock);
     for (;;) {
-        if (heap_len == 0) {
-            pthread_cond_wait(&tcond, &tlock);
-            continue;
-        }
+        if (heap_len == 0) break;
         cs_rtimer *t = heap[0];
         int64_t now = cs_nanotime();
-        if (t->when > now) {
-            struct timespec ts = {(time_t)(t->when / 1000000000), (long)(t->when % 1000000000)};
-            pthread_cond_timedwait(&tcond, &tlock, &ts);
-            continue;
-        }
+        if (t->when > now) break;
         heap_remove(t);
         bool periodic = t->period > 0;
         if (periodic) { /* next tick after now; missed ticks are dropped */
@@ -170,34 +175,20 @@ static void *timer_main(void *unused) {
             heap_push(t);
         }
         delivering = t;
+        bool free_it = t->free_after_fire; /* (t may be gone after deliver) */
         pthread_mutex_unlock(&tlock);
         deliver(t);
         if (!periodic) {
-            if (t->free_after_fire) free(t);
+            if (free_it) free(t);
             cs_sources_add(-1); /* after delivery: the woken goroutine is runnable */
         }
         pthread_mutex_lock(&tlock);
         delivering = NULL; /* (only compared, never dereferenced: t may be freed) */
         pthread_cond_broadcast(&delivered);
     }
-    return NULL;
-}
-
-static void start_thread(void) {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&tcond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    if (pthread_create(&th, &at, timer_main, NULL) != 0) {
-        fputs("fatal error: cannot start the timer thread\n", stderr);
-        abort();
-    }
-    pthread_attr_destroy(&at);
+    pthread_mutex_unlock(&tlock);
+    atomic_flag_clear_explicit(&runner, memory_order_release);
+    return atomic_load(&cs_timer_next);
 }
 
 /* Arm t (not armed) at t->when; counts one wake source for a one-shot timer
@@ -208,7 +199,6 @@ static void arm_locked(cs_rtimer *t) {
 }
 
 static void arm(cs_rtimer *t) {
-    pthread_once(&thread_once, start_thread);
     pthread_mutex_lock(&tlock);
     arm_locked(t);
     pthread_mutex_unlock(&tlock);
@@ -244,6 +234,9 @@ bool cs_timer_cancel(cs_rtimer *t) { return t ? disarm(t) : false; }
 int64_t time_now(void) { return cs_nanotime(); }
 duration_t time_since(int64_t start) { return cs_nanotime() - start; }
 
+/* The timer of a sleeping goroutine fires. */
+static void sleep_wake(void *arg) { cs_ready(arg, NULL); }
+
 void cs_time_sleep(duration_t d, cs_site site) {
     if (d <= 0) return;
     if (CS_TRACING()) {
@@ -251,8 +244,16 @@ void cs_time_sleep(duration_t d, cs_site site) {
         cs_trace_event(EV_GO_BLOCK, 0, BLOCK_SLEEP, 0, 0, 0, NULL, site);
     }
     int64_t until = cs_deadline_add(cs_nanotime(), d); /* INT64_MAX: forever */
-    struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    cs_g *g = cs_getg();
+    if (g->foreign) { /* a thread of its own: just sleep */
+        struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
+    } else { /* park with a timer as the wake source: costs no thread */
+        struct cs_rtimer t = {.when = until, .idx = -1, .fn = sleep_wake, .arg = g};
+        g->park_uncounted = true; /* sleeping is not blocked (see above) */
+        arm(&t);
+        cs_park_switch(g);
     }
     if (CS_TRACING()) cs_trace_event(EV_GO_UNBLOCK, 0, 0, 0, 0, 0, NULL, site);
 }
@@ -301,7 +302,6 @@ bool cs_time_timer_stop(time_timer *tt, cs_site site) {
 
 bool cs_time_timer_reset(time_timer *tt, duration_t d, cs_site site) {
     timer_obj *o = (timer_obj *)tt;
-    pthread_once(&thread_once, start_thread);
     pthread_mutex_lock(&tlock);
     bool was = o->t.idx >= 0;
     if (was) {

@@ -30,6 +30,8 @@ void wl_parked(int64_t n);
 /* The kernel's floor, no runtime and no Go column (os_floor.c). */
 void wl_os_handoff(int64_t n);
 void wl_os_spawn(int64_t n);
+/* The context switch alone, no Go column (switch.c). */
+void wl_switch(int64_t n);
 
 /* Per-run state lives on the heap and is never freed: when main moves on, a
  * goroutine may still be inside its last runtime call (wg_done, chan_close)

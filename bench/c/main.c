@@ -26,6 +26,7 @@ static const struct workload {
     {"parked", wl_parked, 100000},
     {"os-handoff", wl_os_handoff, 200000},
     {"os-spawn", wl_os_spawn, 5000},
+    {"switch", wl_switch, 20000000},
 };
 enum { NWORKLOADS = sizeof workloads / sizeof workloads[0] };
 
