@@ -16,11 +16,16 @@
  *   created by main in goroutine 1
  *   	prog.c:31
  *
- * and ends the process with status 2.  The trace is not flushed from the
- * handler (the overflowing goroutine may hold any lock).  Any other fault
- * goes to the handler installed before ours (or the default action).
- * Canary stacks (past the VMA budget) are checked at switch-out instead:
- * cs_stack_overflow_fatal, on the M's g0, which can flush the trace.
+ * and ends the process with status 2, as Go does.  The trace records it as
+ * a panic event ("stack overflow") of that goroutine and is finished
+ * (end_reason "panic", status 2) — from the handler, on the alternate stack:
+ * the overflow happened in the goroutine's own code, which holds no runtime
+ * lock at that point in any program we know of; if it did, the finish would
+ * wait on it (a known limit, docs/runtime.md).  Any other fault goes to the
+ * handler installed before ours (signal.c records it as a crash) or the
+ * default action.  Canary stacks (past the VMA budget) are checked at
+ * switch-out instead, on the M's g0, through the same
+ * cs_stack_overflow_fatal.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +36,7 @@
 #include "goroutine.h"
 #include "proc.h"
 #include "stack.h"
+#include "trace_hooks.h"
 
 #define ALTSTACK_SIZE (64 * 1024)
 
@@ -69,8 +75,12 @@ static void report(cs_g *g, uintptr_t sp) {
 }
 
 void cs_stack_overflow_fatal(cs_g *g, uintptr_t sp) {
+    if (!cs_begin_exit()) cs_freeze_if_exiting(); /* one end only; others freeze */
     report(g, sp);
-    cs_exit_now("stack overflow", 2);
+    cs_set_end(g->id, 0);
+    if (CS_TRACING())
+        cs_trace_event_g(g->id, EV_PANIC, 0, 0, 0, 0, 0, "stack overflow", g->go_site);
+    cs_exit_now("panic", 2);
 }
 
 static void chain(int sig, siginfo_t *si, void *uc, struct sigaction *old) {
@@ -91,8 +101,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
     cs_m *m = cs_getm();
     cs_g *g = m ? cs_m_curg(m) : NULL;
     if (g && cs_stack_in_guard(&g->stack, (uintptr_t)si->si_addr)) {
-        report(g, (uintptr_t)si->si_addr);
-        _exit(2);
+        cs_stack_overflow_fatal(g, (uintptr_t)si->si_addr);
     }
     chain(sig, si, uc, sig == SIGSEGV ? &old_segv : &old_bus);
 }

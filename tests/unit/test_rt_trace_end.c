@@ -309,9 +309,27 @@ static void check_crash(int sig) {
 }
 
 Test(trace_end, crash_sigsegv, .timeout = 90) { check_crash(SIGSEGV); }
+/* A goroutine stack overflow is Go's fatal error (exit 2), not a crash by
+ * SIGSEGV: the guard-page handler (stackguard.c) prints it and the trace
+ * ends as a panic of that goroutine. */
 Test(trace_end, crash_stack_overflow, .timeout = 90) {
     overflow = true;
-    check_crash(SIGSEGV);
+    crash_sig = SIGSEGV;
+    pid_t pid = spawn("overflow", crashing, 0);
+    wait_progress(50);
+    int st = reap(pid, SAN_BOUND(20, 60), NULL);
+    const char *out = slurp(g_out);
+    if (TT_SANITIZED && strstr(out, "Sanitizer")) return; /* ASan reports it itself */
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "should exit 2 (status %x): %s", st, out);
+    cr_assert(strstr(out, "fatal error: stack overflow"), "%s", out);
+    sqlite3 *db = check_finished("panic", 2);
+    long long g = atomic_load(&sh->gid);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND g=%lld AND "
+                           "s='stack overflow'",
+                       EV_PANIC, g),
+                 1);
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='end_goroutine'"), g);
+    sqlite3_close(db);
 }
 Test(trace_end, crash_sigbus, .timeout = 90) { check_crash(SIGBUS); }
 Test(trace_end, crash_sigfpe, .timeout = 90) { check_crash(SIGFPE); }
