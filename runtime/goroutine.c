@@ -79,6 +79,7 @@ static cs_g *new_g(const char *name, int64_t parent, cs_site site) {
  * program's.) */
 static pthread_key_t foreign_key;
 static pthread_once_t foreign_once = PTHREAD_ONCE_INIT;
+static cs_g *retired_foreign; /* ended foreign threads' goroutines; reg_lock */
 static void foreign_exit(void *p) {
     cs_g *g = p;
     cs_freeze_if_exiting(); /* the process is ending: it never ends */
@@ -87,7 +88,12 @@ static void foreign_exit(void *p) {
     registry_remove(g);
     cs_sources_add(-1);
     cs_count_live(-1);
-    /* g itself stays: a waker may still hold it (it is tiny). */
+    /* g itself stays: a waker may still be inside cs_ready(g) (it is tiny).
+     * Kept on a list so that it stays reachable (no leak report). */
+    pthread_mutex_lock(&reg_lock);
+    g->all_next = retired_foreign;
+    retired_foreign = g;
+    pthread_mutex_unlock(&reg_lock);
 }
 static void make_foreign_key(void) { pthread_key_create(&foreign_key, foreign_exit); }
 
