@@ -11,11 +11,34 @@ int cmd_export(int argc, char **argv);   /* cli/cmd_export.c   (analyzer)  */
 int cmd_view(int argc, char **argv);     /* cli/cmd_view.c     (viewer)    */
 int cmd_exercise(int argc, char **argv); /* cli/cmd_exercise.c (exercises) */
 int cmd_demo(int argc, char **argv);     /* cli/cmd_demo.c     (catalog)   */
+int cmd_build(int argc, char **argv);    /* cli/cmd_build.c    (runtime)   */
+int cmd_report(int argc, char **argv);   /* cli/cmd_report.c   (analyzer)  */
 
 /* Where chanscope's own files are (patterns/, viewer/, exercises/): the
  * source tree when run from build/bin, else PREFIX/share/chanscope. */
 const char *cs_home(void);
 /* One clear line on stderr ("chanscope: ...") and return 2. */
 int cs_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The CLI convention (docs/cli.md, "Options"), followed by every cmd_X:
+ *  - options are parsed with getopt_long.  Set `optind = 0` first (a command
+ *    may run another one in the same process: `run --check` runs check) and
+ *    `opterr = 0`, and start the option string with ':' so that a missing
+ *    argument returns ':' and an unknown option '?': hand both to
+ *    cs_option_error.
+ *  - `-h`/`--help` prints the command's own usage (its options, one line
+ *    each) on stdout and returns 0; `chanscope help X` runs `X --help`.
+ *  - a usage error (unknown option, missing or extra operand) goes through
+ *    cs_usage_error: two lines on stderr, status 2.  Other bad input (a
+ *    missing file, a non-trace) stays one line through cs_bad_input. */
+
+/* "chanscope CMD: MESSAGE" and "Try 'chanscope CMD --help'." on stderr;
+ * returns 2. */
+int cs_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned C == '?' (unknown option) or ':' (missing
+ * argument, option string starting with ':'): the usage error naming the
+ * option as the user typed it; returns 2. */
+int cs_option_error(const char *cmd, int c, char **argv);
 
 #endif
