@@ -4,6 +4,9 @@
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c      (tracer)    */
 int cmd_list(int argc, char **argv);     /* cli/cmd_list.c     (catalog)   */
 int cmd_check(int argc, char **argv);    /* cli/cmd_check.c    (analyzer)  */
@@ -40,5 +43,14 @@ int cs_usage_error(const char *cmd, const char *fmt, ...)
  * argument, option string starting with ':'): the usage error naming the
  * option as the user typed it; returns 2. */
 int cs_option_error(const char *cmd, int c, char **argv);
+
+/* The runtime's header folder and library folder for compiling a learner's
+ * program, found relative to this chanscope binary: the build tree
+ * (<tree>/build/bin -> <tree>/runtime, <tree>/build/lib) or an installed
+ * copy (PREFIX/bin -> PREFIX/include, PREFIX/lib).  0, or -1 if missing. */
+int cs_toolchain(char *inc, size_t incn, char *lib, size_t libn);
+/* `chanscope build`'s compile (cli/cmd_build.c): FILES into OUT; 0 built,
+ * 1 compile errors (the compiler's messages on stderr), 2 bad input. */
+int cs_build_program(char *const *files, int nfiles, const char *out, bool verbose);
 
 #endif
