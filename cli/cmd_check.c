@@ -59,9 +59,14 @@ int cmd_check(int argc, char **argv) {
     /* Probed before an_open: no SQLite connection of ours is open on it yet. */
     bool live = cs_trace_live(path) == 1;
     char err[512];
+    cs_progress_begin("chanscope check");
     an_trace *t = an_open(path, err, sizeof err);
-    if (!t) return cs_bad_input("%s", err);
+    if (!t) {
+        cs_progress_end();
+        return cs_bad_input("%s", err);
+    }
     if (live) {
+        cs_progress_end(); /* the note goes on a line of its own */
         long long pid = cs_trace_pid(path);
         char who[48] = "";
         if (pid > 0) snprintf(who, sizeof who, " (pid %lld)", pid);
@@ -71,9 +76,12 @@ int cmd_check(int argc, char **argv) {
                 "the trace (check it again when the program has ended)\n",
                 path, who);
         store = 0;
+        cs_progress_begin("chanscope check");
     }
     an_result *r = an_analyze(t);
-    if (store && an_store(path, t, r, err, sizeof err) != 0)
+    int stored = store ? an_store(path, t, r, err, sizeof err) : 0;
+    cs_progress_end();
+    if (stored != 0)
         fprintf(stderr, "chanscope: warning: %s (the report below is still complete)\n", err);
     if (json) {
         if (t->truncated && !live) /* stdout stays pure JSON ("truncated": true) */

@@ -53,4 +53,10 @@ int cs_toolchain(char *inc, size_t incn, char *lib, size_t libn);
  * 1 compile errors (the compiler's messages on stderr), 2 bad input. */
 int cs_build_program(char *const *files, int nfiles, const char *out, bool verbose);
 
+/* A progress line on stderr while the analyzer loads, analyzes or stores
+ * (cli/progress.c): only on a terminal, only after about a second, erased
+ * by cs_progress_end.  CMD names the command ("chanscope check"). */
+void cs_progress_begin(const char *cmd);
+void cs_progress_end(void);
+
 #endif
