@@ -32,11 +32,11 @@ int cs_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  *  - `-h`/`--help` prints the command's own usage (its options, one line
  *    each) on stdout and returns 0; `chanscope help X` runs `X --help`.
  *  - a usage error (unknown option, missing or extra operand) goes through
- *    cs_usage_error: two lines on stderr, status 2.  Other bad input (a
+ *    cs_usage_error: one line on stderr, status 2.  Other bad input (a
  *    missing file, a non-trace) stays one line through cs_bad_input. */
 
-/* "chanscope CMD: MESSAGE" and "Try 'chanscope CMD --help'." on stderr;
- * returns 2. */
+/* One line on stderr, "chanscope: CMD: MESSAGE (try 'chanscope CMD --help')"
+ * (the charter: bad input is one clear line); returns 2. */
 int cs_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* After getopt_long returned C == '?' (unknown option) or ':' (missing
