@@ -310,8 +310,12 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     long long tpid;
     long long n = is_file(output) ? count_events(output, &truncated, &tpid) : -1;
     if (n < 0) {
-        fprintf(stderr, "chanscope: run: %s wrote no trace (is it built against the chanscope "
-                        "runtime?)\n", prog);
+        if (sources) /* the temporary program's path would mean nothing */
+            fprintf(stderr, "chanscope: run: %s.c wrote no trace (does it use the chanscope "
+                            "runtime?)\n", source_name);
+        else
+            fprintf(stderr, "chanscope: run: %s wrote no trace (is it built against the "
+                            "chanscope runtime?)\n", prog);
         return status ? status : 2;
     }
     if (tpid && tpid != (long long)pid && cs_trace_live(output) == 1) {
