@@ -16,8 +16,7 @@ AN_PROG_SRC := $(wildcard tests/analyzer/*.c)
 AN_PROG_BIN := $(AN_PROG_SRC:tests/analyzer/%.c=$(BUILD)/analyzer-progs/%)
 
 $(BUILD)/analyzer-progs/%: tests/analyzer/%.c $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
 
 .PHONY: analyzer-progs analyzer-test bench-analyzer
 analyzer-progs: $(AN_PROG_BIN)
@@ -42,11 +41,16 @@ FUZZ_TIME  ?= 300
 FUZZ_SHORT ?= 10
 FUZZ_FLAGS  = -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
               -dict=analyzer/fuzz_trace.dict -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_CFLAGS = $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=all -Iruntime -Ianalyzer
 
-$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard analyzer/*.h) | $(DEPS_OK)
+# Each source compiled on its own (its header dependencies in its .d), the
+# libFuzzer main linked in by -fsanitize=fuzzer.
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Iruntime -Ianalyzer -o $@ $(FUZZ_SRC) -lsqlite3 -lcjson -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(FUZZ_BIN): $(FUZZ_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+	$(call link,$(FUZZ_CC) $(FUZZ_CFLAGS),-lsqlite3 -lcjson -lm)
 
 $(FUZZ_DIR)/seeds-progs.stamp: $(AN_PROG_BIN) analyzer/fuzz_seeds.sh
 	@rm -rf $(FUZZ_DIR)/traces/progs && mkdir -p $(FUZZ_DIR)/traces/progs
@@ -106,8 +110,7 @@ analyzer-test: analyzer-asan fuzz-short
 # ---- benchmark --------------------------------------------------------------
 BENCH_AN_EVENTS ?= 10000000
 $(BUILD)/bench/bench_analyzer: tests/analyzer/bench/bench_analyzer.c $(ANALIB) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ANALIB) $(LIB) $(LDLIBS_CLI)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_CLI))
 
 bench-analyzer: $(BUILD)/bench/bench_analyzer
 	$(BUILD)/bench/bench_analyzer $(BENCH_AN_EVENTS) $(BUILD)/bench/analyzer-trace.db \
