@@ -8,7 +8,7 @@
 #
 # HTML: pandoc (Debian package pandoc; not in scripts/deps.txt — it is
 # 170 MB and only teachers need it: `apt-get install pandoc`).  Each page is
-# standalone with its images embedded (--embed-resources), links between the
+# standalone with its images embedded (--self-contained; Debian 12 has pandoc 2.17), links between the
 # Markdown pages point at the HTML sheets.
 # PDF: printed from that HTML by headless Chromium (Debian chromium, which
 # the report tests use too), so no LaTeX (texlive is ~500 MB) is needed.
@@ -18,7 +18,7 @@
 HANDOUT     := $(BUILD)/handout
 HANDOUT_EX  := $(patsubst exercises/%/README.md,$(HANDOUT)/exercises/%.html,$(wildcard exercises/*/README.md))
 HANDOUT_CSS := docs/handout.css
-PANDOC_FLAGS = --standalone --embed-resources --css=$(HANDOUT_CSS) --metadata lang=en \
+PANDOC_FLAGS = --standalone --self-contained --css=$(HANDOUT_CSS) --metadata lang=en \
                --lua-filter=docs/handout-links.lua
 CHROMIUM    ?= $(shell command -v chromium || command -v chromium-browser)
 
@@ -54,5 +54,5 @@ $(HANDOUT)/index.html: $(HANDOUT)/course.html $(HANDOUT_EX)
 	   echo '- [Course guide](course.html) ([PDF](course.pdf))'; \
 	   for f in $(HANDOUT_EX); do n=$$(basename $$f .html); \
 	       echo "- [Exercise $$n](exercises/$$n.html) ([PDF](exercises/$$n.pdf))"; done; \
-	 } | pandoc --standalone --embed-resources --css=$(HANDOUT_CSS) \
+	 } | pandoc --standalone --self-contained --css=$(HANDOUT_CSS) \
 	       --metadata title="chanscope course handouts" -o $@

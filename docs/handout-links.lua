@@ -11,3 +11,18 @@ function Link(el)
   if t:match("course%.md$") then el.target = "course.html"; return el end
   return el.content
 end
+
+-- An exercise sheet is handed out before the attempt: its "What it teaches"
+-- section names the fix, so it is left out (as `exercise show` does).
+function Pandoc(doc)
+  local out, skip_level = {}, nil
+  for _, b in ipairs(doc.blocks) do
+    if b.t == "Header" then
+      if skip_level and b.level <= skip_level then skip_level = nil end
+      if pandoc.utils.stringify(b):match("^What it teaches") then skip_level = b.level end
+    end
+    if not skip_level then table.insert(out, b) end
+  end
+  doc.blocks = out
+  return doc
+end
