@@ -8,10 +8,13 @@
  * (never by `exercise grade`, which judges other people's files).  Read by
  * `exercise list` (the "passed" column) and `exercise show` (the "What it
  * teaches" section is shown once passed).  Deleting the file forgets it all.
- * The file is replaced atomically (write a temporary, rename), so two checks
- * finishing at once lose at most one of the two lines, never the file.
+ * The file is replaced atomically (write a temporary, rename) under an
+ * exclusive flock on exercises-passed.lock, so two checks that pass at once
+ * both keep their line and a reader never sees half a file.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +62,28 @@ static int mkdirs(char *dir) {
     return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+static int record_locked(const char *path, const char *name, const char *file);
+
 int ex_state_record(const char *name, const char *file) {
-    char path[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 32];
+    char path[PATH_MAX], dir[PATH_MAX];
     if (ex_state_path(path, sizeof path) != 0) return -1;
     snprintf(dir, sizeof dir, "%s", path);
     *strrchr(dir, '/') = 0;
     if (mkdirs(dir) != 0) return -1;
+    char lockp[PATH_MAX + 8];
+    snprintf(lockp, sizeof lockp, "%s.lock", path);
+    int lk = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lk < 0 || flock(lk, LOCK_EX) != 0) {
+        if (lk >= 0) close(lk);
+        return -1;
+    }
+    int rc = record_locked(path, name, file);
+    close(lk); /* releases the lock */
+    return rc;
+}
+
+static int record_locked(const char *path, const char *name, const char *file) {
+    char tmp[PATH_MAX + 32];
     char *old = ex_read_file(path, NULL);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
