@@ -10,7 +10,8 @@
  * number (`01` or `1`) or its name without the number (`leaked-goroutine`).
  * Each subcommand parses its own options (getopt_long) and has its own
  * usage, printed by `chanscope exercise SUB --help` (stdout, exit 0); a
- * usage error is one line on stderr and exit 2.  The checker is
+ * usage error is one line on stderr and exit 2 (the CLI convention in
+ * cli/commands.h: cs_usage_error, cs_option_error).  The checker is
  * cli/exercise_check.c, grading cli/exercise_grade.c, the learner's progress
  * cli/exercise_state.c, the terminal rendering cli/exercise_render.c, the
  * spec reader cli/exercise_spec.c; the folder layout exercises/README.md.
@@ -83,16 +84,6 @@ static const char usage_grade[] =
     "      --runs N traced runs per submission, 1 to 100 (default: the exercise's)\n"
     "Exit 0 when all passed, 1 when one failed, 2 bad input.\n";
 
-/* Usage error: one line on stderr, exit 2. */
-static int bad_option(const char *sub, char **argv, int optind_now, int optopt_now) {
-    const char *a = argv[optind_now - 1];
-    if (optopt_now && a && a[0] == '-' && a[1] != '-')
-        return cs_bad_input("exercise %s: unknown option or missing value '-%c' (try "
-                            "'chanscope exercise %s --help')", sub, optopt_now, sub);
-    return cs_bad_input("exercise %s: unknown option or missing value '%s' (try "
-                        "'chanscope exercise %s --help')", sub, a ? a : "?", sub);
-}
-
 static int parse_count(const char *v, int max, int *out) {
     char *end;
     errno = 0;
@@ -110,8 +101,8 @@ static int load(const char *what, ex_spec *s) {
     return 0;
 }
 
-/* getopt_long over argv (argv[0] = the subcommand); the --help flag is
- * handled by each caller.  Reset for each use. */
+/* getopt_long over argv (argv[0] = the subcommand), as cli/commands.h says:
+ * reset first, our own messages, ':' first in every option string. */
 #define GETOPT_RESET() (optind = 0, opterr = 0)
 
 static int ex_list_cmd(int argc, char **argv) {
@@ -119,12 +110,12 @@ static int ex_list_cmd(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bool json = false;
     GETOPT_RESET();
-    for (int c; (c = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1;) {
         if (c == 'h') return fputs(usage_list, stdout), 0;
         if (c == 'J') json = true;
-        else return bad_option("list", argv, optind, optopt);
+        else return cs_option_error("exercise list", c, argv);
     }
-    if (optind < argc) return cs_bad_input("exercise list: unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cs_usage_error("exercise list", "unexpected argument '%s'", argv[optind]);
     char err[512];
     char **names;
     size_t n;
@@ -175,13 +166,13 @@ static int ex_show_cmd(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bool all = false;
     GETOPT_RESET();
-    for (int c; (c = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1;) {
         if (c == 'h') return fputs(usage_show, stdout), 0;
         if (c == 'a') all = true;
-        else return bad_option("show", argv, optind, optopt);
+        else return cs_option_error("exercise show", c, argv);
     }
-    if (optind >= argc) return cs_bad_input("exercise show: which exercise? (see 'chanscope exercise list')");
-    if (optind + 1 < argc) return cs_bad_input("exercise show: unexpected argument '%s'", argv[optind + 1]);
+    if (optind >= argc) return cs_usage_error("exercise show", "which exercise? (see 'chanscope exercise list')");
+    if (optind + 1 < argc) return cs_usage_error("exercise show", "unexpected argument '%s'", argv[optind + 1]);
     ex_spec s;
     int rc = load(argv[optind], &s);
     if (rc) return rc;
@@ -208,15 +199,15 @@ static int ex_show_cmd(int argc, char **argv) {
 static int ex_hint_cmd(int argc, char **argv) {
     static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     GETOPT_RESET();
-    for (int c; (c = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1;) {
         if (c == 'h') return fputs(usage_hint, stdout), 0;
-        return bad_option("hint", argv, optind, optopt);
+        return cs_option_error("exercise hint", c, argv);
     }
-    if (optind >= argc) return cs_bad_input("exercise hint: which exercise? (see 'chanscope exercise list')");
-    if (optind + 2 < argc) return cs_bad_input("exercise hint: unexpected argument '%s'", argv[optind + 2]);
+    if (optind >= argc) return cs_usage_error("exercise hint", "which exercise? (see 'chanscope exercise list')");
+    if (optind + 2 < argc) return cs_usage_error("exercise hint", "unexpected argument '%s'", argv[optind + 2]);
     int n = 1;
     if (optind + 1 < argc && parse_count(argv[optind + 1], 1000000, &n) != 0)
-        return cs_bad_input("exercise hint: N must be a number from 1 (got '%s')", argv[optind + 1]);
+        return cs_usage_error("exercise hint", "N must be a number from 1 (got '%s')", argv[optind + 1]);
     ex_spec s;
     int rc = load(argv[optind], &s);
     if (rc) return rc;
@@ -257,17 +248,17 @@ static int ex_check_cmd(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     ex_check_opts o = {0};
     GETOPT_RESET();
-    for (int c; (c = getopt_long(argc, argv, "hf:q", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":hf:q", lo, NULL)) != -1;) {
         if (c == 'h') return fputs(usage_check, stdout), 0;
         if (c == 'f') o.file = optarg;
         else if (c == 'q') o.quiet = true;
         else if (c == 'r') {
             if (parse_count(optarg, 100, &o.runs))
-                return cs_bad_input("exercise check: --runs needs a number from 1 to 100");
-        } else return bad_option("check", argv, optind, optopt);
+                return cs_usage_error("exercise check", "--runs needs a number from 1 to 100");
+        } else return cs_option_error("exercise check", c, argv);
     }
-    if (optind >= argc) return cs_bad_input("exercise check: which exercise? (see 'chanscope exercise list')");
-    if (optind + 1 < argc) return cs_bad_input("exercise check: unexpected argument '%s'", argv[optind + 1]);
+    if (optind >= argc) return cs_usage_error("exercise check", "which exercise? (see 'chanscope exercise list')");
+    if (optind + 1 < argc) return cs_usage_error("exercise check", "unexpected argument '%s'", argv[optind + 1]);
     int rc = runs_from_env(&o.runs);
     if (rc) return rc;
     ex_spec s;
@@ -297,20 +288,20 @@ static int ex_grade_cmd(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     ex_grade_opts g = {0};
     GETOPT_RESET();
-    for (int c; (c = getopt_long(argc, argv, "hj:", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":hj:", lo, NULL)) != -1;) {
         if (c == 'h') return fputs(usage_grade, stdout), 0;
         if (c == 'J') g.json = true;
         else if (c == 'j') {
             if (parse_count(optarg, 256, &g.jobs))
-                return cs_bad_input("exercise grade: --jobs needs a number from 1 to 256");
+                return cs_usage_error("exercise grade", "--jobs needs a number from 1 to 256");
         } else if (c == 'r') {
             if (parse_count(optarg, 100, &g.runs))
-                return cs_bad_input("exercise grade: --runs needs a number from 1 to 100");
-        } else return bad_option("grade", argv, optind, optopt);
+                return cs_usage_error("exercise grade", "--runs needs a number from 1 to 100");
+        } else return cs_option_error("exercise grade", c, argv);
     }
-    if (optind >= argc) return cs_bad_input("exercise grade: which exercise? (see 'chanscope exercise list')");
+    if (optind >= argc) return cs_usage_error("exercise grade", "which exercise? (see 'chanscope exercise list')");
     if (optind + 1 >= argc)
-        return cs_bad_input("exercise grade: no submissions (give files or folders of *.c)");
+        return cs_usage_error("exercise grade", "no submissions (give files or folders of *.c)");
     int rc = runs_from_env(&g.runs);
     if (rc) return rc;
     ex_spec s;
@@ -345,5 +336,5 @@ int cmd_exercise(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (!strcmp(sub, subs[i].name)) return subs[i].fn(argc - 1, argv + 1);
-    return cs_bad_input("exercise: unknown subcommand '%s' (list, show, hint, check, grade)", sub);
+    return cs_usage_error("exercise", "unknown subcommand '%s' (list, show, hint, check, grade)", sub);
 }

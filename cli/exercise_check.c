@@ -3,9 +3,10 @@
  *
  *   1. copy the learner's file into a private temporary folder (a snapshot:
  *      editing it during the check changes nothing);
- *   2. compile it there with `cc` against the runtime (headers from
- *      <home>/runtime, library <dir of chanscope>/../lib/libchanscope.a); the
- *      compiler's messages reach the learner unchanged.  __FILE__ is mapped
+ *   2. compile it there with `cc` against the runtime (header and library
+ *      next to this chanscope: cs_toolchain); the compiler's messages reach
+ *      the learner unchanged, and with gcc a misused macro is reported at
+ *      the learner's line (-ftrack-macro-expansion=0), not in chanscope.h.  __FILE__ is mapped
  *      back to the learner's real path, so traces, panics and findings name
  *      the learner's file and the viewer can show its source;
  *   3. run it `runs` times traced into traces/exercise-<name>-<tag>-run<K>.db
@@ -140,20 +141,28 @@ static int run_child(const char *path, char *const argv[], const char *cwd, cons
     }
 }
 
-/* Where the library and headers are, from the running binary. */
+/* Where the library and headers are, from the running binary (the build
+ * tree or PREFIX: cs_toolchain); lib is the library file. */
 static int find_toolchain(char *lib, size_t libn, char *inc, size_t incn) {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return -1;
-    exe[n] = 0;
-    char *bindir = dirname(exe);
-    snprintf(lib, libn, "%s/../lib/libchanscope.a", bindir);
-    if (access(lib, R_OK) != 0) return -1;
-    snprintf(inc, incn, "%s/runtime", cs_home());
-    char h[PATH_MAX + 32];
-    snprintf(h, sizeof h, "%s/chanscope.h", inc);
-    if (access(h, R_OK) != 0) snprintf(inc, incn, "%s/../include", bindir);
+    char libdir[PATH_MAX];
+    if (cs_toolchain(inc, incn, libdir, sizeof libdir) != 0) return -1;
+    snprintf(lib, libn, "%s/libchanscope.a", libdir);
     return 0;
+}
+
+/* Is CC clang?  gcc gets -ftrack-macro-expansion=0 (a misused macro is
+ * reported at the learner's line, not inside chanscope.h), clang rejects it. */
+static bool cc_is_clang(const char *cc) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "'%s' --version 2>/dev/null", cc);
+    if (strchr(cc, '\'')) return false;
+    FILE *p = popen(cmd, "r");
+    if (!p) return false;
+    char buf[512] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    pclose(p);
+    return strstr(buf, "clang") != NULL;
 }
 
 static int copy_file(const char *from, const char *to) {
@@ -503,7 +512,12 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     snprintf(mapflag, sizeof mapflag, "-fmacro-prefix-map=%s=%s", base, learner);
     char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g", "-pthread",
                       incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3", "-lm", "-pthread",
-                      NULL};
+                      NULL, NULL};
+    if (!cc_is_clang(cc)) { /* after the file names: order does not matter to cc */
+        size_t k = 0;
+        while (ccargv[k]) k++;
+        ccargv[k] = "-ftrack-macro-expansion=0";
+    }
     int cst = run_child(NULL, ccargv, tmp, NULL, cerr, NULL, NULL, 120000, NULL);
     {
         /* The compiler's own words, with its own file names (the copy is

@@ -1,5 +1,6 @@
 /* cli/main.c — the `chanscope` command: dispatch to a subcommand. */
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -11,35 +12,52 @@
 #include "chanscope.h"
 #include "commands.h"
 
-static const char usage[] =
-    "usage: chanscope <command> [arguments]\n"
-    "\n"
-    "Go concurrency patterns in C, traced into SQLite, checked and replayed.\n"
-    "\n"
-    "commands:\n"
-    "  list [--json]                      the pattern catalog\n"
-    "  run NAME|PATH [-o FILE] [-- ARGS]  run a pattern (or any program built\n"
-    "                                     against the runtime), traced\n"
-    "  check TRACE [--json]               find deadlocks, leaks, races, misuse\n"
-    "  export TRACE --format chrome -o OUT.json\n"
-    "                                     Chrome/Perfetto trace-event JSON\n"
-    "  view TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]\n"
-    "                                     replay a trace in the Tk viewer\n"
-    "  exercise list|show|hint|check ...  self-study exercises\n"
-    "  demo                               run, trace and check the whole catalog\n"
-    "\n"
-    "  chanscope help | --help | --version\n"
-    "\n"
-    "See docs/cli.md (man chanscope) for every option.\n";
+/* Every subcommand: its name, one line for `chanscope --help`, and its
+ * function.  cmd_report comes from another file that a build may not have
+ * yet (weak: the command is then simply not listed). */
+#pragma weak cmd_report
 
-static const struct {
+struct command {
     const char *name;
+    const char *summary;
     int (*fn)(int, char **);
-} commands[] = {
-    {"run", cmd_run},     {"list", cmd_list},         {"check", cmd_check},
-    {"export", cmd_export}, {"view", cmd_view},       {"exercise", cmd_exercise},
-    {"demo", cmd_demo},
 };
+
+static const struct command commands[] = {
+    {"list", "the pattern catalog", cmd_list},
+    {"run", "run a pattern, a program or a FILE.c (built first), traced", cmd_run},
+    {"build", "compile FILE.c... against the chanscope runtime", cmd_build},
+    {"check", "find deadlocks, leaks, races and misuse in a trace", cmd_check},
+    {"export", "a trace as Chrome/Perfetto trace-event JSON", cmd_export},
+    {"view", "replay a trace in the Tk viewer, or render it", cmd_view},
+    {"report", "a trace's findings and timeline as one HTML page", cmd_report},
+    {"exercise", "self-study exercises with automatic feedback", cmd_exercise},
+    {"demo", "run, trace and check the whole catalog", cmd_demo},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static const struct command *find_command(const char *name) {
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (commands[i].fn && !strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f) {
+    fputs("usage: chanscope <command> [arguments]\n"
+          "\n"
+          "Go concurrency patterns in C, traced into SQLite, checked and replayed.\n"
+          "\n"
+          "commands:\n",
+          f);
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (commands[i].fn) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "  chanscope help COMMAND     (or chanscope COMMAND --help): its options\n"
+          "  chanscope --version\n"
+          "\n"
+          "See docs/cli.md (man chanscope) for every option.\n",
+          f);
+}
 
 int cs_bad_input(const char *fmt, ...) {
     va_list ap;
@@ -49,6 +67,30 @@ int cs_bad_input(const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
     return 2;
+}
+
+int cs_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "chanscope: %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (try 'chanscope %s --help')\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+int cs_option_error(const char *cmd, int c, char **argv) {
+    /* getopt has advanced optind past the element that held the option. */
+    const char *elem = optind > 0 ? argv[optind - 1] : "";
+    char name[64];
+    if (!strncmp(elem, "--", 2)) /* a long option, without any "=VALUE" */
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(elem, "="), elem);
+    else if (optopt)
+        snprintf(name, sizeof name, "-%c", optopt);
+    else
+        snprintf(name, sizeof name, "%s", elem);
+    if (c == ':') return cs_usage_error(cmd, "option '%s' needs an argument", name);
+    return cs_usage_error(cmd, "unknown option '%s'", name);
 }
 
 const char *cs_home(void) {
@@ -81,29 +123,42 @@ const char *cs_home(void) {
     return home;
 }
 
-int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-        !strcmp(argv[1], "-h")) {
-        fputs(usage, stdout);
-        return argc < 2 ? 2 : 0;
+/* Runs one command; a report that did not reach its reader (a full disk,
+ * /dev/full, a closed stdout) is an error, not a success: one line, 2. */
+static int run_command(const struct command *c, int argc, char **argv) {
+    int rc = c->fn(argc, argv);
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc != 2) { /* 2: already said */
+        fprintf(stderr, "chanscope: %s: cannot write the output: %s\n", c->name,
+                strerror(errno ? errno : EIO));
+        return 2;
     }
-    if (!strcmp(argv[1], "--version")) {
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *a = argv[1];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h") || (!strcmp(a, "help") && argc == 2)) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(a, "--version")) {
         printf("chanscope %s\n", CHANSCOPE_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name)) continue;
-        int rc = commands[i].fn(argc - 1, argv + 1);
-        /* A report that did not reach its reader (a full disk, /dev/full, a
-         * closed stdout) is an error, not a success: say so, status 2. */
-        errno = 0;
-        if ((fflush(stdout) != 0 || ferror(stdout)) && rc != 2) { /* 2: already said */
-            fprintf(stderr, "chanscope: %s: cannot write the output: %s\n", argv[1],
-                    strerror(errno ? errno : EIO));
-            return 2;
-        }
-        return rc;
+    if (!strcmp(a, "help")) { /* help COMMAND: COMMAND --help */
+        if (argc > 3) return cs_usage_error("help", "one command at a time");
+        const struct command *c = find_command(argv[2]);
+        if (!c) return cs_bad_input("help: unknown command '%s' (try 'chanscope --help')", argv[2]);
+        char *hargv[] = {(char *)c->name, "--help", NULL};
+        return run_command(c, 2, hargv);
     }
-    fprintf(stderr, "chanscope: unknown command '%s' (try 'chanscope --help')\n", argv[1]);
+    const struct command *c = find_command(a);
+    if (c) return run_command(c, argc - 1, argv + 1);
+    fprintf(stderr, "chanscope: unknown command '%s' (try 'chanscope --help')\n", a);
     return 2;
 }

@@ -7,11 +7,10 @@
 #                  install wrote (PREFIX/share/chanscope/install-manifest)
 
 WITH_SOLUTIONS ?= 0
-INSTALL_VERSION = $(shell sed -n 's/^\#define CHANSCOPE_VERSION "\(.*\)"/\1/p' runtime/chanscope.h)
 
 .PHONY: install uninstall
 install: all
-	scripts/install-tree install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(INSTALL_VERSION)" "$(WITH_SOLUTIONS)"
+	scripts/install-tree install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(VERSION)" "$(WITH_SOLUTIONS)"
 
 uninstall:
 	scripts/install-tree uninstall "$(DESTDIR)" "$(PREFIX)"
