@@ -146,7 +146,8 @@ static int run_child(const char *path, char *const argv[], const char *cwd, cons
 static int find_toolchain(char *lib, size_t libn, char *inc, size_t incn) {
     char libdir[PATH_MAX];
     if (cs_toolchain(inc, incn, libdir, sizeof libdir) != 0) return -1;
-    snprintf(lib, libn, "%s/libchanscope.a", libdir);
+    if (strlen(libdir) + sizeof "/libchanscope.a" > libn) return -1;
+    snprintf(lib, libn, "%.*s/libchanscope.a", (int)(libn - sizeof "/libchanscope.a"), libdir);
     return 0;
 }
 
