@@ -107,16 +107,18 @@ static void child(const ex_spec *s, const submission *sub, int runs, const char 
     _exit(rc);
 }
 
-/* The last non-empty line of a file (a bad-input message), or "". */
+/* The last non-empty line of a file (a bad-input message, without its
+ * "chanscope: " prefix), or "". */
 static void last_line(const char *path, char *out, size_t n) {
     out[0] = 0;
     char *t = ex_read_file(path, NULL);
     if (!t) return;
+    const char *last = "";
     char *save = NULL;
-    for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-        snprintf(out, n, "%s", l);
+    for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) last = l;
+    if (!strncmp(last, "chanscope: ", 11)) last += 11;
+    snprintf(out, n, "%s", last);
     free(t);
-    if (!strncmp(out, "chanscope: ", 11)) memmove(out, out + 11, strlen(out + 11) + 1);
 }
 
 static double now_s(void) {
