@@ -322,10 +322,7 @@ static const struct {
 };
 
 int cmd_exercise(int argc, char **argv) {
-    if (argc < 2) {
-        fputs(usage_all, stderr);
-        return 2;
-    }
+    if (argc < 2) return cs_usage_error("exercise", "which subcommand? (list, show, hint, check, grade)");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
         /* `exercise help SUB` is `exercise SUB --help` */
