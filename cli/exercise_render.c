@@ -6,7 +6,7 @@
  *   ```fenced code```      each line indented by four spaces, no fences
  *   [text](url)            text
  *   ![alt](file), <img>    "(picture: alt — DIR/file)", the file's full path
- *   **bold**, `code`       the text without its marks
+ *   **bold**, *em*, `code` the text without its marks
  * Sections after the attempt ("What it teaches": it names the fix) are held
  * back unless `after` is true; the caller says how to see them.
  * Only the Markdown the exercises use is handled (exercises/README.md).
@@ -33,6 +33,8 @@ static int width(const char *s, size_t n) {
 /* One line of inline Markdown into out (plain text).  dir: where images are. */
 static void inline_text(const char *s, const char *dir, char *out, size_t n) {
     size_t o = 0;
+    const char *start = s;
+    bool in_code = false; /* inside `code`: its * and _ are the code's own */
 #define PUT(c) do { if (o + 1 < n) out[o++] = (c); } while (0)
     while (*s) {
         if ((s[0] == '!' && s[1] == '[') || s[0] == '[') {
@@ -69,8 +71,19 @@ static void inline_text(const char *s, const char *dir, char *out, size_t n) {
                 continue;
             }
         }
-        if (s[0] == '*' && s[1] == '*') { s += 2; continue; }
-        if (s[0] == '`') { s++; continue; }
+        if (s[0] == '`') {
+            in_code = !in_code;
+            s++;
+            continue;
+        }
+        if (!in_code && s[0] == '*' && s[1] == '*') { s += 2; continue; }
+        if (!in_code && s[0] == '*') {
+            /* *emphasis*: an opening * before a word, a closing one after it */
+            char prev = s > start ? s[-1] : ' ', next = s[1];
+            bool opens = (prev == ' ' || prev == '(') && next && next != ' ';
+            bool closes = prev != ' ' && (!next || next == ' ' || strchr(".,;:)!?", next));
+            if (opens || closes) { s++; continue; }
+        }
         PUT(*s++);
     }
     out[o] = 0;

@@ -52,7 +52,7 @@ grep -q '^01 — ' "$work/show" && grep -q '^====' "$work/show" ||
 grep -q 'chanscope exercise check 01-' "$work/show" || say_fail "exercise show does not say how to check"
 for f in $folders; do
     "$BIN" exercise show "$f" >"$work/show-$f" 2>&1 || say_fail "exercise show $f exited $?"
-    grep -nE '\]\(|<img|^```|^#' "$work/show-$f" | head -3 | sed "s/^/    /" >"$work/raw"
+    grep -nE '\]\(|<img|^```|^#|\*\*' "$work/show-$f" | head -3 | sed "s/^/    /" >"$work/raw"
     [ -s "$work/raw" ] && say_fail "exercise show $f prints raw Markdown: $(cat "$work/raw")"
     grep -q 'What it teaches' "$work/show-$f" && grep -q '^What it teaches' "$work/show-$f" &&
         say_fail "exercise show $f shows 'What it teaches' (the fix) before a pass"
@@ -82,6 +82,7 @@ expect2 "missing file" exercise check 01 --file "$work/does-not-exist.c"
 expect2 "hint out of range" exercise hint 01 99
 expect2 "hint not a number" exercise hint 01 two
 expect2 "unknown subcommand" exercise frobnicate
+expect2 "no subcommand" exercise
 expect2 "bad --runs" exercise check 01 --runs 0
 expect2 "unknown option" exercise check 01 --frobnicate
 expect2 "grade: no submissions" exercise grade 01
