@@ -26,11 +26,11 @@ CHROMIUM    ?= $(shell command -v chromium || command -v chromium-browser)
 handout: $(HANDOUT)/course.html $(HANDOUT_EX) $(HANDOUT)/index.html
 	@if [ -z "$(CHROMIUM)" ]; then \
 	    echo "handout: no chromium: HTML only (apt-get install chromium for the PDFs)"; \
-	else set -e; for h in $^; do \
+	else printf '%s\n' $^ | xargs -P 2 -I{} sh -c '\
 	    "$(CHROMIUM)" --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
-	        --print-to-pdf="$${h%.html}.pdf" "file://$(abspath .)/$$h" 2>/dev/null; \
-	    [ -s "$${h%.html}.pdf" ] || { echo "handout: no PDF for $$h" >&2; exit 1; }; \
-	    done; echo "handout: PDFs beside the HTML in $(HANDOUT)"; fi
+	        --print-to-pdf="$${1%.html}.pdf" "file://$(abspath .)/$$1" 2>/dev/null >/dev/null; \
+	    [ -s "$${1%.html}.pdf" ] || { echo "handout: no PDF for $$1" >&2; exit 1; }' _ {} && \
+	    echo "handout: PDFs beside the HTML in $(HANDOUT)"; fi
 	@echo "handout: open $(HANDOUT)/index.html"
 
 HANDOUT_PANDOC = @command -v pandoc >/dev/null || { \
