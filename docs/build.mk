@@ -39,7 +39,7 @@ HANDOUT_PANDOC = @command -v pandoc >/dev/null || { \
 $(HANDOUT)/course.html: docs/course.md $(HANDOUT_CSS) docs/handout-links.lua
 	$(HANDOUT_PANDOC)
 	@mkdir -p $(dir $@)
-	pandoc $(PANDOC_FLAGS) --resource-path=docs --toc --metadata title="chanscope: a course guide" \
+	pandoc $(PANDOC_FLAGS) --resource-path=docs --toc --metadata pagetitle="chanscope: a course guide" \
 	    -o $@ $<
 
 $(HANDOUT)/exercises/%.html: exercises/%/README.md $(HANDOUT_CSS) docs/handout-links.lua
@@ -50,7 +50,7 @@ $(HANDOUT)/exercises/%.html: exercises/%/README.md $(HANDOUT_CSS) docs/handout-l
 
 $(HANDOUT)/index.html: $(HANDOUT)/course.html $(HANDOUT_EX)
 	@mkdir -p $(dir $@)
-	@{ echo '# chanscope course handouts'; echo; \
+	@{ \
 	   echo '- [Course guide](course.html) ([PDF](course.pdf))'; \
 	   for f in $(HANDOUT_EX); do n=$$(basename $$f .html); \
 	       echo "- [Exercise $$n](exercises/$$n.html) ([PDF](exercises/$$n.pdf))"; done; \
