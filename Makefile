@@ -5,7 +5,8 @@
 #   make test       unit tests (Criterion), sanitizers, end-to-end, viewer tests
 #   make sanitize   runtime tests under ThreadSanitizer and ASan+UBSan
 #   make bench      benchmarks, C beside Go
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= [WITH_SOLUTIONS=1]; make uninstall
+#   make handout    course guide and exercise sheets, HTML and PDF (docs/build.mk)
 
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -55,7 +56,7 @@ LIB      := $(BUILD)/lib/libchanscope.a
 ANALIB   := $(BUILD)/lib/libchanscope-analyzer.a
 CLI      := $(BUILD)/bin/chanscope
 
-.PHONY: all demo test unit sanitize e2e viewer-test bench install clean fuzz deps version
+.PHONY: all demo test unit sanitize e2e viewer-test bench clean fuzz deps version
 all: $(LIB) $(CLI)
 deps: $(DEPS_OK)
 version:
@@ -85,17 +86,8 @@ include bench/build.mk
 include viewer/build.mk
 include exercises/build.mk
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 runtime/chanscope.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/chanscope.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/chanscope.pc
-	if [ -f docs/chanscope.1 ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
-	    install -m 644 docs/chanscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
-	if [ -d viewer ]; then install -d $(DESTDIR)$(PREFIX)/share/chanscope/viewer && \
-	    cp -r viewer/*.tcl $(DESTDIR)$(PREFIX)/share/chanscope/viewer/ 2>/dev/null || true; fi
+include scripts/install.mk
+include docs/build.mk
 
 clean:
 	rm -rf $(BUILD) traces

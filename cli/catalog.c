@@ -264,11 +264,18 @@ int catalog_resolve(const char *spec, char *path, size_t n, char *err, size_t er
         return fail(err, errlen, "'%s' is not a pattern name (NAME or NAME/VARIANT)", spec);
     char rel[160];
     snprintf(rel, sizeof rel, "%s%s", spec, strchr(spec, '/') ? "" : "/main");
+    /* Where the built programs are, first found wins:
+     *   <bin>/../patterns            a build tree (BUILD/bin/chanscope)
+     *   <bin>/../lib/chanscope/patterns   an installed copy (make install)
+     *   <cs_home()>/build/patterns   CHANSCOPE_HOME naming a source tree */
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len > 0) {
         exe[len] = 0;
-        snprintf(path, n, "%s/../patterns/%s", dirname(exe), rel);
+        const char *bin = dirname(exe);
+        snprintf(path, n, "%s/../patterns/%s", bin, rel);
+        if (is_executable(path)) return 0;
+        snprintf(path, n, "%s/../lib/chanscope/patterns/%s", bin, rel);
         if (is_executable(path)) return 0;
     }
     snprintf(path, n, "%s/build/patterns/%s", cs_home(), rel);

@@ -49,7 +49,8 @@ const catalog_variant *catalog_find(const catalog *cat, const char *spec,
 bool catalog_is_spec(const char *spec);
 
 /* Path of the built binary for spec: <dir of this executable>/../patterns/
- * NAME/VARIANT, else <cs_home()>/build/patterns/NAME/VARIANT.  Returns 0 and
+ * NAME/VARIANT (a build tree), else <that dir>/../lib/chanscope/patterns/...
+ * (an installed copy), else <cs_home()>/build/patterns/NAME/VARIANT.  Returns 0 and
  * fills path when the file exists; -1 with a message in err otherwise. */
 int catalog_resolve(const char *spec, char *path, size_t n, char *err, size_t errlen);
 

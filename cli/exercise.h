@@ -65,15 +65,59 @@ void ex_free(ex_spec *s);
 /* Question for a kind, or NULL. */
 const char *ex_question_for(const ex_spec *s, const char *kind);
 
+struct cJSON;
+
+/* What a check concluded, for `exercise grade` (ex_check_opts.result). */
+typedef struct ex_result {
+    bool passed;
+    char reason[512];          /* "pass", or what failed: "leak, exit" */
+    struct cJSON *findings;    /* the judged run's findings (the analyzer's
+                                * --json objects; the failing run, else the
+                                * last), owned by the caller; may be NULL */
+    char trace[4096];          /* that run's trace, "" if none */
+} ex_result;
+
 /* Options of `chanscope exercise check`. */
 typedef struct ex_check_opts {
     const char *file;  /* learner's file; NULL: the starter */
     int runs;          /* 0: the spec's */
     bool quiet;        /* no program output on failure */
+    const char *trace_tag; /* names this submission's traces: traces/exercise-
+                            * <name>-<tag>-run<K>.db; NULL: the file's name
+                            * without .c ("my01"), so two files never share one */
+    ex_result *result; /* filled when not NULL */
 } ex_check_opts;
 
 /* Build, run traced, analyze, judge.  0 pass, 1 fail, 2 bad input. */
 int ex_check(const ex_spec *s, const ex_check_opts *o);
+
+/* `chanscope exercise grade` (cli/exercise_grade.c): check every submission
+ * (a FILE, or the *.c in a DIR and its subfolders), JOBS at a time, and
+ * print a table and a summary (or JSON).  0 all passed, 1 one failed, 2 bad input. */
+typedef struct ex_grade_opts {
+    bool json;
+    int jobs;  /* 0: the online CPUs */
+    int runs;  /* 0: the spec's */
+} ex_grade_opts;
+int ex_grade(const ex_spec *s, char **paths, int npaths, const ex_grade_opts *g);
+
+/* A file name reduced to [A-Za-z0-9._-] (others become '_'), .c dropped:
+ * the tag that names a submission's traces. */
+void ex_tag_from_path(const char *path, char *out, size_t n);
+
+/* Learners' progress (cli/exercise_state.c): the state file's path
+ * ($XDG_STATE_HOME/chanscope/exercises-passed, else ~/.local/state/...);
+ * -1 when neither is set.  ex_state_record adds NAME (passed with FILE);
+ * 0 ok, -1 when the file cannot be written. */
+int ex_state_path(char *out, size_t n);
+bool ex_state_passed(const char *name);
+int ex_state_record(const char *name, const char *file);
+
+/* README.md for a terminal (cli/exercise_render.c); images' paths are shown
+ * under dir.  Sections that name the fix ("What it teaches") are left out
+ * unless after; returns true when one was left out. */
+#include <stdio.h>
+bool ex_render_markdown(const char *text, const char *dir, bool after, FILE *out);
 
 /* Whole file into a NUL-terminated malloc'd buffer, or NULL. */
 char *ex_read_file(const char *path, size_t *len);

@@ -3,13 +3,15 @@
  *
  *   1. copy the learner's file into a private temporary folder (a snapshot:
  *      editing it during the check changes nothing);
- *   2. compile it there with `cc` against the runtime (headers from
- *      <home>/runtime, library <dir of chanscope>/../lib/libchanscope.a); the
- *      compiler's messages reach the learner unchanged.  __FILE__ is mapped
+ *   2. compile it there with `cc` against the runtime (header and library
+ *      next to this chanscope: cs_toolchain); the compiler's messages reach
+ *      the learner unchanged, and with gcc a misused macro is reported at
+ *      the learner's line (-ftrack-macro-expansion=0), not in chanscope.h.  __FILE__ is mapped
  *      back to the learner's real path, so traces, panics and findings name
  *      the learner's file and the viewer can show its source;
- *   3. run it `runs` times traced into traces/exercise-<name>-run<K>.db, each
- *      under the time limit (SIGTERM, then SIGKILL 2 s later);
+ *   3. run it `runs` times traced into traces/exercise-<name>-<tag>-run<K>.db
+ *      (tag: the file's name without .c, or the one grade gives; so two
+ *      submissions never overwrite each other's traces), each under the time limit (SIGTERM, then SIGKILL 2 s later);
  *   4. analyze each trace with `<this chanscope> check TRACE --json`;
  *   5. judge: forbidden findings, exit status, stdout properties; stop at
  *      the first failing run and explain it, finding by finding, with the
@@ -139,20 +141,29 @@ static int run_child(const char *path, char *const argv[], const char *cwd, cons
     }
 }
 
-/* Where the library and headers are, from the running binary. */
+/* Where the library and headers are, from the running binary (the build
+ * tree or PREFIX: cs_toolchain); lib is the library file. */
 static int find_toolchain(char *lib, size_t libn, char *inc, size_t incn) {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return -1;
-    exe[n] = 0;
-    char *bindir = dirname(exe);
-    snprintf(lib, libn, "%s/../lib/libchanscope.a", bindir);
-    if (access(lib, R_OK) != 0) return -1;
-    snprintf(inc, incn, "%s/runtime", cs_home());
-    char h[PATH_MAX + 32];
-    snprintf(h, sizeof h, "%s/chanscope.h", inc);
-    if (access(h, R_OK) != 0) snprintf(inc, incn, "%s/../include", bindir);
+    char libdir[PATH_MAX];
+    if (cs_toolchain(inc, incn, libdir, sizeof libdir) != 0) return -1;
+    if (strlen(libdir) + sizeof "/libchanscope.a" > libn) return -1;
+    snprintf(lib, libn, "%.*s/libchanscope.a", (int)(libn - sizeof "/libchanscope.a"), libdir);
     return 0;
+}
+
+/* Is CC clang?  gcc gets -ftrack-macro-expansion=0 (a misused macro is
+ * reported at the learner's line, not inside chanscope.h), clang rejects it. */
+static bool cc_is_clang(const char *cc) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "'%s' --version 2>/dev/null", cc);
+    if (strchr(cc, '\'')) return false;
+    FILE *p = popen(cmd, "r");
+    if (!p) return false;
+    char buf[512] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    pclose(p);
+    return strstr(buf, "clang") != NULL;
 }
 
 static int copy_file(const char *from, const char *to) {
@@ -409,19 +420,32 @@ static bool judge_source(const ex_spec *s, const char *path, const char *base) {
     return ok;
 }
 
-/* The trace file for run k: traces/exercise-<name>-run<k>.db under the
+void ex_tag_from_path(const char *path, char *out, size_t n) {
+    size_t o = 0;
+    for (const char *p = path; *p && o + 1 < n; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == '_';
+        if (!(o == 0 && (c == '.' || c == '/'))) out[o++] = ok ? c : '_';
+    }
+    out[o] = 0;
+    if (o > 2 && !strcmp(out + o - 2, ".c")) out[o - 2] = 0;
+    if (!out[0]) snprintf(out, n, "file");
+}
+
+/* The trace file for run k: traces/exercise-<name>-<tag>-run<k>.db under the
  * current folder, else under the system's temporary folder. */
-static void trace_path(const ex_spec *s, int k, char *out, size_t n) {
+static void trace_path(const ex_spec *s, const char *tag, int k, char *out, size_t n) {
     char err[512];
     if (mkdir("traces", 0777) == 0 || errno == EEXIST) {
-        snprintf(out, n, "traces/exercise-%s-run%d.db", s->name, k);
+        snprintf(out, n, "traces/exercise-%.200s-%.200s-run%d.db", s->name, tag, k);
         if (cs_trace_check_output(out, err, sizeof err) == 0) return;
     }
     const char *tmp = getenv("TMPDIR");
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/chanscope-traces", tmp && *tmp ? tmp : "/tmp");
     mkdir(dir, 0777);
-    snprintf(out, n, "%.3800s/exercise-%.200s-run%d.db", dir, s->name, k);
+    snprintf(out, n, "%.3400s/exercise-%.200s-%.200s-run%d.db", dir, s->name, tag, k);
 }
 
 int ex_check(const ex_spec *s, const ex_check_opts *o) {
@@ -456,6 +480,10 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         snprintf(base, sizeof base, "%s", basename(t2));
     }
     int runs = o->runs > 0 ? o->runs : s->runs;
+    char tag[256];
+    if (o->trace_tag) snprintf(tag, sizeof tag, "%s", o->trace_tag);
+    else ex_tag_from_path(base, tag, sizeof tag);
+    if (o->result) memset(o->result, 0, sizeof *o->result);
     printf("exercise %s: checking %s (%d run%s, %d ms each at most)\n", s->name, given, runs,
            runs == 1 ? "" : "s", s->time_limit_ms);
 
@@ -485,7 +513,12 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     snprintf(mapflag, sizeof mapflag, "-fmacro-prefix-map=%s=%s", base, learner);
     char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g", "-pthread",
                       incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3", "-lm", "-pthread",
-                      NULL};
+                      NULL, NULL};
+    if (!cc_is_clang(cc)) { /* after the file names: order does not matter to cc */
+        size_t k = 0;
+        while (ccargv[k]) k++;
+        ccargv[k] = "-ftrack-macro-expansion=0";
+    }
     int cst = run_child(NULL, ccargv, tmp, NULL, cerr, NULL, NULL, 120000, NULL);
     {
         /* The compiler's own words, with its own file names (the copy is
@@ -509,7 +542,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     for (int k = 1; k <= runs; k++) {
         char trace[PATH_MAX], outf[PATH_MAX + 32], errf[PATH_MAX + 32], jsonf[PATH_MAX + 32],
             jerrf[PATH_MAX + 32];
-        trace_path(s, k, trace, sizeof trace);
+        trace_path(s, tag, k, trace, sizeof trace);
         cs_trace_unlink(trace);
         snprintf(outf, sizeof outf, "%s/out-%d.txt", tmp, k);
         snprintf(errf, sizeof errf, "%s/err-%d.txt", tmp, k);
@@ -586,6 +619,11 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
             /* Output is judged only for a run that ended normally. */
             judge_output(s, outf, &rp);
         }
+        if (o->result) {
+            snprintf(o->result->trace, sizeof o->result->trace, "%s", trace);
+            cJSON_Delete(o->result->findings);
+            o->result->findings = cJSON_IsArray(fs) ? cJSON_Duplicate(fs, 1) : NULL;
+        }
         if (rp.n) {
             if (!o->quiet) {
                 show_lines(outf, 15, "program output:");
@@ -612,8 +650,14 @@ done:
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
                                      p.what[i]);
         printf("result: fail (%s)\n", p.n ? list : "unknown");
+        if (o->result) snprintf(o->result->reason, sizeof o->result->reason, "%s",
+                                p.n ? list : "unknown");
     } else {
         printf("result: pass\n");
+        if (o->result) {
+            o->result->passed = true;
+            snprintf(o->result->reason, sizeof o->result->reason, "pass");
+        }
     }
     unlink(copy);
     rm_rf_tmp(tmp);
