@@ -48,13 +48,14 @@ typedef struct endctx {
     int8_t *any_waker;   /* blocked on something any other goroutine could do (wg, cond) */
     an_imap chan_list;   /* chan -> index in users: alive goroutines that used it */
     VEC(i32vec) users;
-    an_imap roles;       /* (chan, g) -> bits: 1 sent/closed, 2 received, 4 made/can cancel */
+    an_imap roles;       /* (chan, g) -> bits: 1 sent/closed, 2 received, 4 can cancel, 8 made */
     an_imap ext_chan;    /* chan -> 1: a timer or deadline will act on it */
     int8_t *in_finding;  /* already explained by a deadlock finding */
     int in_deadlock;     /* wording a deadlock (else a leak) */
     int32_t ender;       /* the goroutine that ended the program (main returning), -1 */
     int exit_elsewhere;  /* exit() was called by a goroutine other than main */
     an_sb end_phrase;    /* "When main returned" / "When worker (id 5) called exit(3) at ..." */
+    int signaled;        /* a signal ended the run */
     an_imap gone_list;   /* chan -> index in gone: goroutines no longer alive that used it */
     VEC(i32vec) gone;    /* ... as pairs: even entries sent (role 's'), odd received ('r') */
     an_imap all_roles;   /* (chan, g) -> bits 1 sent 2 received, every goroutine */
@@ -111,13 +112,16 @@ static void collect_roles(endctx *c) {
         const an_ev *e = &t->ev[i];
         note_past(c, e);
         switch (e->kind) {
-        case EV_CHAN_MAKE: add_role(c, e->obj, e->g, 4); break;
+        case EV_CHAN_MAKE: add_role(c, e->obj, e->g, 8); break;
         case EV_CHAN_SEND_BEGIN:
         case EV_CHAN_SEND:
         case EV_CHAN_CLOSE: add_role(c, e->obj, e->g, 1); break;
         case EV_CHAN_RECV_BEGIN:
         case EV_CHAN_RECV: add_role(c, e->obj, e->g, 2); break;
         case EV_CTX_CREATE: add_role(c, e->c, e->g, 4); break;
+        case EV_SIGNAL: /* signal_notify's channel (b 2) or a delivery to it (b 1) */
+            if ((e->b == 1 || e->b == 2) && e->obj) *an_imap_put(&c->ext_chan, e->obj, 1, NULL) = 1;
+            break;
         case EV_SELECT_BEGIN: {
             if (!c->alive[e->g]) break;
             const char *s = an_ev_str(t, e);
@@ -165,8 +169,14 @@ static void push_unique(i32vec *v, int32_t g) {
     VEC_PUSH(*v, g);
 }
 
+/* Who could still act on chan for gi.  The goroutine that made a channel
+ * could still use it — unless a signal stopped the run: then only a goroutine
+ * that has used it (sent or closed for a receiver, received for a sender)
+ * counts, or every channel main made would look alive while main waits in
+ * its accept loop (docs/analyzer.md, "stopped by a signal"). */
 static void chan_wakers(endctx *c, int32_t gi, int64_t chan, int want_bits) {
     if (!chan) return;
+    if (!c->signaled) want_bits |= 8;
     if (an_imap_get(&c->ext_chan, chan)) c->external[gi] = 1;
     int64_t *li = an_imap_get(&c->chan_list, chan);
     if (!li) return;
@@ -1156,7 +1166,7 @@ static const char *STOP_AND_WAIT =
     "Tell the goroutine to stop (close a done channel or cancel a context it selects on) and "
     "wait for it to finish (a WaitGroup or a result channel) before main returns.";
 
-static void leak_findings(endctx *c, int32_t ender) {
+static void leak_findings(endctx *c, int32_t ender, int stuck_only) {
     const an_trace *t = c->t;
     an_replay *rp = c->rp;
     VEC(leak_group) groups = {0};
@@ -1165,6 +1175,7 @@ static void leak_findings(endctx *c, int32_t ender) {
     for (uint32_t gi = 0; gi < c->ng; gi++) {
         if (!c->alive[gi] || c->in_finding[gi]) continue;
         an_gst *g = &rp->gs[gi];
+        if (stuck_only && (g->state != ST_BLOCKED || c->runnable[gi])) continue;
         const char *klass;
         int32_t site;
         /* exit() from another goroutine cut main and the goroutines still at
@@ -1301,9 +1312,17 @@ static ssize_t last_event(const an_trace *t, int kind, int64_t b) {
     return -1;
 }
 
-/* "When main returned" or "When worker (id 5) called exit(3) at f.c:9". */
+static const char *sig_name(int sig);
+
+/* "When main returned", "When worker (id 5) called exit(3) at f.c:9", "When
+ * the program was killed by SIGINT". */
 static void end_phrase(endctx *c, int32_t ender) {
     const an_trace *t = c->t;
+    if (c->signaled) {
+        int sig = t->exit_status > 128 ? (int)(t->exit_status - 128) : 0;
+        an_sb_printf(&c->end_phrase, "When the program was killed by %s", sig_name(sig));
+        return;
+    }
     if (!c->exit_elsewhere) {
         an_sb_printf(&c->end_phrase, "When main returned");
         return;
@@ -1416,6 +1435,7 @@ void an_endstate(an_replay *rp) {
     int global = rp->deadlock_seq != 0 || (reason && !strcmp(reason, "deadlock"));
     int panicked = reason && !strcmp(reason, "panic");
     int exited = reason && !strcmp(reason, "exit");
+    int signaled = reason && !strcmp(reason, "signal");
     if (rp->panicked) panicked = 1;
     c.alive = an_xcalloc(c.ng, 1);
     c.runnable = an_xcalloc(c.ng, 1);
@@ -1425,13 +1445,18 @@ void an_endstate(an_replay *rp) {
     c.any_waker = an_xcalloc(c.ng, 1);
     /* The goroutine that ended the program (main returning, exit()) is not
      * left behind; in a deadlock the detecting goroutine is itself blocked. */
-    int32_t ender = -1;
-    if (!global) {
+    int32_t ender = -1, hit = -1;
+    if (signaled) {
+        /* a signal stopped everyone where they were: the goroutine it hit
+         * (a fault, abort()) is as alive as the others */
+        if (rp->end_g >= 0 && t->gs[rp->end_g].id > 0) hit = rp->end_g;
+    } else if (!global) {
         if (rp->end_g >= 0 && t->gs[rp->end_g].id != 0) ender = rp->end_g;
         else if (exited) ender = 0; /* main */
     }
     c.ender = ender;
     c.exit_elsewhere = exited && !global && ender >= 0 && t->gs[ender].id != 1;
+    c.signaled = signaled;
     end_phrase(&c, ender);
     size_t nblocked = 0, nalive = 0;
     for (uint32_t gi = 0; gi < c.ng; gi++) {
@@ -1523,7 +1548,11 @@ void an_endstate(an_replay *rp) {
                     an_gst *g = &rp->gs[comp.v[k]];
                     if (g->reason == BLOCK_LOCK || g->reason == BLOCK_RLOCK || g->held.n) lock = 1;
                 }
-                if (comp.n && lock) deadlock_finding(&c, &comp, 0);
+                /* A run a signal stopped (Ctrl-C, a hung test killed by
+                 * timeout) has nobody to blame for leaving them behind: stuck
+                 * goroutines that wait for each other are a partial deadlock
+                 * whatever they wait on. */
+                if (comp.n && (lock || (signaled && comp.n > 1))) deadlock_finding(&c, &comp, 0);
                 VEC_FREE(comp);
             }
             free(parent);
@@ -1540,9 +1569,14 @@ void an_endstate(an_replay *rp) {
     }
     if (exited && !global && !panicked && nalive) {
         if (!nblocked) collect_roles(&c);
-        leak_findings(&c, ender);
+        leak_findings(&c, ender, 0);
     }
-    if (reason && !strcmp(reason, "signal") && !global && !panicked) signal_finding(&c, ender);
+    /* Killed by a signal: a goroutine nobody alive could wake is a leak
+     * whether or not the program would have ended; the others (running,
+     * sleeping, in the poller, waiting for a goroutine that can still run)
+     * were only stopped. */
+    if (signaled && !global && !panicked && nblocked) leak_findings(&c, -1, 1);
+    if (signaled && !global && !panicked) signal_finding(&c, hit);
     an_lock_order_findings(rp, &deadlocked_locks);
     an_imap_free(&deadlocked_locks);
     free(c.end_phrase.s);
