@@ -190,6 +190,8 @@ void an_replay_free(an_replay *rp);
 
 /* endstate.c: deadlock, partial deadlock, leaks (then calls lockorder.c). */
 void an_endstate(an_replay *rp);
+/* cancel.c: loops that went on starting work after their context was cancelled. */
+void an_work_after_cancel(an_replay *rp);
 /* lockorder.c: lock-order cycles, except through the locks in deadlocked_locks. */
 void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks);
 
@@ -221,6 +223,8 @@ const char *an_site_str(const an_trace *t, int32_t site);
  * said in words), "ticker ..." for a timer that is a ticker. */
 void an_sb_obj(an_sb *b, const an_trace *t, int64_t obj);
 const char *an_type_word(int type); /* "channel", "WaitGroup", "RWMutex" ... */
+/* "id 4", "ids 5–52", "ids 2, 3, 7–9" (sorted; runs of consecutive ids as a range). */
+void an_sb_ids(an_sb *b, const int64_t *ids, size_t n);
 int an_is_ticker(const an_trace *t, int64_t timer);
 /* "sending on channel results" etc. */
 void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj,

@@ -146,6 +146,34 @@ const char *an_site_str(const an_trace *t, int32_t site) {
     return buf[k];
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void an_sb_ids(an_sb *b, const int64_t *ids, size_t n) {
+    if (!n) return;
+    int64_t *v = an_xmalloc(n * sizeof *v);
+    memcpy(v, ids, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_i64);
+    size_t runs = 0;
+    an_sb_printf(b, "%s", n == 1 ? "id " : "ids ");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1] <= v[j] + 1) j++;
+        if (runs == 6) {
+            an_sb_printf(b, ", ...");
+            break;
+        }
+        an_sb_printf(b, "%s%lld", runs ? ", " : "", (long long)v[i]);
+        if (j > i + 1) an_sb_printf(b, "\u2013%lld", (long long)v[j]);
+        else if (j == i + 1) an_sb_printf(b, ", %lld", (long long)v[j]);
+        runs++;
+        i = j + 1;
+    }
+    free(v);
+}
+
 const char *an_type_word(int type) {
     switch (type) {
     case OBJ_CHAN: return "channel";
