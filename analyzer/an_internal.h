@@ -154,6 +154,7 @@ typedef struct an_lockedge {
     int32_t g1, g2;           /* first two distinct goroutines that did it (-1) */
     int64_t seq_from, seq_to; /* acquisitions (first occurrence) */
     int32_t site_from, site_to;
+    int8_t read_from;         /* `from` was read-locked */
 } an_lockedge;
 
 /* A read lock taken by a goroutine that already held one on the same RWMutex. */
@@ -217,6 +218,8 @@ void an_finding_free(an_finding *f);
 const char *an_gname(const an_trace *t, int64_t gid);
 const char *an_oname(const an_trace *t, int64_t obj);
 const char *an_otype(const an_trace *t, int64_t obj);
+/* The object as prose, as an_sb_obj says it, in a static rotating buffer (8). */
+const char *an_oprose(const an_trace *t, int64_t obj);
 /* "file:line" (or "an unknown site") into a static rotating buffer. */
 const char *an_site_str(const an_trace *t, int32_t site);
 /* "channel results", "mutex B.mu", "the WaitGroup made at x.c:12" (auto names

@@ -34,6 +34,16 @@ static void ref_goroutine(an_finding *f, endctx *c, int32_t gi, const char *role
                        g->held.v[i].site, "holder");
 }
 
+/* The culprit and one-line fix of a finding from the why of its root
+ * goroutine gi: the line the why named, else gi's blocking call. */
+static void culprit_from(an_finding *f, endctx *c, int32_t gi, const why *w) {
+    an_gst *g = &c->rp->gs[gi];
+    int32_t site = w->has_culprit ? w->csite : g->state == ST_BLOCKED ? g->block_site : g->last_site;
+    int32_t cg = w->has_culprit ? w->cg : gi;
+    an_finding_culprit(f, site, cg >= 0 && (uint32_t)cg < c->ng ? c->t->gs[cg].id : -1,
+                       w->line.n ? w->line.s : NULL);
+}
+
 /* Blocked goroutines with the same name, wait and site: one group. */
 typedef struct wgroup {
     i32vec members;
@@ -72,7 +82,8 @@ static void group_members(endctx *c, const i32vec *members, wgvec *out) {
                 grp = &out->v[k];
         }
         if (!grp) {
-            wgroup n = {{0}, {{0}, {0}, 0, 0, 0}};
+            wgroup n;
+            memset(&n, 0, sizeof n);
             VEC_PUSH(*out, n);
             grp = &out->v[out->n - 1];
             es_explain_wait(c, gi, &grp->w);
@@ -159,6 +170,7 @@ void es_deadlock_finding(endctx *c, i32vec *members, int global) {
     char *fix = an_xstrdup(groups.v[root].w.fix.n ? groups.v[root].w.fix.s
                                                    : "Make sure whatever these goroutines wait "
                                                      "for happens on every path.");
+    culprit_from(f, c, groups.v[root].members.v[0], &groups.v[root].w);
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), fix);
     for (size_t k = 0; k < groups.n; k++) {
         VEC_FREE(groups.v[k].members);
@@ -305,15 +317,30 @@ void es_leak_findings(endctx *c, int32_t ender, int stuck_only) {
         es_graph_nodes(f, c, lg->members.v, lg->members.n);
         char *fix;
         if (g->state == ST_BLOCKED && w.fix.n && (w.score >= 2 || strcmp(lg->klass, "wakeable"))) {
+            culprit_from(f, c, g0, &w);
             fix = an_sb_take(&w.fix);
         } else if (g->held.n) {
             an_sb fb = {0};
             an_sb_printf(&fb, "Do not hold %s across slow work (a call, a sleep): copy what you "
                               "need under the lock, unlock, then do the slow part. And %c%s",
-                         an_oname(t, g->held.v[0].obj), 't', STOP_AND_WAIT + 1);
+                         an_oprose(t, g->held.v[0].obj), 't', STOP_AND_WAIT + 1);
             fix = an_sb_take(&fb);
+            an_sb line = {0};
+            an_sb_printf(&line, "Unlock %s before the slow work, and wait for %s before main returns",
+                         an_oprose(t, g->held.v[0].obj), lg->name);
+            an_finding_culprit(f, g->held.v[0].site, t->gs[g0].id,
+                               line.n <= AN_FIX_LINE_MAX ? line.s : NULL);
+            free(line.s);
         } else {
             fix = an_xstrdup(STOP_AND_WAIT);
+            /* the goroutine is fine; main's end is what to change: the go
+             * statement says which goroutine main must stop and wait for */
+            an_sb line = {0};
+            an_sb_printf(&line, "Tell %s to stop and wait for it (a WaitGroup) before main returns",
+                         lg->name);
+            an_finding_culprit(f, t->gs[g0].site, t->gs[g0].parent > 0 ? t->gs[g0].parent : -1,
+                               line.n <= AN_FIX_LINE_MAX ? line.s : NULL);
+            free(line.s);
         }
         es_why_free(&w);
         an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), fix);
@@ -391,5 +418,12 @@ void es_signal_finding(endctx *c, int32_t ender) {
               : "Nothing to fix if the program was stopped on purpose. To stop cleanly, catch "
                 "the signal (signal_notify), tell the goroutines to stop and wait for them "
                 "before main returns (see the graceful-shutdown pattern).";
+    if (crash && hit >= 0)
+        an_finding_culprit(f, hit_site, t->gs[hit].id,
+                           "Find the faulting line after this step (gdb, or -fsanitize=address)");
+    else if (crash)
+        an_finding_culprit(f, 0, -1, "Find the faulting line (gdb, the core dump, -fsanitize=address)");
+    else
+        an_finding_culprit(f, 0, -1, "To stop cleanly, catch the signal (signal_notify) and shut down");
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(fix));
 }

@@ -61,6 +61,9 @@ typedef struct why {
     int score;
     int timer;   /* a timer / deadline will wake it */
     int ticker;  /* ... a running ticker: it wakes, but the loop never ends */
+    an_sb line;  /* the fix in one line (<= AN_FIX_LINE_MAX), in the program's names */
+    int32_t csite, cg; /* the culprit line and its goroutine (dense), when has_culprit */
+    int8_t has_culprit, applied; /* applied: the last set_fix took effect */
 } why;
 
 

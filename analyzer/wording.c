@@ -15,20 +15,52 @@
 void es_why_free(why *w) {
     free(w->text.s);
     free(w->fix.s);
+    free(w->line.s);
     memset(w, 0, sizeof *w);
 }
 
+/* The fix for this wait, if it is at least as close to the root cause as
+ * the one already set (score).  Clears the line and culprit of the old one. */
 static void set_fix(why *w, int score, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_fix(why *w, int score, const char *fmt, ...) {
+    w->applied = 0;
     if (score < w->score && w->fix.n) return;
+    w->applied = 1;
     w->score = score;
     w->fix.n = 0;
     if (w->fix.s) w->fix.s[0] = 0;
+    w->line.n = 0;
+    if (w->line.s) w->line.s[0] = 0;
+    w->has_culprit = 0;
     va_list ap;
     va_start(ap, fmt);
     an_sb_vprintf(&w->fix, fmt, ap);
     va_end(ap);
 }
+
+/* The one-line fix and the line to change (site 0: the blocked call itself,
+ * which the finding fills in) of the fix set_fix just set; ignored when that
+ * set_fix did not take effect.  A line longer than AN_FIX_LINE_MAX (long
+ * names) is dropped: the finding then uses the fix's first sentence. */
+static void set_line(why *w, int32_t site, int32_t g, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_line(why *w, int32_t site, int32_t g, const char *fmt, ...) {
+    if (!w->applied) return;
+    w->line.n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    an_sb_vprintf(&w->line, fmt, ap);
+    va_end(ap);
+    if (w->line.n > AN_FIX_LINE_MAX) w->line.n = 0, w->line.s[0] = 0;
+    if (site) {
+        w->has_culprit = 1;
+        w->csite = site;
+        w->cg = g;
+    }
+}
+
+/* The prose name of an object in a static rotating buffer. */
+#define P(obj) an_oprose(c->t, (obj))
 
 void es_say_g(an_sb *b, const an_trace *t, int32_t gi) {
     an_sb_printf(b, "%s (id %lld)", t->gs[gi].name, (long long)t->gs[gi].id);
@@ -38,11 +70,13 @@ void es_say_g(an_sb *b, const an_trace *t, int32_t gi) {
 void es_say_glist(an_sb *b, const an_trace *t, const int32_t *v, size_t n) {
     int same = n > 1;
     for (size_t i = 1; i < n && same; i++) same = !strcmp(t->gs[v[i]].name, t->gs[v[0]].name);
-    if (same) {
-        an_sb_printf(b, "%s (ids", t->gs[v[0]].name);
-        for (size_t i = 0; i < n && i < 8; i++)
-            an_sb_printf(b, "%s %lld", i ? "," : "", (long long)t->gs[v[i]].id);
-        an_sb_printf(b, "%s)", n > 8 ? ", ..." : "");
+    if (same) { /* "worker (ids 5–52)" */
+        int64_t *ids = an_xmalloc(n * sizeof *ids);
+        for (size_t i = 0; i < n; i++) ids[i] = t->gs[v[i]].id;
+        an_sb_printf(b, "%s (", t->gs[v[0]].name);
+        an_sb_ids(b, ids, n);
+        an_sb_printf(b, ")");
+        free(ids);
         return;
     }
     for (size_t i = 0; i < n && i < 5; i++) {
@@ -147,6 +181,22 @@ static void clause_partners(an_sb *b, endctx *c, const i32vec *v, const char *wh
 }
 
 /* Why a receive from (dir 'r') or a send on (dir 's') chan does not happen. */
+/* Where a context was made (0: unknown). */
+static int32_t ctx_site(endctx *c, int64_t ctx) {
+    const an_obj *o = an_obj_by_id(c->t, ctx);
+    return o ? o->site : 0;
+}
+
+/* The site of gi's last send on chan (0: none): where its close belongs. */
+static int32_t last_send_site(endctx *c, int32_t gi, int64_t chan) {
+    const an_trace *t = c->t;
+    for (size_t i = t->nev; i-- > 0;)
+        if (t->ev[i].g == gi && t->ev[i].obj == chan &&
+            (t->ev[i].kind == EV_CHAN_SEND || t->ev[i].kind == EV_CHAN_SEND_BEGIN))
+            return t->ev[i].site;
+    return 0;
+}
+
 static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
     const an_trace *t = c->t;
     an_sb *b = &w->text;
@@ -165,6 +215,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
             set_fix(w, 3, "Give the loop a way out: select on the tick and on ctx_done(ctx) (or a "
                           "done channel) and return when that case is ready; stop the ticker when "
                           "the loop returns (Go: defer ticker.Stop()).");
+            set_line(w, 0, gi, "Select on ctx_done(ctx) beside the tick and return when it is ready");
         } else if (tm && tm->timer_active) {
             w->timer = 1;
             an_sb_printf(b, "; its %s is still pending and will fire", kind);
@@ -182,14 +233,17 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "as it returns). And give those goroutines a way out that does not "
                           "depend on the %s (a ctx_done case in their select).",
                     kind, kind);
+            set_line(w, tm->stop_site, tm->stop_g, "Stop the %s after its users finished (after wg_wait), not when this returns", kind);
         } else if (tm && tm->timer_nfired) {
             an_sb_printf(b, "; its timer already fired and its value was taken: a timer fires "
                             "once per start");
             set_fix(w, 4, "Receive from a timer's channel once per start: make a new timer (or "
                           "reset it) before waiting on it again, or use a ticker.");
+            set_line(w, 0, gi, "Make a new timer (or reset it) before waiting on its channel again");
         } else {
             an_sb_printf(b, "; its %s will never fire", kind);
             set_fix(w, 4, "Start (or reset) the timer before waiting on its channel.");
+            set_line(w, 0, gi, "Start (or reset) the timer before waiting on its channel");
         }
         return;
     }
@@ -223,12 +277,14 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
             set_fix(w, 2, "Cancel the context as soon as its work is over, before waiting for "
                           "anything that needs the cancel to finish; make sure the goroutines "
                           "waiting on ctx_done(ctx) are not the ones you wait for first.");
+            set_line(w, 0, gi, "Cancel the context before waiting for the goroutines that wait on ctx_done(ctx)");
         } else {
             an_sb_printf(b, "; nobody still alive can cancel its context (whoever made it "
                             "returned without calling its cancel function)");
             set_fix(w, 3, "Keep the cancel function and call it when the work is over, on every "
                           "path (Go: defer cancel()); a goroutine waiting on ctx_done(ctx) stops "
                           "only when someone cancels ctx.");
+            set_line(w, ctx ? ctx_site(c, ctx->id) : 0, ctx ? ctx->creator : -1, "Keep the cancel function and call it when the work is over (Go: defer cancel())");
         }
         if (canceled && ctx) {
             an_sb_printf(b, "; that context derives from context.Background, so the cancel of ");
@@ -237,6 +293,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
             set_fix(w, 4, "Derive the context from the caller's ctx (ctx_with_cancel(parent, "
                           "...)), not from ctx_background(): then cancelling the caller cancels "
                           "everything started under it.");
+            set_line(w, ctx_site(c, ctx->id), ctx->creator, "Derive this context from the caller's ctx, not from ctx_background()");
         }
         VEC_FREE(live);
         VEC_FREE(stuck);
@@ -283,11 +340,13 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "goroutines (a break inside a select leaves only the select, not the "
                           "loop).",
                     cname);
+            set_line(w, 0, gi, "Make each receive from %s match one send: find the loop that ran on too long", cname);
         } else if (dir == 'r') {
             set_fix(w, 3, "Send every value the receivers of %s expect (or close %s) before "
                           "waiting for them to finish; or let them give up with a select on "
                           "ctx_done(ctx) or a done channel.",
                     cname, cname);
+            set_line(w, 0, gi, "Close %s (or send every value) before waiting for its receivers to finish", cname);
         } else {
             set_fix(w, 3, "Every send on %s needs a receiver, also after the reader stopped "
                           "reading (a timeout, an error): give %s a buffer for the values that "
@@ -295,6 +354,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "finish), or let the sender give up with a select on ctx_done(ctx) or "
                           "a done channel.",
                     cname, cname);
+            set_line(w, 0, gi, "Give %s a buffer of 1, or let the sender also select on ctx_done(ctx)", cname);
         }
     } else if (live.n) {
         an_sb_printf(b, "; ");
@@ -306,20 +366,27 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                               : "Let the receiver stop when the work is over: select on the "
                                 "receive and on ctx_done(ctx) or a done channel, or close the "
                                 "channel after the last send.");
+        set_line(w, 0, gi, "Let it give up: select on ctx_done(ctx) or a done channel too");
     } else if (stuck.n) {
         clause_partners(b, c, &stuck, dir == 's' ? "receive from it" : "send on it or close it");
-        if (!c->in_deadlock)
+        if (!c->in_deadlock) {
             set_fix(w, 2, "The goroutines that would %s %s are stuck themselves: fix what they "
                           "wait for first (see their finding). And let this one give up when "
                           "nobody wants it any more: a select on the %s and on ctx_done(ctx) or "
                           "a done channel.",
                     dir == 's' ? "receive from" : "send on", cname, dir == 's' ? "send" : "receive");
-        else set_fix(w, 2, "These goroutines wait for each other, so none of them goes first. Break the "
-                      "circle: let one side run in its own goroutine (for example send the jobs "
-                      "from a separate goroutine while the results are being received), read "
-                      "both channels in one select, or give %s a buffer big enough for "
-                      "everything sent on it.",
-                cname);
+            set_line(w, 0, gi, "Fix what the goroutines that would %s %s wait for first",
+                     dir == 's' ? "receive from" : "send on", cname);
+        } else {
+            set_fix(w, 2, "These goroutines wait for each other, so none of them goes first. "
+                          "Break the circle: one of them must not wait on %s while the other "
+                          "waits for it — send from a separate goroutine, handle both "
+                          "directions in one select, or give %s a buffer big enough for "
+                          "everything in flight.",
+                    cname, cname);
+            set_line(w, 0, gi, "Break the circle on %s: let one side go first (own goroutine, one select)",
+                     cname);
+        }
     } else if (dir == 's') {
         if (o && o->cap > 0) {
             i32vec senders = {0};
@@ -339,18 +406,21 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                                     "never released)",
                                  cname);
             }
-            if (semaphore)
+            if (semaphore) {
                 set_fix(w, 3, "Every value sent on %s must be received by someone. If it is used "
                               "as a semaphore (send = acquire, receive = release), release on "
                               "every path, including early returns on error (Go: defer the "
                               "release right after the acquire).",
                         cname);
-            else
+                set_line(w, 0, gi, "Release %s on every path, also early returns (Go: defer the release)", cname);
+            } else {
                 set_fix(w, 3, "Nothing %sreceives from %s any more, so once its buffer is full "
                               "every send waits forever: keep one goroutine draining it for as "
                               "long as anyone sends, or drop the value when the buffer is full (a "
                               "select with a default case).",
                         received ? "" : "ever ", cname);
+                set_line(w, 0, gi, "Keep a goroutine receiving from %s while anyone sends, or drop values when full", cname);
+            }
             VEC_FREE(senders);
         } else {
             chan_gone(c, chan, 'r', &gone);
@@ -372,6 +442,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "after its reader gave up), or let the sender give up with a select "
                           "on ctx_done(ctx) or a done channel.",
                     cname, cname);
+            set_line(w, 0, gi, "Give %s a buffer of 1 so the sender can finish, or receive from it on every path", cname);
         }
     } else {
         chan_gone(c, chan, 's', &gone);
@@ -387,6 +458,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "them). A loop that receives until close ends only when the channel "
                           "is closed.",
                     cname);
+            set_line(w, last_send_site(c, gone.v[0], chan), gone.v[0], "Close %s after the last send, in %s when its loop ends", cname, t->gs[gone.v[0]].name);
         } else {
             an_sb_printf(b, "; no goroutine has sent on it or closed it so far");
             set_fix(w, 3, "A receive from %s waits until someone sends or closes it: make sure a "
@@ -394,6 +466,7 @@ static void explain_chan(endctx *c, int32_t gi, int64_t chan, int dir, why *w) {
                           "let the receiver give up with a select on ctx_done(ctx) or a done "
                           "channel.",
                     cname, cname);
+            set_line(w, 0, gi, "Send on or close %s on every path, or let the receiver give up", cname);
         }
     }
     VEC_FREE(live);
@@ -415,7 +488,7 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
     an_gst *g = &c->rp->gs[gi];
     an_ost *o = an_ost_find(c->rp, g->obj);
     an_sb *b = &w->text;
-    const char *ln = an_oname(t, g->obj);
+    const char *ln = an_oprose(t, g->obj); /* "mutex A.mu", "the mutex from x.c:4" */
     if (!o) return;
     if (o->holder == gi) {
         an_sb_printf(b, "; it already holds %s itself (locked at %s): a Go mutex is not "
@@ -425,6 +498,7 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
                       "locks it, or split the function into a locking wrapper and a helper that "
                       "expects the lock already held.",
                 ln);
+        set_line(w, 0, gi, "Unlock %s before calling code that locks it again", ln);
         return;
     }
     if (g->reason == BLOCK_RLOCK) {
@@ -436,6 +510,7 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
                 es_push_unique(&writers, (int32_t)h);
         if (first && writers.n) {
             an_sb_printf(b, "; ");
+            if (writers.n > 1) an_sb_printf(b, "%zu goroutines ", writers.n);
             es_say_glist(b, t, writers.v, writers.n);
             an_sb_printf(b, " %s waiting to write-lock %s: a waiting writer blocks new readers, "
                             "so this second RLock waits for the writer, while the writer waits "
@@ -448,15 +523,18 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
                           "(a helper that does not lock); never call a method that locks %s "
                           "while holding it.",
                     ln, an_site_str(t, first), an_site_str(t, g->block_site), ln);
+            set_line(w, 0, gi, "Take the read lock on %s once, in the outer function; the inner code must not lock", ln);
             VEC_FREE(writers);
             return;
         }
         if (first) an_sb_printf(b, "; it already holds a read lock on %s (taken at %s)", ln,
                                 an_site_str(t, first));
-        for (size_t i = 0; i < writers.n; i++) {
+        if (writers.n) { /* one clause for the lot: "48 goroutines writer (ids 5–52) wait..." */
             an_sb_printf(b, "; ");
-            es_say_g(b, t, writers.v[i]);
-            an_sb_printf(b, " is waiting to write-lock it, and a waiting writer blocks new readers");
+            if (writers.n > 1) an_sb_printf(b, "%zu goroutines ", writers.n);
+            es_say_glist(b, t, writers.v, writers.n);
+            an_sb_printf(b, " %s to write-lock it, and a waiting writer blocks new readers",
+                         writers.n == 1 ? "is waiting" : "wait");
         }
         VEC_FREE(writers);
     }
@@ -473,20 +551,25 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
             if (ho && (ho->holder == gi || held_site(g, hg->obj, -1, NULL))) {
                 an_sb_printf(b, ", a lock this goroutine holds: each of the two holds the lock "
                                 "the other one wants");
-                set_fix(w, 3, "Take %s and %s in one fixed order everywhere (for example always "
-                              "the lower account first), or merge them into one lock.",
-                        an_oname(t, hg->obj), ln);
+                set_fix(w, 3, "Take %s and %s in one fixed order in every goroutine (decide which "
+                              "comes first and lock it first everywhere), or merge them into one "
+                              "lock.",
+                        an_oprose(t, hg->obj), ln);
+                set_line(w, 0, gi, "Lock %s and %s in the same order in every goroutine", P(hg->obj), ln);
                 return;
             }
             set_fix(w, 2, "Never wait for a lock while holding another one that its holder "
                           "needs: take locks in one fixed order everywhere.");
+            set_line(w, 0, gi, "Take the locks in one fixed order in every goroutine");
         } else if (hg->state == ST_BLOCKED) {
             set_fix(w, 3, "Do not wait (on a channel, a WaitGroup...) while holding %s: release "
                           "it before waiting, or make sure the goroutine you wait for never "
                           "needs %s.",
                     ln, ln);
+            set_line(w, held_site(hg, o->id, 0, NULL), h, "Unlock %s before waiting on anything else", ln);
         } else {
             set_fix(w, 2, "Hold %s only for short critical sections: ", ln);
+            set_line(w, held_site(hg, o->id, 0, NULL), h, "Unlock %s before the slow work; lock again to store the result", ln);
             es_say_g(&w->fix, t, h);
             an_sb_printf(&w->fix, " holds it across slow work (%s). Copy what you need under "
                                   "the lock, unlock, do the slow part, then lock again to "
@@ -506,6 +589,7 @@ static void explain_lock(endctx *c, int32_t gi, why *w) {
         set_fix(w, 2, "Release read locks before waiting for anything, and never take %s's "
                       "write lock while the readers wait for you.",
                 ln);
+        set_line(w, 0, gi, "Release the read locks on %s before waiting for anything", ln);
     }
 }
 
@@ -539,18 +623,25 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
             }
             w->timer |= sub.timer;
             w->ticker |= sub.ticker;
-            if (sub.fix.n && (sub.score > w->score || !w->fix.n)) set_fix(w, sub.score, "%s", sub.fix.s);
+            if (sub.fix.n && (sub.score > w->score || !w->fix.n)) {
+                set_fix(w, sub.score, "%s", sub.fix.s);
+                if (sub.has_culprit) set_line(w, sub.csite, sub.cg, "%s", sub.line.s ? sub.line.s : "");
+                else if (sub.line.n) set_line(w, 0, gi, "%s", sub.line.s);
+            }
             es_why_free(&sub);
         }
-        if (!w->fix.n || w->score < 2)
+        if (!w->fix.n || w->score < 2) {
             set_fix(w, w->score, "Give the select a way out: a case on ctx_done(ctx) or a done "
                                  "channel that is closed when the work is over.");
+            set_line(w, 0, gi, "Add a case on ctx_done(ctx) (or a done channel) to the select");
+        }
         break;
     }
     case BLOCK_NIL_CHAN:
         an_sb_printf(b, "; a nil channel is never ready, so this blocks forever");
         set_fix(w, 4, "Make the channel with chan_make before using it; a nil channel is only "
                       "useful to disable a select case on purpose.");
+        set_line(w, 0, gi, "Make the channel with chan_make before using it");
         break;
     case BLOCK_WG_WAIT: {
         int64_t n = o ? o->counter : 0;
@@ -567,6 +658,7 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
                                                         "blocked too");
             set_fix(w, 1, "Every wg_add(n) must be matched by n wg_done calls (one wg_done per "
                           "goroutine, at its end), even on error paths.");
+            set_line(w, 0, gi, "Call wg_done once per wg_add, on every path (Go: defer wg.Done())");
         } else {
             an_sb_printf(b, "; no goroutine is left to call wg_done: a goroutine that was counted "
                             "ended without it, or wg_add counted more goroutines than were "
@@ -574,6 +666,7 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
             set_fix(w, 3, "Every wg_add(n) must be matched by n wg_done calls: one wg_done per "
                           "goroutine, at its end, on every path (Go: defer wg.Done() first thing "
                           "in the goroutine), and wg_add(1) once per go(...).");
+            set_line(w, 0, gi, "Call wg_done once per wg_add, on every path (Go: defer wg.Done())");
         }
         break;
     }
@@ -586,6 +679,7 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
             set_fix(w, 5, "Never call once_do on a Once (or a getter that does) from inside that "
                           "Once's function: pass the function what it needs (the value being "
                           "built) instead of fetching it through the getter.");
+            set_line(w, 0, gi, "Do not call once_do on this Once from inside its own function");
         } else {
             if (o && o->once_runner >= 0) {
                 an_sb_printf(b, "; its function is being run by ");
@@ -594,6 +688,7 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
                 say_state(b, c, o->once_runner);
             }
             set_fix(w, 1, "Make sure the Once's function always returns.");
+            set_line(w, 0, gi, "Make sure the Once's function always returns");
         }
         break;
     case BLOCK_COND:
@@ -601,22 +696,26 @@ void es_explain_wait(endctx *c, int32_t gi, why *w) {
                      c->runnable[gi] ? "" : " that no goroutine left will send");
         set_fix(w, 2, "Signal or Broadcast after every change of the condition, and wait in a "
                       "loop that re-checks the condition with the lock held.");
+        set_line(w, 0, gi, "Signal or Broadcast after every change of the condition");
         break;
     case BLOCK_IO:
         an_sb_printf(b, "; it waits for a peer on the network");
         set_fix(w, 1, "Close the listener or connection a goroutine is blocked on when it must "
                       "stop (Accept and Read then return ERR_NET_CLOSED), or give the operation "
                       "a deadline.");
+        set_line(w, 0, gi, "Close the listener or connection it waits on when it must stop, or set a deadline");
         break;
     case BLOCK_SEMAPHORE:
         an_sb_printf(b, "; it waits for a release%s",
                      c->runnable[gi] ? "" : " that no goroutine left will make");
         set_fix(w, 2, "Release the semaphore on every path, including early returns on error "
                       "(Go: defer the release right after the acquire).");
+        set_line(w, 0, gi, "Release the semaphore on every path (Go: defer the release after the acquire)");
         break;
     default:
         set_fix(w, 1, "Make sure whatever this goroutine waits for happens on every path, or "
                       "give it a way to give up (a done channel or a context).");
+        set_line(w, 0, gi, "Make what it waits for happen on every path, or let it give up");
         break;
     }
 }
