@@ -11,6 +11,7 @@
 
 #include "an_internal.h"
 #include "an_utf8.h"
+#include "finding_kinds.h"
 
 an_finding *an_finding_add(an_result *r, const char *kind, const char *severity) {
     VEC_GROW(r->findings);
@@ -18,13 +19,79 @@ an_finding *an_finding_add(an_result *r, const char *kind, const char *severity)
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->severity = severity;
+    f->culprit_g = -1;
     return f;
+}
+
+void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_line) {
+    f->culprit_set = 1;
+    f->culprit_site = site;
+    f->culprit_g = site ? g : -1;
+    if (fix_line) {
+        free(f->fix_line);
+        f->fix_line = an_xstrdup(fix_line);
+    }
+}
+
+an_wait *an_finding_wait(an_finding *f, int64_t g, int state, int reason, int64_t obj,
+                         int32_t site, int64_t seq) {
+    for (size_t i = 0; i < f->waits.n; i++)
+        if (f->waits.v[i].g == g) return &f->waits.v[i];
+    an_wait w = {g, (int8_t)state, (int8_t)reason, obj, site, seq};
+    VEC_PUSH(f->waits, w);
+    return &f->waits.v[f->waits.n - 1];
+}
+
+void an_finding_hold(an_finding *f, int64_t g, int64_t obj, int read, int64_t seq, int32_t site) {
+    for (size_t i = 0; i < f->holds.n; i++)
+        if (f->holds.v[i].g == g && f->holds.v[i].seq == seq && f->holds.v[i].obj == obj) return;
+    an_hold h = {g, obj, seq, site, (int8_t)read};
+    VEC_PUSH(f->holds, h);
+}
+
+void an_finding_waker(an_finding *f, int64_t g, int64_t waker) {
+    for (size_t i = 0; i < f->wakers.n; i++)
+        if (f->wakers.v[i].g == g && f->wakers.v[i].waker == waker) return;
+    an_waker w = {g, waker};
+    VEC_PUSH(f->wakers, w);
+}
+
+void an_finding_free(an_finding *f) {
+    free(f->title);
+    free(f->explanation);
+    free(f->fix);
+    free(f->fix_line);
+    VEC_FREE(f->refs);
+    VEC_FREE(f->waits);
+    VEC_FREE(f->holds);
+    VEC_FREE(f->wakers);
 }
 
 void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
                     const char *role) {
     an_ref r = {seq, g, obj, site, role};
     VEC_PUSH(f->refs, r);
+}
+
+/* The first sentence of a fix, cut to AN_FIX_LINE_MAX bytes at a word. */
+static char *first_sentence(const char *fix) {
+    size_t n = 0;
+    int depth = 0; /* a ". " or ": " inside parentheses does not end it */
+    while (fix[n] && !(depth == 0 && (fix[n] == '.' || fix[n] == ':' || fix[n] == ';') &&
+                       (fix[n + 1] == ' ' || !fix[n + 1]))) {
+        depth += fix[n] == '(' ? 1 : fix[n] == ')' && depth ? -1 : 0;
+        n++;
+    }
+    if (n > AN_FIX_LINE_MAX - 1) {
+        n = AN_FIX_LINE_MAX - 4;
+        while (n > 0 && fix[n] != ' ') n--;
+        an_sb b = {0};
+        an_sb_printf(&b, "%.*s...", (int)n, fix);
+        return an_sb_take(&b);
+    }
+    an_sb b = {0};
+    an_sb_printf(&b, "%.*s.", (int)n, fix);
+    return an_sb_take(&b);
 }
 
 void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
@@ -34,6 +101,13 @@ void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
     f->title = title;
     f->explanation = explanation;
     f->fix = fix;
+    if (!f->fix_line && fix && *fix) f->fix_line = first_sentence(fix);
+    if (!f->culprit_set)
+        for (size_t i = 0; i < f->refs.n; i++)
+            if (f->refs.v[i].site) {
+                an_finding_culprit(f, f->refs.v[i].site, f->refs.v[i].g, NULL);
+                break;
+            }
 }
 
 const char *an_gname(const an_trace *t, int64_t gid) {
@@ -51,6 +125,17 @@ const char *an_oname(const an_trace *t, int64_t obj) {
     return buf[k];
 }
 
+const char *an_oprose(const an_trace *t, int64_t obj) {
+    static char buf[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    an_sb b = {0};
+    an_sb_obj(&b, t, obj);
+    snprintf(buf[k], sizeof buf[k], "%s", b.s ? b.s : "?");
+    free(b.s);
+    return buf[k];
+}
+
 const char *an_otype(const an_trace *t, int64_t obj) {
     const an_obj *o = an_obj_by_id(t, obj);
     return o ? o->type_name : "object";
@@ -64,6 +149,40 @@ const char *an_site_str(const an_trace *t, int32_t site) {
     k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s:%d", s->file, s->line);
     return buf[k];
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void an_sb_ids(an_sb *b, const int64_t *ids, size_t n) {
+    if (!n) return;
+    int64_t *v = an_xmalloc(n * sizeof *v);
+    memcpy(v, ids, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_i64);
+    size_t runs = 0;
+    an_sb_printf(b, "%s", n == 1 ? "id " : "ids ");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1] <= v[j] + 1) j++;
+        if (runs == 6) {
+            an_sb_printf(b, ", ...");
+            break;
+        }
+        an_sb_printf(b, "%s%lld", runs ? ", " : "", (long long)v[i]);
+        if (j > i + 1) an_sb_printf(b, "\u2013%lld", (long long)v[j]);
+        else if (j == i + 1) an_sb_printf(b, ", %lld", (long long)v[j]);
+        runs++;
+        i = j + 1;
+    }
+    free(v);
+}
+
+int an_same_line(const an_trace *t, int32_t a, int32_t b) {
+    if (a == b) return 1;
+    const an_site *x = an_site_by_id(t, a), *y = an_site_by_id(t, b);
+    return x && y && x->line == y->line && !strcmp(x->file, y->file);
 }
 
 const char *an_type_word(int type) {
@@ -212,6 +331,24 @@ static const char *misuse_fix(int code) {
     }
 }
 
+/* The one-line fix of each misuse (<= AN_FIX_LINE_MAX). */
+static const char *misuse_line(int code) {
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED: return "Close the channel only in its sender, after the last send";
+    case MISUSE_CLOSE_CLOSED: return "Close the channel once, in the goroutine that owns it";
+    case MISUSE_CLOSE_NIL: return "Make the channel with chan_make before closing it";
+    case MISUSE_NEGATIVE_WG: return "Call wg_done exactly once per wg_add(1), at the goroutine's end";
+    case MISUSE_UNLOCK_UNLOCKED:
+    case MISUSE_RUNLOCK_UNLOCKED: return "Pair each lock with exactly one unlock of the same kind";
+    case MISUSE_LOCK_COPIED: return "Pass the lock (or the struct holding it) by pointer, never by value";
+    case MISUSE_WG_REUSE: return "Use a fresh WaitGroup per round, or wait before the next wg_add";
+    case MISUSE_SEM_RELEASE: return "Release exactly what you acquired";
+    case MISUSE_GO_NIL_FUNC: return "Pass go() a function that exists (check the lookup)";
+    case MISUSE_ELEM_SIZE: return "Send and receive values of the channel's element type";
+    default: return NULL;
+    }
+}
+
 static const char *misuse_what(int code) {
     switch (code) {
     case MISUSE_SEND_ON_CLOSED: return "send on a closed channel";
@@ -256,9 +393,12 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     an_ost *o = e->obj ? an_ost_find(rp, e->obj) : NULL;
     if ((code == MISUSE_SEND_ON_CLOSED || code == MISUSE_CLOSE_CLOSED) && o && o->closed) {
         an_sb_printf(&ex, "; %s had already been closed by %s (id %lld) at %s (seq %lld)",
-                     an_oname(t, e->obj), an_gname(t, o->close_g), (long long)o->close_g,
+                     an_oprose(t, e->obj), an_gname(t, o->close_g), (long long)o->close_g,
                      an_site_str(t, o->close_site), (long long)o->close_seq);
         an_finding_ref(f, o->close_seq, o->close_g, e->obj, o->close_site, "closed");
+        if (code == MISUSE_SEND_ON_CLOSED)
+            an_finding_culprit(f, o->close_site, o->close_g,
+                               "Close the channel only in its sender, after the last send");
     }
     const char *msg = an_ev_str(t, e);
     if (msg && *msg) an_sb_printf(&ex, ". The runtime said: \"%s\"", msg);
@@ -286,6 +426,7 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     default: break;
     }
     if (ex.n && ex.s[ex.n - 1] == ' ') ex.s[--ex.n] = 0;
+    if (!f->culprit_set) an_finding_culprit(f, e->site, gid, misuse_line(code));
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(misuse_fix(code)));
 }
 
@@ -325,7 +466,7 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
     if (!ins_var || !ins_sites || rp->nraces >= 100) return;
     rp->nraces++;
     const an_trace *t = rp->t;
-    const char *vn = an_oname(t, var);
+    const char *vn = an_oprose(t, var); /* "variable balance", "the variable from x.c:3" */
     int64_t g1 = t->gs[first->g].id, g2 = t->gs[second->g].id;
     an_finding *f = an_finding_add(rp->r, "race", "error");
     an_sb title = {0}, ex = {0};
@@ -343,6 +484,10 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
                  (long long)second->seq);
     an_finding_ref(f, first->seq, g1, var, first->site, "access1");
     an_finding_ref(f, second->seq, g2, var, second->site, "access2");
+    an_sb line = {0};
+    an_sb_printf(&line, "Guard %s with one mutex around every access (reads too), or make it atomic", vn);
+    if (line.n <= AN_FIX_LINE_MAX) an_finding_culprit(f, second->site, g2, line.s);
+    free(line.s);
     an_sb fix = {0};
     an_sb_printf(&fix, "Protect %s with one mutex held around every access (reads too), or let a "
                        "single goroutine own it and send it values over a channel, or make it an "
@@ -353,12 +498,12 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
 
 void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an_acc *wait) {
     const an_trace *t = rp->t;
-    const char *wn = an_oname(t, wg);
+    const char *wn = an_oprose(t, wg);
     int64_t ga = t->gs[add->g].id, gw = t->gs[wait->g].id;
     an_finding *f = an_finding_add(rp->r, "misuse", "error");
     f->klass = "wg_add_during_wait";
     an_sb title = {0}, ex = {0};
-    an_sb_printf(&title, "WaitGroup %s: wg_add at %s is concurrent with wg_wait at %s", wn,
+    an_sb_printf(&title, "%s: wg_add at %s is concurrent with wg_wait at %s", wn,
                  an_site_str(t, add->site), an_site_str(t, wait->site));
     an_sb_printf(&ex, "%s (id %lld) called wg_add at %s (seq %lld) while the counter was zero, "
                       "and %s (id %lld) called wg_wait at %s (seq %lld); nothing makes the Add "
@@ -369,6 +514,7 @@ void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an
                  an_site_str(t, wait->site), (long long)wait->seq);
     an_finding_ref(f, add->seq, ga, wg, add->site, "add");
     an_finding_ref(f, wait->seq, gw, wg, wait->site, "wait");
+    an_finding_culprit(f, add->site, ga, "Call wg_add(1) before go(...), in the goroutine that starts the worker");
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
                     an_xstrdup("Call wg_add(1) in the goroutine that starts the worker, before "
                                "go(...), never inside the new goroutine."));
@@ -390,6 +536,11 @@ const char *an_state_name(int state) {
     case ST_SLEEPING: return "sleeping";
     default: return "none";
     }
+}
+
+const char *an_wstate_name(int wstate) {
+    static const char *names[] = {NULL, "blocked", "sleeping", "running", "ended", "io"};
+    return wstate > 0 && wstate < 6 ? names[wstate] : "running";
 }
 
 const char *an_edge_kind_name(int kind) {
@@ -460,6 +611,47 @@ static cJSON *finding_obj(const an_trace *t, const an_finding *f, size_t index) 
         }
         cJSON_AddItemToArray(rs, x);
     }
+    const an_site *cs = an_site_by_id(t, f->culprit_site);
+    if (cs) {
+        cJSON *c = cJSON_AddObjectToObject(o, "culprit");
+        cJSON_AddStringToObject(c, "site", an_site_str(t, f->culprit_site));
+        if (f->culprit_g >= 0) cJSON_AddNumberToObject(c, "g", (double)f->culprit_g);
+        else cJSON_AddNullToObject(c, "g");
+    } else {
+        cJSON_AddNullToObject(o, "culprit");
+    }
+    cJSON_AddStringToObject(o, "fix_line", f->fix_line ? f->fix_line : "");
+    cJSON *wf = cJSON_AddArrayToObject(o, "wait_for");
+    for (size_t i = 0; i < f->waits.n; i++) {
+        const an_wait *w = &f->waits.v[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "g", (double)w->g);
+        cJSON_AddStringToObject(x, "state", an_wstate_name(w->state));
+        if (w->obj) cJSON_AddNumberToObject(x, "obj", (double)w->obj);
+        else cJSON_AddNullToObject(x, "obj");
+        const char *rn = an_reason_name(w->reason);
+        if (rn) cJSON_AddStringToObject(x, "reason", rn);
+        else cJSON_AddNullToObject(x, "reason");
+        if (an_site_by_id(t, w->site)) cJSON_AddStringToObject(x, "site", an_site_str(t, w->site));
+        else cJSON_AddNullToObject(x, "site");
+        if (w->seq) cJSON_AddNumberToObject(x, "seq", (double)w->seq);
+        else cJSON_AddNullToObject(x, "seq");
+        cJSON *hs = cJSON_AddArrayToObject(x, "holds");
+        for (size_t k = 0; k < f->holds.n; k++) {
+            const an_hold *h = &f->holds.v[k];
+            if (h->g != w->g) continue;
+            cJSON *y = cJSON_CreateObject();
+            cJSON_AddNumberToObject(y, "obj", (double)h->obj);
+            cJSON_AddStringToObject(y, "mode", h->read ? "read" : "write");
+            if (an_site_by_id(t, h->site)) cJSON_AddStringToObject(y, "site", an_site_str(t, h->site));
+            cJSON_AddItemToArray(hs, y);
+        }
+        cJSON *ws = cJSON_AddArrayToObject(x, "wakers");
+        for (size_t k = 0; k < f->wakers.n; k++)
+            if (f->wakers.v[k].g == w->g)
+                cJSON_AddItemToArray(ws, cJSON_CreateNumber((double)f->wakers.v[k].waker));
+        cJSON_AddItemToArray(wf, x);
+    }
     return o;
 }
 
@@ -478,8 +670,6 @@ static size_t user_goroutines(const an_trace *t) {
     return n;
 }
 
-static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",       "race",
-                              "panic",    "misuse",           "lock_order", "signal"};
 
 char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON *root = cJSON_CreateObject();
@@ -499,10 +689,11 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON_AddNumberToObject(root, "goroutines", (double)user_goroutines(t));
     cJSON_AddNumberToObject(root, "analysis_version", AN_ANALYSIS_VERSION);
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t k = 0; k < an_nfinding_kinds; k++) {
+        const char *kind = an_finding_kinds[k].name;
         int n = 0;
-        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
-        cJSON_AddNumberToObject(sum, kinds[k], n);
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kind);
+        cJSON_AddNumberToObject(sum, kind, n);
     }
     cJSON *arr = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
@@ -544,15 +735,8 @@ static void wrap(FILE *out, const char *text, int indent, const char *first_pref
 }
 
 static const char *kind_label(const char *kind) {
-    if (!strcmp(kind, "deadlock")) return "DEADLOCK";
-    if (!strcmp(kind, "partial_deadlock")) return "PARTIAL DEADLOCK";
-    if (!strcmp(kind, "leak")) return "LEAK";
-    if (!strcmp(kind, "race")) return "RACE";
-    if (!strcmp(kind, "panic")) return "PANIC";
-    if (!strcmp(kind, "misuse")) return "MISUSE";
-    if (!strcmp(kind, "lock_order")) return "LOCK ORDER";
-    if (!strcmp(kind, "signal")) return "SIGNAL";
-    return kind;
+    const an_kind_info *k = an_kind_find(kind);
+    return k ? k->label : kind;
 }
 
 void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
@@ -621,10 +805,11 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     }
     fprintf(out, "%zu finding%s:", r->findings.n, r->findings.n == 1 ? "" : "s");
     int first = 1;
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t k = 0; k < an_nfinding_kinds; k++) {
+        const char *kind = an_finding_kinds[k].name;
         int n = 0;
-        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
-        if (n) fprintf(out, "%s %d %s", first ? "" : ",", n, kinds[k]), first = 0;
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kind);
+        if (n) fprintf(out, "%s %d %s", first ? "" : ",", n, kind), first = 0;
     }
     fputc('\n', out);
 }
