@@ -184,7 +184,7 @@ int an_report_html(FILE *out, const an_trace *t, const an_result *r, const an_ht
     if (st.lanes_hidden || st.rects_dropped || st.arrows_dropped || st.ticks_dropped ||
         st.rects_merged)
         fprintf(out, "<p class=\"note\">This trace is big: the timeline shows %zu of %zu "
-                     "goroutines, %zu state spans (%zu thinner than a pixel merged, %zu left "
+                     "goroutines, %zu state spans (%zu too thin to see merged into their neighbours, %zu left "
                      "out), %zu message arrows (%zu left out), %zu channel operations (%zu "
                      "left out).  Open it in <code>chanscope view</code> or export it for "
                      "Perfetto to see everything.</p>\n",

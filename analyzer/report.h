@@ -10,7 +10,7 @@
  * CSS, fonts, images or scripts; the page has no script at all).
  *
  * Big traces: the timeline is capped (lanes, state rectangles, arrows,
- * ticks; see AN_SVG_MAX_*), spans thinner than a pixel are merged into the
+ * ticks; see AN_SVG_MAX_*), spans too thin to see are merged into the
  * one already drawn there, and what was left out is counted in
  * an_svg_stats so the page can say so.  A report stays around 2 MB at most.
  */
@@ -22,9 +22,9 @@
 #include "analyzer.h"
 
 #define AN_SVG_MAX_LANES 60     /* goroutine lanes drawn */
-#define AN_SVG_MAX_RECTS 12000  /* state rectangles */
-#define AN_SVG_MAX_ARROWS 1500  /* message arrows */
-#define AN_SVG_MAX_TICKS 4000   /* channel-operation ticks */
+#define AN_SVG_MAX_RECTS 8000   /* state rectangles */
+#define AN_SVG_MAX_ARROWS 1000  /* message arrows */
+#define AN_SVG_MAX_TICKS 2500   /* channel-operation ticks */
 
 typedef struct an_svg_stats {
     size_t lanes, lanes_hidden;       /* goroutines drawn / left out */

@@ -51,6 +51,7 @@ void an_xml_text(FILE *out, const char *s) {
 typedef struct layout {
     const an_trace *t;
     double plot_w;          /* width of the plot area */
+    double bucket;          /* a span narrower than this many px is merged */
     an_imap lane;           /* goroutine id -> lane number + 1 */
     size_t nlanes;
 } layout;
@@ -195,12 +196,12 @@ static void spans(FILE *out, const layout *L, const an_result *r, an_svg_stats *
         int lane = lane_of(L, s->g);
         if (lane < 0 || s->state == ST_NONE) continue;
         double x0 = x_of(L, s->start_seq), x1 = x_of(L, s->open ? r->last_seq : s->end_seq);
-        if (x1 - x0 < 1.0) {
-            if (x0 < last[lane]) { /* inside a pixel already drawn on this lane */
+        if (x1 - x0 < L->bucket) {
+            if (x0 < last[lane]) { /* inside a bucket already drawn on this lane */
                 st->rects_merged++;
                 continue;
             }
-            x1 = x0 + 1.0;
+            x1 = x0 + L->bucket; /* stands for every span in the bucket */
         }
         if (st->rects >= AN_SVG_MAX_RECTS) {
             st->rects_dropped++;
@@ -226,22 +227,34 @@ static void spans(FILE *out, const layout *L, const an_result *r, an_svg_stats *
     free(last);
 }
 
+/* The tick drawn for event e (class and wording); 0 when it gets none. */
+static int tick_kind(const an_ev *e, const char **cls, const char **what) {
+    switch (e->kind) {
+    case EV_CHAN_SEND: *cls = "send"; *what = "send on"; break;
+    case EV_CHAN_RECV: *cls = "recv"; *what = e->a ? "receive from" : "receive (closed) from"; break;
+    case EV_CHAN_CLOSE: *cls = "close"; *what = "close"; break;
+    case EV_TIMER_FIRE: *cls = "send"; *what = "timer fires"; break;
+    case EV_PANIC: *cls = "panic"; *what = "panic"; break;
+    default: return 0;
+    }
+    return 1;
+}
+
+/* Ticks and arrows beyond their cap are sampled evenly (every k-th), so a
+ * big trace is thinned everywhere rather than cut off after its start. */
 static void ticks(FILE *out, const layout *L, an_svg_stats *st) {
     const an_trace *t = L->t;
+    const char *cls, *what;
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < t->nev; i++)
+        if (tick_kind(&t->ev[i], &cls, &what) && lane_of(L, t->gs[t->ev[i].g].id) >= 0) n++;
+    size_t stride = n / AN_SVG_MAX_TICKS + 1;
     for (size_t i = 0; i < t->nev; i++) {
         const an_ev *e = &t->ev[i];
-        const char *cls, *what;
-        switch (e->kind) {
-        case EV_CHAN_SEND: cls = "send"; what = "send on"; break;
-        case EV_CHAN_RECV: cls = "recv"; what = e->a ? "receive from" : "receive (closed) from"; break;
-        case EV_CHAN_CLOSE: cls = "close"; what = "close"; break;
-        case EV_TIMER_FIRE: cls = "send"; what = "timer fires"; break;
-        case EV_PANIC: cls = "panic"; what = "panic"; break;
-        default: continue;
-        }
+        if (!tick_kind(e, &cls, &what)) continue;
         int lane = lane_of(L, t->gs[e->g].id);
         if (lane < 0) continue;
-        if (st->ticks >= AN_SVG_MAX_TICKS) {
+        if (k++ % stride) {
             st->ticks_dropped++;
             continue;
         }
@@ -265,12 +278,18 @@ static void ticks(FILE *out, const layout *L, an_svg_stats *st) {
 
 static void arrows(FILE *out, const layout *L, const an_result *r, an_svg_stats *st) {
     const an_trace *t = L->t;
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < r->msgs.n; i++) {
+        const an_msg *m = &r->msgs.v[i];
+        if (m->recv_seq && lane_of(L, m->send_g) >= 0 && lane_of(L, m->recv_g) >= 0) n++;
+    }
+    size_t stride = n / AN_SVG_MAX_ARROWS + 1;
     for (size_t i = 0; i < r->msgs.n; i++) {
         const an_msg *m = &r->msgs.v[i];
         if (!m->recv_seq) continue;
         int a = lane_of(L, m->send_g), b = lane_of(L, m->recv_g);
         if (a < 0 || b < 0) continue;
-        if (st->arrows >= AN_SVG_MAX_ARROWS) {
+        if (k++ % stride) {
             st->arrows_dropped++;
             continue;
         }
@@ -379,6 +398,9 @@ int an_svg_timeline(FILE *out, const an_trace *t, const an_result *r, int standa
     if (L.plot_w < 600) L.plot_w = 600;
     if (L.plot_w > 1100) L.plot_w = 1100;
     choose_lanes(&L, r, st);
+    /* buckets wide enough that the lanes hold about AN_SVG_MAX_RECTS at most */
+    L.bucket = (double)L.nlanes * L.plot_w / AN_SVG_MAX_RECTS;
+    if (L.bucket < 1.0) L.bucket = 1.0;
     double lanes_end = TOP + (double)L.nlanes * LANE_H;
     double width = LABEL_W + L.plot_w + 24, height = lanes_end + 50;
     if (standalone) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
