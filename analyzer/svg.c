@@ -305,15 +305,27 @@ static void arrows(FILE *out, const layout *L, const an_result *r, an_svg_stats 
     }
 }
 
+static int cmp_ref_seq(const void *a, const void *b) {
+    const an_ref *x = *(const an_ref *const *)a, *y = *(const an_ref *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each finding's refs that name an event on a drawn lane, in seq order:
+ * a numbered mark each, joined left to right by red arrows. */
 static void finding_marks(FILE *out, const layout *L, const an_result *r) {
     for (size_t i = 0; i < r->findings.n; i++) {
         const an_finding *f = &r->findings.v[i];
-        double px = -1, py = -1;
+        const an_ref **refs = an_xmalloc((f->refs.n + 1) * sizeof *refs);
+        size_t n = 0;
         for (size_t k = 0; k < f->refs.n; k++) {
             const an_ref *x = &f->refs.v[k];
-            int lane = x->g >= 0 ? lane_of(L, x->g) : -1;
-            if (!x->seq || lane < 0) continue;
-            double cx = x_of(L, x->seq), cy = y_of(lane);
+            if (x->seq && x->g >= 0 && lane_of(L, x->g) >= 0) refs[n++] = x;
+        }
+        qsort(refs, n, sizeof *refs, cmp_ref_seq);
+        double px = -1, py = -1;
+        for (size_t k = 0; k < n; k++) {
+            const an_ref *x = refs[k];
+            double cx = x_of(L, x->seq), cy = y_of(lane_of(L, x->g));
             if (px >= 0 && (px != cx || py != cy))
                 fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                              "class=\"farrow\" marker-end=\"url(#cs-farrow)\"/>\n",
@@ -327,6 +339,7 @@ static void finding_marks(FILE *out, const layout *L, const an_result *r) {
             px = cx;
             py = cy;
         }
+        free(refs);
     }
 }
 
@@ -374,7 +387,7 @@ static void legend(FILE *out, double y, const an_svg_stats *st, const an_trace *
             x, y + 5, x + 24, y + 5, x + 30, y + 9);
     x += 90;
     fprintf(out, "<g class=\"fmark\"><circle cx=\"%.0f\" cy=\"%.0f\" r=\"7\"/></g>"
-                 "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">finding N</text>",
+                 "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">finding N</text>\n",
             x + 7, y + 5, x + 18, y + 9);
     if (st->lanes_hidden || st->rects_dropped || st->arrows_dropped || st->ticks_dropped ||
         t->truncated) {
