@@ -5,6 +5,7 @@
 #   make test       unit tests (Criterion), sanitizers, end-to-end, viewer tests
 #   make sanitize   runtime tests under ThreadSanitizer and ASan+UBSan
 #   make bench      benchmarks, C beside Go
+#   make site       the catalog as a static site in build/site (site/build.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 .DEFAULT_GOAL := all
@@ -65,6 +66,7 @@ include runtime/build.mk
 -include bench/build.mk
 -include viewer/build.mk
 -include exercises/build.mk
+include site/build.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
