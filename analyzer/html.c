@@ -21,7 +21,7 @@
 
 static const char css[] =
     "body{font:15px/1.45 sans-serif;margin:0 auto;max-width:1400px;padding:0 20px 40px;"
-    "color:#222;background:#fff}"
+    "color:#222;background:#fff;border-top:8px solid #2a6fb0}"
     "h1{font-size:24px;margin:18px 0 4px}h2{font-size:19px;margin:26px 0 8px}"
     "table.meta td{padding:1px 12px 1px 0}table.meta td:first-child{color:#666}"
     ".verdict{font-weight:bold;padding:6px 10px;display:inline-block;border-radius:4px}"

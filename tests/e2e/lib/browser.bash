@@ -6,7 +6,8 @@
 #   png_stats OUT.png [#rrggbb...]       tests/e2e/lib/png_stats.tcl under a
 #                                        private Xvfb (started once, stopped
 #                                        by browser_cleanup)
-# Chromium runs with its own profile under $work, no sandbox (tests may run
+# Chromium runs with a fresh profile under $work each time (so calls may run
+# in parallel), no sandbox (tests may run
 # as root), no GPU; each call has 60 s.
 
 browser_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +16,8 @@ browser_xvfb=""
 browser_cmd() {
     command -v chromium >/dev/null || { echo "chromium missing (scripts/install-deps)" >&2; return 1; }
     timeout -k 5 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-        --no-first-run --user-data-dir="$work/chromium-profile" "$@" 2>>"$work/chromium.log"
+        --no-first-run --user-data-dir="$(mktemp -d "$work/chromium.XXXXXX")" "$@" \
+        2>>"$work/chromium.log"
 }
 
 browser_shot() {
