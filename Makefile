@@ -20,6 +20,25 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -pthread -Iruntime -Itracer -Ianalyzer $(
 LDLIBS_LIB = -lsqlite3 -pthread
 LDLIBS_CLI = -lsqlite3 -lcjson -lm -pthread
 
+# Header dependencies: every compile writes its own make rules (X.o -> X.d,
+# or PROG -> PROG.d for a program compiled and linked in one step); they are
+# included at the end of this file.  -MP: a deleted header is no error.
+DEPFLAGS := -MMD -MP
+
+# The one version source: CHANSCOPE_VERSION in runtime/chanscope.h (a program
+# built against an installed header needs it there).  The CLI's --version,
+# the tracer's meta.chanscope_version and the pkg-config file all use it.
+VERSION := $(shell sed -n 's/^\#define CHANSCOPE_VERSION "\(.*\)"$$/\1/p' runtime/chanscope.h)
+$(if $(VERSION),,$(error cannot read CHANSCOPE_VERSION from runtime/chanscope.h))
+
+# The one link rule, for every program: compile and link the .c and .o
+# prerequisites of $@ with the libraries (.a) among them, then LIBS.
+#   $(call link,COMPILER AND FLAGS,LIBS)
+define link
+@mkdir -p $(@D)
+$(1) $(DEPFLAGS) -o $@ $(filter %.c %.o,$^) $(filter %.a,$^) $(2)
+endef
+
 # Set-up: install missing Debian packages only when something is missing.
 DEPS_OK := $(BUILD)/.deps-ok
 $(DEPS_OK): scripts/install-deps scripts/check-deps scripts/deps.txt
@@ -32,19 +51,20 @@ TRACER_SRC   := $(wildcard tracer/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 LIB_SRC      := $(RUNTIME_SRC) $(TRACER_SRC)
-HDRS         := $(wildcard runtime/*.h tracer/*.h analyzer/*.h cli/*.h)
 
 LIB      := $(BUILD)/lib/libchanscope.a
 ANALIB   := $(BUILD)/lib/libchanscope-analyzer.a
 CLI      := $(BUILD)/bin/chanscope
 
-.PHONY: all demo test unit sanitize e2e viewer-test bench install clean fuzz deps
+.PHONY: all demo test unit sanitize e2e viewer-test bench install clean fuzz deps version
 all: $(LIB) $(CLI)
 deps: $(DEPS_OK)
+version:
+	@echo $(VERSION)
 
-$(BUILD)/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)
@@ -55,17 +75,16 @@ $(ANALIB): $(ANALYZER_SRC:%.c=$(BUILD)/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
 
 $(CLI): $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(ANALIB) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(ANALIB) $(LIB) $(LDLIBS_CLI)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_CLI))
 
 include runtime/build.mk
--include tracer/build.mk
--include analyzer/build.mk
--include patterns/build.mk
--include tests/build.mk
--include bench/build.mk
--include viewer/build.mk
--include exercises/build.mk
+include tracer/build.mk
+include analyzer/build.mk
+include patterns/build.mk
+include tests/build.mk
+include bench/build.mk
+include viewer/build.mk
+include exercises/build.mk
 include site/build.mk
 
 install: all
@@ -73,7 +92,7 @@ install: all
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 runtime/chanscope.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' scripts/chanscope.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/chanscope.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/chanscope.pc
 	if [ -f docs/chanscope.1 ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
 	    install -m 644 docs/chanscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
@@ -82,3 +101,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD) traces
+
+# The header dependencies written by the compiles above (none before the
+# first build).
+include $(shell find $(BUILD) -path '$(BUILD)/go*' -prune -o -name '*.d' -type f -print 2>/dev/null)

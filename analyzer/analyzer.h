@@ -149,6 +149,16 @@ void an_result_free(an_result *r);
 int an_store(const char *path, const an_trace *t, const an_result *r, char *err, size_t errlen);
 int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, size_t errlen);
 
+/* Progress of a long load, analysis or store (a 9 M-event trace takes tens
+ * of seconds): FN(phase, done, total) is called every AN_PROGRESS_EVERY
+ * items of a phase ("loading", "analyzing", "storing"; total 0 if unknown)
+ * and once with done == total at its end.  NULL (the default): no calls.
+ * The CLI's cs_progress_begin sets it (cli/progress.c). */
+typedef void (*an_progress_fn)(const char *phase, uint64_t done, uint64_t total);
+void an_set_progress(an_progress_fn fn);
+void an_progress(const char *phase, uint64_t done, uint64_t total);
+#define AN_PROGRESS_EVERY 65536
+
 /* Reports. */
 void an_report_text(FILE *out, const an_trace *t, const an_result *r);
 char *an_report_json(const an_trace *t, const an_result *r); /* malloc'd */

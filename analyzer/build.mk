@@ -14,8 +14,7 @@ AN_PROG_SRC := $(wildcard tests/analyzer/*.c)
 AN_PROG_BIN := $(AN_PROG_SRC:tests/analyzer/%.c=$(BUILD)/analyzer-progs/%)
 
 $(BUILD)/analyzer-progs/%: tests/analyzer/%.c $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
 
 .PHONY: analyzer-progs analyzer-test fuzz-short bench-analyzer
 analyzer-progs: $(AN_PROG_BIN)
@@ -26,11 +25,16 @@ FUZZ_CC   ?= clang
 FUZZ_SRC  := analyzer/fuzz_trace.c $(filter-out analyzer/fuzz_%.c,$(ANALYZER_SRC))
 FUZZ_BIN  := $(BUILD)/fuzz/fuzz_trace
 FUZZ_TIME ?= 300
+FUZZ_FLAGS = $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=all -Iruntime -Ianalyzer
 
-$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard analyzer/*.h) | $(DEPS_OK)
+# Each source compiled on its own (its header dependencies in its .d), the
+# libFuzzer main linked in by -fsanitize=fuzzer.
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Iruntime -Ianalyzer -o $@ $(FUZZ_SRC) -lsqlite3 -lcjson -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) -c $< -o $@
+$(FUZZ_BIN): $(FUZZ_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+	$(call link,$(FUZZ_CC) $(FUZZ_FLAGS),-lsqlite3 -lcjson -lm)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
@@ -50,8 +54,7 @@ analyzer-test: fuzz-short
 # ---- benchmark --------------------------------------------------------------
 BENCH_AN_EVENTS ?= 10000000
 $(BUILD)/bench/bench_analyzer: tests/analyzer/bench/bench_analyzer.c $(ANALIB) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ANALIB) $(LIB) $(LDLIBS_CLI)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_CLI))
 
 bench-analyzer: $(BUILD)/bench/bench_analyzer
 	$(BUILD)/bench/bench_analyzer $(BENCH_AN_EVENTS) $(BUILD)/bench/analyzer-trace.db \

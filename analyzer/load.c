@@ -271,6 +271,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
             cap = cap ? cap * 2 : 4096;
             t->ev = an_xrealloc(t->ev, cap * sizeof *t->ev);
         }
+        if ((t->nev & (AN_PROGRESS_EVERY - 1)) == 0) an_progress("loading", t->nev, cap);
         an_ev *e = &t->ev[t->nev++];
         e->seq = sqlite3_column_int64(st, 0);
         e->t_ns = sqlite3_column_int64(st, 1);
@@ -303,6 +304,7 @@ static bool load_events(sqlite3 *db, an_trace *t, size_t *gcap) {
     }
     free(gdirect);
     sqlite3_finalize(st);
+    an_progress("loading", t->nev, t->nev);
     return rc == SQLITE_DONE;
 }
 

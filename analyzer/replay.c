@@ -569,7 +569,11 @@ void an_replay_run(an_replay *rp) {
     rp->ng = (uint32_t)t->ng;
     rp->gs = an_xcalloc(t->ng, sizeof *rp->gs);
     rp->end_g = -1;
-    for (size_t i = 0; i < t->nev; i++) step(rp, i);
+    for (size_t i = 0; i < t->nev; i++) {
+        if ((i & (AN_PROGRESS_EVERY - 1)) == 0) an_progress("analyzing", i, t->nev);
+        step(rp, i);
+    }
+    an_progress("analyzing", t->nev, t->nev);
     an_result *r = rp->r;
     if (t->nev) {
         r->last_seq = t->ev[t->nev - 1].seq;

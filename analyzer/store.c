@@ -157,7 +157,9 @@ int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, s
         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", -1, &me,
                            NULL))
         goto fail;
+    uint64_t rows = r->spans.n + r->msgs.n;
     for (size_t i = 0; i < r->spans.n && !rc; i++) {
+        if ((i & (AN_PROGRESS_EVERY - 1)) == 0) an_progress("storing", i, rows);
         const an_span *x = &r->spans.v[i];
         cell *c = batch_row(&bs[0], &rc);
         c[0] = C_INT(x->g);
@@ -171,6 +173,7 @@ int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, s
         c[8] = C_INT(x->open);
     }
     for (size_t i = 0; i < r->msgs.n && !rc; i++) {
+        if ((i & (AN_PROGRESS_EVERY - 1)) == 0) an_progress("storing", r->spans.n + i, rows);
         const an_msg *m = &r->msgs.v[i];
         cell *c = batch_row(&bs[1], &rc);
         c[0] = C_INT(m->msg);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "an_util.h"
+#include "chanscope.h" /* CHANSCOPE_VERSION */
 
 static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
                                    "context", "timer", "var", "atomic", "semaphore", "errgroup",
@@ -31,7 +32,7 @@ static const char schema[] =
     " obj INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER, site INTEGER, s TEXT);"
     "CREATE TABLE event_kinds(id INTEGER PRIMARY KEY, name TEXT);"
     "INSERT INTO meta VALUES ('schema_version', '1');"
-    "INSERT INTO meta VALUES ('chanscope_version', '0.1.0');"
+    "INSERT INTO meta VALUES ('chanscope_version', '" CHANSCOPE_VERSION "');"
     "INSERT INTO meta VALUES ('program', 'synthetic');";
 
 static void begin(an_synth *s) {

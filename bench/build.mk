@@ -24,9 +24,9 @@ BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer
 
 export BENCH_RUNS BENCH_TRACE_RUNS BENCH_WORKLOADS BENCH_NO_TRACE BENCH_TIMEOUT
 
-$(BENCH_C_BIN): $(BENCH_C_SRC) bench/c/bench.h $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ibench/c -o $@ $(BENCH_C_SRC) $(LIB) $(LDLIBS_CLI)
+# Objects through the top Makefile's rule (bench.h is found beside them).
+$(BENCH_C_BIN): $(BENCH_C_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_CLI))
 
 .PHONY: bench bench-go bench-parts
 bench: $(BENCH_C_BIN) bench-go

@@ -4,6 +4,7 @@
  * file cannot be written (read-only), the report is still given.  A trace
  * that a running program is still recording (cs_trace_live) is analysed as
  * far as it goes and never written: one note on stderr says so. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,36 +15,58 @@
 #include "paths.h"
 #include "tracer.h"
 
+static const char check_usage[] =
+    "usage: chanscope check TRACE [--json] [--no-store]\n"
+    "\n"
+    "Find deadlocks, leaks, races, misuse and lock-order cycles in a trace, and\n"
+    "write the derived tables (spans, messages, hb_edges, findings) into it for\n"
+    "the viewer.\n"
+    "\n"
+    "  -j, --json      the report as JSON on stdout\n"
+    "  -n, --no-store  do not write the derived tables (the trace stays as recorded)\n"
+    "  -h, --help      this help\n"
+    "\n"
+    "On a terminal, a check that takes more than a second shows its progress on\n"
+    "stderr.  Exit status: 0 no findings, 1 findings, 2 bad input.\n";
+
 int cmd_check(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"no-store", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     const char *path = NULL;
     int json = 0, store = 1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--no-store")) store = 0;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: chanscope check TRACE [--json] [--no-store]\n"
-                 "  Find deadlocks, leaks, races and misuse in a trace; write the derived\n"
-                 "  tables (spans, messages, hb_edges, findings) into it.\n"
-                 "  Exit status: 0 no findings, 1 findings, 2 bad input.");
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cs_bad_input("check: unknown option '%s' (usage: chanscope check TRACE [--json])",
-                                argv[i]);
-        } else if (path) {
-            return cs_bad_input("check: one trace at a time (got '%s' and '%s')", path, argv[i]);
-        } else {
-            path = argv[i];
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":jnh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'n': store = 0; break;
+        case 'h': fputs(check_usage, stdout); return 0;
+        default: return cs_option_error("check", c, argv);
         }
     }
-    if (!path) return cs_bad_input("check: missing TRACE (usage: chanscope check TRACE [--json])");
+    if (optind >= argc) return cs_usage_error("check", "missing TRACE");
+    if (argc - optind > 1)
+        return cs_usage_error("check", "one trace at a time (got '%s' and '%s')", argv[optind],
+                              argv[optind + 1]);
+    path = argv[optind];
     int bad = cs_input_trace("check", path);
     if (bad) return bad;
     /* Probed before an_open: no SQLite connection of ours is open on it yet. */
     bool live = cs_trace_live(path) == 1;
     char err[512];
+    cs_progress_begin("chanscope check");
     an_trace *t = an_open(path, err, sizeof err);
-    if (!t) return cs_bad_input("%s", err);
+    if (!t) {
+        cs_progress_end();
+        return cs_bad_input("%s", err);
+    }
     if (live) {
+        cs_progress_end(); /* the note goes on a line of its own */
         long long pid = cs_trace_pid(path);
         char who[48] = "";
         if (pid > 0) snprintf(who, sizeof who, " (pid %lld)", pid);
@@ -53,9 +76,12 @@ int cmd_check(int argc, char **argv) {
                 "the trace (check it again when the program has ended)\n",
                 path, who);
         store = 0;
+        cs_progress_begin("chanscope check");
     }
     an_result *r = an_analyze(t);
-    if (store && an_store(path, t, r, err, sizeof err) != 0)
+    int stored = store ? an_store(path, t, r, err, sizeof err) : 0;
+    cs_progress_end();
+    if (stored != 0)
         fprintf(stderr, "chanscope: warning: %s (the report below is still complete)\n", err);
     if (json) {
         if (t->truncated && !live) /* stdout stays pure JSON ("truncated": true) */

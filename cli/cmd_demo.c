@@ -3,6 +3,8 @@
  *
  *   chanscope demo [--no-view] [-j N] [-o DIR] [--timeout SECONDS] [NAME[/VARIANT]...]
  *
+ * Rows are printed in catalog order as soon as they are known.
+ *
  * Each variant goes through the same path a user takes:
  *   chanscope run NAME/VARIANT -o DIR/NAME-VARIANT.db [-- ARGS]   (output in .out)
  *   chanscope check DIR/NAME-VARIANT.db --json                     (into .json)
@@ -15,6 +17,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -40,6 +43,7 @@ typedef struct job {
     int status;      /* job runner exit code */
     unsigned found;  /* kind bits from check --json */
     char problem[160]; /* why no findings could be read, or "" */
+    bool done;       /* its runner has ended */
 } job;
 
 static char self_exe[PATH_MAX];
@@ -209,30 +213,87 @@ static bool selected(const catalog_pattern *p, const catalog_variant *v, char **
     return false;
 }
 
+static const char demo_usage[] =
+    "usage: chanscope demo [--no-view] [-j N] [-o DIR] [--timeout SECONDS]\n"
+    "                      [NAME[/VARIANT]...]\n"
+    "\n"
+    "Run every catalog variant (or the ones named) traced, check each trace, and\n"
+    "print one row per variant as it finishes: expected and found finding kinds.\n"
+    "\n"
+    "  -j, --jobs N         variants run at a time (default 2)\n"
+    "  -o, --output DIR     where the traces go (default traces)\n"
+    "  -t, --timeout S      a program running longer gets SIGTERM (default 20)\n"
+    "      --no-view        do not open the viewer on the most instructive bug\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: 0 when every variant's findings are exactly its declared kinds,\n"
+    "1 otherwise, 2 bad input.\n";
+
+/* A whole number in 1..3600 for option NAME, else a usage error. */
+static int demo_number(const char *name, const char *v, int *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < 1 || x > 3600)
+        return cs_usage_error("demo", "%s wants a number from 1 to 3600, got '%s'", name, v);
+    *out = (int)x;
+    return 0;
+}
+
+/* One table row. */
+static void print_row(job *j, int *ok) {
+    char eb[128], fb[400];
+    read_findings(j);
+    bool good = job_ok(j);
+    *ok += good;
+    catalog_kinds_str(j->found, fb, sizeof fb);
+    if (j->problem[0]) {
+        size_t used = strlen(fb);
+        snprintf(fb + used, sizeof fb - used, " (%s)", j->problem);
+    }
+    printf("%-22s %-24s %-22s %-22s %s\n", j->pat->name, j->var->name,
+           catalog_kinds_str(j->var->expect, eb, sizeof eb), fb, good ? "✓" : "✗");
+    fflush(stdout);
+}
+
 int cmd_demo(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"no-view", no_argument, NULL, 'N'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     bool no_view = getenv("CHANSCOPE_NO_VIEW") && *getenv("CHANSCOPE_NO_VIEW");
     int par = 2, timeout_s = 20, nn = 0;
     const char *outdir = "traces";
-    char **names = calloc((size_t)argc + 1, sizeof *names);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--no-view")) no_view = true;
-        else if ((!strcmp(a, "-j") || !strcmp(a, "--timeout") || !strcmp(a, "-o")) && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(a, "-o")) { outdir = v; continue; }
-            char *end;
-            long x = strtol(v, &end, 10);
-            if (*end || x < 1 || x > 3600) {
-                free(names);
-                return cs_bad_input("demo: %s wants a positive number, got '%s'", a, v);
-            }
-            if (!strcmp(a, "-j")) par = (int)x; else timeout_s = (int)x;
-        } else if (a[0] != '-' && catalog_is_spec(a)) names[nn++] = argv[i];
-        else {
-            free(names);
-            return cs_bad_input("demo: unknown argument '%s' (usage: demo [--no-view] [-j N] "
-                                "[-o DIR] [--timeout S] [NAME[/VARIANT]...])", a);
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":j:o:t:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'N': no_view = true; break;
+        case 'j':
+            if (demo_number("-j", optarg, &par)) return 2;
+            break;
+        case 't':
+            if (demo_number("--timeout", optarg, &timeout_s)) return 2;
+            break;
+        case 'o': outdir = optarg; break;
+        case 'h': fputs(demo_usage, stdout); return 0;
+        default: return cs_option_error("demo", c, argv);
         }
+    }
+    char **names = calloc((size_t)argc + 1, sizeof *names);
+    if (!names) return cs_bad_input("demo: out of memory");
+    for (int i = optind; i < argc; i++) {
+        if (!catalog_is_spec(argv[i])) {
+            free(names);
+            return cs_usage_error("demo", "'%s' is not a pattern name (NAME or NAME/VARIANT)",
+                                  argv[i]);
+        }
+        names[nn++] = argv[i];
     }
     ssize_t l = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
     if (l <= 0) { free(names); return cs_bad_input("demo: cannot find my own executable"); }
@@ -276,15 +337,18 @@ int cmd_demo(int argc, char **argv) {
     for (int i = 0; i < nj; i++) npat += i == 0 || jobs[i].pat != jobs[i - 1].pat;
     printf("chanscope demo: %d variants of %d patterns, %d at a time, traces in %s/\n\n", nj,
            npat, par, outdir);
+    printf("%-22s %-24s %-22s %-22s\n", "PATTERN", "VARIANT", "EXPECTED", "FOUND");
     fflush(stdout);
-    int next = 0, running = 0;
+    /* Rows appear in catalog order, each as soon as it and every row above
+     * it have finished (a stable table that still shows progress). */
+    int next = 0, running = 0, shown = 0, ok = 0;
     while (next < nj || running > 0) {
         while (running < par && next < nj) {
             job *j = &jobs[next++];
             remove_trace(j->trace);
             j->pid = fork();
             if (j->pid == 0) job_main(j, timeout_s);
-            if (j->pid < 0) { j->status = JOB_NOEXEC; continue; }
+            if (j->pid < 0) { j->status = JOB_NOEXEC; j->done = true; continue; }
             running++;
         }
         int st;
@@ -297,26 +361,17 @@ int cmd_demo(int argc, char **argv) {
             if (jobs[i].pid == pid) {
                 jobs[i].status = WIFEXITED(st) ? WEXITSTATUS(st) : JOB_NOEXEC;
                 jobs[i].pid = 0;
+                jobs[i].done = true;
                 running--;
             }
+        while (shown < nj && jobs[shown].done) print_row(&jobs[shown++], &ok);
+    }
+    while (shown < nj) { /* a job that could not start, or a wait that failed */
+        jobs[shown].done = true;
+        print_row(&jobs[shown++], &ok);
     }
 
-    int ok = 0;
-    char eb[128], fb[160], pb[PATH_MAX + 160];
-    printf("%-22s %-24s %-22s %-22s\n", "PATTERN", "VARIANT", "EXPECTED", "FOUND");
-    for (int i = 0; i < nj; i++) {
-        job *j = &jobs[i];
-        read_findings(j);
-        bool good = job_ok(j);
-        ok += good;
-        catalog_kinds_str(j->found, fb, sizeof fb);
-        if (j->problem[0]) {
-            size_t used = strlen(fb);
-            snprintf(fb + used, sizeof fb - used, " (%s)", j->problem);
-        }
-        printf("%-22s %-24s %-22s %-22s %s\n", j->pat->name, j->var->name,
-               catalog_kinds_str(j->var->expect, eb, sizeof eb), fb, good ? "✓" : "✗");
-    }
+    char eb[128], pb[PATH_MAX + 160];
     printf("\n%d/%d variants match their declaration.\n", ok, nj);
     if (ok < nj) {
         printf("Mismatches: the program's output is in %s/NAME-VARIANT.out, "

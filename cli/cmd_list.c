@@ -6,6 +6,7 @@
  *               for scripts
  */
 #include <cjson/cJSON.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +57,37 @@ static int list_table(const catalog *cat) {
     return 0;
 }
 
+static const char list_usage[] =
+    "usage: chanscope list [--json | --variants]\n"
+    "\n"
+    "The pattern catalog: each pattern's title, and each variant with the finding\n"
+    "kinds the analyzer must report for it ('-' for a correct one).\n"
+    "\n"
+    "  -j, --json      an array of {name, title, summary, variants: [{name, summary,\n"
+    "                  expect: [kinds]}]}\n"
+    "      --variants  one 'NAME/VARIANT KINDS' line per variant, for scripts\n"
+    "  -h, --help      this help\n";
+
 int cmd_list(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"variants", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     enum { TABLE, JSON, VARIANTS } mode = TABLE;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) mode = JSON;
-        else if (!strcmp(argv[i], "--variants")) mode = VARIANTS;
-        else return cs_bad_input("list: unknown argument '%s' (usage: list [--json|--variants])",
-                                 argv[i]);
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': mode = JSON; break;
+        case 'V': mode = VARIANTS; break;
+        case 'h': fputs(list_usage, stdout); return 0;
+        default: return cs_option_error("list", c, argv);
+        }
     }
+    if (optind < argc) return cs_usage_error("list", "unexpected argument '%s'", argv[optind]);
     catalog cat;
     char err[512];
     if (catalog_load(cs_home(), &cat, err, sizeof err)) return cs_bad_input("%s", err);

@@ -15,6 +15,7 @@
  * trace line says so (docs/cli.md, "run").
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +35,23 @@
  * in the user's environment make the tool trace (and overwrite) itself. */
 const int cs_trace_no_autostart = 1;
 
-static const char run_usage[] = "usage: chanscope run NAME|PATH [-o FILE] [-- ARGS]";
+static const char run_usage[] =
+    "usage: chanscope run NAME[/VARIANT] | PROGRAM | FILE.c... [-o TRACE] [--check]\n"
+    "                     [-- ARGS...]\n"
+    "\n"
+    "Run a catalog pattern, a program built against the runtime, or C sources\n"
+    "(built first, as 'chanscope build' does, into a temporary folder), with\n"
+    "tracing on.  One line 'trace: TRACE (N events)' goes to stderr at the end.\n"
+    "\n"
+    "  -o, --output TRACE  where the trace goes (default traces/NAME[-VARIANT].db,\n"
+    "                      or traces/FILE.db for FILE.c or PROGRAM)\n"
+    "  -c, --check         then check the trace (as 'chanscope check'): exit 1 on\n"
+    "                      findings, else the program's own status\n"
+    "  -h, --help          this help\n"
+    "  -- ARGS...          arguments for the program\n"
+    "\n"
+    "Exit status: the program's (128+N when signal N killed it); 1 when --check\n"
+    "found something or FILE.c does not compile; 2 bad input.\n";
 
 static volatile sig_atomic_t child_pid;
 
@@ -51,7 +68,7 @@ static bool is_file(const char *p) {
 static void default_output(const char *target, bool is_name, char *out, size_t n) {
     char base[NAME_MAX + 1];
     if (is_name) {
-        snprintf(base, sizeof base, "%s", target);
+        snprintf(base, sizeof base, "%.255s", target);
         char *slash = strchr(base, '/');
         if (slash) {
             if (!strcmp(slash + 1, "main")) *slash = 0;
@@ -59,7 +76,7 @@ static void default_output(const char *target, bool is_name, char *out, size_t n
         }
     } else {
         const char *b = strrchr(target, '/');
-        snprintf(base, sizeof base, "%s", b ? b + 1 : target);
+        snprintf(base, sizeof base, "%.255s", b ? b + 1 : target);
     }
     snprintf(out, n, "traces/%s.db", base);
 }
@@ -94,35 +111,102 @@ static long long count_events(const char *path, bool *truncated, long long *pid)
     return n;
 }
 
+static bool is_c_source(const char *p) {
+    size_t l = strlen(p);
+    return l > 2 && !strcmp(p + l - 2, ".c");
+}
+
+/* The sources' temporary build folder, removed after the run. */
+static void remove_build_dir(const char *dir, const char *prog) {
+    if (!dir[0]) return;
+    unlink(prog);
+    rmdir(dir);
+}
+
+static int run_traced(const char *target, const char *output, char **extra, int nextra,
+                      bool sources, const char *source_name, char *used, size_t usedn,
+                      bool *traced);
+
 int cmd_run(int argc, char **argv) {
-    const char *target = NULL, *output = NULL;
-    int argi = 1, nextra = 0;
-    char **extra = NULL;
-    for (; argi < argc; argi++) {
-        const char *a = argv[argi];
-        if (!strcmp(a, "--")) {
-            extra = argv + argi + 1;
-            nextra = argc - argi - 1;
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    /* "--" ends chanscope's arguments: what follows is the program's, even
+     * when it looks like an option (getopt only sees what comes before). */
+    int nown = argc;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            nown = i;
             break;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (++argi >= argc) return cs_bad_input("run: -o needs a file name (%s)", run_usage);
-            output = argv[argi];
-        } else if (!strncmp(a, "-o", 2)) {
-            output = a + 2;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            puts(run_usage);
-            return 0;
-        } else if (a[0] == '-' && a[1]) {
-            return cs_bad_input("run: unknown option '%s' (%s)", a, run_usage);
-        } else if (!target) {
-            target = a;
-        } else {
-            return cs_bad_input("run: unexpected argument '%s' (program arguments go after --)",
-                                a);
+        }
+    char **extra = nown < argc ? argv + nown + 1 : NULL;
+    int nextra = nown < argc ? argc - nown - 1 : 0;
+    const char *output = NULL;
+    bool check = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(nown, argv, ":o:ch", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 'c': check = true; break;
+        case 'h': fputs(run_usage, stdout); return 0;
+        default: return cs_option_error("run", c, argv);
         }
     }
-    if (!target) return cs_bad_input("run: which program? (%s)", run_usage);
+    if (optind >= nown) return cs_usage_error("run", "which program?");
+    int nsrc = 0;
+    while (optind + nsrc < nown && is_c_source(argv[optind + nsrc])) nsrc++;
+    if (nsrc == 0 && nown - optind > 1)
+        return cs_usage_error("run", "unexpected argument '%s' (program arguments go after --)",
+                              argv[optind + 1]);
+    if (nsrc > 0 && optind + nsrc < nown)
+        return cs_usage_error("run", "unexpected argument '%s' (program arguments go after --)",
+                              argv[optind + nsrc]);
 
+    /* FILE.c...: build into a temporary folder, then run that. */
+    char tmpdir[PATH_MAX / 2] = "", prog[PATH_MAX], name[NAME_MAX + 1] = "";
+    const char *target = argv[optind];
+    if (nsrc > 0) {
+        const char *b = strrchr(target, '/');
+        snprintf(name, sizeof name, "%s", b ? b + 1 : target);
+        name[strlen(name) - 2] = 0; /* without .c */
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%.1900s/chanscope-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(tmpdir))
+            return cs_bad_input("run: cannot create a temporary folder: %s", strerror(errno));
+        snprintf(prog, sizeof prog, "%s/%s", tmpdir, name[0] ? name : "prog");
+        int rc = cs_build_program(argv + optind, nsrc, prog, false);
+        if (rc != 0) {
+            remove_build_dir(tmpdir, prog);
+            return rc;
+        }
+        target = prog;
+    }
+    char used[PATH_MAX];
+    bool traced = false;
+    int status =
+        run_traced(target, output, extra, nextra, nsrc > 0, name, used, sizeof used, &traced);
+    remove_build_dir(tmpdir, prog);
+    if (!check || !traced) return status;
+    /* The `go test -race` habit: the findings decide. */
+    fflush(NULL);
+    char *cargv[] = {"check", used, NULL};
+    int crc = cmd_check(2, cargv);
+    if (crc == 0) return status;
+    return crc; /* 1 findings, 2 the trace could not be checked */
+}
+
+/* Runs TARGET (a path, or a catalog name) traced into OUTPUT (NULL: the
+ * default), with EXTRA arguments when given.  SOURCES: TARGET was built from
+ * SOURCE_NAME.c (its trace and argv[0] are named after the source).  On
+ * return *traced says whether this run wrote a trace, USED names it. */
+static int run_traced(const char *target, const char *output, char **extra, int nextra,
+                      bool sources, const char *source_name, char *used, size_t usedn,
+                      bool *traced) {
     /* PATH if it names an existing regular file, else a catalog name (a
      * folder of the same name in the current directory does not count). */
     char prog[PATH_MAX];
@@ -156,7 +240,8 @@ int cmd_run(int argc, char **argv) {
 
     char outbuf[PATH_MAX];
     if (!output) {
-        default_output(target, is_name, outbuf, sizeof outbuf);
+        if (sources) snprintf(outbuf, sizeof outbuf, "traces/%s.db", source_name);
+        else default_output(target, is_name, outbuf, sizeof outbuf);
         if (mkdir("traces", 0777) != 0 && errno != EEXIST) {
             catalog_free(&cat);
             return cs_bad_input("run: cannot create folder traces: %s", strerror(errno));
@@ -182,7 +267,7 @@ int cmd_run(int argc, char **argv) {
         catalog_free(&cat);
         return cs_bad_input("run: out of memory");
     }
-    pargv[0] = prog;
+    pargv[0] = sources ? (char *)source_name : prog; /* meta.program: the learner's name */
     for (int i = 0; i < nargs; i++) pargv[i + 1] = extra ? extra[i] : catalog_args[i];
 
     fflush(NULL);
@@ -225,8 +310,12 @@ int cmd_run(int argc, char **argv) {
     long long tpid;
     long long n = is_file(output) ? count_events(output, &truncated, &tpid) : -1;
     if (n < 0) {
-        fprintf(stderr, "chanscope: run: %s wrote no trace (is it built against the chanscope "
-                        "runtime?)\n", prog);
+        if (sources) /* the temporary program's path would mean nothing */
+            fprintf(stderr, "chanscope: run: %s.c wrote no trace (does it use the chanscope "
+                            "runtime?)\n", source_name);
+        else
+            fprintf(stderr, "chanscope: run: %s wrote no trace (is it built against the "
+                            "chanscope runtime?)\n", prog);
         return status ? status : 2;
     }
     if (tpid && tpid != (long long)pid && cs_trace_live(output) == 1) {
@@ -237,6 +326,8 @@ int cmd_run(int argc, char **argv) {
                         "of this run\n", output, tpid);
         return status ? status : 2;
     }
+    snprintf(used, usedn, "%s", output);
+    *traced = true;
     fprintf(stderr, "trace: %s (%lld events%s%s)\n", output, n,
             truncated ? ", truncated: the program did not finish" : "",
             replaces == 1   ? "; replaced the previous trace"

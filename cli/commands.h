@@ -4,6 +4,9 @@
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c      (tracer)    */
 int cmd_list(int argc, char **argv);     /* cli/cmd_list.c     (catalog)   */
 int cmd_check(int argc, char **argv);    /* cli/cmd_check.c    (analyzer)  */
@@ -29,16 +32,31 @@ int cs_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  *  - `-h`/`--help` prints the command's own usage (its options, one line
  *    each) on stdout and returns 0; `chanscope help X` runs `X --help`.
  *  - a usage error (unknown option, missing or extra operand) goes through
- *    cs_usage_error: two lines on stderr, status 2.  Other bad input (a
+ *    cs_usage_error: one line on stderr, status 2.  Other bad input (a
  *    missing file, a non-trace) stays one line through cs_bad_input. */
 
-/* "chanscope CMD: MESSAGE" and "Try 'chanscope CMD --help'." on stderr;
- * returns 2. */
+/* One line on stderr, "chanscope: CMD: MESSAGE (try 'chanscope CMD --help')"
+ * (the charter: bad input is one clear line); returns 2. */
 int cs_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* After getopt_long returned C == '?' (unknown option) or ':' (missing
  * argument, option string starting with ':'): the usage error naming the
  * option as the user typed it; returns 2. */
 int cs_option_error(const char *cmd, int c, char **argv);
+
+/* The runtime's header folder and library folder for compiling a learner's
+ * program, found relative to this chanscope binary: the build tree
+ * (<tree>/build/bin -> <tree>/runtime, <tree>/build/lib) or an installed
+ * copy (PREFIX/bin -> PREFIX/include, PREFIX/lib).  0, or -1 if missing. */
+int cs_toolchain(char *inc, size_t incn, char *lib, size_t libn);
+/* `chanscope build`'s compile (cli/cmd_build.c): FILES into OUT; 0 built,
+ * 1 compile errors (the compiler's messages on stderr), 2 bad input. */
+int cs_build_program(char *const *files, int nfiles, const char *out, bool verbose);
+
+/* A progress line on stderr while the analyzer loads, analyzes or stores
+ * (cli/progress.c): only on a terminal, only after about a second, erased
+ * by cs_progress_end.  CMD names the command ("chanscope check"). */
+void cs_progress_begin(const char *cmd);
+void cs_progress_end(void);
 
 #endif

@@ -72,9 +72,9 @@ int cs_bad_input(const char *fmt, ...) {
 int cs_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "chanscope %s: ", cmd);
+    fprintf(stderr, "chanscope: %s: ", cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'chanscope %s --help'.\n", cmd);
+    fprintf(stderr, " (try 'chanscope %s --help')\n", cmd);
     va_end(ap);
     return 2;
 }

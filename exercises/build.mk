@@ -12,9 +12,8 @@
 EXERCISE_SRC := $(wildcard exercises/*/starter.c exercises/*/solution.c)
 EXERCISE_BIN := $(EXERCISE_SRC:%.c=$(BUILD)/%)
 
-$(BUILD)/exercises/%: exercises/%.c runtime/chanscope.h $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+$(BUILD)/exercises/%: exercises/%.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
 
 .PHONY: exercises install-exercises
 exercises: $(EXERCISE_BIN)

@@ -11,11 +11,8 @@
 
 PATTERN_SRC  := $(filter-out patterns/common/%,$(wildcard patterns/*/*.c))
 PATTERN_BIN  := $(PATTERN_SRC:%.c=$(BUILD)/%)
-PATTERN_HDRS := $(wildcard patterns/*/*.h) runtime/chanscope.h  # common/ and per-pattern headers
-
-$(BUILD)/patterns/%: patterns/%.c $(PATTERN_HDRS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ipatterns/common -o $@ $< $(LIB) $(LDLIBS_LIB)
+$(BUILD)/patterns/%: patterns/%.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS) -Ipatterns/common,$(LDLIBS_LIB))
 
 .PHONY: patterns
 patterns: $(PATTERN_BIN)

@@ -45,6 +45,7 @@
 extern "C" {
 #endif
 
+/* The one version source: the Makefile reads this line (make version). */
 #define CHANSCOPE_VERSION "0.1.0"
 
 /* Source site of a call: every public macro passes CS_SITE. */

@@ -17,13 +17,11 @@ TEST_LIBS  = $(LIB) $(LDLIBS_LIB) -lcriterion
 SAN_SRC   := $(LIB_SRC)
 
 # Runtime tests link the runtime library only; the others the analyzer too.
-$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS_LIB) -lcriterion
+$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_LIB) -lcriterion)
 
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ANALIB) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(ANALIB) $(LIB) $(LDLIBS_CLI) -lcriterion
+$(BUILD)/tests/%: tests/unit/%.c $(ANALIB) $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_CLI) -lcriterion)
 
 .PHONY: unit sanitize sanitize-tsan sanitize-asan e2e viewer-test
 unit: $(UNIT_BIN) $(CLI)
@@ -37,12 +35,12 @@ SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -
 TSAN_FLAGS = -fsanitize=thread
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/tsan/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
+$(BUILD)/tsan/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -c $< -o $@
-$(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_OK)
+	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) $(DEPFLAGS) -c $< -o $@
+$(BUILD)/asan/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) -c $< -o $@
+	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/tsan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/tsan/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
@@ -50,10 +48,10 @@ $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
 ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
-$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(BUILD)/tsan/libchanscope.a
-	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini -o $@ $< $(BUILD)/tsan/libchanscope.a -lsqlite3
-$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/libchanscope.a
-	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) -o $@ $< $(BUILD)/asan/libchanscope.a -lsqlite3 -lcriterion
+$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/tsan/libchanscope.a
+	$(call link,$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini,-lsqlite3)
+$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/asan/libchanscope.a
+	$(call link,$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS),-lsqlite3 -lcriterion)
 
 sanitize: sanitize-tsan sanitize-asan
 sanitize-tsan: $(TSAN_BIN)

@@ -13,18 +13,16 @@
 TRACE_PROG_SRC := $(wildcard tests/programs/trace_*.c)
 TRACE_PROG_BIN := $(TRACE_PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
 
-$(BUILD)/tests/programs/trace_%: tests/programs/trace_%.c runtime/chanscope.h $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+$(BUILD)/tests/programs/trace_%: tests/programs/trace_%.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
 
 .PHONY: trace-programs bench-trace
 trace-programs: $(TRACE_PROG_BIN)
 e2e: trace-programs
 
 TRACE_BENCH_BIN := $(BUILD)/bench/trace_bench
-$(TRACE_BENCH_BIN): bench/trace_bench.c $(HDRS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_LIB)
+$(TRACE_BENCH_BIN): bench/trace_bench.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
 
 bench-trace: $(TRACE_BENCH_BIN)
 	$(TRACE_BENCH_BIN) --json $(BUILD)/bench-trace.json --dir $(BUILD)/bench

@@ -50,6 +50,6 @@ viewer-screenshots: all
 	@mkdir -p docs/img $(BUILD)/shots
 	@set -e; for s in $(VIEWER_SHOTS); do name=$${s%%:*}; pat=$${s#*:}; \
 	    db=$(BUILD)/shots/$$name.db; rm -f $$db; \
-	    $(CLI) run $$pat -o $$db >/dev/null 2>&1 || true; \
+	    $(CLI) run $$pat -o $$db >/dev/null 2>&1 || [ -s $$db ]; \
 	    $(CLI) check $$db >/dev/null || [ $$? = 1 ]; \
 	    $(CLI) view $$db --screenshot docs/img/$$name.png --finding 1; done
