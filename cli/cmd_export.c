@@ -128,8 +128,12 @@ int cmd_export(int argc, char **argv) {
     if (!bad && strcmp(outp, "-")) bad = cs_refuse_same("export", path, outp);
     if (bad) return bad;
     char err[512];
+    cs_progress_begin("chanscope export");
     an_trace *t = an_open(path, err, sizeof err);
-    if (!t) return cs_bad_input("%s", err);
+    if (!t) {
+        cs_progress_end();
+        return cs_bad_input("%s", err);
+    }
     /* the window, as ranks [lo, hi) of recorded events */
     size_t lo = from.set ? rank_at(t, &from) : 0;
     size_t hi = t->nev;
@@ -144,15 +148,18 @@ int cmd_export(int argc, char **argv) {
         cut = 1;
     }
     if ((from.set || to.set) && hi <= lo) {
+        cs_progress_end();
         an_trace_free(t);
         return cs_bad_input("export: no event of %s lies between --from and --to", path);
     }
     FILE *out = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
     if (!out) {
+        cs_progress_end();
         an_trace_free(t);
         return cs_bad_input("export: cannot write %s: %s", outp, strerror(errno));
     }
     an_result *r = an_analyze(t);
+    cs_progress_end();
     int rc;
     if (!from.set && !to.set && !maxev) rc = an_export_chrome(out, t, r);
     else

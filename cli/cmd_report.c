@@ -40,13 +40,20 @@ static int load(const char *cmd, const char *path, an_trace **tp, an_result **rp
     if (bad) return bad;
     int live = cs_trace_live(path) == 1;
     char err[512];
+    char what[64];
+    snprintf(what, sizeof what, "chanscope %s", cmd);
+    cs_progress_begin(what);
     an_trace *t = an_open(path, err, sizeof err);
-    if (!t) return cs_bad_input("%s", err);
+    if (!t) {
+        cs_progress_end();
+        return cs_bad_input("%s", err);
+    }
+    *tp = t;
+    *rp = an_analyze(t);
+    cs_progress_end(); /* before the note: it needs a line of its own */
     if (live)
         fprintf(stderr, "chanscope: note: %s is still being recorded by its program: the %s "
                         "covers the events so far\n", path, cmd);
-    *tp = t;
-    *rp = an_analyze(t);
     return 0;
 }
 
