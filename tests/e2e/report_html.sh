@@ -8,17 +8,20 @@
 #     colours, enough non-white) and shows running (green) and blocked (red)
 #     lanes and the finding's red mark
 #   - the trace is only read (same bytes after; an unchecked trace gets no
-#     derived tables); stdout and -o give the same page
+#     derived tables); stdout and -o give the same page; a trace whose
+#     program still runs is reported with a note and never written
 #   - a site whose source file cannot be found is shown as missing
 #   - view --svg writes the same SVG as the page's (plus the XML declaration)
 #   - bad input: exit 2
 # Needs chromium, Xvfb and wish (scripts/install-deps).
 set -u
 BIN=${BIN:-build/bin/chanscope}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+live_pid=""
 work=$(mktemp -d)
 # shellcheck source=tests/e2e/lib/browser.bash
 . "$(dirname "$0")/lib/browser.bash"
-trap 'browser_cleanup; rm -rf "$work"' EXIT
+trap '[ -n "$live_pid" ] && kill "$live_pid" 2>/dev/null; browser_cleanup; rm -rf "$work"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cd "$work" || exit 1
@@ -71,6 +74,47 @@ head -1 dl.svg | grep -q '^<?xml' || fail "view --svg: no XML declaration"
 sed -n '/^<svg /,/^<\/svg>/p' dl.html >inline.svg
 tail -n +2 dl.svg | cmp -s - inline.svg || fail "view --svg differs from the report's SVG"
 "$BIN" view dl.db --svg - | tail -n +2 | cmp -s - inline.svg || fail "view --svg - (stdout)"
+
+# a trace whose program is still running: reported, with a note, never written
+BUILD=${BUILD:-$src/build}
+cat >live.c <<'C'
+#include <unistd.h>
+#include "chanscope.h"
+/* sends until the file argv[1] exists, then returns */
+int main(int argc, char **argv) {
+    (void)argc;
+    chan_t *ch = chan_make_named("ticks", int, 1);
+    int v;
+    for (int i = 0; access(argv[1], F_OK) != 0; i++) {
+        chan_send(ch, &i);
+        chan_recv(ch, &v);
+        time_sleep(MILLISECOND);
+    }
+    return 0;
+}
+C
+if cc -std=c11 -D_GNU_SOURCE -I"$src/runtime" -o live live.c "$BUILD/lib/libchanscope.a" \
+    -lsqlite3 -lm -pthread; then
+    CHANSCOPE_TRACE=$work/live.db ./live "$work/stop" >/dev/null 2>&1 &
+    live_pid=$!
+    n0=0
+    for _ in $(seq 200); do # at most 20 s until some sends are committed
+        n0=$(sqlite3 live.db "select count(*) from events where kind=12" 2>/dev/null || echo 0)
+        [ "${n0:-0}" -ge 20 ] && break
+        sleep 0.1
+    done
+    "$BIN" report live.db -o live.html 2>err.txt || fail "report of a live trace: $(cat err.txt)"
+    grep -q "still being recorded" err.txt || fail "report of a live trace says nothing about it"
+    grep -q "truncated\|no end" live.html || fail "the live report does not say the run has no end"
+    [ "$(sqlite3 live.db "select count(*) from sqlite_master where name in ('spans','findings')")" = 0 ] ||
+        fail "report stored into a live trace"
+    kill -0 "$live_pid" 2>/dev/null || fail "live: the program stopped during report"
+    : >stop
+    wait "$live_pid" || fail "live: the program failed"
+    live_pid=""
+else
+    fail "cannot build the live program"
+fi
 
 # bad input
 expect2() {
