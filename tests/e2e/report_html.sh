@@ -6,7 +6,7 @@
 #     finding's marks, the finding with its fix, and the site's source line
 #   - headless Chromium renders it: the screenshot is not blank (many
 #     colours, enough non-white) and shows running (green) and blocked (red)
-#     lanes and the finding's red mark
+#     lanes and the finding in red
 #   - the trace is only read (same bytes after; an unchecked trace gets no
 #     derived tables); stdout and -o give the same page; a trace whose
 #     program still runs is reported with a note and never written
@@ -50,12 +50,13 @@ grep -q 'class="hit">.*ctx_cancel\|class="hit">.*wg_wait\|class="hit">.*send' dl
 
 # rendered by Chromium, not blank
 if browser_shot dl.html dl.png 1400x1000; then
-    read -r w h colours nonwhite green red <<<"$(png_stats dl.png '#5cb85c' '#e05252')"
+    read -r w h colours nonwhite green red finding <<<"$(png_stats dl.png '#5cb85c' '#e05252' '#dd0000')"
     [ "${w:-0}" = 1400 ] && [ "${h:-0}" = 1000 ] || fail "screenshot is ${w:-?}x${h:-?}"
     [ "${colours:-0}" -ge 20 ] || fail "screenshot has ${colours:-0} colours: blank?"
     [ "${nonwhite:-0}" -ge 50 ] || fail "screenshot is ${nonwhite:-0}‰ non-white: blank?"
     [ "${green:-0}" -ge 50 ] || fail "no running (green) lane in the screenshot (${green:-0})"
     [ "${red:-0}" -ge 50 ] || fail "no blocked (red) lane in the screenshot (${red:-0})"
+    [ "${finding:-0}" -ge 20 ] || fail "no finding (#d00) in the screenshot (${finding:-0})"
 else
     fail "chromium made no screenshot: $(tail -3 "$work/chromium.log")"
 fi
