@@ -10,6 +10,8 @@
 #   - the trace is only read (same bytes after; an unchecked trace gets no
 #     derived tables); stdout and -o give the same page; a trace whose
 #     program still runs is reported with a note and never written
+#   - a big run (worker-pool, 100 workers): the page stays under 2 MB, draws
+#     at most 60 lanes and says what it left out
 #   - a site whose source file cannot be found is shown as missing
 #   - view --svg writes the same SVG as the page's (plus the XML declaration)
 #   - bad input: exit 2
@@ -75,6 +77,16 @@ head -1 dl.svg | grep -q '^<?xml' || fail "view --svg: no XML declaration"
 sed -n '/^<svg /,/^<\/svg>/p' dl.html >inline.svg
 tail -n +2 dl.svg | cmp -s - inline.svg || fail "view --svg differs from the report's SVG"
 "$BIN" view dl.db --svg - | tail -n +2 | cmp -s - inline.svg || fail "view --svg - (stdout)"
+
+# a big run: the page stays small and says what it left out
+timeout -k 3 60 "$BIN" run worker-pool -o big.db -- --jobs=4000 --workers=100 >/dev/null 2>&1
+"$BIN" report big.db -o big.html 2>err.txt || fail "report of a big trace: $(cat err.txt)"
+size=$(stat -c %s big.html)
+[ "$size" -lt 2000000 ] || fail "the big trace's report is $size bytes"
+grep -q 'This trace is big' big.html || fail "the big report does not say it was thinned"
+grep -q 'goroutines not drawn' big.html || fail "the big report does not say which lanes are left out"
+lanes=$(grep -c 'class="lane"' big.html)
+[ "$lanes" -le 60 ] || fail "the big report draws $lanes lanes"
 
 # a trace whose program is still running: reported, with a note, never written
 BUILD=${BUILD:-$src/build}
