@@ -45,12 +45,14 @@ run_one() { # NAME/VARIANT
     local spec=$1 name=${1%/*} var=${1#*/}
     local db="$traces/$name-$var.db"
     mkdir -p "$OUT/$name"
-    timeout -k 3 "$TIMEOUT" "$BIN" run "$spec" -o "$db" >"$traces/$name-$var.out" 2>&1
+    # from the traces folder, so that the output shown says just NAME-VARIANT.db
+    (cd "$traces" && timeout -k 3 "$TIMEOUT" "$BIN" run "$spec" -o "$name-$var.db") \
+        >"$traces/$name-$var.out" 2>&1
     echo $? >"$traces/$name-$var.rc"
     "$BIN" check "$db" --json >"$traces/$name-$var.json" 2>/dev/null
     "$BIN" view "$db" --svg "$OUT/$name/$var.svg" 2>>"$traces/errors.txt"
-    "$BIN" report "$db" --title "$name / $var" -o "$OUT/$name/$var.report.html" \
-        2>>"$traces/errors.txt"
+    (cd "$traces" && "$BIN" report "$name-$var.db" --title "$name / $var" \
+        -o "$OUT/$name/$var.report.html") 2>>"$traces/errors.txt"
     return 0
 }
 export -f run_one
