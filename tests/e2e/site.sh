@@ -5,6 +5,7 @@
 #     the C, the program's output and one timeline SVG per variant
 #   - no broken link: every href/src of every page names a file of the site
 #     (and its #fragment an id in it); nothing outside the site is referred to
+#   - every variant has its full report, and every report found its sources
 #   - headless Chromium loads every page of the site (one screenshot of all
 #     of them in iframes: each cell shows the site's top bar); the DOM of the
 #     index and of one pattern page holds every SVG timeline of the file
@@ -40,6 +41,9 @@ for pj in "$src"/patterns/*/pattern.json; do
     [ "$ns" = "$nv" ] || fail "$n: $ns timelines for $nv variants"
 done
 [ "$npat" -ge 1 ] || fail "no pattern found"
+missing=$(grep -l "source file not found" "$site"/*/*.report.html)
+[ -z "$missing" ] || fail "reports without their sources: $missing"
+[ "$(find "$site" -name "*.report.html" | wc -l)" -ge "$npat" ] || fail "too few full reports"
 
 # links: every href/src names a file of the site (and an id for #frag)
 nlinks=0
