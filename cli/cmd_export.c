@@ -149,8 +149,15 @@ int cmd_export(int argc, char **argv) {
     }
     if ((from.set || to.set) && hi <= lo) {
         cs_progress_end();
+        char span[160] = "it has no events";
+        if (t->nev)
+            snprintf(span, sizeof span, "its events are seq %" PRId64 " to %" PRId64 ", %.3f to %.3f ms",
+                     t->ev[0].seq, t->ev[t->nev - 1].seq, (double)t->ev[0].t_ns / 1e6,
+                     (double)t->ev[t->nev - 1].t_ns / 1e6);
+        int bad_window = cs_bad_input("export: no event of %s lies between --from and --to (%s)",
+                                      path, span);
         an_trace_free(t);
-        return cs_bad_input("export: no event of %s lies between --from and --to", path);
+        return bad_window;
     }
     FILE *out = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
     if (!out) {
@@ -168,8 +175,8 @@ int cmd_export(int argc, char **argv) {
     if (out == stdout ? fflush(out) != 0 || ferror(out) : fclose(out) != 0) rc = -1;
     if (!rc && cut)
         fprintf(stderr, "chanscope: export: this piece holds seq %" PRId64 " to %" PRId64
-                        " (%lld events); the next one starts with --from %" PRId64 "\n",
-                t->ev[lo].seq, t->ev[hi - 1].seq, maxev, t->ev[hi].seq);
+                        " (%zu event%s); the next one starts with --from %" PRId64 "\n",
+                t->ev[lo].seq, t->ev[hi - 1].seq, hi - lo, hi - lo == 1 ? "" : "s", t->ev[hi].seq);
     an_result_free(r);
     an_trace_free(t);
     if (rc) return cs_bad_input("export: error while writing %s: %s", outp, strerror(errno));
