@@ -51,6 +51,7 @@ grep -q 'class="hit">.*ctx_cancel\|class="hit">.*wg_wait\|class="hit">.*send' dl
 [ "$(stat -c %s dl.html)" -lt 2000000 ] || fail "report over 2 MB"
 
 # rendered by Chromium, not blank
+browser_xvfb_start || fail "no Xvfb for reading screenshots"
 if browser_shot dl.html dl.png 1400x1000; then
     read -r w h colours nonwhite green red finding <<<"$(png_stats dl.png '#5cb85c' '#e05252' '#dd0000')"
     [ "${w:-0}" = 1400 ] && [ "${h:-0}" = 1000 ] || fail "screenshot is ${w:-?}x${h:-?}"

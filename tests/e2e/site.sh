@@ -86,6 +86,7 @@ rows=$(((${#pages[@]} + cols - 1) / cols))
     done
     echo '</body></html>'
 } >"$work/all.html"
+browser_xvfb_start || fail "no Xvfb for reading screenshots"
 if browser_shot "$work/all.html" "$work/all.png" "$((cols * 320))x$((rows * 260))"; then
     read -r -a cells <<<"$(png_stats "$work/all.png" "${cols}x$rows" '#2a6fb0')"
     for i in "${!pages[@]}"; do
