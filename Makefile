@@ -7,6 +7,7 @@
 #   make bench      benchmarks, C beside Go
 #   make install    PREFIX=/usr/local DESTDIR= [WITH_SOLUTIONS=1]; make uninstall
 #   make handout    course guide and exercise sheets, HTML and PDF (docs/build.mk)
+#   make site       the catalog as a static site in build/site (site/build.mk)
 
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -85,6 +86,7 @@ include tests/build.mk
 include bench/build.mk
 include viewer/build.mk
 include exercises/build.mk
+include site/build.mk
 
 include scripts/install.mk
 include docs/build.mk

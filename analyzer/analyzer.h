@@ -211,6 +211,11 @@ char *an_finding_json(const an_trace *t, const an_finding *f, size_t index); /* 
 
 /* Chrome trace-event JSON (opens in Perfetto / chrome://tracing). 0 ok. */
 int an_export_chrome(FILE *out, const an_trace *t, const an_result *r);
+/* The same for the events with from_seq <= seq <= to_seq only (a piece of a
+ * big trace; spans cut at the edges, flows kept when both ends are inside;
+ * times stay relative to the program start so pieces line up). */
+int an_export_chrome_range(FILE *out, const an_trace *t, const an_result *r, int64_t from_seq,
+                           int64_t to_seq);
 
 /* Lookups (NULL-safe for unknown ids). */
 const an_gor *an_gor_by_id(const an_trace *t, int64_t id);

@@ -8,10 +8,18 @@
  *   sleeping, with the object and seqs in args;
  *   panics, misuse, deadlock, logs and findings as instant events ("i");
  *   each received message as a flow ("s" at the send, "f" at the receive).
+ *   A flow must start inside a slice of its track or Perfetto drops it; a
+ *   message the runtime sent (goroutine 0: a timer, a ticker, a signal) has
+ *   no state span there, so each such send gets a 1 us slice of its own on
+ *   the runtime track ("timer fires: CHAN", "signal: CHAN", "send: CHAN").
+ * A range (an_export_chrome_range) keeps the events with from <= seq <= to:
+ *   spans cut at the edges, instants and findings inside, flows with both
+ *   ends inside.
  * Times are microseconds (the format's unit) from the program start.
  * Events are written one at a time, so memory stays small.
  */
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +84,32 @@ static void instant(writer *w, const an_trace *t, const an_ev *e, const char *na
     emit(w, o);
 }
 
+/* What the runtime (goroutine 0) did to send the message at seq, for the
+ * name of its slice: the timer fire or signal is recorded just before. */
+static const char *runtime_send_name(const an_trace *t, int64_t seq) {
+    size_t lo = 0, hi = t->nev;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->ev[mid].seq < seq) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t k = lo; k > 0 && k + 3 > lo; k--) {
+        const an_ev *e = &t->ev[k - 1];
+        if (e->kind == EV_TIMER_FIRE) return an_is_ticker(t, e->obj) ? "ticker fires" : "timer fires";
+        if (e->kind == EV_SIGNAL) return "signal";
+    }
+    return "send";
+}
+
 int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
+    return an_export_chrome_range(out, t, r, INT64_MIN, INT64_MAX);
+}
+
+int an_export_chrome_range(FILE *out, const an_trace *t, const an_result *r, int64_t from,
+                           int64_t to) {
     writer w = {out, 1, 0};
+    int64_t from_ns = from == INT64_MIN ? INT64_MIN : ns_of(t, from);
+    int64_t to_ns = to == INT64_MAX ? INT64_MAX : ns_of(t, to);
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
     /* process and track names */
     cJSON *o = cJSON_CreateObject();
@@ -109,12 +141,15 @@ int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
     /* state spans */
     for (size_t i = 0; i < r->spans.n && !w.err; i++) {
         const an_span *s = &r->spans.v[i];
+        if (s->start_seq > to || s->end_seq < from) continue;
+        int64_t s0 = s->start_ns < from_ns ? from_ns : s->start_ns;
+        int64_t s1 = s->end_ns > to_ns ? to_ns : s->end_ns;
         char name[64];
         const char *reason = an_reason_name(s->reason);
         if (s->state == ST_BLOCKED && reason) snprintf(name, sizeof name, "blocked: %s", reason);
         else snprintf(name, sizeof name, "%s", an_state_name(s->state));
-        o = base("X", name, s->g, us(s->start_ns));
-        cJSON_AddNumberToObject(o, "dur", ((double)s->end_ns - (double)s->start_ns) / 1000.0);
+        o = base("X", name, s->g, us(s0));
+        cJSON_AddNumberToObject(o, "dur", ((double)s1 - (double)s0) / 1000.0);
         cJSON_AddStringToObject(o, "cat", "state");
         cJSON *args = cJSON_AddObjectToObject(o, "args");
         if (s->obj) cJSON_AddStringToObject(args, "object", an_oname(t, s->obj));
@@ -126,6 +161,7 @@ int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
     /* instants */
     for (size_t i = 0; i < t->nev && !w.err; i++) {
         const an_ev *e = &t->ev[i];
+        if (e->seq < from || e->seq > to) continue;
         const char *s = an_ev_str(t, e);
         char name[300];
         switch (e->kind) {
@@ -152,6 +188,7 @@ int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
         for (size_t k = 0; k < f->refs.n; k++) {
             const an_ref *x = &f->refs.v[k];
             if (!x->seq) continue;
+            if (x->seq < from || x->seq > to) break;
             char name[400];
             snprintf(name, sizeof name, "%s: %s", f->kind, f->title ? f->title : "");
             o = base("i", name, x->g >= 0 ? x->g : 0, us(ns_of(t, x->seq)));
@@ -169,7 +206,18 @@ int an_export_chrome(FILE *out, const an_trace *t, const an_result *r) {
     for (size_t i = 0; i < r->msgs.n && !w.err; i++) {
         const an_msg *m = &r->msgs.v[i];
         if (!m->recv_seq) continue;
+        if (m->send_seq < from || m->send_seq > to || m->recv_seq < from || m->recv_seq > to)
+            continue;
         const char *cn = an_oname(t, m->chan);
+        if (m->send_g == 0) { /* no span on the runtime track: a slice to start in */
+            char sname[300];
+            snprintf(sname, sizeof sname, "%s: %s", runtime_send_name(t, m->send_seq), cn);
+            o = base("X", sname, 0, us(ns_of(t, m->send_seq)));
+            cJSON_AddNumberToObject(o, "dur", 1);
+            cJSON_AddStringToObject(o, "cat", "runtime");
+            cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "args"), "seq", (double)m->send_seq);
+            emit(&w, o);
+        }
         o = base("s", cn, m->send_g, us(ns_of(t, m->send_seq)));
         cJSON_AddStringToObject(o, "cat", "msg");
         cJSON_AddNumberToObject(o, "id", (double)(i + 1));

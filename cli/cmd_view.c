@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "analyzer.h"
+#include "cmd_report.h"
 #include "commands.h"
 #include "paths.h"
 
@@ -45,6 +46,11 @@
 static const char view_usage[] =
     "usage: chanscope view TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]\n"
     "                       [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--no-check]";
+
+static const char view_svg_usage[] =
+    "  chanscope view TRACE --svg FILE.svg\n"
+    "  --svg FILE  write the timeline as SVG (the one of chanscope report; '-': stdout)\n"
+    "              and open no window";
 
 enum trace_state { TRACE_OK, TRACE_UNCHECKED, TRACE_BAD };
 
@@ -345,6 +351,7 @@ static int is_number(const char *s) {
 int cmd_view(int argc, char **argv) {
     const char *trace = NULL, *shot = NULL;
     int no_check = 0;
+    const char *svg = NULL; /* --svg FILE: the timeline alone, no window */
     /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL: at most argc + 6 entries */
     char **wargv = calloc((size_t)argc + 8, sizeof *wargv);
     if (!wargv) return cs_bad_input("out of memory");
@@ -357,8 +364,18 @@ int cmd_view(int argc, char **argv) {
     int on = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--svg")) { /* cli/cmd_report.c renders it */
+            if (i + 1 >= argc) {
+                free(wargv);
+                free(opts);
+                return cs_usage_error("view", "option '--svg' needs an argument");
+            }
+            svg = argv[++i];
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             puts(view_usage);
+            puts(view_svg_usage);
             free(wargv);
             free(opts);
             return 0;
@@ -397,6 +414,10 @@ int cmd_view(int argc, char **argv) {
     if (!trace) {
         cs_bad_input("view: which trace? (usage: chanscope view TRACE [--screenshot FILE.png "
                      "[--finding N] [--at SEQ]]; see --help)");
+        goto out;
+    }
+    if (svg) {
+        status = cs_write_svg("view", trace, svg);
         goto out;
     }
     int ended = 0;
