@@ -5,6 +5,7 @@
 #   make test       unit tests (Criterion), sanitizers, end-to-end, viewer tests
 #   make sanitize   runtime tests under ThreadSanitizer and ASan+UBSan
 #   make bench      benchmarks, C beside Go
+#   make stress     the catalog 20 times per variant under load (not in make test)
 #   make install    PREFIX=/usr/local DESTDIR= [WITH_SOLUTIONS=1]; make uninstall
 #   make handout    course guide and exercise sheets, HTML and PDF (docs/build.mk)
 #   make site       the catalog as a static site in build/site (site/build.mk)
