@@ -11,6 +11,7 @@
 # Select finding ID: zoom to what it refers to and highlight it.
 proc timeline::show_finding {id} {
     variable hl
+    if {[viewer::analysis_hidden]} { set hl {}; schedule; return }
     set f [model::finding $id]
     if {$f eq ""} { set hl {}; schedule; return }
     set refs [model::finding_refs $id]
@@ -75,7 +76,7 @@ proc timeline::show_finding {id} {
 
 proc timeline::draw_highlight {} {
     variable hl; variable c; variable laney
-    if {$hl eq ""} return
+    if {$hl eq "" || [viewer::analysis_hidden]} return
     set kind [dict get $hl kind]
     set refs [dict get $hl refs]
     set W [width]
@@ -138,8 +139,14 @@ proc timeline::cycle_waits {refs} {
         set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]
         set name [model::goroutine_name $g]
         if {$otype eq "chan"} {
-            if {![llength $hs] && [dict exists $wakers $g]} { set hs [dict get $wakers $g] }
-            if {![llength $hs]} { set hs [model::chan_partners $o $g $op] }
+            # who could still wake it, as the analyzer stored it (no row:
+            # nobody); a trace checked before finding_wakers existed: the
+            # goroutines still alive that used the other end
+            if {![llength $hs] && [model::has_table finding_wakers]} {
+                if {[dict exists $wakers $g]} { set hs [dict get $wakers $g] }
+            } elseif {![llength $hs]} {
+                set hs [model::chan_partners $o $g $op]
+            }
             set verb [dict get {send "waits to send on" recv "waits to receive from"} \
                           [expr {$op in {send recv} ? $op : "send"}]]
             if {$op ni {send recv}} { set verb [expr {$op eq "select" ? "waits in a select on" : "waits ($op) on"}] }

@@ -498,24 +498,90 @@ proc model::mutex_holder {obj seq} {
     return $ag
 }
 
-# Goroutines other than G, alive at the end, that used channel OBJ: the
-# only ones that could ever have woken G blocked on it.
-# Who could wake each blocked goroutine of deadlock finding ID, as the
-# analyzer explains it ("X (id 2) was blocked ... (since seq 36); only main
-# (id 1) could wake it"): a dict g -> list of goroutine ids.
+# Who could still wake each blocked goroutine of finding ID, as the
+# analyzer stored it (finding_wakers): a dict g -> list of goroutine ids,
+# only for the goroutines that have a row.  {} on a trace checked before
+# the table existed (the captions then fall back to chan_partners).
 proc model::wakers {id} {
-    set text [db onecolumn {SELECT explanation FROM findings WHERE id=$id}]
     set out [dict create]
-    set at [regexp -all -inline -indices {\(id \d+\) was blocked} $text]
-    lappend at [list [string length $text] 0]
-    for {set i 0} {$i < [llength $at] - 1} {incr i} {
-        set seg [string range $text [lindex $at $i 0] [expr {[lindex $at $i+1 0] - 1}]]
-        regexp {^\(id (\d+)\)} $seg - g
-        set ws {}
-        if {[regexp {; only (.*) could wake it} $seg - only]} {
-            foreach {- w} [regexp -all -inline {\(id (\d+)\)} $only] { lappend ws $w }
+    if {![has_table finding_wakers]} { return $out }
+    db eval {SELECT g, waker FROM finding_wakers WHERE finding=$id ORDER BY g, waker} {
+        dict lappend out $g $waker
+    }
+    return $out
+}
+
+# True when the trace has table NAME (tables the analyzer added later are
+# missing from traces checked before: their features are just not shown).
+proc model::has_table {name} {
+    return [memo [list table $name] {db exists {SELECT 1 FROM sqlite_master
+        WHERE type='table' AND name=$name}}]
+}
+# True when table TABLE has column COL.
+proc model::has_column {table col} {
+    return [memo [list column $table $col] {db exists \
+        "SELECT 1 FROM pragma_table_info('$table') WHERE name=\$col"}]
+}
+
+# A finding's culprit (the line to change) and one-line fix, as the
+# analyzer stored them: a dict with site (sites.id or ""), file, line, g,
+# fix_line ("" each when absent or on an older trace).
+proc model::culprit {id} {
+    set d [dict create site "" file "" line "" g "" fix_line ""]
+    foreach col {culprit_site culprit_g fix_line} key {site g fix_line} {
+        if {[has_column findings $col]} {
+            dict set d $key [db onecolumn "SELECT $col FROM findings WHERE id=\$id"]
         }
-        dict set out $g $ws
+    }
+    if {[dict get $d site] ne ""} {
+        lassign [site [dict get $d site]] file line
+        dict set d file $file
+        dict set d line $line
+    }
+    return $d
+}
+
+# Lock holds of goroutine G overlapping seqs [LO, HI], from lock_spans:
+# rows obj mode start_seq end_seq start_ns end_ns (end "" when still held at
+# the end of the run).  Those that start in the window (an index range on
+# (g, start_seq)) and those taken before it and still held (among the last
+# 64 taken before LO: holds nest, a goroutine holds few locks at once).
+proc model::lock_spans {g lo hi {limit 1000}} {
+    if {![has_table lock_spans]} { return {} }
+    return [memo [list locks $g $lo $hi $limit] {db eval {
+        SELECT * FROM (SELECT obj, mode, start_seq, coalesce(end_seq, '') AS e, start_ns,
+               coalesce(end_ns, '') FROM lock_spans
+               WHERE g=$g AND start_seq < $lo ORDER BY start_seq DESC LIMIT 64)
+        WHERE e = '' OR e >= $lo
+        UNION ALL
+        SELECT * FROM (SELECT obj, mode, start_seq, coalesce(end_seq, ''), start_ns,
+               coalesce(end_ns, '') FROM lock_spans
+               WHERE g=$g AND start_seq BETWEEN $lo AND $hi ORDER BY start_seq LIMIT $limit)}}]
+}
+
+# Shared-variable accesses (var_read 50, var_write 51: SHARED_READ/WRITE)
+# of goroutine G in [LO, HI], at most LIMIT: rows seq kind obj.
+proc model::var_accesses {g lo hi {limit 400}} {
+    return [memo [list vars $g $lo $hi $limit] {db eval {SELECT seq, kind, obj FROM events
+        WHERE g=$g AND seq BETWEEN $lo AND $hi AND +kind IN (50, 51) ORDER BY seq
+        LIMIT $limit}}]
+}
+
+# Marks for objects that have no lane of their own but a channel: a
+# timer's or ticker's fires and stop (its channel, timer_start's b) and a
+# context's cancel (its Done channel, ctx_create's c).  Read once per
+# trace: a dict chan -> list of {seq kind} (41 cancel, 43 fire, 44 stop).
+proc model::object_marks {{limit 200000}} {
+    set chan [dict create]
+    db eval {SELECT obj, b, c, kind FROM events WHERE kind IN (40, 42)} {
+        set ch [expr {$kind == 42 ? $b : $c}]
+        if {$obj ne "" && $ch ne "" && $ch > 0} { dict set chan $obj $ch }
+    }
+    set out [dict create]
+    if {![dict size $chan]} { return $out }
+    db eval {SELECT obj, seq, kind FROM events WHERE kind IN (41, 43, 44) ORDER BY seq
+             LIMIT $limit} {
+        if {[dict exists $chan $obj]} { dict lappend out [dict get $chan $obj] [list $seq $kind] }
     }
     return $out
 }

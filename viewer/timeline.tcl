@@ -41,6 +41,8 @@ namespace eval timeline {
     variable chans {}      ;# model::channels (7 fields per channel; chan_dict)
     variable closes {}     ;# model::channel_closes
     variable panics {}     ;# model::object_panics
+    variable objmarks {}   ;# model::object_marks: timer fire/stop, ctx cancel on their channel
+    variable lockband 0    ;# band height under goroutine lanes (0: the trace has no lock_spans)
     variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
@@ -57,6 +59,8 @@ namespace eval timeline {
     array set nscache {}
     variable colcache      ;# state,reason -> colour
     array set colcache {}
+    variable twcache       ;# span label -> its width in pixels
+    array set twcache {}
     variable namecache     ;# object id -> name (per trace)
     array set namecache {}
     variable drag {}
@@ -137,6 +141,9 @@ proc timeline::load {} {
     variable chans [model::channels]
     variable closes [model::channel_closes]
     variable panics [model::object_panics]
+    variable objmarks [model::object_marks]
+    variable lockband [expr {[model::has_table lock_spans]
+        && [model::db exists {SELECT 1 FROM lock_spans}] ? 1 : 0}]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
@@ -342,12 +349,26 @@ proc timeline::zoom {f {x ""}} {
     set u [expr {$u0 + $x / $ppu}]
     set ppu [expr {min(400.0, $ppu * $f)}]
     set u0 [expr {$u - $x / $ppu}]
+    clamp
     schedule
 }
 proc timeline::pan {dxpx} {
     variable u0; variable ppu
     set u0 [expr {$u0 + $dxpx / $ppu}]
+    clamp
     schedule
+}
+# The view never goes past the data: zoomed out at most to the whole run
+# (as Fit shows it), panned at most to its ends.
+proc timeline::clamp {} {
+    variable u0; variable ppu
+    lassign [extent] a b
+    set lo [expr {$a - ($b - $a) * 0.02}]
+    set hi [expr {$b + ($b - $a) * 0.10}]
+    set W [width]
+    set ppu [expr {max($ppu, double($W) / ($hi - $lo))}]
+    set span [expr {$W / $ppu}]
+    set u0 [expr {max($lo, min($hi - $span, $u0))}]
 }
 proc timeline::scroll {lines} {
     variable ytop; variable LANE_H; variable total_h
@@ -453,6 +474,7 @@ proc timeline::redraw {} {
     }
     draw_arrows $lo $hi
     draw_highlight
+    draw_more $i0 $i1 $H
     draw_cursor
     if {$truncated} {
         $c create text [expr {[width] - 8}] [expr {$H - 8}] -anchor se -tags note \
@@ -476,6 +498,55 @@ proc timeline::redraw {} {
     event generate $c <<Redrawn>> -when tail
 }
 
+# Lanes that do not fit: "N more ↓" at the bottom (and "N more ↑" at the
+# top) of the view, on a box that scrolls to them when clicked.  I0..I1:
+# the lanes drawn.
+proc timeline::draw_more {i0 i1 H} {
+    variable c; variable lanes; variable ytop
+    set W [width]
+    set below 0; set above 0
+    set n [llength $lanes]
+    # a lane cut by the bottom edge counts as not shown when less than
+    # half of it is in view
+    for {set i [expr {max(0, $i1)}]} {$i < $n} {incr i} {
+        lassign [lindex $lanes $i] type id y h
+        if {$type ne "hdr" && $y + $h / 2 > $ytop + $H} { incr below }
+    }
+    for {set i 0} {$i <= $i0 && $i < $n} {incr i} {
+        lassign [lindex $lanes $i] type id y h
+        if {$type ne "hdr" && $y + $h / 2 < $ytop} { incr above }
+    }
+    foreach {cnt txt ay anchor dir} [list $below "$below more \u2193" [expr {$H - 3}] se 1 \
+                                         $above "$above more \u2191" 24 ne -1] {
+        if {!$cnt} continue
+        set t [$c create text [expr {$W - 24}] $ay -anchor $anchor -text $txt -fill #ffffff \
+                   -font TkHeadingFont -tags [list more more$dir]]
+        lassign [$c bbox $t] x0 y0 x1 y1
+        set r [$c create rectangle [expr {$x0 - 6}] [expr {$y0 - 2}] [expr {$x1 + 6}] \
+                   [expr {$y1 + 2}] -fill #37474f -outline "" -tags [list more more$dir]]
+        $c raise $t $r
+        $c bind more$dir <ButtonRelease-1> [list timeline::scroll [expr {$dir * 5}]]
+    }
+}
+
+# Scroll the lanes so that the goroutines of the first finding are in view
+# (as many of them as fit, from the first), unless they already are.
+proc timeline::show_findings_lanes {} {
+    variable laney; variable ytop; variable total_h
+    set id [model::db onecolumn {SELECT min(id) FROM findings}]
+    if {$id eq ""} return
+    set ys {}
+    foreach {s g o role} [model::finding_refs $id] {
+        if {$g ne "" && [info exists laney(g$g)]} { lappend ys $laney(g$g) }
+    }
+    if {![llength $ys]} return
+    set H [height]
+    set top [tcl::mathfunc::min {*}$ys]; set bot [tcl::mathfunc::max {*}$ys]
+    if {$top - 20 >= $ytop && $bot + 20 <= $ytop + $H} return
+    set ytop [expr {max(0, min($total_h - 40, int($top) - 60))}]
+    schedule
+}
+
 proc timeline::room {} {
     variable items; variable maxitems; variable truncated
     if {$items >= $maxitems} { set truncated 1; return 0 }
@@ -491,10 +562,13 @@ proc timeline::draw_header {ln y} {
 proc timeline::draw_goroutine {ln y lo hi} {
     variable c; variable ppu; variable axis; variable MINPX; variable items; variable stats
     variable sel_g
+    variable lockband
     set id [dict get $ln id]
     set g [dict get $ln g]
     set h [dict get $ln h]
-    set y0 [expr {$y + 3}]; set y1 [expr {$y + $h - 3}]
+    # a thin band under the spans for the locks held (lock_spans)
+    set bh [expr {$lockband ? ($h >= 32 ? 10 : 6) : 0}]
+    set y0 [expr {$y + 3}]; set y1 [expr {$y + $h - 3 - $bh}]
     set bg [expr {$id == $sel_g ? "#fff6c8" : ([dict get $ln y] / $h % 2 ? "#fafafa" : "#ffffff")}]
     $c create rectangle -10 $y [expr {[width] + 10}] [expr {$y + $h}] -fill $bg -outline "" \
         -tags [list lane g$id]
@@ -502,9 +576,10 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set minw [expr {$MINPX / $ppu}]
     set rows [model::lod_spans $id $lo $hi [expr {$axis eq "ns" ? "ns" : "seq"}] $minw]
     set leaked 0
+    set short {}
     # hot loop: plain arithmetic, colours and names from caches; adjacent
     # summary blocks of one colour become one item
-    variable u0; variable maxitems; variable colcache; variable namecache
+    variable u0; variable maxitems; variable colcache; variable namecache; variable twcache
     set W [width]
     set lim0 -50.0; set lim1 [expr {$W + 50.0}]
     set pend {}
@@ -528,11 +603,20 @@ proc timeline::draw_goroutine {ln y lo hi} {
                     -outline "" -tags [list span g$id s$ss]
             }
             incr stats(spans)
-            if {$x1 - $x0 > 60 && $state eq "blocked"} {
+            if {$state eq "blocked"} {
                 if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
-                $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
-                    -text "$reason $namecache($obj)" -fill white \
-                    -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
+                set txt [string trim "$reason $namecache($obj)"]
+                if {![info exists twcache($txt)]} {
+                    set twcache($txt) [font measure TkSmallCaptionFont $txt]
+                }
+                if {$x1 - $x0 > $twcache($txt) + 8} {
+                    $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
+                        -text $txt -fill white \
+                        -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
+                } else {
+                    # too short to hold its label: the label goes beside it
+                    lappend short $x0 $x1 $txt $ss $colcache($state,$reason)
+                }
             }
             incr items
         } else {
@@ -566,6 +650,9 @@ proc timeline::draw_goroutine {ln y lo hi} {
             -tags [list block g$id s$pss]
         incr stats(blocks); incr items
     }
+    draw_short_labels $id $short $y0 $y1
+    if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
+    draw_var_marks $id $y0 $lo $hi
     # start, end, leak markers
     set cs [dict get $g create_seq]
     set es [dict get $g end_seq]
@@ -614,6 +701,122 @@ proc timeline::draw_goroutine {ln y lo hi} {
                 incr stats(events)
                 incr items
             }
+        }
+    }
+}
+
+# Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
+# colour each), beside the bar on the lane's free space: right of it when
+# the room up to the next label is free, else left of it, else (a run of
+# tiny bars) the first of the run only.  Each on a white box, in the bar's
+# colour, so that it reads as the bar's.
+proc timeline::draw_short_labels {id short y0 y1} {
+    variable c; variable items
+    if {![llength $short]} return
+    set font TkSmallCaptionFont
+    set ym [expr {($y0 + $y1) / 2}]
+    set W [width]
+    # right of the run's end are the end-of-run marks ("leaked", "alive at")
+    set xend [expr {min($W, [sx $model::maxseq] - 2)}]
+    set used -1000
+    foreach {x0 x1 txt ss col} $short {
+        if {$x1 < 0 || $x0 > $W} continue
+        set tw [font measure $font $txt]
+        if {$x1 + 3 > $used && $x1 + 3 + $tw < $xend} {
+            set tx [expr {$x1 + 3}]
+        } elseif {$x0 - 3 - $tw > $used && $x0 - 3 - $tw >= 0} {
+            set tx [expr {$x0 - 3 - $tw}]
+        } else continue
+        set t [$c create text $tx $ym -anchor w -text $txt -fill #202020 -font $font \
+                   -tags [list spantext shortlabel g$id s$ss]]
+        lassign [$c bbox $t] bx0 by0 bx1 by1
+        set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                   -fill #ffffff -outline $col -tags [list shortlabel g$id s$ss]]
+        $c raise $t $r
+        set used [expr {$bx1 + 4}]
+        incr items 2
+    }
+}
+
+# The locks goroutine ID holds, as a band from lock to unlock between Y0 and
+# Y1 under its spans (lock_spans): a write hold (Mutex, RWMutex Lock) solid
+# dark red, a read hold (RLock) light with a dashed outline; each names its
+# lock when wide enough.  Nested holds are drawn in the order taken.
+proc timeline::draw_lock_band {id y0 y1 lo hi} {
+    variable c; variable items; variable axis; variable namecache
+    set W [width]
+    set font {TkSmallCaptionFont 7}
+    foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
+        if {![room]} break
+        set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
+        if {$es eq ""} {
+            set x1 [cx [sx $model::maxseq]]
+        } else {
+            set x1 [cx [expr {$axis eq "ns" ? [ux $en] : [sx $es]}]]
+        }
+        if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
+        if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
+        if {$mode eq "read"} {
+            $c create rectangle $x0 $y0 $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
+                -tags [list lockband read g$id o$obj s$ss]
+            set txt "$namecache($obj) (read)"; set fg #8b0000
+        } else {
+            $c create rectangle $x0 $y0 $x1 $y1 -fill #b71c1c -outline "" \
+                -tags [list lockband write g$id o$obj s$ss]
+            set txt "$namecache($obj) (write)"; set fg #ffffff
+        }
+        incr items
+        if {$y1 - $y0 >= 8} {
+            set tx [expr {max(0, $x0) + 3}]
+            set room [expr {min($W, $x1) - $tx - 2}]
+            if {$room > [font measure $font $txt]} {
+                $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill $fg \
+                    -font $font -tags [list lockband locktext g$id o$obj]
+            } elseif {$room > [font measure $font $namecache($obj)]} {
+                $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $namecache($obj) \
+                    -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
+            }
+        }
+    }
+}
+
+# Shared-variable accesses (SHARED_READ / SHARED_WRITE) of goroutine ID: a
+# mark at the top of its lane, a write a solid triangle, a read a hollow
+# one, named when the next mark leaves room.  Drawn whether or not the
+# findings are shown: a race is two such marks on two lanes with nothing
+# ordering them.
+proc timeline::draw_var_marks {id y0 lo hi} {
+    variable c; variable items; variable namecache
+    set rows [model::var_accesses $id $lo $hi]
+    if {![llength $rows]} return
+    set font {TkSmallCaptionFont 7}
+    set lastx -100
+    set xs {}
+    foreach {seq kind obj} $rows {
+        set x [sx $seq]
+        if {$x - $lastx < 3} continue
+        set lastx $x
+        lappend xs $x $kind $obj $seq
+    }
+    set n [llength $xs]
+    for {set i 0} {$i < $n} {incr i 4} {
+        if {![room]} break
+        lassign [lrange $xs $i [expr {$i + 3}]] x kind obj seq
+        set pts [list [expr {$x - 5}] [expr {$y0 - 2}] [expr {$x + 5}] [expr {$y0 - 2}] \
+                     $x [expr {$y0 + 7}]]
+        if {$kind == 51} {
+            $c create polygon $pts -fill #e65100 -outline #7f2b00 -tags [list varmark write g$id e$seq]
+        } else {
+            $c create polygon $pts -fill #ffffff -outline #e65100 -width 1.5 \
+                -tags [list varmark read g$id e$seq]
+        }
+        incr items
+        set next [expr {$i + 4 < $n ? [lindex $xs [expr {$i + 4}]] : 1e9}]
+        if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
+        set txt "[expr {$kind == 51 ? "write" : "read"}] $namecache($obj)"
+        if {$next - $x > [font measure $font $txt] + 12} {
+            $c create text [expr {$x + 6}] [expr {$y0 + 1}] -anchor w -text $txt \
+                -fill #7f2b00 -font $font -tags [list varmark vartext g$id e$seq]
         }
     }
 }
@@ -683,8 +886,38 @@ proc timeline::draw_channel {ln y lo hi} {
             if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 53 $s }
         }
     }
+    # a timer's fires and stop, a context's cancel, on their channel's lane
+    variable objmarks
+    if {[dict exists $objmarks $id]} {
+        set lastx -100
+        foreach m [dict get $objmarks $id] {
+            lassign $m seq kind
+            if {$seq < $lo || $seq > $hi} continue
+            if {$kind == 43} {
+                set x [sx $seq]
+                if {$x - $lastx < 3} continue
+                set lastx $x
+            }
+            lappend marks $seq $kind ""
+        }
+    }
     foreach {seq kind s} [lrange $marks 0 599] {
         set x [sx $seq]
+        if {$kind == 43} {
+            # a tick: a small clock-hand triangle at the top of the lane
+            $c create polygon [expr {$x - 4}] [expr {$y + 1}] [expr {$x + 4}] [expr {$y + 1}] \
+                $x [expr {$y + 7}] -fill #546e7a -outline "" -tags [list objmark fire ch$id s$seq]
+            continue
+        }
+        if {$kind == 44 || $kind == 41} {
+            set col [expr {$kind == 44 ? "#37474f" : "#ef6c00"}]
+            set txt [expr {$kind == 44 ? "stopped" : "cancelled"}]
+            $c create line $x $y $x [expr {$y + $h}] -width 3 -fill $col \
+                -tags [list objmark [expr {$kind == 44 ? "stop" : "cancel"}] ch$id s$seq]
+            $c create text [expr {$x + 3}] [expr {$y + $h - 2}] -anchor sw -text $txt -fill $col \
+                -font TkSmallCaptionFont -tags [list objmark ch$id]
+            continue
+        }
         if {$kind == 15} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
                 -tags [list close ch$id s$seq]
