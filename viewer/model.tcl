@@ -272,6 +272,19 @@ proc model::object_label_q {id form} {
     }
     return [expr {$form eq "typed" ? "$word $name" : $name}]
 }
+# What a blocked goroutine waits on, short, for span labels and the state
+# panel: "send results", "lock B.mu", "WaitGroup from x.c:95" (no "wg"
+# before a label that already names the kind).
+proc model::waits_on {reason obj} {
+    set lbl [object_label $obj short]
+    if {$lbl eq ""} { return $reason }
+    set words {wg WaitGroup cond Cond once Once semaphore semaphore}
+    if {[regexp {^(\S+) from } $lbl - word] && [dict exists $words $reason]
+        && [dict get $words $reason] eq $word} {
+        return $lbl
+    }
+    return "$reason $lbl"
+}
 proc model::object_type {id} {
     return [db onecolumn {SELECT type_name FROM objects WHERE id=$id}]
 }

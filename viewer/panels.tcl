@@ -163,7 +163,7 @@ proc panels::update_state {seq} {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
-        if {$st eq "blocked"} { set on [blocked_on [dict get $d reason] [dict get $d obj]] }
+        if {$st eq "blocked"} { set on [model::waits_on [dict get $d reason] [dict get $d obj]] }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }
@@ -205,18 +205,6 @@ proc panels::update_state {seq} {
             "" "scroll the timeline to list theirs" ""]
     }
     fit_on_column
-}
-# What a blocked goroutine waits on, short: "send results", "lock B.mu",
-# "WaitGroup from x.c:95" (no "wg" before a label that names the kind).
-proc panels::blocked_on {reason obj} {
-    set lbl [model::object_label $obj short]
-    if {$lbl eq ""} { return $reason }
-    if {[regexp {^(\S+) from } $lbl - word]
-        && [dict exists {wg WaitGroup cond Cond once Once semaphore semaphore} $reason]
-        && [dict get {wg WaitGroup cond Cond once Once semaphore semaphore} $reason] eq $word} {
-        return $lbl
-    }
-    return "$reason $lbl"
 }
 # The "blocked on" column as wide as its longest text (at least its
 # default): nothing is cut off, the panel scrolls sideways instead.

@@ -37,7 +37,7 @@ proc quiz::reset {} {
 proc quiz::create {f} {
     variable w $f
     variable kinds
-    set p [winfo parent $f]
+    set p [string range $f 0 [expr {[string last . $f] - 1}]]
     ttk::frame $f -padding 4 -relief groove
     ttk::label $f.q -text "Quiz: what is the bug?" -font TkHeadingFont
     ttk::label $f.kl -text "kind:"

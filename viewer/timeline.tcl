@@ -530,20 +530,36 @@ proc timeline::draw_more {i0 i1 H} {
 }
 
 # Scroll the lanes so that the goroutines of the first finding are in view
-# (as many of them as fit, from the first), unless they already are.
+# (when they do not all fit, the most of them, main counting half: it is
+# the first lane, and the others are what the finding is about), unless
+# they already are.
 proc timeline::show_findings_lanes {} {
     variable laney; variable ytop; variable total_h
     set id [model::db onecolumn {SELECT min(id) FROM findings}]
     if {$id eq ""} return
-    set ys {}
+    set pts {}
     foreach {s g o role} [model::finding_refs $id] {
-        if {$g ne "" && [info exists laney(g$g)]} { lappend ys $laney(g$g) }
+        if {$g ne "" && [info exists laney(g$g)] && ![dict exists $pts $g]} {
+            dict set pts $g $laney(g$g)
+        }
     }
-    if {![llength $ys]} return
+    if {![dict size $pts]} return
     set H [height]
-    set top [tcl::mathfunc::min {*}$ys]; set bot [tcl::mathfunc::max {*}$ys]
-    if {$top - 20 >= $ytop && $bot + 20 <= $ytop + $H} return
-    set ytop [expr {max(0, min($total_h - 40, int($top) - 60))}]
+    set ys [lsort -real [dict values $pts]]
+    if {[lindex $ys 0] - 20 >= $ytop && [lindex $ys end] + 20 <= $ytop + $H} return
+    # the window of height H (less a margin) starting at one of the lanes
+    # that holds the most weight
+    set best -1; set at 0
+    foreach y0 $ys {
+        set wsum 0
+        dict for {g y} $pts {
+            if {$y >= $y0 && $y <= $y0 + $H - 80} {
+                set wsum [expr {$wsum + ($g == 1 ? 0.5 : 1.0)}]
+            }
+        }
+        if {$wsum > $best} { set best $wsum; set at $y0 }
+    }
+    set ytop [expr {max(0, min($total_h - 40, int($at) - 60))}]
     schedule
 }
 
@@ -604,8 +620,10 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr stats(spans)
             if {$state eq "blocked"} {
-                if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
-                set txt [string trim "$reason $namecache($obj)"]
+                if {![info exists namecache($reason,$obj)]} {
+                    set namecache($reason,$obj) [model::waits_on $reason $obj]
+                }
+                set txt $namecache($reason,$obj)
                 if {![info exists twcache($txt)]} {
                     set twcache($txt) [font measure TkSmallCaptionFont $txt]
                 }
