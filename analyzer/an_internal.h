@@ -74,6 +74,7 @@ typedef struct an_held {
     int64_t obj, seq;
     int32_t site;
     int8_t read;
+    size_t span;   /* its row in an_result.lock_spans */
 } an_held;
 
 /* Per goroutine replay state. */
@@ -197,6 +198,20 @@ an_finding *an_finding_add(an_result *r, const char *kind, const char *severity)
 void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
                     const char *role);
 void an_finding_text(an_finding *f, char *title, char *explanation, char *fix); /* takes */
+/* Takes the three strings.  Defaults what is not set yet: fix_line from the
+ * fix's first sentence, the culprit from the first ref with a site. */
+#define AN_FIX_LINE_MAX 100
+/* The line to change (site 0: none), whose goroutine, and the one-line fix
+ * (NULL: keep the one set). */
+void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_line);
+void an_finding_fix_line(an_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The wait-for graph: a goroutine of it (once per g; returns its row), a
+ * lock it holds, a goroutine that could wake it. */
+an_wait *an_finding_wait(an_finding *f, int64_t g, int state, int reason, int64_t obj,
+                         int32_t site, int64_t seq);
+void an_finding_hold(an_finding *f, int64_t g, int64_t obj, int read, int64_t seq, int32_t site);
+void an_finding_waker(an_finding *f, int64_t g, int64_t waker);
+void an_finding_free(an_finding *f);
 const char *an_gname(const an_trace *t, int64_t gid);
 const char *an_oname(const an_trace *t, int64_t obj);
 const char *an_otype(const an_trace *t, int64_t obj);

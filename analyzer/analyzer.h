@@ -22,7 +22,7 @@
 #include "an_util.h"
 
 #define AN_SCHEMA_VERSION 1   /* recorded tables this analyzer understands */
-#define AN_ANALYSIS_VERSION 1 /* derived tables it writes */
+#define AN_ANALYSIS_VERSION 2 /* derived tables it writes */
 
 typedef struct sqlite3 sqlite3;
 
@@ -117,19 +117,54 @@ typedef struct an_ref {
     const char *role;  /* static string: blocked, holder, access1, ... */
 } an_ref;
 
+/* The wait-for graph of a finding (docs/analyzer.md "wait_for"): one an_wait
+ * per goroutine in it, the locks each holds, and who could still wake each
+ * blocked one (no an_waker row for g: nobody can). */
+enum an_wstate { WS_BLOCKED = 1, WS_SLEEPING, WS_RUNNING, WS_ENDED, WS_IO };
+typedef struct an_wait {
+    int64_t g;        /* goroutine id */
+    int8_t state;     /* enum an_wstate */
+    int8_t reason;    /* enum cs_block_reason while blocked, else 0 */
+    int64_t obj;      /* what it is blocked on (0: none) */
+    int32_t site;     /* where (blocked: the blocking call; else its last step) */
+    int64_t seq;      /* since which event */
+} an_wait;
+typedef struct an_hold {
+    int64_t g, obj, seq; /* acquisition event */
+    int32_t site;
+    int8_t read;      /* 1: a read lock of an RWMutex; 0: write (a Mutex counts as write) */
+} an_hold;
+typedef struct an_waker {
+    int64_t g, waker; /* goroutine ids */
+} an_waker;
+
 typedef struct an_finding {
-    const char *kind;  /* deadlock partial_deadlock leak race panic misuse lock_order */
+    const char *kind;  /* a name of an_finding_kinds (finding_kinds.h) */
     const char *severity; /* "error" or "warning" */
     const char *klass; /* leak: blocked_forever / wakeable / running; misuse: the code name; else NULL */
     char *title, *explanation, *fix;
+    char *fix_line;    /* the one-line fix, fitted to the program (<= 100 chars), or NULL */
+    int32_t culprit_site; /* sites.id of the line to change, 0: none */
+    int64_t culprit_g;    /* goroutine id whose code holds it, -1: none */
     VEC(an_ref) refs;
+    VEC(an_wait) waits;
+    VEC(an_hold) holds;
+    VEC(an_waker) wakers;
 } an_finding;
+
+/* One lock hold, acquire to release (end_seq 0: still held at the end). */
+typedef struct an_lockspan {
+    int64_t g, obj, start_seq, end_seq, start_ns, end_ns;
+    int32_t site;     /* the acquisition */
+    int8_t read;
+} an_lockspan;
 
 typedef struct an_result {
     VEC(an_span) spans;
     VEC(an_msg) msgs;
     VEC(an_edge) edges;
     VEC(an_finding) findings;
+    VEC(an_lockspan) lock_spans;
     int64_t last_seq, last_ns; /* end of the program (for open spans) */
 } an_result;
 
@@ -165,5 +200,6 @@ const char *an_ev_str(const an_trace *t, const an_ev *e); /* NULL if none */
 const char *an_reason_name(int reason);  /* spans.reason wording: send recv ... */
 const char *an_state_name(int state);    /* running blocked sleeping */
 const char *an_edge_kind_name(int kind); /* spawn msg close ... */
+const char *an_wstate_name(int wstate);  /* blocked sleeping running ended io */
 
 #endif

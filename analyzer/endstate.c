@@ -954,6 +954,48 @@ static void ref_goroutine(an_finding *f, endctx *c, int32_t gi, const char *role
                        g->held.v[i].site, "holder");
 }
 
+/* gi as a node of f's wait-for graph: its state, what it waits on, the locks
+ * it holds, and who could still wake it (every alive goroutine that can
+ * still run, for a wait that anyone could end: a WaitGroup, a Cond...). */
+static void graph_node(an_finding *f, endctx *c, int32_t gi) {
+    an_gst *g = &c->rp->gs[gi];
+    int64_t id = c->t->gs[gi].id;
+    int st = !c->alive[gi] ? WS_ENDED
+             : g->state == ST_BLOCKED ? (g->reason == BLOCK_IO ? WS_IO : WS_BLOCKED)
+             : g->state == ST_SLEEPING ? WS_SLEEPING
+                                       : WS_RUNNING;
+    int blocked = c->alive[gi] && g->state == ST_BLOCKED;
+    int64_t seq = blocked ? g->block_seq : g->last_seq;
+    int32_t site = blocked ? g->block_site : g->last_site;
+    if (g->state == ST_NONE && !seq) {
+        seq = c->t->gs[gi].create_seq;
+        site = c->t->gs[gi].site;
+    }
+    an_finding_wait(f, id, st, blocked ? g->reason : 0, blocked ? g->obj : 0, site, seq);
+    if (!c->alive[gi]) return;
+    for (size_t i = 0; i < g->held.n; i++)
+        an_finding_hold(f, id, g->held.v[i].obj, g->held.v[i].read, g->held.v[i].seq,
+                        g->held.v[i].site);
+    if (!blocked) return;
+    for (size_t k = 0; c->wakers && k < c->wakers[gi].n; k++)
+        an_finding_waker(f, id, c->t->gs[c->wakers[gi].v[k]].id);
+    if (c->any_waker && c->any_waker[gi])
+        for (uint32_t h = 0; h < c->ng; h++)
+            if ((int32_t)h != gi && c->alive[h] && c->runnable[h])
+                an_finding_waker(f, id, c->t->gs[h].id);
+}
+
+/* The members, then every waker of theirs that is not one (so each waker
+ * is a node too). */
+static void graph_nodes(an_finding *f, endctx *c, const int32_t *v, size_t n) {
+    for (size_t i = 0; i < n; i++) graph_node(f, c, v[i]);
+    for (size_t i = 0; c->wakers && i < n; i++)
+        for (size_t k = 0; k < c->wakers[v[i]].n; k++) {
+            int32_t h = c->wakers[v[i]].v[k];
+            if (c->alive[h]) graph_node(f, c, h);
+        }
+}
+
 /* Blocked goroutines with the same name, wait and site: one group. */
 typedef struct wgroup {
     i32vec members;
@@ -1072,6 +1114,7 @@ static void deadlock_finding(endctx *c, i32vec *members, int global) {
         ref_goroutine(f, c, members->v[i], "blocked");
         c->in_finding[members->v[i]] = 1;
     }
+    graph_nodes(f, c, members->v, members->n);
     if (global && c->rp->deadlock_seq)
         an_finding_ref(f, c->rp->deadlock_seq, -1, 0, 0, "deadlock");
     if (ex.n && ex.s[ex.n - 1] == ' ') ex.s[--ex.n] = 0;
@@ -1220,6 +1263,7 @@ static void leak_findings(endctx *c, int32_t ender) {
                               "wherever it happened to be.",
                          it, its);
         for (size_t k = 0; k < lg->members.n; k++) ref_goroutine(f, c, lg->members.v[k], "leaked");
+        graph_nodes(f, c, lg->members.v, lg->members.n);
         char *fix;
         if (g->state == ST_BLOCKED && w.fix.n && (w.score >= 2 || strcmp(lg->klass, "wakeable"))) {
             fix = an_sb_take(&w.fix);
@@ -1346,7 +1390,10 @@ static void signal_finding(endctx *c, int32_t ender) {
     if (se >= 0) an_finding_ref(f, t->ev[se].seq, hit >= 0 ? t->gs[hit].id : -1, 0, hit_site,
                                 "signal");
     for (uint32_t gi = 0; gi < c->ng; gi++)
-        if (c->alive[gi]) ref_goroutine(f, c, (int32_t)gi, "stopped");
+        if (c->alive[gi]) {
+            ref_goroutine(f, c, (int32_t)gi, "stopped");
+            graph_node(f, c, (int32_t)gi);
+        }
     const char *fix =
         crash ? "Find the faulting line: run the program under gdb (or look at the core dump) "
                 "or build it with -fsanitize=address,undefined; the trace shows what every "

@@ -4,12 +4,14 @@
  * The JSON schema is documented in docs/analyzer.md.
  */
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an_internal.h"
+#include "finding_kinds.h"
 
 an_finding *an_finding_add(an_result *r, const char *kind, const char *severity) {
     VEC_GROW(r->findings);
@@ -17,13 +19,85 @@ an_finding *an_finding_add(an_result *r, const char *kind, const char *severity)
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->severity = severity;
+    f->culprit_g = -1;
     return f;
+}
+
+void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_line) {
+    f->culprit_site = site;
+    f->culprit_g = site ? g : -1;
+    if (fix_line) {
+        free(f->fix_line);
+        f->fix_line = an_xstrdup(fix_line);
+    }
+}
+
+void an_finding_fix_line(an_finding *f, const char *fmt, ...) {
+    an_sb b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    an_sb_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(f->fix_line);
+    f->fix_line = an_sb_take(&b);
+}
+
+an_wait *an_finding_wait(an_finding *f, int64_t g, int state, int reason, int64_t obj,
+                         int32_t site, int64_t seq) {
+    for (size_t i = 0; i < f->waits.n; i++)
+        if (f->waits.v[i].g == g) return &f->waits.v[i];
+    an_wait w = {g, (int8_t)state, (int8_t)reason, obj, site, seq};
+    VEC_PUSH(f->waits, w);
+    return &f->waits.v[f->waits.n - 1];
+}
+
+void an_finding_hold(an_finding *f, int64_t g, int64_t obj, int read, int64_t seq, int32_t site) {
+    for (size_t i = 0; i < f->holds.n; i++)
+        if (f->holds.v[i].g == g && f->holds.v[i].seq == seq && f->holds.v[i].obj == obj) return;
+    an_hold h = {g, obj, seq, site, (int8_t)read};
+    VEC_PUSH(f->holds, h);
+}
+
+void an_finding_waker(an_finding *f, int64_t g, int64_t waker) {
+    for (size_t i = 0; i < f->wakers.n; i++)
+        if (f->wakers.v[i].g == g && f->wakers.v[i].waker == waker) return;
+    an_waker w = {g, waker};
+    VEC_PUSH(f->wakers, w);
+}
+
+void an_finding_free(an_finding *f) {
+    free(f->title);
+    free(f->explanation);
+    free(f->fix);
+    free(f->fix_line);
+    VEC_FREE(f->refs);
+    VEC_FREE(f->waits);
+    VEC_FREE(f->holds);
+    VEC_FREE(f->wakers);
 }
 
 void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
                     const char *role) {
     an_ref r = {seq, g, obj, site, role};
     VEC_PUSH(f->refs, r);
+}
+
+/* The first sentence of a fix, cut to AN_FIX_LINE_MAX bytes at a word. */
+static char *first_sentence(const char *fix) {
+    size_t n = 0;
+    while (fix[n] && !(fix[n] == '.' && (fix[n + 1] == ' ' || !fix[n + 1])) &&
+           !(fix[n] == ':' && fix[n + 1] == ' '))
+        n++;
+    if (n > AN_FIX_LINE_MAX - 1) {
+        n = AN_FIX_LINE_MAX - 4;
+        while (n > 0 && fix[n] != ' ') n--;
+        an_sb b = {0};
+        an_sb_printf(&b, "%.*s...", (int)n, fix);
+        return an_sb_take(&b);
+    }
+    an_sb b = {0};
+    an_sb_printf(&b, "%.*s.", (int)n, fix);
+    return an_sb_take(&b);
 }
 
 void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
@@ -33,6 +107,13 @@ void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
     f->title = title;
     f->explanation = explanation;
     f->fix = fix;
+    if (!f->fix_line && fix && *fix) f->fix_line = first_sentence(fix);
+    if (!f->culprit_site)
+        for (size_t i = 0; i < f->refs.n; i++)
+            if (f->refs.v[i].site) {
+                an_finding_culprit(f, f->refs.v[i].site, f->refs.v[i].g, NULL);
+                break;
+            }
 }
 
 const char *an_gname(const an_trace *t, int64_t gid) {
@@ -391,6 +472,11 @@ const char *an_state_name(int state) {
     }
 }
 
+const char *an_wstate_name(int wstate) {
+    static const char *names[] = {NULL, "blocked", "sleeping", "running", "ended", "io"};
+    return wstate > 0 && wstate < 6 ? names[wstate] : "running";
+}
+
 const char *an_edge_kind_name(int kind) {
     static const char *names[] = {"spawn", "msg", "close", "unlock", "wg", "once", "cancel", "cond"};
     return kind >= 0 && kind < 8 ? names[kind] : "?";
@@ -459,6 +545,47 @@ static cJSON *finding_obj(const an_trace *t, const an_finding *f, size_t index) 
         }
         cJSON_AddItemToArray(rs, x);
     }
+    const an_site *cs = an_site_by_id(t, f->culprit_site);
+    if (cs) {
+        cJSON *c = cJSON_AddObjectToObject(o, "culprit");
+        cJSON_AddStringToObject(c, "site", an_site_str(t, f->culprit_site));
+        if (f->culprit_g >= 0) cJSON_AddNumberToObject(c, "g", (double)f->culprit_g);
+        else cJSON_AddNullToObject(c, "g");
+    } else {
+        cJSON_AddNullToObject(o, "culprit");
+    }
+    cJSON_AddStringToObject(o, "fix_line", f->fix_line ? f->fix_line : "");
+    cJSON *wf = cJSON_AddArrayToObject(o, "wait_for");
+    for (size_t i = 0; i < f->waits.n; i++) {
+        const an_wait *w = &f->waits.v[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "g", (double)w->g);
+        cJSON_AddStringToObject(x, "state", an_wstate_name(w->state));
+        if (w->obj) cJSON_AddNumberToObject(x, "obj", (double)w->obj);
+        else cJSON_AddNullToObject(x, "obj");
+        const char *rn = an_reason_name(w->reason);
+        if (rn) cJSON_AddStringToObject(x, "reason", rn);
+        else cJSON_AddNullToObject(x, "reason");
+        if (an_site_by_id(t, w->site)) cJSON_AddStringToObject(x, "site", an_site_str(t, w->site));
+        else cJSON_AddNullToObject(x, "site");
+        if (w->seq) cJSON_AddNumberToObject(x, "seq", (double)w->seq);
+        else cJSON_AddNullToObject(x, "seq");
+        cJSON *hs = cJSON_AddArrayToObject(x, "holds");
+        for (size_t k = 0; k < f->holds.n; k++) {
+            const an_hold *h = &f->holds.v[k];
+            if (h->g != w->g) continue;
+            cJSON *y = cJSON_CreateObject();
+            cJSON_AddNumberToObject(y, "obj", (double)h->obj);
+            cJSON_AddStringToObject(y, "mode", h->read ? "read" : "write");
+            if (an_site_by_id(t, h->site)) cJSON_AddStringToObject(y, "site", an_site_str(t, h->site));
+            cJSON_AddItemToArray(hs, y);
+        }
+        cJSON *ws = cJSON_AddArrayToObject(x, "wakers");
+        for (size_t k = 0; k < f->wakers.n; k++)
+            if (f->wakers.v[k].g == w->g)
+                cJSON_AddItemToArray(ws, cJSON_CreateNumber((double)f->wakers.v[k].waker));
+        cJSON_AddItemToArray(wf, x);
+    }
     return o;
 }
 
@@ -477,8 +604,6 @@ static size_t user_goroutines(const an_trace *t) {
     return n;
 }
 
-static const char *kinds[] = {"deadlock", "partial_deadlock", "leak",       "race",
-                              "panic",    "misuse",           "lock_order", "signal"};
 
 char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON *root = cJSON_CreateObject();
@@ -494,10 +619,11 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     cJSON_AddNumberToObject(root, "goroutines", (double)user_goroutines(t));
     cJSON_AddNumberToObject(root, "analysis_version", AN_ANALYSIS_VERSION);
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t k = 0; k < an_nfinding_kinds; k++) {
+        const char *kind = an_finding_kinds[k].name;
         int n = 0;
-        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
-        cJSON_AddNumberToObject(sum, kinds[k], n);
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kind);
+        cJSON_AddNumberToObject(sum, kind, n);
     }
     cJSON *arr = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
@@ -539,15 +665,8 @@ static void wrap(FILE *out, const char *text, int indent, const char *first_pref
 }
 
 static const char *kind_label(const char *kind) {
-    if (!strcmp(kind, "deadlock")) return "DEADLOCK";
-    if (!strcmp(kind, "partial_deadlock")) return "PARTIAL DEADLOCK";
-    if (!strcmp(kind, "leak")) return "LEAK";
-    if (!strcmp(kind, "race")) return "RACE";
-    if (!strcmp(kind, "panic")) return "PANIC";
-    if (!strcmp(kind, "misuse")) return "MISUSE";
-    if (!strcmp(kind, "lock_order")) return "LOCK ORDER";
-    if (!strcmp(kind, "signal")) return "SIGNAL";
-    return kind;
+    const an_kind_info *k = an_kind_find(kind);
+    return k ? k->label : kind;
 }
 
 void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
@@ -611,10 +730,11 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     }
     fprintf(out, "%zu finding%s:", r->findings.n, r->findings.n == 1 ? "" : "s");
     int first = 1;
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t k = 0; k < an_nfinding_kinds; k++) {
+        const char *kind = an_finding_kinds[k].name;
         int n = 0;
-        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kinds[k]);
-        if (n) fprintf(out, "%s %d %s", first ? "" : ",", n, kinds[k]), first = 0;
+        for (size_t i = 0; i < r->findings.n; i++) n += !strcmp(r->findings.v[i].kind, kind);
+        if (n) fprintf(out, "%s %d %s", first ? "" : ",", n, kind), first = 0;
     }
     fputc('\n', out);
 }

@@ -126,18 +126,33 @@ static void acquire_lock(an_replay *rp, const an_ev *e, int read) {
             if (!seen) VEC_PUSH(rp->rrecs, rr);
         }
     }
-    an_held h = {e->obj, e->seq, e->site, (int8_t)read};
+    an_held h = {e->obj, e->seq, e->site, (int8_t)read, rp->r->lock_spans.n};
     VEC_PUSH(g->held, h);
+    an_lockspan ls = {rp->t->gs[e->g].id, e->obj, e->seq, 0, e->t_ns, 0, e->site, (int8_t)read};
+    VEC_PUSH(rp->r->lock_spans, ls);
 }
 
-static void release_lock(an_replay *rp, const an_ev *e, int read) {
-    an_gst *g = &rp->gs[e->g];
+/* Drop the hold of obj from gi's list and close its lock span; 1 if found. */
+static int drop_hold(an_replay *rp, uint32_t gi, const an_ev *e, int read) {
+    an_gst *g = &rp->gs[gi];
     for (size_t i = g->held.n; i-- > 0;)
         if (g->held.v[i].obj == e->obj && g->held.v[i].read == read) {
+            an_lockspan *ls = &rp->r->lock_spans.v[g->held.v[i].span];
+            ls->end_seq = e->seq;
+            ls->end_ns = e->t_ns;
             memmove(&g->held.v[i], &g->held.v[i + 1], (g->held.n - i - 1) * sizeof *g->held.v);
             g->held.n--;
-            return;
+            return 1;
         }
+    return 0;
+}
+
+/* Go lets one goroutine unlock a Mutex another one locked: the hold ends
+ * wherever it is. */
+static void release_lock(an_replay *rp, const an_ev *e, int read) {
+    if (drop_hold(rp, (uint32_t)e->g, e, read)) return;
+    for (uint32_t gi = 0; gi < rp->ng; gi++)
+        if ((int32_t)gi != e->g && drop_hold(rp, gi, e, read)) return;
 }
 
 /* ---- FastTrack on annotated variables ------------------------------- */
@@ -628,14 +643,10 @@ an_result *an_analyze(const an_trace *t) {
 
 void an_result_free(an_result *r) {
     if (!r) return;
-    for (size_t i = 0; i < r->findings.n; i++) {
-        an_finding *f = &r->findings.v[i];
-        free(f->title);
-        free(f->explanation);
-        free(f->fix);
-        VEC_FREE(f->refs);
-    }
+    for (size_t i = 0; i < r->findings.n; i++)
+        an_finding_free(&r->findings.v[i]);
     VEC_FREE(r->findings);
+    VEC_FREE(r->lock_spans);
     VEC_FREE(r->spans);
     VEC_FREE(r->msgs);
     VEC_FREE(r->edges);

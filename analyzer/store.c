@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "an_internal.h"
+#include "finding_kinds.h"
 
 static const char schema[] =
     "DROP TABLE IF EXISTS spans;"
@@ -19,15 +20,30 @@ static const char schema[] =
     "DROP TABLE IF EXISTS hb_edges;"
     "DROP TABLE IF EXISTS findings;"
     "DROP TABLE IF EXISTS finding_refs;"
+    "DROP TABLE IF EXISTS finding_waits;"
+    "DROP TABLE IF EXISTS finding_holds;"
+    "DROP TABLE IF EXISTS finding_wakers;"
+    "DROP TABLE IF EXISTS lock_spans;"
+    "DROP TABLE IF EXISTS finding_kinds;"
     "CREATE TABLE spans(g INTEGER, state TEXT, reason TEXT, obj INTEGER,"
     " start_seq INTEGER, end_seq INTEGER, start_ns INTEGER, end_ns INTEGER, open INTEGER);"
     "CREATE TABLE messages(msg INTEGER, chan INTEGER, send_seq INTEGER, recv_seq INTEGER,"
     " slot INTEGER, value INTEGER, has_value INTEGER, send_g INTEGER, recv_g INTEGER);"
     "CREATE TABLE hb_edges(from_seq INTEGER, to_seq INTEGER, kind TEXT);"
     "CREATE TABLE findings(id INTEGER PRIMARY KEY, kind TEXT, severity TEXT, title TEXT,"
-    " explanation TEXT, fix TEXT, json TEXT, class TEXT);"
+    " explanation TEXT, fix TEXT, json TEXT, class TEXT, culprit_site INTEGER,"
+    " culprit_g INTEGER, fix_line TEXT);"
     "CREATE TABLE finding_refs(finding INTEGER, seq INTEGER, g INTEGER, obj INTEGER,"
-    " role TEXT, site INTEGER);";
+    " role TEXT, site INTEGER);"
+    "CREATE TABLE finding_waits(finding INTEGER, g INTEGER, state TEXT, obj INTEGER,"
+    " reason TEXT, site INTEGER, seq INTEGER);"
+    "CREATE TABLE finding_holds(finding INTEGER, g INTEGER, obj INTEGER, mode TEXT,"
+    " seq INTEGER, site INTEGER);"
+    "CREATE TABLE finding_wakers(finding INTEGER, g INTEGER, waker INTEGER);"
+    "CREATE TABLE lock_spans(g INTEGER, obj INTEGER, mode TEXT, start_seq INTEGER,"
+    " end_seq INTEGER, start_ns INTEGER, end_ns INTEGER, site INTEGER);"
+    "CREATE TABLE finding_kinds(name TEXT, label TEXT, severity TEXT,"
+    " description TEXT);";
 
 static const char indexes[] =
     "CREATE INDEX spans_g_start ON spans(g, start_seq);"
@@ -38,7 +54,11 @@ static const char indexes[] =
     "CREATE INDEX hb_edges_from ON hb_edges(from_seq);"
     "CREATE INDEX hb_edges_to ON hb_edges(to_seq);"
     "CREATE INDEX finding_refs_finding ON finding_refs(finding);"
-    "CREATE INDEX finding_refs_seq ON finding_refs(seq);";
+    "CREATE INDEX finding_refs_seq ON finding_refs(seq);"
+    "CREATE INDEX finding_waits_finding ON finding_waits(finding);"
+    "CREATE INDEX finding_holds_finding ON finding_holds(finding);"
+    "CREATE INDEX finding_wakers_finding ON finding_wakers(finding);"
+    "CREATE INDEX lock_spans_g_start ON lock_spans(g, start_seq);";
 
 static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_list ap;
@@ -136,15 +156,22 @@ static int finish(sqlite3_stmt *st) {
 }
 
 int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, size_t errlen) {
-    sqlite3_stmt *fi = NULL, *fr = NULL, *me = NULL;
-    batch *bs = an_xcalloc(3, sizeof *bs); /* ~40 KB: not on the stack */
+    sqlite3_stmt *fi = NULL, *fr = NULL, *me = NULL, *fw = NULL, *fh = NULL, *fk = NULL,
+                 *kd = NULL;
+    batch *bs = an_xcalloc(4, sizeof *bs); /* ~50 KB: not on the stack */
     int ok = 0, rc = 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
     if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
     if (batch_open(db, &bs[0], "spans", 9) || batch_open(db, &bs[1], "messages", 9) ||
-        batch_open(db, &bs[2], "hb_edges", 3) ||
-        sqlite3_prepare_v2(db, "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)", -1, &fi, NULL) ||
+        batch_open(db, &bs[2], "hb_edges", 3) || batch_open(db, &bs[3], "lock_spans", 8) ||
+        sqlite3_prepare_v2(db, "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &fi,
+                           NULL) ||
         sqlite3_prepare_v2(db, "INSERT INTO finding_refs VALUES (?,?,?,?,?,?)", -1, &fr, NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO finding_waits VALUES (?,?,?,?,?,?,?)", -1, &fw,
+                           NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO finding_holds VALUES (?,?,?,?,?,?)", -1, &fh, NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO finding_wakers VALUES (?,?,?)", -1, &fk, NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO finding_kinds VALUES (?,?,?,?)", -1, &kd, NULL) ||
         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", -1, &me,
                            NULL))
         goto fail;
@@ -180,7 +207,29 @@ int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, s
         c[1] = C_INT(r->edges.v[i].to_seq);
         c[2] = C_TEXT(an_edge_kind_name(r->edges.v[i].kind));
     }
-    if (rc || batch_flush(&bs[0]) || batch_flush(&bs[1]) || batch_flush(&bs[2])) goto fail;
+    for (size_t i = 0; i < r->lock_spans.n && !rc; i++) {
+        const an_lockspan *x = &r->lock_spans.v[i];
+        cell *c = batch_row(&bs[3], &rc);
+        c[0] = C_INT(x->g);
+        c[1] = C_INT(x->obj);
+        c[2] = C_TEXT(x->read ? "read" : "write");
+        c[3] = C_INT(x->start_seq);
+        c[4] = C_OPT(x->end_seq, x->end_seq != 0);
+        c[5] = C_INT(x->start_ns);
+        c[6] = C_OPT(x->end_ns, x->end_seq != 0);
+        c[7] = C_OPT(x->site, x->site != 0);
+    }
+    if (rc || batch_flush(&bs[0]) || batch_flush(&bs[1]) || batch_flush(&bs[2]) ||
+        batch_flush(&bs[3]))
+        goto fail;
+    for (size_t k = 0; k < an_nfinding_kinds; k++) {
+        const an_kind_info *ki = &an_finding_kinds[k];
+        sqlite3_bind_text(kd, 1, ki->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(kd, 2, ki->label, -1, SQLITE_STATIC);
+        sqlite3_bind_text(kd, 3, ki->severity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(kd, 4, ki->description, -1, SQLITE_STATIC);
+        if (finish(kd)) goto fail;
+    }
     for (size_t i = 0; i < r->findings.n; i++) {
         const an_finding *f = &r->findings.v[i];
         char *json = an_finding_json(t, f, i);
@@ -193,8 +242,41 @@ int an_store_db(sqlite3 *db, const an_trace *t, const an_result *r, char *err, s
         sqlite3_bind_text(fi, 7, json ? json : "{}", -1, SQLITE_TRANSIENT);
         if (f->klass) sqlite3_bind_text(fi, 8, f->klass, -1, SQLITE_STATIC);
         else sqlite3_bind_null(fi, 8);
+        bind_opt(fi, 9, f->culprit_site, f->culprit_site != 0);
+        bind_opt(fi, 10, f->culprit_g, f->culprit_site != 0 && f->culprit_g >= 0);
+        if (f->fix_line) sqlite3_bind_text(fi, 11, f->fix_line, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(fi, 11);
         free(json);
         if (finish(fi)) goto fail;
+        for (size_t k = 0; k < f->waits.n; k++) {
+            const an_wait *x = &f->waits.v[k];
+            sqlite3_bind_int64(fw, 1, (int64_t)i + 1);
+            sqlite3_bind_int64(fw, 2, x->g);
+            sqlite3_bind_text(fw, 3, an_wstate_name(x->state), -1, SQLITE_STATIC);
+            bind_opt(fw, 4, x->obj, x->obj != 0);
+            const char *rn = an_reason_name(x->reason);
+            if (rn) sqlite3_bind_text(fw, 5, rn, -1, SQLITE_STATIC);
+            else sqlite3_bind_null(fw, 5);
+            bind_opt(fw, 6, x->site, x->site != 0);
+            bind_opt(fw, 7, x->seq, x->seq != 0);
+            if (finish(fw)) goto fail;
+        }
+        for (size_t k = 0; k < f->holds.n; k++) {
+            const an_hold *x = &f->holds.v[k];
+            sqlite3_bind_int64(fh, 1, (int64_t)i + 1);
+            sqlite3_bind_int64(fh, 2, x->g);
+            sqlite3_bind_int64(fh, 3, x->obj);
+            sqlite3_bind_text(fh, 4, x->read ? "read" : "write", -1, SQLITE_STATIC);
+            bind_opt(fh, 5, x->seq, x->seq != 0);
+            bind_opt(fh, 6, x->site, x->site != 0);
+            if (finish(fh)) goto fail;
+        }
+        for (size_t k = 0; k < f->wakers.n; k++) {
+            sqlite3_bind_int64(fk, 1, (int64_t)i + 1);
+            sqlite3_bind_int64(fk, 2, f->wakers.v[k].g);
+            sqlite3_bind_int64(fk, 3, f->wakers.v[k].waker);
+            if (finish(fk)) goto fail;
+        }
         for (size_t k = 0; k < f->refs.n; k++) {
             const an_ref *x = &f->refs.v[k];
             sqlite3_bind_int64(fr, 1, (int64_t)i + 1);
@@ -219,8 +301,12 @@ fail:
         seterr(err, errlen, "cannot store the derived tables: %s", sqlite3_errmsg(db));
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
-    for (int i = 0; i < 3; i++) batch_close(&bs[i]);
+    for (int i = 0; i < 4; i++) batch_close(&bs[i]);
     free(bs);
+    sqlite3_finalize(fw);
+    sqlite3_finalize(fh);
+    sqlite3_finalize(fk);
+    sqlite3_finalize(kd);
     sqlite3_finalize(fi);
     sqlite3_finalize(fr);
     sqlite3_finalize(me);

@@ -14,14 +14,9 @@
 
 #include "commands.h"
 
-const char *const catalog_kinds[CATALOG_NKINDS] = {
-    "deadlock", "partial_deadlock", "leak", "race", "panic", "misuse", "lock_order",
-};
-
 unsigned catalog_kind_bit(const char *kind) {
-    for (int i = 0; i < CATALOG_NKINDS; i++)
-        if (kind && !strcmp(kind, catalog_kinds[i])) return 1u << i;
-    return 0;
+    int i = an_kind_index(kind);
+    return i < 0 || i >= 32 ? 0 : 1u << i;
 }
 
 const char *catalog_kinds_str(unsigned kinds, char *buf, size_t n) {
@@ -30,7 +25,7 @@ const char *catalog_kinds_str(unsigned kinds, char *buf, size_t n) {
     for (int i = 0; i < CATALOG_NKINDS; i++)
         if (kinds & (1u << i))
             used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s",
-                                     used ? "," : "", catalog_kinds[i]);
+                                     used ? "," : "", catalog_kind_name(i));
     if (!buf[0]) snprintf(buf, n, "-");
     return buf;
 }

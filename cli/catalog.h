@@ -7,10 +7,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Finding kinds a variant may expect, in report order. */
-#define CATALOG_NKINDS 7
-extern const char *const catalog_kinds[CATALOG_NKINDS];
-/* Bit for a kind name (1 << index in catalog_kinds), or 0 if unknown. */
+#include "finding_kinds.h"
+
+/* Finding kinds a variant may expect: the analyzer's table of kinds
+ * (analyzer/finding_kinds.h), in report order; a kind's bit is 1 << its index. */
+#define CATALOG_NKINDS ((int)an_nfinding_kinds)
+#define catalog_kind_name(k) (an_finding_kinds[(k)].name)
+/* Bit for a kind name (1 << index in an_finding_kinds), or 0 if unknown. */
 unsigned catalog_kind_bit(const char *kind);
 /* "leak,race" (or "-" when empty) into buf. */
 const char *catalog_kinds_str(unsigned kinds, char *buf, size_t n);

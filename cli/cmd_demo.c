@@ -188,7 +188,7 @@ static const char *display_path(const char *abs, char *buf, size_t n) {
 /* The bug worth opening first: a declared showcase, else by kind. */
 static const job *most_instructive(const job *jobs, int n) {
     static const char *const order[] = {"partial_deadlock", "leak", "race", "deadlock",
-                                        "lock_order", "misuse", "panic"};
+                                        "lock_order", "work_after_cancel", "misuse", "panic"};
     for (int i = 0; i < n; i++)
         if (jobs[i].var->showcase && jobs[i].var->expect && job_ok(&jobs[i])) return &jobs[i];
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)

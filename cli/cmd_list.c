@@ -30,7 +30,7 @@ static int list_json(const catalog *cat) {
             cJSON *ex = cJSON_AddArrayToObject(vo, "expect");
             for (int k = 0; k < CATALOG_NKINDS; k++)
                 if (v->expect & (1u << k))
-                    cJSON_AddItemToArray(ex, cJSON_CreateString(catalog_kinds[k]));
+                    cJSON_AddItemToArray(ex, cJSON_CreateString(catalog_kind_name(k)));
             cJSON_AddItemToArray(vs, vo);
         }
         cJSON_AddItemToArray(arr, o);

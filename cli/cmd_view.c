@@ -35,7 +35,7 @@
 #include "commands.h"
 
 #define VIEW_SCHEMA "1"
-#define VIEW_ANALYSIS "1"
+#define VIEW_ANALYSIS "2"
 
 /* main.tcl exits with this when told (CHANSCOPE_VIEW_NODISPLAY) and Tk
  * cannot open the display: then --screenshot retries under Xvfb. */

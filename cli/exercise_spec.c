@@ -210,7 +210,7 @@ int ex_load(const char *home, const char *name, ex_spec *s, char *err, size_t er
         rc = -1;
         goto out;
     }
-    if (!forbid) s->forbid = (1u << CATALOG_NKINDS) - 1;
+    if (!forbid) s->forbid = (1u << CATALOG_NKINDS) - 1; /* every kind */
     for (size_t i = 0; forbid && forbid[i]; i++) {
         unsigned bit = catalog_kind_bit(forbid[i]);
         if (!bit) {

@@ -49,7 +49,7 @@ db eval {
 }
 db transaction {
     db eval {
-        INSERT INTO meta VALUES ('schema_version','1'),('analysis_version','1'),
+        INSERT INTO meta VALUES ('schema_version','1'),('analysis_version','2'),
             ('chanscope_version','0.1.0'),('program','bench-viewer-synthetic'),('args','[]'),
             ('start_wall','2026-01-01T00:00:00Z'),('start_mono_ns','0'),('pid','1'),
             ('end_reason','exit'),('exit_status','0'),('events',$last);

@@ -23,7 +23,7 @@ namespace eval model {
     variable chanlabels        ;# shown channel name -> label (chan_label)
     array set chanlabels {}
     variable SCHEMA 1
-    variable ANALYSIS 1
+    variable ANALYSIS 2
     variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
         9 nil 10 semaphore 11 once 12 io}
     variable misuses {1 "send on closed channel" 2 "close of closed channel"

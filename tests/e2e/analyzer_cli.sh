@@ -42,7 +42,7 @@ bad "unknown schema version" "$tmp/v.db" "unsupported trace schema version '99'"
 CHANSCOPE_TRACE="$tmp/ok.db" "$progs/leak_ok" >/dev/null 2>&1
 "$BIN" check "$tmp/ok.db" >"$tmp/out" 2>&1 || fail "leak_ok: check exit $?, want 0: $(cat "$tmp/out")"
 grep -q "no findings" "$tmp/out" || fail "clean report should say 'no findings'"
-[ "$(q "$tmp/ok.db" "SELECT value FROM meta WHERE key='analysis_version'")" = 1 ] ||
+[ "$(q "$tmp/ok.db" "SELECT value FROM meta WHERE key='analysis_version'")" = 2 ] ||
     fail "analysis_version not written"
 spans=$(q "$tmp/ok.db" "SELECT count(*) FROM spans")
 [ "${spans:-0}" -gt 3 ] || fail "spans table too small: $spans"

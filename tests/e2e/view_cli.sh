@@ -46,7 +46,7 @@ sum() { sha256sum "$1" | cut -d' ' -f1; }
 # a small finished, checked trace
 "$BIN" run channels/main -o "$work/t.db" >/dev/null 2>&1
 "$BIN" check "$work/t.db" >/dev/null 2>&1
-[ "$(sqlite3 "$work/t.db" "select value from meta where key='analysis_version'")" = 1 ] ||
+[ "$(sqlite3 "$work/t.db" "select value from meta where key='analysis_version'")" = 2 ] ||
     { echo "view_cli: could not make a checked trace"; exit 1; }
 
 # --- an unreachable display

@@ -177,7 +177,7 @@ Test(analyzer_input, derived_tables_are_replaced_and_recorded_ones_untouched) {
                      1);
         cr_assert_eq(count(db, "SELECT count(*) FROM spans WHERE g=2 AND state='running'"), 1);
         cr_assert_eq(count(db, "SELECT count(*) FROM hb_edges WHERE kind='spawn'"), 1);
-        cr_assert_eq(count(db, "SELECT value FROM meta WHERE key='analysis_version'"), 1);
+        cr_assert_eq(count(db, "SELECT value FROM meta WHERE key='analysis_version'"), 2);
     }
     cr_assert_eq(count(db, digest), before);
     cr_assert_eq(count(db, "SELECT count(*) FROM events"), nev);
@@ -197,4 +197,68 @@ Test(analyzer_input, read_only_file_still_analyzes_but_store_fails_cleanly) {
     cr_assert_eq(an_store(p, t, r, err, sizeof err), -1);
     an_result_free(r);
     an_trace_free(t);
+}
+
+/* The issue-15 contract: the wait-for graph, the culprit and every lock hold
+ * are stored as rows the viewer can read (docs/trace-format.md). */
+Test(analyzer_input, wait_for_graph_culprit_and_lock_spans_are_stored) {
+    const char *p = path("graph.db");
+    an_synth *s = an_synth_open(p);
+    cr_assert(s);
+    int32_t l1 = an_synth_site(s, "bank.c", 1), la = an_synth_site(s, "bank.c", 30),
+            lb = an_synth_site(s, "bank.c", 40), wa = an_synth_site(s, "bank.c", 31),
+            wb = an_synth_site(s, "bank.c", 41), un = an_synth_site(s, "bank.c", 50);
+    an_synth_object(s, 20, OBJ_MUTEX, "A", l1, 0, 0);
+    an_synth_object(s, 21, OBJ_RWMUTEX, "B", l1, 0, 0);
+    an_synth_goroutine(s, 2, "left", 1, l1, 0);
+    an_synth_goroutine(s, 3, "right", 1, l1, 0);
+    an_synth_ev(s, 1, EV_GO_CREATE, 2, 0, 0, 0, 0, l1, "left");
+    an_synth_ev(s, 1, EV_GO_CREATE, 3, 0, 0, 0, 0, l1, "right");
+    an_synth_ev(s, 2, EV_GO_START, 0, 0, 0, 0, 0, l1, NULL);
+    an_synth_ev(s, 3, EV_GO_START, 0, 0, 0, 0, 0, l1, NULL);
+    /* a hold that ends, then the AB-BA: left holds A, right read-holds B */
+    an_synth_ev(s, 2, EV_MUTEX_ACQUIRE, 20, 0, 0, 0, 0, la, NULL);
+    an_synth_ev(s, 2, EV_MUTEX_RELEASE, 20, 0, 0, 0, 0, un, NULL);
+    an_synth_ev(s, 2, EV_MUTEX_ACQUIRE, 20, 0, 0, 0, 0, la, NULL);
+    an_synth_ev(s, 3, EV_RW_RACQUIRE, 21, 0, 0, 0, 0, lb, NULL);
+    an_synth_ev(s, 2, EV_MUTEX_WAIT, 21, 0, 0, 0, 0, wa, NULL);
+    an_synth_ev(s, 2, EV_GO_BLOCK, 21, BLOCK_LOCK, 0, 0, 0, wa, NULL);
+    an_synth_ev(s, 3, EV_MUTEX_WAIT, 20, 0, 0, 0, 0, wb, NULL);
+    an_synth_ev(s, 3, EV_GO_BLOCK, 20, BLOCK_LOCK, 0, 0, 0, wb, NULL);
+    an_synth_end(s, 1, "exit", 0);
+    an_synth_close(s);
+    char err[256];
+    an_trace *t = an_open(p, err, sizeof err);
+    cr_assert(t, "%s", err);
+    an_result *r = an_analyze(t);
+    cr_assert_eq(an_store(p, t, r, err, sizeof err), 0, "%s", err);
+    an_result_free(r);
+    an_trace_free(t);
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+    long f = count(db, "SELECT id FROM findings WHERE kind='partial_deadlock'");
+    cr_assert_gt(f, 0);
+    cr_assert_eq(count(db, "SELECT count(*) FROM finding_waits WHERE state='blocked' AND "
+                           "reason='lock' AND ((g=2 AND obj=21 AND site=4) OR "
+                           "(g=3 AND obj=20 AND site=5))"),
+                 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM finding_holds WHERE (g=2 AND obj=20 AND "
+                           "mode='write') OR (g=3 AND obj=21 AND mode='read')"),
+                 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM finding_wakers WHERE (g=2 AND waker=3) OR "
+                           "(g=3 AND waker=2)"),
+                 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM findings WHERE culprit_site IN (4, 5) AND "
+                           "culprit_g IN (2, 3) AND length(fix_line) BETWEEN 10 AND 100"),
+                 1);
+    /* three holds: the finished one has an end, the two still held none */
+    cr_assert_eq(count(db, "SELECT count(*) FROM lock_spans"), 3);
+    cr_assert_eq(count(db, "SELECT count(*) FROM lock_spans WHERE g=2 AND obj=20 AND "
+                           "mode='write' AND end_seq IS NOT NULL AND site=2"),
+                 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM lock_spans WHERE end_seq IS NULL"), 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM lock_spans WHERE g=3 AND mode='read'"), 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM finding_kinds WHERE name='work_after_cancel'"),
+                 1);
+    sqlite3_close(db);
 }
