@@ -14,8 +14,10 @@ namespace eval quiz {
     variable blame {}       ;# {g ID} or {line FILE LINE}
     variable result ""      ;# what the check said
     variable w ""
-    # the analyzer's finding kinds (analyzer/finding_kinds), for the list
-    variable kinds {
+    # the analyzer's finding kinds: the trace's finding_kinds table (written
+    # by chanscope check from analyzer/finding_kinds.c) when it has one,
+    # else this copy of it
+    variable kinds0 {
         deadlock "all goroutines blocked: the program cannot go on"
         partial_deadlock "some goroutines wait for each other forever"
         leak "a goroutine is stuck (or still running) when the program ends"
@@ -26,17 +28,34 @@ namespace eval quiz {
         work_after_cancel "work started after its context was cancelled"
         signal "the program was stopped by a signal"
     }
+    variable kinds {}
+}
+
+# The finding kinds, name -> description, from the trace when it has them.
+proc quiz::load_kinds {} {
+    variable kinds; variable kinds0; variable w
+    set kinds $kinds0
+    if {[model::has_table finding_kinds]} {
+        set k [dict create]
+        model::db eval {SELECT name, description FROM finding_kinds ORDER BY rowid} {
+            dict set k $name $description
+        }
+        if {[dict size $k]} { set kinds $k }
+    }
+    if {$w ne "" && [winfo exists $w]} { $w.kind configure -values [dict keys $kinds] }
 }
 
 proc quiz::reset {} {
     variable answered 0; variable kind ""; variable blame {}; variable result ""
     variable w
+    load_kinds
     if {$w ne "" && [winfo exists $w]} { show }
 }
 
 proc quiz::create {f} {
     variable w $f
     variable kinds
+    if {![dict size $kinds]} { set kinds $quiz::kinds0 }
     set p [string range $f 0 [expr {[string last . $f] - 1}]]
     ttk::frame $f -padding 4 -relief groove
     ttk::label $f.q -text "Quiz: what is the bug?" -font TkHeadingFont
