@@ -220,6 +220,9 @@ proc viewer::open_trace {path} {
     timeline::load
     panels::load_findings
     replay::load
+    # analysis hidden: the cursor at the end, so that the state panel says
+    # who is stuck on what when the program ended (what a finding would)
+    if {[analysis_hidden]} { replay::seek $model::maxseq 0 }
     timeline::show_findings_lanes
 }
 

@@ -129,7 +129,7 @@ proc panels::create_state {f} {
     # "blocked on" gets the room and grows to its longest text (update_state;
     # the panel then scrolls sideways): object_label's short form ("WaitGroup
     # from ab-ba-deadlock.c:95") is the longest thing in the panel
-    foreach {col txt wd} {g goroutine 110 state state 60 on "blocked on" 190 since since 44} {
+    foreach {col txt wd} {g goroutine 110 state state 80 on "blocked on" 170 since since 50} {
         $f.t heading $col -text $txt -anchor w
         $f.t column $col -width $wd -stretch [expr {$col eq "on"}]
     }
@@ -211,7 +211,7 @@ proc panels::update_state {seq} {
 proc panels::fit_on_column {} {
     variable w
     set t $w(state)
-    set wd 190
+    set wd 170
     foreach i [$t children {}] {
         set wd [expr {max($wd, [font measure TkDefaultFont [lindex [$t item $i -values] 2]] + 16)}]
     }

@@ -314,10 +314,16 @@ proc timeline::extent {} {
     return [list 0 [expr {max(1, $model::maxseq) + 1}]]
 }
 proc timeline::fit {} {
+    zoom_to {*}[fit_range]
+}
+# The units Fit shows: the whole run, with room on the right for the
+# end-of-run marks ("■ alive at deadlock", "never closed": ~150 px).
+proc timeline::fit_range {} {
     lassign [extent] a b
-    # room on the right for the end-of-run marks ("leaked", "never closed")
-    set pad [expr {($b - $a) * 0.02}]
-    zoom_to [expr {$a - $pad}] [expr {$b + ($b - $a) * 0.10}]
+    set lo [expr {$a - ($b - $a) * 0.02}]
+    set W [width]
+    set r [expr {max(($b - $a) * 0.10, 150.0 * ($b - $lo) / max(1.0, $W - 150.0))}]
+    return [list $lo [expr {$b + $r}]]
 }
 # Show axis units [A, B].
 proc timeline::zoom_to {a b} {
@@ -362,9 +368,7 @@ proc timeline::pan {dxpx} {
 # (as Fit shows it), panned at most to its ends.
 proc timeline::clamp {} {
     variable u0; variable ppu
-    lassign [extent] a b
-    set lo [expr {$a - ($b - $a) * 0.02}]
-    set hi [expr {$b + ($b - $a) * 0.10}]
+    lassign [fit_range] lo hi
     set W [width]
     set ppu [expr {max($ppu, double($W) / ($hi - $lo))}]
     set span [expr {$W / $ppu}]
@@ -777,11 +781,11 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
         if {$mode eq "read"} {
             $c create rectangle $x0 $y0 $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
                 -tags [list lockband read g$id o$obj s$ss]
-            set txt "$namecache($obj) (read)"; set fg #8b0000
+            set txt "read-holds $namecache($obj)"; set fg #8b0000
         } else {
             $c create rectangle $x0 $y0 $x1 $y1 -fill #b71c1c -outline "" \
                 -tags [list lockband write g$id o$obj s$ss]
-            set txt "$namecache($obj) (write)"; set fg #ffffff
+            set txt "holds $namecache($obj)"; set fg #ffffff
         }
         incr items
         if {$y1 - $y0 >= 8} {
@@ -808,32 +812,41 @@ proc timeline::draw_var_marks {id y0 lo hi} {
     set rows [model::var_accesses $id $lo $hi]
     if {![llength $rows]} return
     set font {TkSmallCaptionFont 7}
-    set lastx -100
-    set xs {}
+    # accesses to one variable closer than 12 px make one mark (x++ is a
+    # read then a write): a write if any of them writes, "read+write"
+    set marks {}
     foreach {seq kind obj} $rows {
         set x [sx $seq]
-        if {$x - $lastx < 3} continue
-        set lastx $x
-        lappend xs $x $kind $obj $seq
+        set k [expr {$kind == 51 ? "write" : "read"}]
+        if {[llength $marks]} {
+            lassign [lindex $marks end] px pobj pks pseq
+            if {$pobj == $obj && $x - $px < 12} {
+                if {$k ni $pks} { lappend pks $k }
+                lset marks end [list $px $pobj $pks $pseq]
+                continue
+            }
+            if {$x - $px < 3} continue
+        }
+        lappend marks [list $x $obj [list $k] $seq]
     }
-    set n [llength $xs]
-    for {set i 0} {$i < $n} {incr i 4} {
+    set n [llength $marks]
+    for {set i 0} {$i < $n} {incr i} {
         if {![room]} break
-        lassign [lrange $xs $i [expr {$i + 3}]] x kind obj seq
+        lassign [lindex $marks $i] x obj ks seq
         set pts [list [expr {$x - 5}] [expr {$y0 - 2}] [expr {$x + 5}] [expr {$y0 - 2}] \
                      $x [expr {$y0 + 7}]]
-        if {$kind == 51} {
+        if {"write" in $ks} {
             $c create polygon $pts -fill #e65100 -outline #7f2b00 -tags [list varmark write g$id e$seq]
         } else {
             $c create polygon $pts -fill #ffffff -outline #e65100 -width 1.5 \
                 -tags [list varmark read g$id e$seq]
         }
         incr items
-        set next [expr {$i + 4 < $n ? [lindex $xs [expr {$i + 4}]] : 1e9}]
+        set next [expr {$i + 1 < $n ? [lindex $marks $i+1 0] : 1e9}]
         if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
-        set txt "[expr {$kind == 51 ? "write" : "read"}] $namecache($obj)"
+        set txt "[join [lsort $ks] +] $namecache($obj)"
         if {$next - $x > [font measure $font $txt] + 12} {
-            $c create text [expr {$x + 6}] [expr {$y0 + 1}] -anchor w -text $txt \
+            $c create text [expr {$x + 7}] [expr {$y0 + 1}] -anchor w -text $txt \
                 -fill #7f2b00 -font $font -tags [list varmark vartext g$id e$seq]
         }
     }
@@ -946,7 +959,9 @@ proc timeline::draw_channel {ln y lo hi} {
                 -font TkSmallCaptionFont -tags [list flag ch$id s$seq]
         }
     }
-    if {[llength [dict get $ch close_seqs]] == 0 && $hi >= $model::maxseq - 1} {
+    # (a timer's or a context's channel is never closed, by design)
+    if {[llength [dict get $ch close_seqs]] == 0 && $hi >= $model::maxseq - 1
+        && ![dict exists $objmarks $id]} {
         set x [cx [sx $model::maxseq]]
         $c create text [expr {$x + 3}] [expr {$y + $h / 2}] -anchor w -text "never closed" \
             -fill #707070 -font TkSmallCaptionFont -tags [list neverclosed ch$id]
