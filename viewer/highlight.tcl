@@ -203,8 +203,13 @@ proc timeline::hl_cycle {refs} {
                 set x [cx [sx $s]]; set y $laney(g$g)
                 $c create oval [expr {$x - 5}] [expr {$y - 5}] [expr {$x + 5}] [expr {$y + 5}] \
                     -outline #d00000 -width 2 -tags [list hl hlpoint holder]
-                caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_label $o]" \
-                    TkSmallCaptionFont
+                # the lock band under the lane already says "holds A.mu":
+                # no callout over the lane above then
+                variable lockband
+                if {!$lockband} {
+                    caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_label $o]" \
+                        TkSmallCaptionFont
+                }
             }
         }
     }
@@ -229,7 +234,8 @@ proc timeline::hl_cycle {refs} {
     set wrap [expr {max(200, [width] - $xc - 12)}]
     set left $xc
     foreach {g x y hs what} $waits {
-        set t [caption $xc $y w $what $font $wrap]
+        # (right of the run, on its goroutine's lane: never moved)
+        set t [caption $xc $y w $what $font $wrap 0]
         $c addtag waitfor withtag $t
         set left [expr {min($left, [lindex [$c bbox $t] 0])}]
     }
@@ -291,13 +297,19 @@ proc timeline::unclutter {} {
         foreach i [$c find overlapping $x0 $y0 $x1 $y1] {
             if {"spantext" ni [$c gettags $i]} continue
             set tx [lindex [$c bbox $i] 0]
-            if {$tx < $x1} { $c move $i [expr {$x1 + 1 - $tx}] 0 }
+            if {$tx >= $x1} continue
+            # a label beside a short bar moves with its box
+            set what $i
+            if {"shortlabel" in [$c gettags $i]} {
+                set what "shortlabel&&[lsearch -inline -regexp [$c gettags $i] {^s\d+$}]"
+            }
+            $c move $what [expr {$x1 + 1 - $tx}] 0
         }
     }
 }
 
 # A boxed caption, kept inside the view (wrapped when wider than WRAP px).
-proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""}} {
+proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}} {
     variable c
     set W [width]
     if {$wrap eq ""} { set wrap [expr {$W - 16}] }
@@ -313,11 +325,46 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""}} {
         $c move $t [expr {6 - [lindex $bb 0]}] 0
         set bb [$c bbox $t]
     }
+    # where it would hide what is drawn on a lane, it moves up or down to
+    # the nearest place that hides nothing, a dotted leader back to X, Y
+    set dy [expr {$free ? [free_dy $bb] : 0}]
+    if {$dy != 0} {
+        $c move $t 0 $dy
+        set bb [$c bbox $t]
+        set ly [expr {$dy > 0 ? [lindex $bb 1] - 1 : [lindex $bb 3] + 1}]
+        set lx [expr {max([lindex $bb 0], min([lindex $bb 2], $x))}]
+        $c create line $x $y $lx $ly -fill #d00000 -dash {2 2} -tags {hl caption leader}
+    }
     lassign $bb x0 y0 x1 y1
     set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
                -fill #ffffff -outline #d00000 -tags {hl caption hlbox}]
     $c raise $t $r
     return $t
+}
+
+# The vertical shift (0 if none is needed, or none is found within 160 px)
+# that puts the box BB (x0 y0 x1 y1) where it hides nothing drawn on the
+# lanes: spans, lock bands, marks, labels, tokens, and the other captions.
+proc timeline::free_dy {bb} {
+    variable c
+    lassign $bb x0 y0 x1 y1
+    set H [height]
+    foreach dy {0 -8 8 -16 16 -24 24 -32 32 -40 40 -48 48 -56 56 -64 64 -80 80 -96 96
+                -112 112 -128 128 -144 144 -160 160} {
+        set a [expr {$y0 + $dy - 2}]; set b [expr {$y1 + $dy + 2}]
+        if {$a < 22 || $b > $H - 2} continue
+        set hit 0
+        foreach i [$c find overlapping [expr {$x0 - 4}] $a [expr {$x1 + 4}] $b] {
+            set tags [$c gettags $i]
+            if {"hlbox" in $tags || ("hl" ni $tags && [lsearch -regexp $tags \
+                    {^(span|block|spantext|shortlabel|lockband|varmark|objmark|tok|tokband|handoff|close|flag|gend|leak|neverclosed)$}] >= 0)} {
+                set hit 1
+                break
+            }
+        }
+        if {!$hit} { return $dy }
+    }
+    return 0
 }
 
 proc timeline::hl_leak {refs} {
@@ -495,7 +542,7 @@ proc timeline::hl_lockorder {refs} {
     set left $xc
     set ys {}
     foreach {g y t} $caps {
-        set i [caption $xc $y w $t $font]
+        set i [caption $xc $y w $t $font "" 0]
         $c addtag lockorder withtag $i
         set left [expr {min($left, [lindex [$c bbox $i] 0])}]
         lappend ys $y

@@ -368,7 +368,7 @@ proc panels::show_selection {g seq} {
 # Legend: row 1 the state palette, row 2 the markers and arrows.
 proc panels::create_legend {f} {
     ttk::frame $f
-    canvas $f.c -height 40 -bg #f4f4f4 -highlightthickness 0
+    canvas $f.c -height 58 -bg #f4f4f4 -highlightthickness 0
     pack $f.c -fill x
     set c $f.c
     set font TkSmallCaptionFont
@@ -414,5 +414,41 @@ proc panels::create_legend {f} {
     incr x [expr {20 + [font measure $font "close"]}]
     $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 2 -fill #d00000
     $c create text [expr {$x + 5}] $y -anchor w -text "now (replay cursor)" -font $font
+    # row 3: locks held, shared variables, timers and contexts
+    set x 6; set y 48
+    $c create text $x $y -anchor w -text "locks:" -font TkHeadingFont
+    set x $x0
+    foreach {kind text} {write "holds the lock (Lock)" read "read-holds it (RLock)"} {
+        if {$kind eq "write"} {
+            $c create rectangle $x [expr {$y - 4}] [expr {$x + 24}] [expr {$y + 4}] -fill #b71c1c \
+                -outline "" -tags legend
+        } else {
+            $c create rectangle $x [expr {$y - 4}] [expr {$x + 24}] [expr {$y + 4}] -fill #ffd6dc \
+                -outline #c62828 -dash {3 2} -tags legend
+        }
+        $c create text [expr {$x + 28}] $y -anchor w -text $text -font $font
+        incr x [expr {40 + [font measure $font $text]}]
+    }
+    foreach {kind text} {write "write to a shared variable" read "read of one"} {
+        set pts [list [expr {$x}] [expr {$y - 5}] [expr {$x + 10}] [expr {$y - 5}] \
+                     [expr {$x + 5}] [expr {$y + 4}]]
+        if {$kind eq "write"} {
+            $c create polygon $pts -fill #e65100 -outline #7f2b00 -tags legend
+        } else {
+            $c create polygon $pts -fill #ffffff -outline #e65100 -width 1.5 -tags legend
+        }
+        $c create text [expr {$x + 14}] $y -anchor w -text $text -font $font
+        incr x [expr {28 + [font measure $font $text]}]
+    }
+    $c create polygon [expr {$x}] [expr {$y - 4}] [expr {$x + 8}] [expr {$y - 4}] \
+        [expr {$x + 4}] [expr {$y + 2}] -fill #546e7a -outline "" -tags legend
+    set t "timer/ticker fired (on its channel)"
+    $c create text [expr {$x + 12}] $y -anchor w -text $t -font $font
+    incr x [expr {26 + [font measure $font $t]}]
+    foreach {col t} {#37474f "ticker/timer stopped" #ef6c00 "context cancelled"} {
+        $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill $col
+        $c create text [expr {$x + 5}] $y -anchor w -text $t -font $font
+        incr x [expr {20 + [font measure $font $t]}]
+    }
     return $f
 }
