@@ -333,7 +333,7 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}}
         set bb [$c bbox $t]
         set ly [expr {$dy > 0 ? [lindex $bb 1] - 1 : [lindex $bb 3] + 1}]
         set lx [expr {max([lindex $bb 0], min([lindex $bb 2], $x))}]
-        $c create line $x $y $lx $ly -fill #d00000 -dash {2 2} -tags {hl caption leader}
+        $c create line $x $y $lx $ly -fill #d00000 -dash {2 2} -tags {hl leader}
     }
     lassign $bb x0 y0 x1 y1
     set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
