@@ -342,15 +342,17 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}}
     return $t
 }
 
-# The vertical shift (0 if none is needed, or none is found within 160 px)
+# The vertical shift (0 if none is needed, or none is found in the view)
 # that puts the box BB (x0 y0 x1 y1) where it hides nothing drawn on the
-# lanes: spans, lock bands, marks, labels, tokens, and the other captions.
+# lanes: spans, lock bands, marks, labels, tokens, and the other captions;
+# the nearest one.
 proc timeline::free_dy {bb} {
     variable c
     lassign $bb x0 y0 x1 y1
     set H [height]
-    foreach dy {0 -8 8 -16 16 -24 24 -32 32 -40 40 -48 48 -56 56 -64 64 -80 80 -96 96
-                -112 112 -128 128 -144 144 -160 160} {
+    set dys 0
+    for {set d 6} {$d < $H} {incr d 6} { lappend dys -$d $d }
+    foreach dy $dys {
         set a [expr {$y0 + $dy - 2}]; set b [expr {$y1 + $dy + 2}]
         if {$a < 22 || $b > $H - 2} continue
         set hit 0
