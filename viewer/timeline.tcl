@@ -674,7 +674,6 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
     draw_short_labels $id $short $y0 $y1
     if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
-    draw_var_marks $id $y0 $lo $hi
     # start, end, leak markers
     set cs [dict get $g create_seq]
     set es [dict get $g end_seq]
@@ -725,6 +724,8 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
         }
     }
+    # shared-variable marks last: over the ticks and the end bar
+    draw_var_marks $id $y0 $lo $hi
 }
 
 # Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
