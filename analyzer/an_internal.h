@@ -154,6 +154,7 @@ typedef struct an_lockedge {
     int32_t g1, g2;           /* first two distinct goroutines that did it (-1) */
     int64_t seq_from, seq_to; /* acquisitions (first occurrence) */
     int32_t site_from, site_to;
+    int8_t read_from;         /* `from` was read-locked */
 } an_lockedge;
 
 /* A read lock taken by a goroutine that already held one on the same RWMutex. */
@@ -190,6 +191,8 @@ void an_replay_free(an_replay *rp);
 
 /* endstate.c: deadlock, partial deadlock, leaks (then calls lockorder.c). */
 void an_endstate(an_replay *rp);
+/* cancel.c: loops that went on starting work after their context was cancelled. */
+void an_work_after_cancel(an_replay *rp);
 /* lockorder.c: lock-order cycles, except through the locks in deadlocked_locks. */
 void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks);
 
@@ -215,12 +218,16 @@ void an_finding_free(an_finding *f);
 const char *an_gname(const an_trace *t, int64_t gid);
 const char *an_oname(const an_trace *t, int64_t obj);
 const char *an_otype(const an_trace *t, int64_t obj);
+/* The object as prose, as an_sb_obj says it, in a static rotating buffer (8). */
+const char *an_oprose(const an_trace *t, int64_t obj);
 /* "file:line" (or "an unknown site") into a static rotating buffer. */
 const char *an_site_str(const an_trace *t, int32_t site);
 /* "channel results", "mutex B.mu", "the WaitGroup made at x.c:12" (auto names
  * said in words), "ticker ..." for a timer that is a ticker. */
 void an_sb_obj(an_sb *b, const an_trace *t, int64_t obj);
 const char *an_type_word(int type); /* "channel", "WaitGroup", "RWMutex" ... */
+/* "id 4", "ids 5–52", "ids 2, 3, 7–9" (sorted; runs of consecutive ids as a range). */
+void an_sb_ids(an_sb *b, const int64_t *ids, size_t n);
 int an_is_ticker(const an_trace *t, int64_t timer);
 /* "sending on channel results" etc. */
 void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj,

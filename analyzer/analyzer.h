@@ -146,6 +146,7 @@ typedef struct an_finding {
     char *fix_line;    /* the one-line fix, fitted to the program (<= 100 chars), or NULL */
     int32_t culprit_site; /* sites.id of the line to change, 0: none */
     int64_t culprit_g;    /* goroutine id whose code holds it, -1: none */
+    int8_t culprit_set;   /* decided (even if none): no default from the refs */
     VEC(an_ref) refs;
     VEC(an_wait) waits;
     VEC(an_hold) holds;

@@ -24,6 +24,7 @@ an_finding *an_finding_add(an_result *r, const char *kind, const char *severity)
 }
 
 void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_line) {
+    f->culprit_set = 1;
     f->culprit_site = site;
     f->culprit_g = site ? g : -1;
     if (fix_line) {
@@ -85,9 +86,12 @@ void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t 
 /* The first sentence of a fix, cut to AN_FIX_LINE_MAX bytes at a word. */
 static char *first_sentence(const char *fix) {
     size_t n = 0;
-    while (fix[n] && !(fix[n] == '.' && (fix[n + 1] == ' ' || !fix[n + 1])) &&
-           !(fix[n] == ':' && fix[n + 1] == ' '))
+    int depth = 0; /* a ". " or ": " inside parentheses does not end it */
+    while (fix[n] && !(depth == 0 && (fix[n] == '.' || fix[n] == ':' || fix[n] == ';') &&
+                       (fix[n + 1] == ' ' || !fix[n + 1]))) {
+        depth += fix[n] == '(' ? 1 : fix[n] == ')' && depth ? -1 : 0;
         n++;
+    }
     if (n > AN_FIX_LINE_MAX - 1) {
         n = AN_FIX_LINE_MAX - 4;
         while (n > 0 && fix[n] != ' ') n--;
@@ -108,7 +112,7 @@ void an_finding_text(an_finding *f, char *title, char *explanation, char *fix) {
     f->explanation = explanation;
     f->fix = fix;
     if (!f->fix_line && fix && *fix) f->fix_line = first_sentence(fix);
-    if (!f->culprit_site)
+    if (!f->culprit_set)
         for (size_t i = 0; i < f->refs.n; i++)
             if (f->refs.v[i].site) {
                 an_finding_culprit(f, f->refs.v[i].site, f->refs.v[i].g, NULL);
@@ -131,6 +135,17 @@ const char *an_oname(const an_trace *t, int64_t obj) {
     return buf[k];
 }
 
+const char *an_oprose(const an_trace *t, int64_t obj) {
+    static char buf[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    an_sb b = {0};
+    an_sb_obj(&b, t, obj);
+    snprintf(buf[k], sizeof buf[k], "%s", b.s ? b.s : "?");
+    free(b.s);
+    return buf[k];
+}
+
 const char *an_otype(const an_trace *t, int64_t obj) {
     const an_obj *o = an_obj_by_id(t, obj);
     return o ? o->type_name : "object";
@@ -144,6 +159,34 @@ const char *an_site_str(const an_trace *t, int32_t site) {
     k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s:%d", s->file, s->line);
     return buf[k];
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void an_sb_ids(an_sb *b, const int64_t *ids, size_t n) {
+    if (!n) return;
+    int64_t *v = an_xmalloc(n * sizeof *v);
+    memcpy(v, ids, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_i64);
+    size_t runs = 0;
+    an_sb_printf(b, "%s", n == 1 ? "id " : "ids ");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1] <= v[j] + 1) j++;
+        if (runs == 6) {
+            an_sb_printf(b, ", ...");
+            break;
+        }
+        an_sb_printf(b, "%s%lld", runs ? ", " : "", (long long)v[i]);
+        if (j > i + 1) an_sb_printf(b, "\u2013%lld", (long long)v[j]);
+        else if (j == i + 1) an_sb_printf(b, ", %lld", (long long)v[j]);
+        runs++;
+        i = j + 1;
+    }
+    free(v);
 }
 
 const char *an_type_word(int type) {
@@ -292,6 +335,24 @@ static const char *misuse_fix(int code) {
     }
 }
 
+/* The one-line fix of each misuse (<= AN_FIX_LINE_MAX). */
+static const char *misuse_line(int code) {
+    switch (code) {
+    case MISUSE_SEND_ON_CLOSED: return "Close the channel only in its sender, after the last send";
+    case MISUSE_CLOSE_CLOSED: return "Close the channel once, in the goroutine that owns it";
+    case MISUSE_CLOSE_NIL: return "Make the channel with chan_make before closing it";
+    case MISUSE_NEGATIVE_WG: return "Call wg_done exactly once per wg_add(1), at the goroutine's end";
+    case MISUSE_UNLOCK_UNLOCKED:
+    case MISUSE_RUNLOCK_UNLOCKED: return "Pair each lock with exactly one unlock of the same kind";
+    case MISUSE_LOCK_COPIED: return "Pass the lock (or the struct holding it) by pointer, never by value";
+    case MISUSE_WG_REUSE: return "Use a fresh WaitGroup per round, or wait before the next wg_add";
+    case MISUSE_SEM_RELEASE: return "Release exactly what you acquired";
+    case MISUSE_GO_NIL_FUNC: return "Pass go() a function that exists (check the lookup)";
+    case MISUSE_ELEM_SIZE: return "Send and receive values of the channel's element type";
+    default: return NULL;
+    }
+}
+
 static const char *misuse_what(int code) {
     switch (code) {
     case MISUSE_SEND_ON_CLOSED: return "send on a closed channel";
@@ -336,9 +397,12 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     an_ost *o = e->obj ? an_ost_find(rp, e->obj) : NULL;
     if ((code == MISUSE_SEND_ON_CLOSED || code == MISUSE_CLOSE_CLOSED) && o && o->closed) {
         an_sb_printf(&ex, "; %s had already been closed by %s (id %lld) at %s (seq %lld)",
-                     an_oname(t, e->obj), an_gname(t, o->close_g), (long long)o->close_g,
+                     an_oprose(t, e->obj), an_gname(t, o->close_g), (long long)o->close_g,
                      an_site_str(t, o->close_site), (long long)o->close_seq);
         an_finding_ref(f, o->close_seq, o->close_g, e->obj, o->close_site, "closed");
+        if (code == MISUSE_SEND_ON_CLOSED)
+            an_finding_culprit(f, o->close_site, o->close_g,
+                               "Close the channel only in its sender, after the last send");
     }
     const char *msg = an_ev_str(t, e);
     if (msg && *msg) an_sb_printf(&ex, ". The runtime said: \"%s\"", msg);
@@ -366,6 +430,7 @@ void an_misuse_finding(an_replay *rp, const an_ev *e, int code) {
     default: break;
     }
     if (ex.n && ex.s[ex.n - 1] == ' ') ex.s[--ex.n] = 0;
+    if (!f->culprit_set) an_finding_culprit(f, e->site, gid, misuse_line(code));
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_xstrdup(misuse_fix(code)));
 }
 
@@ -405,7 +470,7 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
     if (!ins_var || !ins_sites || rp->nraces >= 100) return;
     rp->nraces++;
     const an_trace *t = rp->t;
-    const char *vn = an_oname(t, var);
+    const char *vn = an_oprose(t, var); /* "variable balance", "the variable from x.c:3" */
     int64_t g1 = t->gs[first->g].id, g2 = t->gs[second->g].id;
     an_finding *f = an_finding_add(rp->r, "race", "error");
     an_sb title = {0}, ex = {0};
@@ -423,6 +488,10 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
                  (long long)second->seq);
     an_finding_ref(f, first->seq, g1, var, first->site, "access1");
     an_finding_ref(f, second->seq, g2, var, second->site, "access2");
+    an_sb line = {0};
+    an_sb_printf(&line, "Guard %s with one mutex around every access (reads too), or make it atomic", vn);
+    if (line.n <= AN_FIX_LINE_MAX) an_finding_culprit(f, second->site, g2, line.s);
+    free(line.s);
     an_sb fix = {0};
     an_sb_printf(&fix, "Protect %s with one mutex held around every access (reads too), or let a "
                        "single goroutine own it and send it values over a channel, or make it an "
@@ -433,12 +502,12 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
 
 void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an_acc *wait) {
     const an_trace *t = rp->t;
-    const char *wn = an_oname(t, wg);
+    const char *wn = an_oprose(t, wg);
     int64_t ga = t->gs[add->g].id, gw = t->gs[wait->g].id;
     an_finding *f = an_finding_add(rp->r, "misuse", "error");
     f->klass = "wg_add_during_wait";
     an_sb title = {0}, ex = {0};
-    an_sb_printf(&title, "WaitGroup %s: wg_add at %s is concurrent with wg_wait at %s", wn,
+    an_sb_printf(&title, "%s: wg_add at %s is concurrent with wg_wait at %s", wn,
                  an_site_str(t, add->site), an_site_str(t, wait->site));
     an_sb_printf(&ex, "%s (id %lld) called wg_add at %s (seq %lld) while the counter was zero, "
                       "and %s (id %lld) called wg_wait at %s (seq %lld); nothing makes the Add "
@@ -449,6 +518,7 @@ void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an
                  an_site_str(t, wait->site), (long long)wait->seq);
     an_finding_ref(f, add->seq, ga, wg, add->site, "add");
     an_finding_ref(f, wait->seq, gw, wg, wait->site, "wait");
+    an_finding_culprit(f, add->site, ga, "Call wg_add(1) before go(...), in the goroutine that starts the worker");
     an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
                     an_xstrdup("Call wg_add(1) in the goroutine that starts the worker, before "
                                "go(...), never inside the new goroutine."));

@@ -94,8 +94,8 @@ static void recursive_rlock_findings(an_replay *rp, const an_imap *deadlocked_lo
         an_finding *f = an_finding_add(rp->r, "lock_order", "warning");
         f->klass = "recursive_rlock";
         an_sb title = {0}, ex = {0};
-        const char *name = an_oname(t, x->obj);
-        an_sb_printf(&title, "possible deadlock: %s (id %lld) read-locks RWMutex %s twice (%s, "
+        const char *name = an_oprose(t, x->obj);
+        an_sb_printf(&title, "possible deadlock: %s (id %lld) read-locks %s twice (%s, "
                              "then %s)",
                      t->gs[x->g].name, (long long)t->gs[x->g].id, name, an_site_str(t, x->site1),
                      an_site_str(t, x->site2));
@@ -108,6 +108,10 @@ static void recursive_rlock_findings(an_replay *rp, const an_imap *deadlocked_lo
                      an_site_str(t, x->site2));
         an_finding_ref(f, x->seq1, t->gs[x->g].id, x->obj, x->site1, "holding");
         an_finding_ref(f, x->seq2, t->gs[x->g].id, x->obj, x->site2, "acquiring");
+        an_finding_wait(f, t->gs[x->g].id, WS_RUNNING, 0, 0, x->site2, x->seq2);
+        an_finding_hold(f, t->gs[x->g].id, x->obj, 1, x->seq1, x->site1);
+        an_finding_culprit(f, x->site2, t->gs[x->g].id,
+                           "Take the read lock once, in the outer function; the inner code must not lock");
         an_sb fix = {0};
         an_sb_printf(&fix, "Do not read-lock %s twice in one goroutine: take the read lock once, "
                            "in the outermost method (%s), and have the code at %s expect it "
@@ -156,27 +160,51 @@ void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks) {
         nfind++;
         an_finding *f = an_finding_add(rp->r, "lock_order", "warning");
         an_sb title = {0}, ex = {0};
-        an_sb_printf(&title, "possible deadlock: locks");
-        for (size_t i = 0; i < len; i++)
-            an_sb_printf(&title, "%s %s", i ? (i + 1 == len ? " and" : ",") : "",
-                         an_oname(t, rp->ledges.v[path[i]].from));
-        an_sb_printf(&title, " are taken in inconsistent orders");
+        /* each goroutine and the order it used: "worker (id 2) locks A then B" */
+        an_sb_printf(&title, "possible deadlock: ");
+        for (size_t i = 0; i < len; i++) {
+            an_lockedge *le = &rp->ledges.v[path[i]];
+            an_sb_printf(&title, "%s%s (id %lld) locks %s then %s", i ? (i + 1 == len ? " and " : ", ") : "",
+                         t->gs[le->g1].name, (long long)t->gs[le->g1].id,
+                         an_oprose(t, le->from), an_oprose(t, le->to));
+        }
         an_sb_printf(&ex, "This run did not deadlock, but it could: ");
         for (size_t i = 0; i < len; i++) {
             an_lockedge *le = &rp->ledges.v[path[i]];
+            int64_t gid = t->gs[le->g1].id;
             an_sb_printf(&ex, "%s (id %lld) locked %s at %s while holding %s (locked at %s); ",
-                         t->gs[le->g1].name, (long long)t->gs[le->g1].id, an_oname(t, le->to),
-                         an_site_str(t, le->site_to), an_oname(t, le->from),
+                         t->gs[le->g1].name, (long long)gid, an_oprose(t, le->to),
+                         an_site_str(t, le->site_to), an_oprose(t, le->from),
                          an_site_str(t, le->site_from));
-            an_finding_ref(f, le->seq_from, t->gs[le->g1].id, le->from, le->site_from, "holding");
-            an_finding_ref(f, le->seq_to, t->gs[le->g1].id, le->to, le->site_to, "acquiring");
+            an_finding_ref(f, le->seq_from, gid, le->from, le->site_from, "holding");
+            an_finding_ref(f, le->seq_to, gid, le->to, le->site_to, "acquiring");
+            /* its node: at the second acquisition, holding the first lock */
+            an_finding_wait(f, gid, WS_RUNNING, 0, 0, le->site_to, le->seq_to);
+            an_finding_hold(f, gid, le->from, le->read_from, le->seq_from, le->site_from);
         }
         an_sb_printf(&ex, "if these goroutines run at the same time, each can end up holding one "
                           "lock and waiting forever for the next one (the classic AB-BA "
                           "deadlock).");
-        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex),
-                        an_xstrdup("Pick one global order for these locks and acquire them in "
-                                   "that order everywhere (or merge them into one lock)."));
+        /* the line to change: the last goroutine's second lock, taken in the
+         * order opposite to the first goroutine's */
+        an_lockedge *first = &rp->ledges.v[path[0]], *last = &rp->ledges.v[path[len - 1]];
+        an_sb line = {0};
+        an_sb_printf(&line, "Lock %s before %s in %s too, as %s does", an_oprose(t, first->from),
+                     an_oprose(t, first->to), t->gs[last->g1].name, t->gs[first->g1].name);
+        if (line.n > AN_FIX_LINE_MAX) {
+            line.n = 0;
+            an_sb_printf(&line, "Take these locks in one order in every goroutine");
+        }
+        an_finding_culprit(f, last->site_to, t->gs[last->g1].id, line.s);
+        free(line.s);
+        an_sb fix = {0};
+        an_sb_printf(&fix, "Pick one order for these locks and take them in that order in every "
+                           "goroutine: %s (id %lld) takes %s first, so %s (id %lld) must too "
+                           "(change its lock at %s); or merge them into one lock.",
+                     t->gs[first->g1].name, (long long)t->gs[first->g1].id,
+                     an_oprose(t, first->from), t->gs[last->g1].name,
+                     (long long)t->gs[last->g1].id, an_site_str(t, last->site_to));
+        an_finding_text(f, an_sb_take(&title), an_sb_take(&ex), an_sb_take(&fix));
     }
     free(reported);
     for (size_t i = 0; i < lg.out.n; i++) VEC_FREE(lg.out.v[i]);

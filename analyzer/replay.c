@@ -107,7 +107,7 @@ static void lock_edge(an_replay *rp, const an_held *h, const an_ev *e) {
         }
     }
     if (!le) {
-        an_lockedge n = {h->obj, e->obj, e->g, -1, h->seq, e->seq, h->site, e->site};
+        an_lockedge n = {h->obj, e->obj, e->g, -1, h->seq, e->seq, h->site, e->site, h->read};
         VEC_PUSH(rp->ledges, n);
         return;
     }

@@ -348,6 +348,9 @@ void cs_signal_notify(chan_t *ch, const int *sigs, cs_site site) {
         regs[sig] = r;
         atomic_fetch_add(&nregs[sig], 1);
         install(sig, true);
+        /* the analyzer: a goroutine waiting on ch is waiting for the outside
+         * world, not stuck (EV_SIGNAL b=2: a registration, obj the channel) */
+        CS_EV(EV_SIGNAL, chan_id(ch), sig, 2, 0, 0, site);
     }
     bool now_registered = has_channel(ch);
     if (!was_registered && now_registered && registered_channels++ == 0) cs_sources_add(1);

@@ -69,7 +69,7 @@ enum cs_ev_kind {
     EV_DEADLOCK = 54,        /* a=goroutines blocked */
     EV_PROGRAM_END = 55,     /* g=who ended it (0 runtime) a=exit status b=signal (0 none); s=reason */
     EV_MISUSE = 56,          /* a=cs_misuse obj: a non-fatal misuse noticed (copy of a lock) */
-    EV_SIGNAL = 57,          /* a=signal number b=1 if delivered to a channel; fatal: g=goroutine a fault hit (0) s=dump */
+    EV_SIGNAL = 57,          /* a=signal number b=1 if delivered to a channel, b=2 signal_notify(obj=channel) registered it; fatal: g=goroutine a fault hit (0) s=dump */
 };
 
 /* Why a goroutine is blocked (EV_GO_BLOCK.a, spans.reason). */

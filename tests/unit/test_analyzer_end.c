@@ -456,10 +456,10 @@ Test(analyzer_end, recursive_rlock_fix_is_specific) {
     run("deadlock");
     const an_finding *f = first("deadlock");
     cr_assert(f);
-    cr_assert(strstr(f->fix, "Do not read-lock cache.mu twice in one goroutine") &&
+    cr_assert(strstr(f->fix, "Do not read-lock RWMutex cache.mu twice in one goroutine") &&
                   strstr(f->fix, "t.c:30") && strstr(f->fix, "t.c:31"),
               "%s", f->fix);
-    cr_assert(strstr(f->explanation, "writer (id 3) is waiting to write-lock cache.mu"), "%s",
+    cr_assert(strstr(f->explanation, "writer (id 3) is waiting to write-lock RWMutex cache.mu"), "%s",
               f->explanation);
 }
 
