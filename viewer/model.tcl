@@ -285,6 +285,16 @@ proc model::waits_on {reason obj} {
     }
     return "$reason $lbl"
 }
+# A lock's name in the lock bands: object_label's short form, and its id
+# when other locks share the name ("stats.mu #4": a mutex copied by value
+# gets a new id under the same name — the copies are different locks).
+proc model::lock_label {id} {
+    set lbl [object_label $id short]
+    set n [db onecolumn {SELECT count(*) FROM objects o JOIN objects p ON p.name = o.name
+                         AND p.type IN (2, 3) WHERE o.id=$id}]
+    if {$n > 1} { append lbl " #$id" }
+    return $lbl
+}
 proc model::object_type {id} {
     return [db onecolumn {SELECT type_name FROM objects WHERE id=$id}]
 }
@@ -398,6 +408,22 @@ proc model::object_panics {} {
     set out [dict create]
     db eval {SELECT obj, seq, s FROM events WHERE kind=53 AND obj IS NOT NULL ORDER BY seq} {
         dict lappend out $obj [list $seq $s]
+    }
+    return $out
+}
+
+# Panics and misuses the runtime recorded (kinds 53, 56), per goroutine,
+# read once per trace: a dict g -> list of {seq text} (text: the misuse's
+# name, else the panic's message).
+proc model::goroutine_flags {{limit 20000}} {
+    variable misuses
+    set out [dict create]
+    db eval {SELECT g, seq, kind, a, s FROM events WHERE kind IN (53, 56) ORDER BY seq
+             LIMIT $limit} {
+        set txt [expr {$kind == 56 && $a ne "" && [dict exists $misuses $a]
+                       ? [dict get $misuses $a] : $s}]
+        if {$kind == 53} { set txt "panic: $txt" }
+        dict lappend out $g [list $seq $txt]
     }
     return $out
 }

@@ -42,6 +42,7 @@ namespace eval timeline {
     variable closes {}     ;# model::channel_closes
     variable panics {}     ;# model::object_panics
     variable objmarks {}   ;# model::object_marks: timer fire/stop, ctx cancel on their channel
+    variable gflags {}     ;# model::goroutine_flags: panics and misuses, per goroutine
     variable lockband 0    ;# band height under goroutine lanes (0: the trace has no lock_spans)
     variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
@@ -63,6 +64,8 @@ namespace eval timeline {
     array set twcache {}
     variable namecache     ;# object id -> name (per trace)
     array set namecache {}
+    variable lockname      ;# lock id -> its name in the lock bands (per trace)
+    array set lockname {}
     variable drag {}
     variable LANE_H 22
     variable LABEL_W 190
@@ -142,12 +145,14 @@ proc timeline::load {} {
     variable closes [model::channel_closes]
     variable panics [model::object_panics]
     variable objmarks [model::object_marks]
+    variable gflags [model::goroutine_flags]
     variable lockband [expr {[model::has_table lock_spans]
         && [model::db exists {SELECT 1 FROM lock_spans}] ? 1 : 0}]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
     variable namecache; array unset namecache
+    variable lockname; array unset lockname
     layout
     fit
 }
@@ -726,6 +731,41 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
     # shared-variable marks last: over the ticks and the end bar
     draw_var_marks $id $y0 $lo $hi
+    draw_flags $id $y0 $y1 $lo $hi
+}
+
+# A panic or a misuse the runtime caught (a lock copied after first use, a
+# negative WaitGroup counter, a close of a closed channel): a red flag on
+# the goroutine's lane, named when the next one leaves room.
+proc timeline::draw_flags {id y0 y1 lo hi} {
+    variable c; variable gflags; variable items
+    if {![dict exists $gflags $id]} return
+    set fl {}
+    foreach f [dict get $gflags $id] {
+        lassign $f seq txt
+        if {$seq >= $lo && $seq <= $hi} { lappend fl [sx $seq] $seq $txt }
+    }
+    set n [llength $fl]
+    set font TkSmallCaptionFont
+    for {set i 0} {$i < $n} {incr i 3} {
+        if {![room]} break
+        lassign [lrange $fl $i [expr {$i + 2}]] x seq txt
+        set ym [expr {($y0 + $y1) / 2}]
+        $c create polygon $x [expr {$y0 - 2}] [expr {$x + 9}] [expr {$y0 + 2}] $x [expr {$y0 + 6}] \
+            -fill #d00000 -outline #600000 -tags [list flag gflag g$id e$seq]
+        $c create line $x [expr {$y0 - 2}] $x [expr {$y1 + 1}] -fill #600000 -width 2 \
+            -tags [list flag gflag g$id e$seq]
+        incr items 2
+        set next [expr {$i + 3 < $n ? [lindex $fl $i+3] : [width]}]
+        if {$next - $x > [font measure $font $txt] + 16} {
+            set t [$c create text [expr {$x + 11}] $ym -anchor w -text $txt -fill #a00000 \
+                       -font $font -tags [list flag gflag g$id e$seq]]
+            lassign [$c bbox $t] bx0 by0 bx1 by1
+            set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                       -fill #fff0f0 -outline #d00000 -tags [list flag gflag g$id e$seq]]
+            $c raise $t $r
+        }
+    }
 }
 
 # Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
@@ -766,9 +806,12 @@ proc timeline::draw_short_labels {id short y0 y1} {
 # dark red, a read hold (RLock) light with a dashed outline; each names its
 # lock when wide enough.  Nested holds are drawn in the order taken.
 proc timeline::draw_lock_band {id y0 y1 lo hi} {
-    variable c; variable items; variable axis; variable namecache
+    variable c; variable items; variable axis; variable lockname
     set W [width]
     set font {TkSmallCaptionFont 7}
+    # holds too short to name: a run of them on one lock is named once,
+    # beside the run (right of it when the next band leaves room, else left)
+    set runs {}
     foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
         if {![room]} break
         set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
@@ -778,28 +821,46 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
             set x1 [cx [expr {$axis eq "ns" ? [ux $en] : [sx $es]}]]
         }
         if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
-        if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
+        if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
         if {$mode eq "read"} {
             $c create rectangle $x0 $y0 $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
                 -tags [list lockband read g$id o$obj s$ss]
-            set txt "read-holds $namecache($obj)"; set fg #8b0000
+            set txt "read-holds $lockname($obj)"; set fg #8b0000
         } else {
             $c create rectangle $x0 $y0 $x1 $y1 -fill #b71c1c -outline "" \
                 -tags [list lockband write g$id o$obj s$ss]
-            set txt "holds $namecache($obj)"; set fg #ffffff
+            set txt "holds $lockname($obj)"; set fg #ffffff
         }
         incr items
-        if {$y1 - $y0 >= 8} {
-            set tx [expr {max(0, $x0) + 3}]
-            set room [expr {min($W, $x1) - $tx - 2}]
-            if {$room > [font measure $font $txt]} {
-                $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill $fg \
-                    -font $font -tags [list lockband locktext g$id o$obj]
-            } elseif {$room > [font measure $font $namecache($obj)]} {
-                $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $namecache($obj) \
-                    -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
-            }
+        if {$y1 - $y0 < 8} continue
+        set tx [expr {max(0, $x0) + 3}]
+        set room [expr {min($W, $x1) - $tx - 2}]
+        if {$room > [font measure $font $txt]} {
+            $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill $fg \
+                -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {$room > [font measure $font $lockname($obj)]} {
+            $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $lockname($obj) \
+                -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {[llength $runs] && [lindex $runs end 0] eq "$obj $mode"} {
+            lset runs end 2 $x1
+        } else {
+            lappend runs [list "$obj $mode" $x0 $x1 $txt]
         }
+    }
+    # name each run of unnamed holds beside it, in dark red on the lane
+    set n [llength $runs]
+    for {set i 0} {$i < $n} {incr i} {
+        lassign [lindex $runs $i] key rx0 rx1 txt
+        set tw [font measure $font $txt]
+        set next [expr {$i + 1 < $n ? [lindex $runs $i+1 1] : $W}]
+        set prev [expr {$i > 0 ? [lindex $runs $i-1 2] : 0}]
+        if {$rx1 + 4 + $tw < $next - 2} {
+            set tx [expr {$rx1 + 4}]
+        } elseif {$rx0 - 4 - $tw > $prev + 2} {
+            set tx [expr {$rx0 - 4 - $tw}]
+        } else continue
+        $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill #8b0000 \
+            -font $font -tags [list lockband locktext g$id o[lindex $key 0]]
     }
 }
 
@@ -953,8 +1014,15 @@ proc timeline::draw_channel {ln y lo hi} {
         if {$kind == 15} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
                 -tags [list close ch$id s$seq]
-            $c create text [expr {$x + 3}] [expr {$y + 2}] -anchor nw -text "closed" \
-                -font TkSmallCaptionFont -tags [list close ch$id]
+            # a context's Done channel closed by its cancel: "cancelled" says it
+            set bycancel 0
+            foreach {s2 k2 -} $marks {
+                if {$k2 == 41 && abs([sx $s2] - $x) < 40} { set bycancel 1; break }
+            }
+            if {!$bycancel} {
+                $c create text [expr {$x + 3}] [expr {$y + 2}] -anchor nw -text "closed" \
+                    -font TkSmallCaptionFont -tags [list close ch$id]
+            }
         } else {
             $c create text $x [expr {$y + $h / 2}] -text "\u2691 $s" -anchor w -fill #c00000 \
                 -font TkSmallCaptionFont -tags [list flag ch$id s$seq]
