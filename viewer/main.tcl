@@ -222,7 +222,13 @@ proc viewer::open_trace {path} {
     replay::load
     # analysis hidden: the cursor at the end, so that the state panel says
     # who is stuck on what when the program ended (what a finding would)
-    if {[analysis_hidden]} { replay::seek $model::maxseq 0 }
+    if {[analysis_hidden]} {
+        replay::seek $model::maxseq 0
+        # and the program's source in its pane, to read (and, in a quiz,
+        # to click the line to blame)
+        set f [model::main_source]
+        if {$f ne ""} { panels::show_source $f "" }
+    }
     timeline::show_findings_lanes
 }
 

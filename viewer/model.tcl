@@ -502,6 +502,14 @@ proc model::seq_at_ns {ns} {
     return $lo
 }
 
+# The program's own source file: the one most of its first 5000 events'
+# sites name ("" when none is known; a bounded read on any trace size).
+proc model::main_source {} {
+    return [db onecolumn {SELECT s.file FROM events e JOIN sites s ON s.id = e.site
+        WHERE e.seq <= 5000 AND s.file NOT IN ('', '?') AND s.line > 0 GROUP BY s.file
+        ORDER BY count(*) DESC LIMIT 1}]
+}
+
 proc model::site {id} {
     if {$id eq ""} { return {} }
     return [db eval {SELECT file, line FROM sites WHERE id=$id}]

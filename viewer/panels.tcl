@@ -285,7 +285,7 @@ proc panels::show_source {file line {why ""}} {
         set srcfile $p
         $x configure -state disabled
     }
-    $w(srchead) configure -text "Source: $file:$line[expr {$why ne "" ? " \u2014 $why" : ""}]"
+    $w(srchead) configure -text "Source: $file[expr {$line ne "" ? ":$line" : ""}][expr {$why ne "" ? " \u2014 $why" : ""}]"
     $x tag remove cur 1.0 end
     if {$p ne "" && $line ne ""} {
         $x tag add cur $line.0 "$line.0 lineend + 1c"
