@@ -211,10 +211,16 @@ proc panels::update_state {seq} {
 proc panels::fit_on_column {} {
     variable w
     set t $w(state)
-    set wd 170
+    set wd 170; set wg 110
     foreach i [$t children {}] {
-        set wd [expr {max($wd, [font measure TkDefaultFont [lindex [$t item $i -values] 2]] + 16)}]
+        set v [$t item $i -values]
+        set wd [expr {max($wd, [font measure TkDefaultFont [lindex $v 2]] + 16)}]
+        # goroutine names too ("stage_worker #12"), not the "… more" rows
+        if {[string match g* $i] && $i ne "gmore"} {
+            set wg [expr {max($wg, [font measure TkDefaultFont [lindex $v 0]] + 12)}]
+        }
     }
+    $t column g -width [expr {min($wg, 220)}]
     $t column on -width $wd -minwidth $wd
 }
 proc panels::state_selected {} {

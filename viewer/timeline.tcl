@@ -602,6 +602,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set rows [model::lod_spans $id $lo $hi [expr {$axis eq "ns" ? "ns" : "seq"}] $minw]
     set leaked 0
     set short {}
+    set inside {}
     # hot loop: plain arithmetic, colours and names from caches; adjacent
     # summary blocks of one colour become one item
     variable u0; variable maxitems; variable colcache; variable namecache; variable twcache
@@ -640,6 +641,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
                     $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
                         -text $txt -fill white \
                         -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
+                    lappend inside [expr {$x0 + 2}] [expr {$x0 + 6 + $twcache($txt)}]
                 } else {
                     # too short to hold its label: the label goes beside it
                     lappend short $x0 $x1 $txt $ss $colcache($state,$reason)
@@ -677,7 +679,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
             -tags [list block g$id s$pss]
         incr stats(blocks); incr items
     }
-    draw_short_labels $id $short $y0 $y1
+    draw_short_labels $id $short $y0 $y1 $inside
     if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
     # start, end, leak markers
     set cs [dict get $g create_seq]
@@ -757,9 +759,18 @@ proc timeline::draw_flags {id y0 y1 lo hi} {
             -tags [list flag gflag g$id e$seq]
         incr items 2
         set next [expr {$i + 3 < $n ? [lindex $fl $i+3] : [width]}]
-        if {$next - $x > [font measure $font $txt] + 16} {
+        set prev [expr {$i > 0 ? [lindex $fl $i-3] : 0}]
+        set tw [font measure $font $txt]
+        set t ""
+        if {$next - $x > $tw + 16} {
             set t [$c create text [expr {$x + 11}] $ym -anchor w -text $txt -fill #a00000 \
                        -font $font -tags [list flag gflag g$id e$seq]]
+        } elseif {$x - $prev > $tw + 8} {
+            # no room after it (the end of the run): before it
+            set t [$c create text [expr {$x - 3}] $ym -anchor e -text $txt -fill #a00000 \
+                       -font $font -tags [list flag gflag g$id e$seq]]
+        }
+        if {$t ne ""} {
             lassign [$c bbox $t] bx0 by0 bx1 by1
             set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
                        -fill #fff0f0 -outline #d00000 -tags [list flag gflag g$id e$seq]]
@@ -773,7 +784,7 @@ proc timeline::draw_flags {id y0 y1 lo hi} {
 # the room up to the next label is free, else left of it, else (a run of
 # tiny bars) the first of the run only.  Each on a white box, in the bar's
 # colour, so that it reads as the bar's.
-proc timeline::draw_short_labels {id short y0 y1} {
+proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
     variable c; variable items
     if {![llength $short]} return
     set font TkSmallCaptionFont
@@ -785,10 +796,18 @@ proc timeline::draw_short_labels {id short y0 y1} {
     foreach {x0 x1 txt ss col} $short {
         if {$x1 < 0 || $x0 > $W} continue
         set tw [font measure $font $txt]
-        if {$x1 + 3 > $used && $x1 + 3 + $tw < $xend} {
-            set tx [expr {$x1 + 3}]
-        } elseif {$x0 - 3 - $tw > $used && $x0 - 3 - $tw >= 0} {
-            set tx [expr {$x0 - 3 - $tw}]
+        # never over the label inside a wide bar (INSIDE: x0 x1 of each)
+        set ra [expr {$x1 + 3}]; set la [expr {$x0 - 3 - $tw}]
+        set rfree [expr {$ra > $used && $ra + $tw < $xend}]
+        set lfree [expr {$la > $used && $la >= 0}]
+        foreach {ix0 ix1} $inside {
+            if {$ra < $ix1 && $ra + $tw > $ix0} { set rfree 0 }
+            if {$la < $ix1 && $la + $tw > $ix0} { set lfree 0 }
+        }
+        if {$rfree} {
+            set tx $ra
+        } elseif {$lfree} {
+            set tx $la
         } else continue
         set t [$c create text $tx $ym -anchor w -text $txt -fill #202020 -font $font \
                    -tags [list spantext shortlabel g$id s$ss]]
