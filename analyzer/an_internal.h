@@ -222,6 +222,8 @@ const char *an_otype(const an_trace *t, int64_t obj);
 const char *an_oprose(const an_trace *t, int64_t obj);
 /* "file:line" (or "an unknown site") into a static rotating buffer. */
 const char *an_site_str(const an_trace *t, int32_t site);
+/* Two site ids naming the same file:line (a trace may hold a line twice). */
+int an_same_line(const an_trace *t, int32_t a, int32_t b);
 /* "channel results", "mutex B.mu", "the WaitGroup made at x.c:12" (auto names
  * said in words), "ticker ..." for a timer that is a ticker. */
 void an_sb_obj(an_sb *b, const an_trace *t, int64_t obj);

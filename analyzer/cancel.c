@@ -36,9 +36,9 @@ typedef struct lstate {
     int64_t sem_obj;
 } lstate;
 
-static int has_site(const lstate *l, int32_t site) {
+static int has_site(const an_trace *t, const lstate *l, int32_t site) {
     for (size_t i = 0; i < l->sites.n; i++)
-        if (l->sites.v[i] == site) return 1;
+        if (an_same_line(t, l->sites.v[i], site)) return 1;
     return 0;
 }
 
@@ -143,13 +143,13 @@ void an_work_after_cancel(an_replay *rp) {
         case EV_SEM_ACQUIRE:
             if (e->kind == EV_GO_CREATE && (!e->obj || e->obj == t->gs[e->g].id)) break;
             if (!l->saw) {
-                if (!has_site(l, e->site)) VEC_PUSH(l->sites, e->site);
-            } else if (e->site && has_site(l, e->site)) {
+                if (!has_site(t, l, e->site)) VEC_PUSH(l->sites, e->site);
+            } else if (e->site && has_site(t, l, e->site)) {
                 if (!l->late_seq) {
                     l->late_seq = e->seq;
                     l->late_site = e->site;
                 }
-                if (e->site != l->late_site) break;
+                if (!an_same_line(t, e->site, l->late_site)) break;
                 if (e->kind == EV_GO_CREATE) VEC_PUSH(l->late, e->obj);
                 else {
                     l->nsem++;

@@ -77,7 +77,7 @@ static void group_members(endctx *c, const i32vec *members, wgvec *out) {
             an_gst *h = &c->rp->gs[out->v[k].members.v[0]];
             if (!strcmp(t->gs[out->v[k].members.v[0]].name, t->gs[gi].name) &&
                 h->reason == g->reason && same_kind_obj(c, h->obj, g->obj) &&
-                h->block_site == g->block_site && h->held.n == 0 && g->held.n == 0 &&
+                an_same_line(t, h->block_site, g->block_site) && h->held.n == 0 && g->held.n == 0 &&
                 !runs_once(c, out->v[k].members.v[0]) && !runs_once(c, gi))
                 grp = &out->v[k];
         }

@@ -189,6 +189,12 @@ void an_sb_ids(an_sb *b, const int64_t *ids, size_t n) {
     free(v);
 }
 
+int an_same_line(const an_trace *t, int32_t a, int32_t b) {
+    if (a == b) return 1;
+    const an_site *x = an_site_by_id(t, a), *y = an_site_by_id(t, b);
+    return x && y && x->line == y->line && !strcmp(x->file, y->file);
+}
+
 const char *an_type_word(int type) {
     switch (type) {
     case OBJ_CHAN: return "channel";
