@@ -822,15 +822,17 @@ proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
 
 # The locks goroutine ID holds, as a band from lock to unlock between Y0 and
 # Y1 under its spans (lock_spans): a write hold (Mutex, RWMutex Lock) solid
-# dark red, a read hold (RLock) light with a dashed outline; each names its
-# lock when wide enough.  Nested holds are drawn in the order taken.
+# dark red, a read hold (RLock) light with a dashed outline.  A hold taken
+# while another is held is drawn inset (the outer one shows above it).  Each
+# is named inside where it has room before the next hold starts; else a run
+# of such holds on one lock is named once, beside the run (left of it when
+# free, so that a hold read before the one nested in it, else right).
 proc timeline::draw_lock_band {id y0 y1 lo hi} {
     variable c; variable items; variable axis; variable lockname
     set W [width]
     set font {TkSmallCaptionFont 7}
-    # holds too short to name: a run of them on one lock is named once,
-    # beside the run (right of it when the next band leaves room, else left)
-    set runs {}
+    set holds {}
+    set open {}
     foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
         if {![room]} break
         set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
@@ -840,46 +842,77 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
             set x1 [cx [expr {$axis eq "ns" ? [ux $en] : [sx $es]}]]
         }
         if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
+        # nesting: how many holds drawn so far still cover x0
+        set depth 0
+        foreach e $open { if {$e > $x0} { incr depth } }
+        lappend open $x1
         if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
+        set ya [expr {$depth ? $y0 + 2 : $y0}]
         if {$mode eq "read"} {
-            $c create rectangle $x0 $y0 $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
+            $c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
                 -tags [list lockband read g$id o$obj s$ss]
             set txt "read-holds $lockname($obj)"; set fg #8b0000
         } else {
-            $c create rectangle $x0 $y0 $x1 $y1 -fill #b71c1c -outline "" \
-                -tags [list lockband write g$id o$obj s$ss]
+            $c create rectangle $x0 $ya $x1 $y1 -fill #b71c1c \
+                -outline [expr {$depth ? "#ffd6dc" : ""}] -tags [list lockband write g$id o$obj s$ss]
             set txt "holds $lockname($obj)"; set fg #ffffff
         }
         incr items
-        if {$y1 - $y0 < 8} continue
+        lappend holds [list $obj $mode $x0 $x1 $txt $fg]
+    }
+    if {$y1 - $y0 < 8} return
+    set ym [expr {($y0 + $y1) / 2.0}]
+    set starts [lsort -real [lmap h $holds {lindex $h 2}]]
+    set runs {}
+    foreach h $holds {
+        lassign $h obj mode x0 x1 txt fg
+        # room inside: up to its end or the next hold that starts inside it
+        set end $x1
+        foreach s2 $starts { if {$s2 > $x0 + 0.5 && $s2 < $end} { set end $s2; break } }
         set tx [expr {max(0, $x0) + 3}]
-        set room [expr {min($W, $x1) - $tx - 2}]
+        set room [expr {min($W, $end) - $tx - 2}]
         if {$room > [font measure $font $txt]} {
-            $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill $fg \
+            $c create text $tx $ym -anchor w -text $txt -fill $fg \
                 -font $font -tags [list lockband locktext g$id o$obj]
         } elseif {$room > [font measure $font $lockname($obj)]} {
-            $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $lockname($obj) \
+            $c create text $tx $ym -anchor w -text $lockname($obj) \
                 -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
         } elseif {[llength $runs] && [lindex $runs end 0] eq "$obj $mode"} {
-            lset runs end 2 $x1
+            lset runs end 2 [expr {max([lindex $runs end 2], $x1)}]
         } else {
             lappend runs [list "$obj $mode" $x0 $x1 $txt]
         }
     }
-    # name each run of unnamed holds beside it, in dark red on the lane
-    set n [llength $runs]
-    for {set i 0} {$i < $n} {incr i} {
-        lassign [lindex $runs $i] key rx0 rx1 txt
+    # name each run of unnamed holds beside it, in dark red on the lane:
+    # left of it when free back to the previous hold's end, else right of
+    # it when free up to the next hold's start (past every hold open there)
+    set used -1000
+    foreach r $runs {
+        lassign $r key rx0 rx1 txt
         set tw [font measure $font $txt]
-        set next [expr {$i + 1 < $n ? [lindex $runs $i+1 1] : $W}]
-        set prev [expr {$i > 0 ? [lindex $runs $i-1 2] : 0}]
-        if {$rx1 + 4 + $tw < $next - 2} {
-            set tx [expr {$rx1 + 4}]
-        } elseif {$rx0 - 4 - $tw > $prev + 2} {
+        # right of it: past the end of every hold still open there
+        set rx [expr {$rx1 + 4}]
+        foreach h $holds {
+            lassign $h - - hx0 hx1
+            if {$hx0 < $rx && $hx1 > $rx1 + 0.5} { set rx [expr {max($rx, $hx1 + 4)}] }
+        }
+        set next $W
+        foreach s2 $starts { if {$s2 > $rx - 4} { set next $s2; break } }
+        set prev 0
+        foreach h $holds {
+            lassign $h - - hx0 hx1
+            if {$hx1 <= $rx0 && $hx1 > $prev} { set prev $hx1 }
+        }
+        # left first: a hold taken before a nested one reads first
+        # ("holds A.mu [holds B.mu]": A, then B)
+        if {$rx0 - 4 - $tw > max($prev + 2, $used)} {
             set tx [expr {$rx0 - 4 - $tw}]
+        } elseif {$rx + $tw < min($W, $next - 2) && $rx > $used} {
+            set tx $rx
         } else continue
-        $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill #8b0000 \
+        $c create text $tx $ym -anchor w -text $txt -fill #8b0000 \
             -font $font -tags [list lockband locktext g$id o[lindex $key 0]]
+        set used [expr {$tx + $tw + 4}]
     }
 }
 
