@@ -5,8 +5,9 @@
 # culprit: a goroutine (click its lane or its label) or a source line
 # (click it in the source pane), and pressed Check.  The answer is compared
 # with the first finding: its kind, and its culprit_g / culprit_site as the
-# analyzer stored them (a trace checked before those columns existed: the
-# goroutines and lines of the finding's refs).  Then the findings are shown
+# analyzer stored them, and the goroutines its wait-for graph (finding_waits)
+# shows blocked at that line (a trace checked before those columns existed:
+# the goroutines and lines of the finding's refs).  Then the findings are shown
 # and the first one selected.
 namespace eval quiz {
     variable answered 0
@@ -70,11 +71,18 @@ proc quiz::create {f} {
     grid $f.q - - -sticky w
     grid $f.kl $f.kind -sticky w
     grid $f.bl $f.blame - -sticky w
-    grid $f.check - $f.res -sticky w
-    grid configure $f.res -columnspan 1
+    grid $f.check - - -sticky w
+    grid $f.res - - -sticky w
+    # the verdict wraps to the panel's width
+    bind $f <Configure> [list quiz::wrap %w]
     pack $f -in $p -before $p.t -fill x -pady 2
     show
     return $f
+}
+
+proc quiz::wrap {width} {
+    variable w
+    if {$w ne "" && [winfo exists $w.res]} { $w.res configure -wraplength [expr {max(200, $width - 16)}] }
 }
 
 # Refresh the quiz panel from the state.
@@ -126,6 +134,15 @@ proc quiz::expected {} {
     if {[dict get $cul g] ne ""} { lappend gs [dict get $cul g] }
     if {[dict get $cul line] ne ""} {
         lappend lines "[file tail [dict get $cul file]]:[dict get $cul line]"
+        # the goroutines the wait-for graph shows blocked at that very line
+        # are as much to blame (AB-BA: both tellers wait in one transfer())
+        if {[model::has_table finding_waits]} {
+            set site [dict get $cul site]
+            foreach g [model::db eval {SELECT g FROM finding_waits WHERE finding=$id
+                                       AND site=$site ORDER BY g}] {
+                if {$g ni $gs} { lappend gs $g }
+            }
+        }
     }
     if {![llength $gs] && ![llength $lines]} {
         # no culprit stored (an older trace): any goroutine or line it refers to
