@@ -607,11 +607,29 @@ proc model::lock_spans {g lo hi {limit 1000}} {
 }
 
 # Shared-variable accesses (var_read 50, var_write 51: SHARED_READ/WRITE)
-# of goroutine G in [LO, HI], at most LIMIT: rows seq kind obj.
-proc model::var_accesses {g lo hi {limit 400}} {
-    return [memo [list vars $g $lo $hi $limit] {db eval {SELECT seq, kind, obj FROM events
-        WHERE g=$g AND seq BETWEEN $lo AND $hi AND +kind IN (50, 51) ORDER BY seq
-        LIMIT $limit}}]
+# of goroutine G in [LO, HI]: rows seq kind obj, in order.  One query per
+# window for every lane (var_window), through the (obj, seq) index on the
+# variables' ids: its cost is the accesses in the window, never the other
+# events of a busy lane; none at all in a trace without variables.
+proc model::var_accesses {g lo hi} {
+    set w [var_window $lo $hi]
+    return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
+}
+proc model::var_window {lo hi {limit 20000}} {
+    set ids [memo varids {db eval {SELECT id FROM objects WHERE type=9}}]
+    if {![llength $ids]} { return {} }
+    return [memo [list varwin $lo $hi] {
+        set out [dict create]
+        foreach {g seq kind obj} [db eval "SELECT g, seq, kind, obj FROM events
+                WHERE obj IN ([join $ids ,]) AND seq BETWEEN \$lo AND \$hi
+                AND +kind IN (50, 51) LIMIT \$limit"] {
+            dict lappend out $g [list $seq $kind $obj]
+        }
+        dict for {g rows} $out {
+            dict set out $g [concat {*}[lsort -integer -index 0 $rows]]
+        }
+        set out
+    }]
 }
 
 # Marks for objects that have no lane of their own but a channel: a
