@@ -32,6 +32,7 @@ namespace eval timeline {
     variable lastw 0
     variable lanes {}      ;# laid-out lanes, {type id y h idx} each, by y (see layout)
     variable lane_y {}     ;# each lane's y, for bisection
+    variable hdr_idx {}    ;# indexes in lanes of the header lanes
     variable laney         ;# array: g<ID> / ch<ID> -> center y
     array set laney {}
     variable collapsed     ;# array: gid -> 1
@@ -174,6 +175,7 @@ proc timeline::layout {} {
     set LANE_H [expr {$n <= 6 ? 40 : ($n <= 12 ? 32 : 22)}]
     set y 24            ;# room for the finding banner
     set pat [expr {$filter eq "" ? "" : "*[string tolower $filter]*"}]
+    variable hdr_idx [list [llength $lanes]]
     lappend lanes [list hdr gor $y 18 "goroutines ($n)"]
     lappend lane_y $y
     incr y 18
@@ -195,6 +197,7 @@ proc timeline::layout {} {
     }
     set nch [expr {[llength $chans] / 7}]
     if {$nch} {
+        lappend hdr_idx [llength $lanes]
         lappend lanes [list hdr chan $y 18 "channels ($nch)"]
         lappend lane_y $y
         incr y 18
@@ -513,18 +516,11 @@ proc timeline::redraw {} {
 proc timeline::draw_more {i0 i1 H} {
     variable c; variable lanes; variable ytop
     set W [width]
-    set below 0; set above 0
     set n [llength $lanes]
-    # a lane cut by the bottom edge counts as not shown when less than
-    # half of it is in view
-    for {set i [expr {max(0, $i1)}]} {$i < $n} {incr i} {
-        lassign [lindex $lanes $i] type id y h
-        if {$type ne "hdr" && $y + $h / 2 > $ytop + $H} { incr below }
-    }
-    for {set i 0} {$i <= $i0 && $i < $n} {incr i} {
-        lassign [lindex $lanes $i] type id y h
-        if {$type ne "hdr" && $y + $h / 2 < $ytop} { incr above }
-    }
+    # counted by bisection (a redraw never walks every lane): a lane cut by
+    # an edge counts as not shown when less than half of it is in view
+    set below [expr {[lanes_from [first_lane_mid_after [expr {$ytop + $H}]]]}]
+    set above [expr {[lane_count] - [lanes_from [first_lane_mid_after $ytop]]}]
     foreach {cnt txt ay anchor dir} [list $below "$below more \u2193" [expr {$H - 3}] se 1 \
                                          $above "$above more \u2191" 24 ne -1] {
         if {!$cnt} continue
@@ -537,6 +533,26 @@ proc timeline::draw_more {i0 i1 H} {
         $c bind more$dir <ButtonRelease-1> [list timeline::scroll [expr {$dir * 5}]]
     }
 }
+
+# Index of the first lane whose middle is below Y (lanes are in y order;
+# a lane is at most a few rows high, so the bisection on the lane tops and
+# one step cover it).
+proc timeline::first_lane_mid_after {y} {
+    variable lanes; variable lane_y
+    set i [lsearch -sorted -integer -bisect $lane_y [expr {int(floor($y))}]]
+    if {$i < 0} { return 0 }
+    lassign [lindex $lanes $i] type id ly h
+    return [expr {$ly + $h / 2 > $y ? $i : $i + 1}]
+}
+# Non-header lanes from index I to the end, and in all (headers: their
+# indexes in hdr_idx, set by layout; at most two).
+proc timeline::lanes_from {i} {
+    variable lanes; variable hdr_idx
+    set k [expr {[llength $lanes] - $i}]
+    foreach h $hdr_idx { if {$h >= $i} { incr k -1 } }
+    return [expr {max(0, $k)}]
+}
+proc timeline::lane_count {} { return [lanes_from 0] }
 
 # Scroll the lanes so that the goroutines of the first finding are in view
 # (when they do not all fit, the most of them, main counting half: it is
