@@ -858,6 +858,19 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
             set x1 [cx [expr {$axis eq "ns" ? [ux $en] : [sx $es]}]]
         }
         if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
+        # level of detail: holds of one lock and mode closer than a pixel
+        # (a lock taken in a tight loop, zoomed out) widen the last band
+        if {[info exists last] && [lindex $last 0] eq "$obj $mode" && $x0 <= [lindex $last 2] + 1
+            && $x1 - $x0 < 3} {
+            set r [lindex $last 1]
+            set x1 [expr {max($x1, [lindex $last 2])}]
+            lassign [$c coords $r] ox0 oy0 - oy1
+            $c coords $r $ox0 $oy0 $x1 $oy1
+            lset last 2 $x1
+            lset open end $x1
+            lset holds end 3 $x1
+            continue
+        }
         # nesting: how many holds drawn so far still cover x0
         set depth 0
         foreach e $open { if {$e > $x0} { incr depth } }
@@ -865,16 +878,17 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
         if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
         set ya [expr {$depth ? $y0 + 2 : $y0}]
         if {$mode eq "read"} {
-            $c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
-                -tags [list lockband read g$id o$obj s$ss]
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
+                -tags [list lockband read g$id o$obj s$ss]]
             set txt "read-holds $lockname($obj)"; set fg #8b0000
         } else {
-            $c create rectangle $x0 $ya $x1 $y1 -fill #b71c1c \
-                -outline [expr {$depth ? "#ffd6dc" : ""}] -tags [list lockband write g$id o$obj s$ss]
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #b71c1c \
+                -outline [expr {$depth ? "#ffd6dc" : ""}] -tags [list lockband write g$id o$obj s$ss]]
             set txt "holds $lockname($obj)"; set fg #ffffff
         }
         incr items
         lappend holds [list $obj $mode $x0 $x1 $txt $fg]
+        set last [list "$obj $mode" $r $x1]
     }
     if {$y1 - $y0 < 8} return
     set ym [expr {($y0 + $y1) / 2.0}]
