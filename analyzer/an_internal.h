@@ -200,14 +200,14 @@ void an_lock_order_findings(an_replay *rp, const an_imap *deadlocked_locks);
 an_finding *an_finding_add(an_result *r, const char *kind, const char *severity);
 void an_finding_ref(an_finding *f, int64_t seq, int64_t g, int64_t obj, int32_t site,
                     const char *role);
-void an_finding_text(an_finding *f, char *title, char *explanation, char *fix); /* takes */
 /* Takes the three strings.  Defaults what is not set yet: fix_line from the
- * fix's first sentence, the culprit from the first ref with a site. */
-#define AN_FIX_LINE_MAX 100
+ * fix's first sentence, the culprit from the first ref with a site (unless
+ * an_finding_culprit decided it, even as none). */
+void an_finding_text(an_finding *f, char *title, char *explanation, char *fix);
+#define AN_FIX_LINE_MAX 100 /* bytes of a fix_line (the contract) */
 /* The line to change (site 0: none), whose goroutine, and the one-line fix
  * (NULL: keep the one set). */
 void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_line);
-void an_finding_fix_line(an_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The wait-for graph: a goroutine of it (once per g; returns its row), a
  * lock it holds, a goroutine that could wake it. */
 an_wait *an_finding_wait(an_finding *f, int64_t g, int state, int reason, int64_t obj,

@@ -34,6 +34,10 @@ static void ref_goroutine(an_finding *f, endctx *c, int32_t gi, const char *role
                        g->held.v[i].site, "holder");
 }
 
+int es_judged(const endctx *c, int32_t gi) {
+    return !c->killed || c->rp->r->last_ns - c->rp->gs[gi].span_ns >= ES_KILLED_MIN_NS;
+}
+
 /* The culprit and one-line fix of a finding from the why of its root
  * goroutine gi: the line the why named, else gi's blocking call. */
 static void culprit_from(an_finding *f, endctx *c, int32_t gi, const why *w) {
@@ -120,7 +124,9 @@ static void explain_group(an_sb *ex, endctx *c, const wgroup *grp) {
 
 void es_deadlock_finding(endctx *c, i32vec *members, int global) {
     const an_trace *t = c->t;
-    an_finding *f = an_finding_add(c->rp->r, global ? "deadlock" : "partial_deadlock", "error");
+    /* a truncated trace may have lost its last moments: a warning */
+    an_finding *f = an_finding_add(c->rp->r, global ? "deadlock" : "partial_deadlock",
+                                   c->killed ? "warning" : "error");
     an_sb title = {0}, ex = {0};
     wgvec groups = {0};
     c->in_deadlock = 1;
@@ -215,7 +221,8 @@ void es_leak_findings(endctx *c, int32_t ender, int stuck_only) {
     for (uint32_t gi = 0; gi < c->ng; gi++) {
         if (!c->alive[gi] || c->in_finding[gi]) continue;
         an_gst *g = &rp->gs[gi];
-        if (stuck_only && (g->state != ST_BLOCKED || c->runnable[gi])) continue;
+        if (stuck_only && (g->state != ST_BLOCKED || c->runnable[gi] || !es_judged(c, (int32_t)gi)))
+            continue;
         const char *klass;
         int32_t site;
         /* exit() from another goroutine cut main and the goroutines still at
@@ -253,7 +260,7 @@ void es_leak_findings(endctx *c, int32_t ender, int stuck_only) {
     }
     for (size_t i = 0; i < groups.n; i++) {
         leak_group *lg = &groups.v[i];
-        an_finding *f = an_finding_add(rp->r, "leak", "error");
+        an_finding *f = an_finding_add(rp->r, "leak", c->killed ? "warning" : "error");
         f->klass = lg->klass;
         int32_t g0 = lg->members.v[0];
         an_gst *g = &rp->gs[g0];

@@ -28,7 +28,13 @@
  * for leaving them behind: there stuck goroutines that wait for each other
  * are a partial deadlock whatever they wait on. */
 static void stuck_group(endctx *c, i32vec *group, int lock) {
-    if (lock || (c->signaled && group->n > 1)) es_deadlock_finding(c, group, 0);
+    if (c->killed) { /* judge only the ones blocked long before the trace ends */
+        size_t k = 0;
+        for (size_t i = 0; i < group->n; i++)
+            if (es_judged(c, group->v[i])) group->v[k++] = group->v[i];
+        group->n = k;
+    }
+    if (group->n && (lock || (c->signaled && group->n > 1))) es_deadlock_finding(c, group, 0);
 }
 
 void an_endstate(an_replay *rp) {
@@ -62,7 +68,11 @@ void an_endstate(an_replay *rp) {
     }
     c.ender = ender;
     c.exit_elsewhere = exited && !global && ender >= 0 && t->gs[ender].id != 1;
-    c.signaled = signaled;
+    /* A truncated trace (no recorded end: kill -9, a power cut) is judged
+     * like a run a signal stopped, for goroutines blocked for at least a
+     * second before its last event (the last moments may be lost). */
+    c.killed = !reason && t->truncated && !global;
+    c.signaled = signaled || c.killed;
     es_end_phrase(&c, ender);
     size_t nblocked = 0, nalive = 0;
     for (uint32_t gi = 0; gi < c.ng; gi++) {
@@ -117,7 +127,7 @@ void an_endstate(an_replay *rp) {
      * whether or not the program would have ended; the others (running,
      * sleeping, in the poller, waiting for a goroutine that can still run)
      * were only stopped. */
-    if (signaled && !global && !panicked && nblocked) es_leak_findings(&c, -1, 1);
+    if (c.signaled && !global && !panicked && nblocked) es_leak_findings(&c, -1, 1);
     if (signaled && !global && !panicked) es_signal_finding(&c, hit);
     if (!panicked) an_work_after_cancel(rp);
     an_lock_order_findings(rp, &deadlocked_locks);

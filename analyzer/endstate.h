@@ -32,7 +32,8 @@ typedef struct endctx {
     int32_t ender;       /* the goroutine that ended the program (main returning), -1 */
     int exit_elsewhere;  /* exit() was called by a goroutine other than main */
     an_sb end_phrase;    /* "When main returned" / "When worker (id 5) called exit(3) at ..." */
-    int signaled;        /* a signal ended the run */
+    int signaled;        /* a signal ended the run (or, with killed, it was killed unrecorded) */
+    int killed;          /* a truncated trace: killed before it could say how (SIGKILL) */
     an_imap gone_list;   /* chan -> index in gone: goroutines no longer alive that used it */
     VEC(i32vec) gone;    /* ... as pairs: even entries sent (role 's'), odd received ('r') */
     an_imap all_roles;   /* (chan, g) -> bits 1 sent 2 received, every goroutine */
@@ -91,6 +92,10 @@ const char *es_sig_name(int sig);
 void es_why_free(why *w);
 
 /* end_findings.c */
+/* In a truncated trace, only a goroutine blocked since well before the last
+ * recorded event is judged (the last moments may be missing). */
+#define ES_KILLED_MIN_NS (1000LL * 1000 * 1000)
+int es_judged(const endctx *c, int32_t gi);
 void es_deadlock_finding(endctx *c, i32vec *members, int global);
 void es_leak_findings(endctx *c, int32_t ender, int stuck_only);
 void es_signal_finding(endctx *c, int32_t ender);

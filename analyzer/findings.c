@@ -4,7 +4,6 @@
  * The JSON schema is documented in docs/analyzer.md.
  */
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +30,6 @@ void an_finding_culprit(an_finding *f, int32_t site, int64_t g, const char *fix_
         free(f->fix_line);
         f->fix_line = an_xstrdup(fix_line);
     }
-}
-
-void an_finding_fix_line(an_finding *f, const char *fmt, ...) {
-    an_sb b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    an_sb_vprintf(&b, fmt, ap);
-    va_end(ap);
-    free(f->fix_line);
-    f->fix_line = an_sb_take(&b);
 }
 
 an_wait *an_finding_wait(an_finding *f, int64_t g, int state, int reason, int64_t obj,

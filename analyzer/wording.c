@@ -790,6 +790,11 @@ ssize_t es_last_event(const an_trace *t, int kind, int64_t b) {
  * the program was killed by SIGINT". */
 void es_end_phrase(endctx *c, int32_t ender) {
     const an_trace *t = c->t;
+    if (c->killed) {
+        an_sb_printf(&c->end_phrase, "When the trace ended (the program was killed before it "
+                                     "could record how: kill -9, SIGKILL, timeout -s KILL?)");
+        return;
+    }
     if (c->signaled) {
         int sig = t->exit_status > 128 ? (int)(t->exit_status - 128) : 0;
         an_sb_printf(&c->end_phrase, "When the program was killed by %s", es_sig_name(sig));

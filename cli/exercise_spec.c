@@ -210,7 +210,9 @@ int ex_load(const char *home, const char *name, ex_spec *s, char *err, size_t er
         rc = -1;
         goto out;
     }
-    if (!forbid) s->forbid = (1u << CATALOG_NKINDS) - 1; /* every kind */
+    /* every kind but `signal`: a program stopped at the time limit is its own
+     * problem ("timeout"), not a finding the learner must fix */
+    if (!forbid) s->forbid = ((1u << CATALOG_NKINDS) - 1) & ~catalog_kind_bit("signal");
     for (size_t i = 0; forbid && forbid[i]; i++) {
         unsigned bit = catalog_kind_bit(forbid[i]);
         if (!bit) {

@@ -7,6 +7,8 @@
  */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,4 +310,30 @@ Test(analyzer_learn, json_has_culprit_fix_line_and_wait_for) {
               "%s", js);
     cr_assert(strstr(js, "\"wakers\":[]"), "%s", js);
     free(js);
+}
+
+/* kill -9 leaves a truncated trace: a goroutine stuck for seconds before the
+ * last recorded event is still reported (a warning: the last moments may be
+ * missing); one that blocked just before the end is not judged. */
+Test(analyzer_learn, truncated_trace_reports_long_stuck_goroutines_as_warnings) {
+    chan(RESULT, "result", 0);
+    spawn(1, 2, "fetch", 4);
+    block(2, BLOCK_SEND, RESULT, 45);
+    int64_t cut = ev(1, EV_GO_SLEEP, 0, 0, 0, 70);
+    ev(1, EV_GO_UNBLOCK, 0, 0, 0, 70);
+    spawn(1, 3, "late", 5);
+    block(3, BLOCK_SEND, RESULT, 46); /* blocked just before the end */
+    ev(1, EV_GO_SLEEP, 0, 0, 0, 71);
+    an_synth_flush(s);
+    char q[128];
+    snprintf(q, sizeof q, "UPDATE events SET t_ns = t_ns + 3000000000 WHERE seq > %lld",
+             (long long)cut);
+    cr_assert_eq(sqlite3_exec(an_synth_db(s), q, NULL, NULL, NULL), 0);
+    analyze(); /* no program_end: killed */
+    cr_assert(t->truncated);
+    cr_assert_eq(count("leak"), 1);
+    const an_finding *f = first("leak");
+    cr_assert(names_g(f, 2) && !names_g(f, 3), "%s", f->title);
+    cr_assert_str_eq(f->severity, "warning");
+    cr_assert(strstr(f->explanation, "When the trace ended"), "%s", f->explanation);
 }
