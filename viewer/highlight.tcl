@@ -133,7 +133,13 @@ proc timeline::cycle_waits {refs} {
         if {$o ne "" && [dict exists $holders $o]} { set hs [list [dict get $holders $o]] }
         set otype [model::object_type $o]
         if {![llength $hs] && $o ne "" && $s ne "" && $otype in {mutex rwmutex}} {
-            set hs [model::mutex_holder $o $s]
+            # who holds it, as the analyzer stored it (finding_holds); a
+            # trace checked before that table: the last acquirer's events
+            if {[model::has_table finding_holds] && [dict exists $hl id]} {
+                set hs [model::finding_holders [dict get $hl id] $o]
+            } else {
+                set hs [model::mutex_holder $o $s]
+            }
         }
         set sp [model::span_at $g [expr {$s ne "" ? $s : $model::maxseq}]]
         set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]

@@ -534,7 +534,14 @@ proc model::finding_refs {id} {
                      ORDER BY rowid}]
 }
 
+# The goroutines finding ID says hold lock OBJ (finding_holds), in order.
+proc model::finding_holders {id obj} {
+    return [db eval {SELECT DISTINCT g FROM finding_holds WHERE finding=$id AND obj=$obj
+                     ORDER BY g}]
+}
+
 # Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
+# Only for traces checked before finding_holds existed.
 proc model::mutex_holder {obj seq} {
     set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND +kind IN (21,24)
                       AND seq < $seq ORDER BY seq DESC LIMIT 1}]
