@@ -45,7 +45,12 @@
 
 static const char view_usage[] =
     "usage: chanscope view TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]\n"
-    "                       [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--no-check]";
+    "                       [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--no-check]\n"
+    "                       [--quiz]\n"
+    "  --no-check  hide the analysis (the findings panel says so); an unchecked trace\n"
+    "              is refused instead of checked\n"
+    "  --quiz      name the bug kind and its culprit (click a lane or a source line)\n"
+    "              before the findings are shown";
 
 static const char view_svg_usage[] =
     "  chanscope view TRACE --svg FILE.svg\n"
@@ -381,6 +386,9 @@ int cmd_view(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--no-check")) {
             no_check = 1;
+            opts[on++] = argv[i]; /* the viewer hides the findings */
+        } else if (!strcmp(a, "--quiz")) {
+            opts[on++] = argv[i];
         } else if (!strcmp(a, "--screenshot") || !strcmp(a, "--finding") || !strcmp(a, "--at") ||
                    !strcmp(a, "--axis") || !strcmp(a, "--arrows") || !strcmp(a, "--size")) {
             if (i + 1 >= argc) {

@@ -45,6 +45,11 @@ bench-viewer: $(BENCH_VIEWER_DB) $(BENCH_VIEWER_CHAN_DB) $(BENCH_VIEWER_GOR_DB)
 # each zoomed to its first finding.  `make viewer-screenshots` redraws them.
 VIEWER_SHOTS := deadlock:mutex/ab-ba-deadlock leak:common-mistakes/leak \
                 race:common-mistakes/race misuse:channels/send-on-closed
+# and with the analysis hidden (--no-check): what the lanes alone show
+VIEWER_NOCHECK_SHOTS := nocheck-deadlock:mutex/ab-ba-deadlock \
+                        nocheck-race:common-mistakes/race \
+                        nocheck-rlock:rwmutex-cache/recursive-rlock \
+                        nocheck-ticker:rate-limited-pool/deferred-stop
 .PHONY: viewer-screenshots
 viewer-screenshots: all
 	@mkdir -p docs/img $(BUILD)/shots
@@ -53,3 +58,8 @@ viewer-screenshots: all
 	    $(CLI) run $$pat -o $$db >/dev/null 2>&1 || [ -s $$db ]; \
 	    $(CLI) check $$db >/dev/null || [ $$? = 1 ]; \
 	    $(CLI) view $$db --screenshot docs/img/$$name.png --finding 1; done
+	@set -e; for s in $(VIEWER_NOCHECK_SHOTS); do name=$${s%%:*}; pat=$${s#*:}; \
+	    db=$(BUILD)/shots/$$name.db; rm -f $$db; \
+	    $(CLI) run $$pat -o $$db >/dev/null 2>&1 || true; \
+	    $(CLI) check $$db >/dev/null || [ $$? = 1 ]; \
+	    $(CLI) view $$db --screenshot docs/img/$$name.png --no-check; done

@@ -11,6 +11,7 @@
 # Select finding ID: zoom to what it refers to and highlight it.
 proc timeline::show_finding {id} {
     variable hl
+    if {[viewer::analysis_hidden]} { set hl {}; schedule; return }
     set f [model::finding $id]
     if {$f eq ""} { set hl {}; schedule; return }
     set refs [model::finding_refs $id]
@@ -75,7 +76,7 @@ proc timeline::show_finding {id} {
 
 proc timeline::draw_highlight {} {
     variable hl; variable c; variable laney
-    if {$hl eq ""} return
+    if {$hl eq "" || [viewer::analysis_hidden]} return
     set kind [dict get $hl kind]
     set refs [dict get $hl refs]
     set W [width]
@@ -132,14 +133,26 @@ proc timeline::cycle_waits {refs} {
         if {$o ne "" && [dict exists $holders $o]} { set hs [list [dict get $holders $o]] }
         set otype [model::object_type $o]
         if {![llength $hs] && $o ne "" && $s ne "" && $otype in {mutex rwmutex}} {
-            set hs [model::mutex_holder $o $s]
+            # who holds it, as the analyzer stored it (finding_holds); a
+            # trace checked before that table: the last acquirer's events
+            if {[model::has_table finding_holds] && [dict exists $hl id]} {
+                set hs [model::finding_holders [dict get $hl id] $o]
+            } else {
+                set hs [model::mutex_holder $o $s]
+            }
         }
         set sp [model::span_at $g [expr {$s ne "" ? $s : $model::maxseq}]]
         set op [expr {[lindex $sp 1] ne "" ? [lindex $sp 1] : "wait"}]
         set name [model::goroutine_name $g]
         if {$otype eq "chan"} {
-            if {![llength $hs] && [dict exists $wakers $g]} { set hs [dict get $wakers $g] }
-            if {![llength $hs]} { set hs [model::chan_partners $o $g $op] }
+            # who could still wake it, as the analyzer stored it (no row:
+            # nobody); a trace checked before finding_wakers existed: the
+            # goroutines still alive that used the other end
+            if {![llength $hs] && [model::has_table finding_wakers]} {
+                if {[dict exists $wakers $g]} { set hs [dict get $wakers $g] }
+            } elseif {![llength $hs]} {
+                set hs [model::chan_partners $o $g $op]
+            }
             set verb [dict get {send "waits to send on" recv "waits to receive from"} \
                           [expr {$op in {send recv} ? $op : "send"}]]
             if {$op ni {send recv}} { set verb [expr {$op eq "select" ? "waits in a select on" : "waits ($op) on"}] }
@@ -196,8 +209,13 @@ proc timeline::hl_cycle {refs} {
                 set x [cx [sx $s]]; set y $laney(g$g)
                 $c create oval [expr {$x - 5}] [expr {$y - 5}] [expr {$x + 5}] [expr {$y + 5}] \
                     -outline #d00000 -width 2 -tags [list hl hlpoint holder]
-                caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_label $o]" \
-                    TkSmallCaptionFont
+                # the lock band under the lane already says "holds A.mu":
+                # no callout over the lane above then
+                variable lockband
+                if {!$lockband} {
+                    caption [expr {$x + 2}] [expr {$y - 7}] sw "locked [model::object_label $o]" \
+                        TkSmallCaptionFont
+                }
             }
         }
     }
@@ -222,7 +240,8 @@ proc timeline::hl_cycle {refs} {
     set wrap [expr {max(200, [width] - $xc - 12)}]
     set left $xc
     foreach {g x y hs what} $waits {
-        set t [caption $xc $y w $what $font $wrap]
+        # (right of the run, on its goroutine's lane: never moved)
+        set t [caption $xc $y w $what $font $wrap 0]
         $c addtag waitfor withtag $t
         set left [expr {min($left, [lindex [$c bbox $t] 0])}]
     }
@@ -284,13 +303,19 @@ proc timeline::unclutter {} {
         foreach i [$c find overlapping $x0 $y0 $x1 $y1] {
             if {"spantext" ni [$c gettags $i]} continue
             set tx [lindex [$c bbox $i] 0]
-            if {$tx < $x1} { $c move $i [expr {$x1 + 1 - $tx}] 0 }
+            if {$tx >= $x1} continue
+            # a label beside a short bar moves with its box
+            set what $i
+            if {"shortlabel" in [$c gettags $i]} {
+                set what "shortlabel&&[lsearch -inline -regexp [$c gettags $i] {^s\d+$}]"
+            }
+            $c move $what [expr {$x1 + 1 - $tx}] 0
         }
     }
 }
 
 # A boxed caption, kept inside the view (wrapped when wider than WRAP px).
-proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""}} {
+proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}} {
     variable c
     set W [width]
     if {$wrap eq ""} { set wrap [expr {$W - 16}] }
@@ -306,11 +331,48 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""}} {
         $c move $t [expr {6 - [lindex $bb 0]}] 0
         set bb [$c bbox $t]
     }
+    # where it would hide what is drawn on a lane, it moves up or down to
+    # the nearest place that hides nothing, a dotted leader back to X, Y
+    set dy [expr {$free ? [free_dy $bb] : 0}]
+    if {$dy != 0} {
+        $c move $t 0 $dy
+        set bb [$c bbox $t]
+        set ly [expr {$dy > 0 ? [lindex $bb 1] - 1 : [lindex $bb 3] + 1}]
+        set lx [expr {max([lindex $bb 0], min([lindex $bb 2], $x))}]
+        $c create line $x $y $lx $ly -fill #d00000 -dash {2 2} -tags {hl leader}
+    }
     lassign $bb x0 y0 x1 y1
     set r [$c create rectangle [expr {$x0 - 3}] [expr {$y0 - 1}] [expr {$x1 + 3}] [expr {$y1 + 1}] \
                -fill #ffffff -outline #d00000 -tags {hl caption hlbox}]
     $c raise $t $r
     return $t
+}
+
+# The vertical shift (0 if none is needed, or none is found in the view)
+# that puts the box BB (x0 y0 x1 y1) where it hides nothing drawn on the
+# lanes: spans, lock bands, marks, labels, tokens, and the other captions;
+# the nearest one.
+proc timeline::free_dy {bb} {
+    variable c
+    lassign $bb x0 y0 x1 y1
+    set H [height]
+    set dys 0
+    for {set d 6} {$d < $H} {incr d 6} { lappend dys -$d $d }
+    foreach dy $dys {
+        set a [expr {$y0 + $dy - 2}]; set b [expr {$y1 + $dy + 2}]
+        if {$a < 22 || $b > $H - 2} continue
+        set hit 0
+        foreach i [$c find overlapping [expr {$x0 - 4}] $a [expr {$x1 + 4}] $b] {
+            set tags [$c gettags $i]
+            if {"hlbox" in $tags || ("hl" ni $tags && [lsearch -regexp $tags \
+                    {^(span|block|spantext|shortlabel|lockband|varmark|objmark|tok|tokband|handoff|close|flag|gend|leak|neverclosed)$}] >= 0)} {
+                set hit 1
+                break
+            }
+        }
+        if {!$hit} { return $dy }
+    }
+    return 0
 }
 
 proc timeline::hl_leak {refs} {
@@ -488,7 +550,7 @@ proc timeline::hl_lockorder {refs} {
     set left $xc
     set ys {}
     foreach {g y t} $caps {
-        set i [caption $xc $y w $t $font]
+        set i [caption $xc $y w $t $font "" 0]
         $c addtag lockorder withtag $i
         set left [expr {min($left, [lindex [$c bbox $i] 0])}]
         lappend ys $y

@@ -2,20 +2,22 @@
 #
 #   tclsh viewer/main.tcl -- TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]
 #        [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--bench OUT.json --t0 MS]
-#        [--name SHOWN]        (wish works too)
+#        [--name SHOWN] [--no-check] [--quiz]       (wish works too)
 #
 # Bad input (missing file, not a trace, unknown schema, trace not checked, a
 # screenshot path that cannot be written or is the trace, a display Tk
 # cannot open) prints one line "chanscope: ..." on stderr and exits 2, never
 # a traceback.  --name: the name to show for TRACE (chanscope view passes the
-# trace's own name when TRACE is a private snapshot of it).
+# trace's own name when TRACE is a private snapshot of it).  --no-check:
+# the analysis is hidden (the findings panel says so).  --quiz: hidden
+# until the learner has named the bug and its culprit (quiz.tcl).
 # Tests source this file with ::viewer_library_only set and call viewer::*.
 namespace eval viewer {
     variable dir [file dirname [file normalize [info script]]]
     variable t0 [clock milliseconds]
     variable opts
 }
-foreach f {model timeline highlight navigate panels replay} {
+foreach f {model timeline highlight navigate panels replay quiz} {
     source [file join $viewer::dir $f.tcl]
 }
 # `chanscope view` runs this under tclsh, so that a display Tk cannot open
@@ -35,14 +37,14 @@ if {[catch {package require Tk} err]} {
 wm withdraw .
 
 proc viewer::usage {} {
-    return "usage: chanscope view TRACE \[--screenshot FILE.png \[--finding N\] \[--at SEQ\]\] \[--axis seq|ns\] \[--arrows sel|all|none\]"
+    return "usage: chanscope view TRACE \[--screenshot FILE.png \[--finding N\] \[--at SEQ\]\] \[--axis seq|ns\] \[--arrows sel|all|none\] \[--no-check\] \[--quiz\]"
 }
 
 # Parse ARGV into viewer::opts; raise a bad-input error on a bad option.
 proc viewer::parse {argv} {
     variable opts
     array set opts {trace "" screenshot "" finding "" at "" axis seq arrows sel
-        size 1500x920 bench "" t0 "" name ""}
+        size 1500x920 bench "" t0 "" name "" nocheck 0 quiz 0}
     # tclsh passes the "--" that separates the script's arguments; wish drops it
     if {[lindex $argv 0] eq "--"} { set argv [lrange $argv 1 end] }
     set n [llength $argv]
@@ -54,6 +56,8 @@ proc viewer::parse {argv} {
                 if {$i + 1 >= $n} { model::bad "option $a needs a value" }
                 set opts([string range $a 2 end]) [lindex $argv [incr i]]
             }
+            --no-check { set opts(nocheck) 1 }
+            --quiz { set opts(quiz) 1 }
             -h - --help { model::bad [usage] }
             default {
                 if {[string match -* $a]} { model::bad "unknown option '$a' ([usage])" }
@@ -73,6 +77,17 @@ proc viewer::parse {argv} {
     if {$opts(arrows) ni {sel all none}} { model::bad "--arrows is sel, all or none" }
     if {![regexp {^\d+x\d+$} $opts(size)]} { model::bad "--size is WIDTHxHEIGHT" }
     if {$opts(screenshot) ne ""} { check_output $opts(screenshot) $opts(trace) }
+    if {$opts(finding) ne "" && ($opts(nocheck) || $opts(quiz))} {
+        model::bad "--finding shows a finding: not with [expr {$opts(quiz) ? "--quiz" : "--no-check"}], which hides them"
+    }
+}
+
+# True while the analysis is not to be shown: --no-check, or a quiz not
+# answered yet.  The findings panel then says so, and no finding is drawn.
+proc viewer::analysis_hidden {} {
+    variable opts
+    if {![info exists opts(nocheck)]} { return 0 }
+    return [expr {$opts(nocheck) || ($opts(quiz) && !$quiz::answered)}]
 }
 
 # A screenshot file must be writable where it is asked for, and never the
@@ -139,6 +154,7 @@ proc viewer::build_ui {} {
     .pw.left add .pw.left.bot -weight 1
     ttk::panedwindow .pw.right -orient vertical
     panels::create_findings .pw.right.f
+    if {$opts(quiz)} { quiz::create .pw.right.f.quiz }
     panels::create_state .pw.right.s
     .pw.right add .pw.right.f -weight 1
     .pw.right add .pw.right.s -weight 1
@@ -200,9 +216,20 @@ proc viewer::open_trace {path} {
     set axis $opts(axis)
     set timeline::axis $axis
     set timeline::arrows $opts(arrows)
+    quiz::reset
     timeline::load
     panels::load_findings
     replay::load
+    # analysis hidden: the cursor at the end, so that the state panel says
+    # who is stuck on what when the program ended (what a finding would)
+    if {[analysis_hidden]} {
+        replay::seek $model::maxseq 0
+        # and the program's source in its pane, to read (and, in a quiz,
+        # to click the line to blame)
+        set f [model::main_source]
+        if {$f ne ""} { panels::show_source $f "" }
+    }
+    timeline::show_findings_lanes
 }
 
 proc viewer::home {} {

@@ -272,6 +272,29 @@ proc model::object_label_q {id form} {
     }
     return [expr {$form eq "typed" ? "$word $name" : $name}]
 }
+# What a blocked goroutine waits on, short, for span labels and the state
+# panel: "send results", "lock B.mu", "WaitGroup from x.c:95" (no "wg"
+# before a label that already names the kind).
+proc model::waits_on {reason obj} {
+    set lbl [object_label $obj short]
+    if {$lbl eq ""} { return $reason }
+    set words {wg WaitGroup cond Cond once Once semaphore semaphore}
+    if {[regexp {^(\S+) from } $lbl - word] && [dict exists $words $reason]
+        && [dict get $words $reason] eq $word} {
+        return $lbl
+    }
+    return "$reason $lbl"
+}
+# A lock's name in the lock bands: object_label's short form, and its id
+# when other locks share the name ("stats.mu #4": a mutex copied by value
+# gets a new id under the same name — the copies are different locks).
+proc model::lock_label {id} {
+    set lbl [object_label $id short]
+    set n [db onecolumn {SELECT count(*) FROM objects o JOIN objects p ON p.name = o.name
+                         AND p.type IN (2, 3) WHERE o.id=$id}]
+    if {$n > 1} { append lbl " #$id" }
+    return $lbl
+}
 proc model::object_type {id} {
     return [db onecolumn {SELECT type_name FROM objects WHERE id=$id}]
 }
@@ -389,6 +412,22 @@ proc model::object_panics {} {
     return $out
 }
 
+# Panics and misuses the runtime recorded (kinds 53, 56), per goroutine,
+# read once per trace: a dict g -> list of {seq text} (text: the misuse's
+# name, else the panic's message).
+proc model::goroutine_flags {{limit 20000}} {
+    variable misuses
+    set out [dict create]
+    db eval {SELECT g, seq, kind, a, s FROM events WHERE kind IN (53, 56) ORDER BY seq
+             LIMIT $limit} {
+        set txt [expr {$kind == 56 && $a ne "" && [dict exists $misuses $a]
+                       ? [dict get $misuses $a] : $s}]
+        if {$kind == 53} { set txt "panic: $txt" }
+        dict lappend out $g [list $seq $txt]
+    }
+    return $out
+}
+
 # Non-message happens-before edges with an end in [LO, HI]; G restricts to
 # the edges from or to that goroutine's events.
 # Rows: from_seq to_seq kind from_g to_g
@@ -463,6 +502,14 @@ proc model::seq_at_ns {ns} {
     return $lo
 }
 
+# The program's own source file: the one most of its first 5000 events'
+# sites name ("" when none is known; a bounded read on any trace size).
+proc model::main_source {} {
+    return [db onecolumn {SELECT s.file FROM events e JOIN sites s ON s.id = e.site
+        WHERE e.seq <= 5000 AND s.file NOT IN ('', '?') AND s.line > 0 GROUP BY s.file
+        ORDER BY count(*) DESC LIMIT 1}]
+}
+
 proc model::site {id} {
     if {$id eq ""} { return {} }
     return [db eval {SELECT file, line FROM sites WHERE id=$id}]
@@ -487,7 +534,14 @@ proc model::finding_refs {id} {
                      ORDER BY rowid}]
 }
 
+# The goroutines finding ID says hold lock OBJ (finding_holds), in order.
+proc model::finding_holders {id obj} {
+    return [db eval {SELECT DISTINCT g FROM finding_holds WHERE finding=$id AND obj=$obj
+                     ORDER BY g}]
+}
+
 # Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
+# Only for traces checked before finding_holds existed.
 proc model::mutex_holder {obj seq} {
     set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND +kind IN (21,24)
                       AND seq < $seq ORDER BY seq DESC LIMIT 1}]
@@ -498,24 +552,108 @@ proc model::mutex_holder {obj seq} {
     return $ag
 }
 
-# Goroutines other than G, alive at the end, that used channel OBJ: the
-# only ones that could ever have woken G blocked on it.
-# Who could wake each blocked goroutine of deadlock finding ID, as the
-# analyzer explains it ("X (id 2) was blocked ... (since seq 36); only main
-# (id 1) could wake it"): a dict g -> list of goroutine ids.
+# Who could still wake each blocked goroutine of finding ID, as the
+# analyzer stored it (finding_wakers): a dict g -> list of goroutine ids,
+# only for the goroutines that have a row.  {} on a trace checked before
+# the table existed (the captions then fall back to chan_partners).
 proc model::wakers {id} {
-    set text [db onecolumn {SELECT explanation FROM findings WHERE id=$id}]
     set out [dict create]
-    set at [regexp -all -inline -indices {\(id \d+\) was blocked} $text]
-    lappend at [list [string length $text] 0]
-    for {set i 0} {$i < [llength $at] - 1} {incr i} {
-        set seg [string range $text [lindex $at $i 0] [expr {[lindex $at $i+1 0] - 1}]]
-        regexp {^\(id (\d+)\)} $seg - g
-        set ws {}
-        if {[regexp {; only (.*) could wake it} $seg - only]} {
-            foreach {- w} [regexp -all -inline {\(id (\d+)\)} $only] { lappend ws $w }
+    if {![has_table finding_wakers]} { return $out }
+    db eval {SELECT g, waker FROM finding_wakers WHERE finding=$id ORDER BY g, waker} {
+        dict lappend out $g $waker
+    }
+    return $out
+}
+
+# True when the trace has table NAME (tables the analyzer added later are
+# missing from traces checked before: their features are just not shown).
+proc model::has_table {name} {
+    return [memo [list table $name] {db exists {SELECT 1 FROM sqlite_master
+        WHERE type='table' AND name=$name}}]
+}
+# True when table TABLE has column COL.
+proc model::has_column {table col} {
+    return [memo [list column $table $col] {db exists \
+        "SELECT 1 FROM pragma_table_info('$table') WHERE name=\$col"}]
+}
+
+# A finding's culprit (the line to change) and one-line fix, as the
+# analyzer stored them: a dict with site (sites.id or ""), file, line, g,
+# fix_line ("" each when absent or on an older trace).
+proc model::culprit {id} {
+    set d [dict create site "" file "" line "" g "" fix_line ""]
+    foreach col {culprit_site culprit_g fix_line} key {site g fix_line} {
+        if {[has_column findings $col]} {
+            dict set d $key [db onecolumn "SELECT $col FROM findings WHERE id=\$id"]
         }
-        dict set out $g $ws
+    }
+    if {[dict get $d site] ne ""} {
+        lassign [site [dict get $d site]] file line
+        dict set d file $file
+        dict set d line $line
+    }
+    return $d
+}
+
+# Lock holds of goroutine G overlapping seqs [LO, HI], from lock_spans:
+# rows obj mode start_seq end_seq start_ns end_ns (end "" when still held at
+# the end of the run).  Those that start in the window (an index range on
+# (g, start_seq)) and those taken before it and still held (among the last
+# 64 taken before LO: holds nest, a goroutine holds few locks at once).
+proc model::lock_spans {g lo hi {limit 1000}} {
+    if {![has_table lock_spans]} { return {} }
+    return [memo [list locks $g $lo $hi $limit] {db eval {
+        SELECT * FROM (SELECT obj, mode, start_seq, coalesce(end_seq, '') AS e, start_ns,
+               coalesce(end_ns, '') FROM lock_spans
+               WHERE g=$g AND start_seq < $lo ORDER BY start_seq DESC LIMIT 64)
+        WHERE e = '' OR e >= $lo
+        UNION ALL
+        SELECT * FROM (SELECT obj, mode, start_seq, coalesce(end_seq, ''), start_ns,
+               coalesce(end_ns, '') FROM lock_spans
+               WHERE g=$g AND start_seq BETWEEN $lo AND $hi ORDER BY start_seq LIMIT $limit)}}]
+}
+
+# Shared-variable accesses (var_read 50, var_write 51: SHARED_READ/WRITE)
+# of goroutine G in [LO, HI]: rows seq kind obj, in order.  One query per
+# window for every lane (var_window), through the (obj, seq) index on the
+# variables' ids: its cost is the accesses in the window, never the other
+# events of a busy lane; none at all in a trace without variables.
+proc model::var_accesses {g lo hi} {
+    set w [var_window $lo $hi]
+    return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
+}
+proc model::var_window {lo hi {limit 20000}} {
+    set ids [memo varids {db eval {SELECT id FROM objects WHERE type=9}}]
+    if {![llength $ids]} { return {} }
+    return [memo [list varwin $lo $hi] {
+        set out [dict create]
+        foreach {g seq kind obj} [db eval "SELECT g, seq, kind, obj FROM events
+                WHERE obj IN ([join $ids ,]) AND seq BETWEEN \$lo AND \$hi
+                AND +kind IN (50, 51) LIMIT \$limit"] {
+            dict lappend out $g [list $seq $kind $obj]
+        }
+        dict for {g rows} $out {
+            dict set out $g [concat {*}[lsort -integer -index 0 $rows]]
+        }
+        set out
+    }]
+}
+
+# Marks for objects that have no lane of their own but a channel: a
+# timer's or ticker's fires and stop (its channel, timer_start's b) and a
+# context's cancel (its Done channel, ctx_create's c).  Read once per
+# trace: a dict chan -> list of {seq kind} (41 cancel, 43 fire, 44 stop).
+proc model::object_marks {{limit 200000}} {
+    set chan [dict create]
+    db eval {SELECT obj, b, c, kind FROM events WHERE kind IN (40, 42)} {
+        set ch [expr {$kind == 42 ? $b : $c}]
+        if {$obj ne "" && $ch ne "" && $ch > 0} { dict set chan $obj $ch }
+    }
+    set out [dict create]
+    if {![dict size $chan]} { return $out }
+    db eval {SELECT obj, seq, kind FROM events WHERE kind IN (41, 43, 44) ORDER BY seq
+             LIMIT $limit} {
+        if {[dict exists $chan $obj]} { dict lappend out [dict get $chan $obj] [list $seq $kind] }
     }
     return $out
 }

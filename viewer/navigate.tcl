@@ -36,6 +36,8 @@ proc timeline::set_filter {text} {
 }
 proc timeline::select_g {g {seq ""}} {
     variable sel_g $g; variable sel_seq $seq
+    # a quiz not answered yet: the selected goroutine is the one blamed
+    if {[info exists ::viewer::opts(quiz)] && $::viewer::opts(quiz)} { quiz::blame_g $g }
     scroll_to_g $g
     schedule
     catch {panels::show_selection $g $seq}

@@ -18,11 +18,20 @@ proc panels::create_findings {f} {
     $f.t column title -width 320
     $f.t tag configure error -foreground #b00000
     $f.t tag configure warning -foreground #9a5a00
-    text $f.x -height 8 -wrap word -font TkDefaultFont -relief flat -bg #fbfbf4
+    # the explanation scrolls: a long one never hides the fix or its end
+    ttk::frame $f.xf
+    text $f.x -height 8 -wrap word -font TkDefaultFont -relief flat -bg #fbfbf4 \
+        -yscrollcommand [list $f.xs set]
+    ttk::scrollbar $f.xs -orient vertical -command [list $f.x yview]
     $f.x tag configure b -font TkHeadingFont
+    $f.x tag configure fix -font TkHeadingFont -foreground #1d5a1d
+    $f.x tag configure hidden -font TkHeadingFont -foreground #505050
     pack $f.h -anchor w
     pack $f.t -fill x
-    pack $f.x -fill both -expand 1
+    pack $f.xs -in $f.xf -side right -fill y
+    pack $f.x -in $f.xf -side left -fill both -expand 1
+    pack $f.xf -fill both -expand 1
+    raise $f.x; raise $f.xs
     bind $f.t <<TreeviewSelect>> {panels::finding_selected}
     set w(findings) $f.t
     set w(fexplain) $f.x
@@ -33,11 +42,25 @@ proc panels::load_findings {} {
     variable w
     set t $w(findings)
     $t delete [$t children {}]
+    $w(fexplain) delete 1.0 end
+    if {[viewer::analysis_hidden]} {
+        # --no-check (or a quiz not answered yet): the findings exist but
+        # are not shown; never say "No findings" then
+        if {$viewer::opts(quiz)} {
+            $w(fexplain) insert end "Quiz: findings hidden until you answer.\n" hidden \
+                "Look at the lanes, name the bug kind and click the goroutine (its lane) or\
+                 the source line to blame, then press Check."
+        } else {
+            $w(fexplain) insert end "Analysis hidden (--no-check).\n" hidden \
+                "The findings of chanscope check are not shown: find the bug on the lanes\
+                 yourself (chanscope view without --no-check shows them)."
+        }
+        return
+    }
     foreach f [model::findings] {
         $t insert {} end -id f[dict get $f id] -values [list [dict get $f kind] [dict get $f title]] \
             -tags [dict get $f severity]
     }
-    $w(fexplain) delete 1.0 end
     if {[llength [$t children {}]] == 0} {
         $w(fexplain) insert end "No findings: the analyzer found no deadlock, leak, race or misuse in this run."
     } else {
@@ -61,19 +84,38 @@ proc panels::select_finding {id {sync 1}} {
         $w(findings) selection set f$id
         $w(findings) see f$id
     }
+    # the one-line fix first, then what happened, then the longer direction
+    set cul [model::culprit $id]
     set x $w(fexplain)
     $x delete 1.0 end
+    set fix1 [dict get $cul fix_line]
+    if {$fix1 ne ""} {
+        $x insert end "Fix: " fix "$fix1" fix
+        if {[dict get $cul line] ne ""} {
+            $x insert end "  ([file tail [dict get $cul file]]:[dict get $cul line])"
+        }
+        $x insert end "\n\n"
+    } elseif {[dict get $f fix] ne ""} {
+        $x insert end "Fix: " fix "[dict get $f fix]\n\n"
+    }
     $x insert end "[dict get $f title]\n" b
-    $x insert end "[dict get $f explanation]\n\n"
-    if {[dict get $f fix] ne ""} { $x insert end "Fix: " b "[dict get $f fix]\n" }
+    $x insert end "[dict get $f explanation]\n"
+    if {$fix1 ne "" && [dict get $f fix] ne "" && [dict get $f fix] ne $fix1} {
+        $x insert end "\nHow: " b "[dict get $f fix]\n"
+    }
+    $x yview moveto 0
     timeline::show_finding $id
     # the cursor at the finding's last event: the state panel shows who is
-    # blocked on what at that moment; the source pane its first event's line
+    # blocked on what at that moment; the source pane the culprit line (the
+    # line to change), else the finding's first event's line
     set seqs {}
     foreach {s g o role} [model::finding_refs $id] { if {$s ne ""} { lappend seqs $s } }
     if {[llength $seqs]} {
         replay::seek [tcl::mathfunc::max {*}$seqs] 0
         show_event [lindex $seqs 0]
+    }
+    if {[dict get $cul line] ne ""} {
+        show_source [dict get $cul file] [dict get $cul line] "line to change"
     }
 }
 
@@ -81,17 +123,21 @@ proc panels::create_state {f} {
     variable w
     ttk::frame $f
     ttk::label $f.h -text "State at the cursor" -font TkHeadingFont
-    ttk::treeview $f.t -columns {g state on since} -show headings -height 10
-    # "blocked on" gets the room: object_label's short form ("wg WaitGroup
-    # from x.c:95") is the longest thing in the panel
-    foreach {col txt wd} {g goroutine 130 state state 70 on "blocked on" 150 since since 50} {
+    ttk::treeview $f.t -columns {g state on since} -show headings -height 10 \
+        -xscrollcommand [list $f.xs set]
+    ttk::scrollbar $f.xs -orient horizontal -command [list $f.t xview]
+    # "blocked on" gets the room and grows to its longest text (update_state;
+    # the panel then scrolls sideways): object_label's short form ("WaitGroup
+    # from ab-ba-deadlock.c:95") is the longest thing in the panel
+    foreach {col txt wd} {g goroutine 110 state state 80 on "blocked on" 170 since since 50} {
         $f.t heading $col -text $txt -anchor w
-        $f.t column $col -width $wd
+        $f.t column $col -width $wd -stretch [expr {$col eq "on"}]
     }
     foreach {tag col} {running #1d7a2a blocked #b00000 sleeping #707070 chan #1f4e9c} {
         $f.t tag configure $tag -foreground $col
     }
     pack $f.h -anchor w
+    pack $f.xs -side bottom -fill x
     pack $f.t -fill both -expand 1
     bind $f.t <<TreeviewSelect>> {panels::state_selected}
     set w(state) $f.t
@@ -117,10 +163,7 @@ proc panels::update_state {seq} {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
-        if {$st eq "blocked"} {
-            set on "[dict get $d reason] [model::object_label [dict get $d obj] short]"
-            set st "blocked"
-        }
+        if {$st eq "blocked"} { set on [model::waits_on [dict get $d reason] [dict get $d obj]] }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }
@@ -161,6 +204,24 @@ proc panels::update_state {seq} {
             "\u2026 [expr {$n - [llength $which]}] more channels" \
             "" "scroll the timeline to list theirs" ""]
     }
+    fit_on_column
+}
+# The "blocked on" column as wide as its longest text (at least its
+# default): nothing is cut off, the panel scrolls sideways instead.
+proc panels::fit_on_column {} {
+    variable w
+    set t $w(state)
+    set wd 170; set wg 110
+    foreach i [$t children {}] {
+        set v [$t item $i -values]
+        set wd [expr {max($wd, [font measure TkDefaultFont [lindex $v 2]] + 16)}]
+        # goroutine names too ("stage_worker #12"), not the "… more" rows
+        if {[string match g* $i] && $i ne "gmore"} {
+            set wg [expr {max($wg, [font measure TkDefaultFont [lindex $v 0]] + 12)}]
+        }
+    }
+    $t column g -width [expr {min($wg, 220)}]
+    $t column on -width $wd -minwidth $wd
 }
 proc panels::state_selected {} {
     variable w
@@ -194,11 +255,23 @@ proc panels::create_source {f} {
     grid columnconfigure $f 0 -weight 1
     set w(source) $f.x
     set w(srchead) $f.h
+    bind $f.x <ButtonRelease-1> {panels::source_clicked %x %y}
     return $f
 }
 
-# Show FILE (as recorded in sites) with LINE highlighted.
-proc panels::show_source {file line} {
+# A click on a source line: in a quiz, that line is the one blamed.
+proc panels::source_clicked {x y} {
+    variable w; variable srcfile
+    if {$srcfile eq "" || ![info exists ::viewer::opts(quiz)] || !$::viewer::opts(quiz)} return
+    set line [lindex [split [$w(source) index @$x,$y] .] 0]
+    $w(source) tag remove cur 1.0 end
+    $w(source) tag add cur $line.0 "$line.0 lineend + 1c"
+    quiz::blame_line $srcfile $line
+}
+
+# Show FILE (as recorded in sites) with LINE highlighted; WHY (if any) is
+# said in the pane's heading ("line to change").
+proc panels::show_source {file line {why ""}} {
     variable w; variable srcfile
     set x $w(source)
     set p [model::source_path $file]
@@ -218,7 +291,7 @@ proc panels::show_source {file line} {
         set srcfile $p
         $x configure -state disabled
     }
-    $w(srchead) configure -text "Source: $file:$line"
+    $w(srchead) configure -text "Source: $file[expr {$line ne "" ? ":$line" : ""}][expr {$why ne "" ? " \u2014 $why" : ""}]"
     $x tag remove cur 1.0 end
     if {$p ne "" && $line ne ""} {
         $x tag add cur $line.0 "$line.0 lineend + 1c"
@@ -301,7 +374,7 @@ proc panels::show_selection {g seq} {
 # Legend: row 1 the state palette, row 2 the markers and arrows.
 proc panels::create_legend {f} {
     ttk::frame $f
-    canvas $f.c -height 40 -bg #f4f4f4 -highlightthickness 0
+    canvas $f.c -height 58 -bg #f4f4f4 -highlightthickness 0
     pack $f.c -fill x
     set c $f.c
     set font TkSmallCaptionFont
@@ -347,5 +420,41 @@ proc panels::create_legend {f} {
     incr x [expr {20 + [font measure $font "close"]}]
     $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 2 -fill #d00000
     $c create text [expr {$x + 5}] $y -anchor w -text "now (replay cursor)" -font $font
+    # row 3: locks held, shared variables, timers and contexts
+    set x 6; set y 48
+    $c create text $x $y -anchor w -text "locks:" -font TkHeadingFont
+    set x $x0
+    foreach {kind text} {write "holds the lock (Lock)" read "read-holds it (RLock)"} {
+        if {$kind eq "write"} {
+            $c create rectangle $x [expr {$y - 4}] [expr {$x + 24}] [expr {$y + 4}] -fill #b71c1c \
+                -outline "" -tags legend
+        } else {
+            $c create rectangle $x [expr {$y - 4}] [expr {$x + 24}] [expr {$y + 4}] -fill #ffd6dc \
+                -outline #c62828 -dash {3 2} -tags legend
+        }
+        $c create text [expr {$x + 28}] $y -anchor w -text $text -font $font
+        incr x [expr {40 + [font measure $font $text]}]
+    }
+    foreach {kind text} {write "write to a shared variable" read "read of one"} {
+        set pts [list [expr {$x}] [expr {$y - 5}] [expr {$x + 10}] [expr {$y - 5}] \
+                     [expr {$x + 5}] [expr {$y + 4}]]
+        if {$kind eq "write"} {
+            $c create polygon $pts -fill #e65100 -outline #7f2b00 -tags legend
+        } else {
+            $c create polygon $pts -fill #ffffff -outline #e65100 -width 1.5 -tags legend
+        }
+        $c create text [expr {$x + 14}] $y -anchor w -text $text -font $font
+        incr x [expr {28 + [font measure $font $text]}]
+    }
+    $c create polygon [expr {$x}] [expr {$y - 4}] [expr {$x + 8}] [expr {$y - 4}] \
+        [expr {$x + 4}] [expr {$y + 2}] -fill #546e7a -outline "" -tags legend
+    set t "timer/ticker fired (on its channel)"
+    $c create text [expr {$x + 12}] $y -anchor w -text $t -font $font
+    incr x [expr {26 + [font measure $font $t]}]
+    foreach {col t} {#37474f "ticker/timer stopped" #ef6c00 "context cancelled"} {
+        $c create line $x [expr {$y - 7}] $x [expr {$y + 7}] -width 3 -fill $col
+        $c create text [expr {$x + 5}] $y -anchor w -text $t -font $font
+        incr x [expr {20 + [font measure $font $t]}]
+    }
     return $f
 }

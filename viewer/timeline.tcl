@@ -32,6 +32,7 @@ namespace eval timeline {
     variable lastw 0
     variable lanes {}      ;# laid-out lanes, {type id y h idx} each, by y (see layout)
     variable lane_y {}     ;# each lane's y, for bisection
+    variable hdr_idx {}    ;# indexes in lanes of the header lanes
     variable laney         ;# array: g<ID> / ch<ID> -> center y
     array set laney {}
     variable collapsed     ;# array: gid -> 1
@@ -41,6 +42,9 @@ namespace eval timeline {
     variable chans {}      ;# model::channels (7 fields per channel; chan_dict)
     variable closes {}     ;# model::channel_closes
     variable panics {}     ;# model::object_panics
+    variable objmarks {}   ;# model::object_marks: timer fire/stop, ctx cancel on their channel
+    variable gflags {}     ;# model::goroutine_flags: panics and misuses, per goroutine
+    variable lockband 0    ;# band height under goroutine lanes (0: the trace has no lock_spans)
     variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
@@ -57,8 +61,12 @@ namespace eval timeline {
     array set nscache {}
     variable colcache      ;# state,reason -> colour
     array set colcache {}
+    variable twcache       ;# span label -> its width in pixels
+    array set twcache {}
     variable namecache     ;# object id -> name (per trace)
     array set namecache {}
+    variable lockname      ;# lock id -> its name in the lock bands (per trace)
+    array set lockname {}
     variable drag {}
     variable LANE_H 22
     variable LABEL_W 190
@@ -137,10 +145,15 @@ proc timeline::load {} {
     variable chans [model::channels]
     variable closes [model::channel_closes]
     variable panics [model::object_panics]
+    variable objmarks [model::object_marks]
+    variable gflags [model::goroutine_flags]
+    variable lockband [expr {[model::has_table lock_spans]
+        && [model::db exists {SELECT 1 FROM lock_spans}] ? 1 : 0}]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
     variable namecache; array unset namecache
+    variable lockname; array unset lockname
     layout
     fit
 }
@@ -162,6 +175,7 @@ proc timeline::layout {} {
     set LANE_H [expr {$n <= 6 ? 40 : ($n <= 12 ? 32 : 22)}]
     set y 24            ;# room for the finding banner
     set pat [expr {$filter eq "" ? "" : "*[string tolower $filter]*"}]
+    variable hdr_idx [list [llength $lanes]]
     lappend lanes [list hdr gor $y 18 "goroutines ($n)"]
     lappend lane_y $y
     incr y 18
@@ -183,6 +197,7 @@ proc timeline::layout {} {
     }
     set nch [expr {[llength $chans] / 7}]
     if {$nch} {
+        lappend hdr_idx [llength $lanes]
         lappend lanes [list hdr chan $y 18 "channels ($nch)"]
         lappend lane_y $y
         incr y 18
@@ -307,10 +322,16 @@ proc timeline::extent {} {
     return [list 0 [expr {max(1, $model::maxseq) + 1}]]
 }
 proc timeline::fit {} {
+    zoom_to {*}[fit_range]
+}
+# The units Fit shows: the whole run, with room on the right for the
+# end-of-run marks ("■ alive at deadlock", "never closed": ~150 px).
+proc timeline::fit_range {} {
     lassign [extent] a b
-    # room on the right for the end-of-run marks ("leaked", "never closed")
-    set pad [expr {($b - $a) * 0.02}]
-    zoom_to [expr {$a - $pad}] [expr {$b + ($b - $a) * 0.10}]
+    set lo [expr {$a - ($b - $a) * 0.02}]
+    set W [width]
+    set r [expr {max(($b - $a) * 0.10, 150.0 * ($b - $lo) / max(1.0, $W - 150.0))}]
+    return [list $lo [expr {$b + $r}]]
 }
 # Show axis units [A, B].
 proc timeline::zoom_to {a b} {
@@ -342,12 +363,24 @@ proc timeline::zoom {f {x ""}} {
     set u [expr {$u0 + $x / $ppu}]
     set ppu [expr {min(400.0, $ppu * $f)}]
     set u0 [expr {$u - $x / $ppu}]
+    clamp
     schedule
 }
 proc timeline::pan {dxpx} {
     variable u0; variable ppu
     set u0 [expr {$u0 + $dxpx / $ppu}]
+    clamp
     schedule
+}
+# The view never goes past the data: zoomed out at most to the whole run
+# (as Fit shows it), panned at most to its ends.
+proc timeline::clamp {} {
+    variable u0; variable ppu
+    lassign [fit_range] lo hi
+    set W [width]
+    set ppu [expr {max($ppu, double($W) / ($hi - $lo))}]
+    set span [expr {$W / $ppu}]
+    set u0 [expr {max($lo, min($hi - $span, $u0))}]
 }
 proc timeline::scroll {lines} {
     variable ytop; variable LANE_H; variable total_h
@@ -453,6 +486,7 @@ proc timeline::redraw {} {
     }
     draw_arrows $lo $hi
     draw_highlight
+    draw_more $i0 $i1 $H
     draw_cursor
     if {$truncated} {
         $c create text [expr {[width] - 8}] [expr {$H - 8}] -anchor se -tags note \
@@ -476,6 +510,84 @@ proc timeline::redraw {} {
     event generate $c <<Redrawn>> -when tail
 }
 
+# Lanes that do not fit: "N more ↓" at the bottom (and "N more ↑" at the
+# top) of the view, on a box that scrolls to them when clicked.  I0..I1:
+# the lanes drawn.
+proc timeline::draw_more {i0 i1 H} {
+    variable c; variable lanes; variable ytop
+    set W [width]
+    set n [llength $lanes]
+    # counted by bisection (a redraw never walks every lane): a lane cut by
+    # an edge counts as not shown when less than half of it is in view
+    set below [expr {[lanes_from [first_lane_mid_after [expr {$ytop + $H}]]]}]
+    set above [expr {[lane_count] - [lanes_from [first_lane_mid_after $ytop]]}]
+    foreach {cnt txt ay anchor dir} [list $below "$below more \u2193" [expr {$H - 3}] se 1 \
+                                         $above "$above more \u2191" 24 ne -1] {
+        if {!$cnt} continue
+        set t [$c create text [expr {$W - 24}] $ay -anchor $anchor -text $txt -fill #ffffff \
+                   -font TkHeadingFont -tags [list more more$dir]]
+        lassign [$c bbox $t] x0 y0 x1 y1
+        set r [$c create rectangle [expr {$x0 - 6}] [expr {$y0 - 2}] [expr {$x1 + 6}] \
+                   [expr {$y1 + 2}] -fill #37474f -outline "" -tags [list more more$dir]]
+        $c raise $t $r
+        $c bind more$dir <ButtonRelease-1> [list timeline::scroll [expr {$dir * 5}]]
+    }
+}
+
+# Index of the first lane whose middle is below Y (lanes are in y order;
+# a lane is at most a few rows high, so the bisection on the lane tops and
+# one step cover it).
+proc timeline::first_lane_mid_after {y} {
+    variable lanes; variable lane_y
+    set i [lsearch -sorted -integer -bisect $lane_y [expr {int(floor($y))}]]
+    if {$i < 0} { return 0 }
+    lassign [lindex $lanes $i] type id ly h
+    return [expr {$ly + $h / 2 > $y ? $i : $i + 1}]
+}
+# Non-header lanes from index I to the end, and in all (headers: their
+# indexes in hdr_idx, set by layout; at most two).
+proc timeline::lanes_from {i} {
+    variable lanes; variable hdr_idx
+    set k [expr {[llength $lanes] - $i}]
+    foreach h $hdr_idx { if {$h >= $i} { incr k -1 } }
+    return [expr {max(0, $k)}]
+}
+proc timeline::lane_count {} { return [lanes_from 0] }
+
+# Scroll the lanes so that the goroutines of the first finding are in view
+# (when they do not all fit, the most of them, main counting half: it is
+# the first lane, and the others are what the finding is about), unless
+# they already are.
+proc timeline::show_findings_lanes {} {
+    variable laney; variable ytop; variable total_h
+    set id [model::db onecolumn {SELECT min(id) FROM findings}]
+    if {$id eq ""} return
+    set pts {}
+    foreach {s g o role} [model::finding_refs $id] {
+        if {$g ne "" && [info exists laney(g$g)] && ![dict exists $pts $g]} {
+            dict set pts $g $laney(g$g)
+        }
+    }
+    if {![dict size $pts]} return
+    set H [height]
+    set ys [lsort -real [dict values $pts]]
+    if {[lindex $ys 0] - 20 >= $ytop && [lindex $ys end] + 20 <= $ytop + $H} return
+    # the window of height H (less a margin) starting at one of the lanes
+    # that holds the most weight
+    set best -1; set at 0
+    foreach y0 $ys {
+        set wsum 0
+        dict for {g y} $pts {
+            if {$y >= $y0 && $y <= $y0 + $H - 80} {
+                set wsum [expr {$wsum + ($g == 1 ? 0.5 : 1.0)}]
+            }
+        }
+        if {$wsum > $best} { set best $wsum; set at $y0 }
+    }
+    set ytop [expr {max(0, min($total_h - 40, int($at) - 60))}]
+    schedule
+}
+
 proc timeline::room {} {
     variable items; variable maxitems; variable truncated
     if {$items >= $maxitems} { set truncated 1; return 0 }
@@ -491,10 +603,13 @@ proc timeline::draw_header {ln y} {
 proc timeline::draw_goroutine {ln y lo hi} {
     variable c; variable ppu; variable axis; variable MINPX; variable items; variable stats
     variable sel_g
+    variable lockband
     set id [dict get $ln id]
     set g [dict get $ln g]
     set h [dict get $ln h]
-    set y0 [expr {$y + 3}]; set y1 [expr {$y + $h - 3}]
+    # a thin band under the spans for the locks held (lock_spans)
+    set bh [expr {$lockband ? ($h >= 32 ? 10 : 6) : 0}]
+    set y0 [expr {$y + 3}]; set y1 [expr {$y + $h - 3 - $bh}]
     set bg [expr {$id == $sel_g ? "#fff6c8" : ([dict get $ln y] / $h % 2 ? "#fafafa" : "#ffffff")}]
     $c create rectangle -10 $y [expr {[width] + 10}] [expr {$y + $h}] -fill $bg -outline "" \
         -tags [list lane g$id]
@@ -502,9 +617,11 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set minw [expr {$MINPX / $ppu}]
     set rows [model::lod_spans $id $lo $hi [expr {$axis eq "ns" ? "ns" : "seq"}] $minw]
     set leaked 0
+    set short {}
+    set inside {}
     # hot loop: plain arithmetic, colours and names from caches; adjacent
     # summary blocks of one colour become one item
-    variable u0; variable maxitems; variable colcache; variable namecache
+    variable u0; variable maxitems; variable colcache; variable namecache; variable twcache
     set W [width]
     set lim0 -50.0; set lim1 [expr {$W + 50.0}]
     set pend {}
@@ -528,11 +645,23 @@ proc timeline::draw_goroutine {ln y lo hi} {
                     -outline "" -tags [list span g$id s$ss]
             }
             incr stats(spans)
-            if {$x1 - $x0 > 60 && $state eq "blocked"} {
-                if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
-                $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
-                    -text "$reason $namecache($obj)" -fill white \
-                    -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
+            if {$state eq "blocked"} {
+                if {![info exists namecache($reason,$obj)]} {
+                    set namecache($reason,$obj) [model::waits_on $reason $obj]
+                }
+                set txt $namecache($reason,$obj)
+                if {![info exists twcache($txt)]} {
+                    set twcache($txt) [font measure TkSmallCaptionFont $txt]
+                }
+                if {$x1 - $x0 > $twcache($txt) + 8} {
+                    $c create text [expr {$x0 + 4}] [expr {($y0 + $y1) / 2}] -anchor w \
+                        -text $txt -fill white \
+                        -font TkSmallCaptionFont -tags [list spantext g$id s$ss]
+                    lappend inside [expr {$x0 + 2}] [expr {$x0 + 6 + $twcache($txt)}]
+                } else {
+                    # too short to hold its label: the label goes beside it
+                    lappend short $x0 $x1 $txt $ss $colcache($state,$reason)
+                }
             }
             incr items
         } else {
@@ -566,6 +695,8 @@ proc timeline::draw_goroutine {ln y lo hi} {
             -tags [list block g$id s$pss]
         incr stats(blocks); incr items
     }
+    draw_short_labels $id $short $y0 $y1 $inside
+    if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
     # start, end, leak markers
     set cs [dict get $g create_seq]
     set es [dict get $g end_seq]
@@ -614,6 +745,253 @@ proc timeline::draw_goroutine {ln y lo hi} {
                 incr stats(events)
                 incr items
             }
+        }
+    }
+    # shared-variable marks last: over the ticks and the end bar
+    draw_var_marks $id $y0 $lo $hi
+    draw_flags $id $y0 $y1 $lo $hi
+}
+
+# A panic or a misuse the runtime caught (a lock copied after first use, a
+# negative WaitGroup counter, a close of a closed channel): a red flag on
+# the goroutine's lane, named when the next one leaves room.
+proc timeline::draw_flags {id y0 y1 lo hi} {
+    variable c; variable gflags; variable items
+    if {![dict exists $gflags $id]} return
+    set fl {}
+    foreach f [dict get $gflags $id] {
+        lassign $f seq txt
+        if {$seq >= $lo && $seq <= $hi} { lappend fl [sx $seq] $seq $txt }
+    }
+    set n [llength $fl]
+    set font TkSmallCaptionFont
+    for {set i 0} {$i < $n} {incr i 3} {
+        if {![room]} break
+        lassign [lrange $fl $i [expr {$i + 2}]] x seq txt
+        set ym [expr {($y0 + $y1) / 2}]
+        $c create polygon $x [expr {$y0 - 2}] [expr {$x + 9}] [expr {$y0 + 2}] $x [expr {$y0 + 6}] \
+            -fill #d00000 -outline #600000 -tags [list flag gflag g$id e$seq]
+        $c create line $x [expr {$y0 - 2}] $x [expr {$y1 + 1}] -fill #600000 -width 2 \
+            -tags [list flag gflag g$id e$seq]
+        incr items 2
+        set next [expr {$i + 3 < $n ? [lindex $fl $i+3] : [width]}]
+        set prev [expr {$i > 0 ? [lindex $fl $i-3] : 0}]
+        set tw [font measure $font $txt]
+        set t ""
+        if {$next - $x > $tw + 16} {
+            set t [$c create text [expr {$x + 11}] $ym -anchor w -text $txt -fill #a00000 \
+                       -font $font -tags [list flag gflag g$id e$seq]]
+        } elseif {$x - $prev > $tw + 8} {
+            # no room after it (the end of the run): before it
+            set t [$c create text [expr {$x - 3}] $ym -anchor e -text $txt -fill #a00000 \
+                       -font $font -tags [list flag gflag g$id e$seq]]
+        }
+        if {$t ne ""} {
+            lassign [$c bbox $t] bx0 by0 bx1 by1
+            set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                       -fill #fff0f0 -outline #d00000 -tags [list flag gflag g$id e$seq]]
+            $c raise $t $r
+        }
+    }
+}
+
+# Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
+# colour each), beside the bar on the lane's free space: right of it when
+# the room up to the next label is free, else left of it, else (a run of
+# tiny bars) the first of the run only.  Each on a white box, in the bar's
+# colour, so that it reads as the bar's.
+proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
+    variable c; variable items
+    if {![llength $short]} return
+    set font TkSmallCaptionFont
+    set ym [expr {($y0 + $y1) / 2}]
+    set W [width]
+    # right of the run's end are the end-of-run marks ("leaked", "alive at")
+    set xend [expr {min($W, [sx $model::maxseq] - 2)}]
+    set used -1000
+    foreach {x0 x1 txt ss col} $short {
+        if {$x1 < 0 || $x0 > $W} continue
+        set tw [font measure $font $txt]
+        # never over the label inside a wide bar (INSIDE: x0 x1 of each)
+        set ra [expr {$x1 + 3}]; set la [expr {$x0 - 3 - $tw}]
+        set rfree [expr {$ra > $used && $ra + $tw < $xend}]
+        set lfree [expr {$la > $used && $la >= 0}]
+        foreach {ix0 ix1} $inside {
+            if {$ra < $ix1 && $ra + $tw > $ix0} { set rfree 0 }
+            if {$la < $ix1 && $la + $tw > $ix0} { set lfree 0 }
+        }
+        if {$rfree} {
+            set tx $ra
+        } elseif {$lfree} {
+            set tx $la
+        } else continue
+        set t [$c create text $tx $ym -anchor w -text $txt -fill #202020 -font $font \
+                   -tags [list spantext shortlabel g$id s$ss]]
+        lassign [$c bbox $t] bx0 by0 bx1 by1
+        set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                   -fill #ffffff -outline $col -tags [list shortlabel g$id s$ss]]
+        $c raise $t $r
+        set used [expr {$bx1 + 4}]
+        incr items 2
+    }
+}
+
+# The locks goroutine ID holds, as a band from lock to unlock between Y0 and
+# Y1 under its spans (lock_spans): a write hold (Mutex, RWMutex Lock) solid
+# dark red, a read hold (RLock) light with a dashed outline.  A hold taken
+# while another is held is drawn inset (the outer one shows above it).  Each
+# is named inside where it has room before the next hold starts; else a run
+# of such holds on one lock is named once, beside the run (left of it when
+# free, so that a hold read before the one nested in it, else right).
+proc timeline::draw_lock_band {id y0 y1 lo hi} {
+    variable c; variable items; variable axis; variable lockname
+    set W [width]
+    set font {TkSmallCaptionFont 7}
+    set holds {}
+    set open {}
+    foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
+        if {![room]} break
+        set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
+        if {$es eq ""} {
+            set x1 [cx [sx $model::maxseq]]
+        } else {
+            set x1 [cx [expr {$axis eq "ns" ? [ux $en] : [sx $es]}]]
+        }
+        if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
+        # level of detail: holds of one lock and mode closer than a pixel
+        # (a lock taken in a tight loop, zoomed out) widen the last band
+        if {[info exists last] && [lindex $last 0] eq "$obj $mode" && $x0 <= [lindex $last 2] + 1
+            && $x1 - $x0 < 3} {
+            set r [lindex $last 1]
+            set x1 [expr {max($x1, [lindex $last 2])}]
+            lassign [$c coords $r] ox0 oy0 - oy1
+            $c coords $r $ox0 $oy0 $x1 $oy1
+            lset last 2 $x1
+            lset open end $x1
+            lset holds end 3 $x1
+            continue
+        }
+        # nesting: how many holds drawn so far still cover x0
+        set depth 0
+        foreach e $open { if {$e > $x0} { incr depth } }
+        lappend open $x1
+        if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
+        set ya [expr {$depth ? $y0 + 2 : $y0}]
+        if {$mode eq "read"} {
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
+                -tags [list lockband read g$id o$obj s$ss]]
+            set txt "read-holds $lockname($obj)"; set fg #8b0000
+        } else {
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #b71c1c \
+                -outline [expr {$depth ? "#ffd6dc" : ""}] -tags [list lockband write g$id o$obj s$ss]]
+            set txt "holds $lockname($obj)"; set fg #ffffff
+        }
+        incr items
+        lappend holds [list $obj $mode $x0 $x1 $txt $fg]
+        set last [list "$obj $mode" $r $x1]
+    }
+    if {$y1 - $y0 < 8} return
+    set ym [expr {($y0 + $y1) / 2.0}]
+    set starts [lsort -real [lmap h $holds {lindex $h 2}]]
+    set runs {}
+    foreach h $holds {
+        lassign $h obj mode x0 x1 txt fg
+        # room inside: up to its end or the next hold that starts inside it
+        set end $x1
+        foreach s2 $starts { if {$s2 > $x0 + 0.5 && $s2 < $end} { set end $s2; break } }
+        set tx [expr {max(0, $x0) + 3}]
+        set room [expr {min($W, $end) - $tx - 2}]
+        if {$room > [font measure $font $txt]} {
+            $c create text $tx $ym -anchor w -text $txt -fill $fg \
+                -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {$room > [font measure $font $lockname($obj)]} {
+            $c create text $tx $ym -anchor w -text $lockname($obj) \
+                -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {[llength $runs] && [lindex $runs end 0] eq "$obj $mode"} {
+            lset runs end 2 [expr {max([lindex $runs end 2], $x1)}]
+        } else {
+            lappend runs [list "$obj $mode" $x0 $x1 $txt]
+        }
+    }
+    # name each run of unnamed holds beside it, in dark red on the lane:
+    # left of it when free back to the previous hold's end, else right of
+    # it when free up to the next hold's start (past every hold open there)
+    set used -1000
+    foreach r $runs {
+        lassign $r key rx0 rx1 txt
+        set tw [font measure $font $txt]
+        # right of it: past the end of every hold still open there
+        set rx [expr {$rx1 + 4}]
+        foreach h $holds {
+            lassign $h - - hx0 hx1
+            if {$hx0 < $rx && $hx1 > $rx1 + 0.5} { set rx [expr {max($rx, $hx1 + 4)}] }
+        }
+        set next $W
+        foreach s2 $starts { if {$s2 > $rx - 4} { set next $s2; break } }
+        set prev 0
+        foreach h $holds {
+            lassign $h - - hx0 hx1
+            if {$hx1 <= $rx0 && $hx1 > $prev} { set prev $hx1 }
+        }
+        # left first: a hold taken before a nested one reads first
+        # ("holds A.mu [holds B.mu]": A, then B)
+        if {$rx0 - 4 - $tw > max($prev + 2, $used)} {
+            set tx [expr {$rx0 - 4 - $tw}]
+        } elseif {$rx + $tw < min($W, $next - 2) && $rx > $used} {
+            set tx $rx
+        } else continue
+        $c create text $tx $ym -anchor w -text $txt -fill #8b0000 \
+            -font $font -tags [list lockband locktext g$id o[lindex $key 0]]
+        set used [expr {$tx + $tw + 4}]
+    }
+}
+
+# Shared-variable accesses (SHARED_READ / SHARED_WRITE) of goroutine ID: a
+# mark at the top of its lane, a write a solid triangle, a read a hollow
+# one, named when the next mark leaves room.  Drawn whether or not the
+# findings are shown: a race is two such marks on two lanes with nothing
+# ordering them.
+proc timeline::draw_var_marks {id y0 lo hi} {
+    variable c; variable items; variable namecache
+    set rows [model::var_accesses $id $lo $hi]
+    if {![llength $rows]} return
+    set font {TkSmallCaptionFont 7}
+    # accesses to one variable closer than 12 px make one mark (x++ is a
+    # read then a write): a write if any of them writes, "read+write"
+    set marks {}
+    foreach {seq kind obj} $rows {
+        set x [sx $seq]
+        set k [expr {$kind == 51 ? "write" : "read"}]
+        if {[llength $marks]} {
+            lassign [lindex $marks end] px pobj pks pseq
+            if {$pobj == $obj && $x - $px < 12} {
+                if {$k ni $pks} { lappend pks $k }
+                lset marks end [list $px $pobj $pks $pseq]
+                continue
+            }
+            if {$x - $px < 3} continue
+        }
+        lappend marks [list $x $obj [list $k] $seq]
+    }
+    set n [llength $marks]
+    for {set i 0} {$i < $n} {incr i} {
+        if {![room]} break
+        lassign [lindex $marks $i] x obj ks seq
+        set pts [list [expr {$x - 5}] [expr {$y0 - 2}] [expr {$x + 5}] [expr {$y0 - 2}] \
+                     $x [expr {$y0 + 7}]]
+        if {"write" in $ks} {
+            $c create polygon $pts -fill #e65100 -outline #7f2b00 -tags [list varmark write g$id e$seq]
+        } else {
+            $c create polygon $pts -fill #ffffff -outline #e65100 -width 1.5 \
+                -tags [list varmark read g$id e$seq]
+        }
+        incr items
+        set next [expr {$i + 1 < $n ? [lindex $marks $i+1 0] : 1e9}]
+        if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
+        set txt "[join [lsort $ks] +] $namecache($obj)"
+        if {$next - $x > [font measure $font $txt] + 12} {
+            $c create text [expr {$x + 7}] [expr {$y0 + 1}] -anchor w -text $txt \
+                -fill #7f2b00 -font $font -tags [list varmark vartext g$id e$seq]
         }
     }
 }
@@ -683,19 +1061,58 @@ proc timeline::draw_channel {ln y lo hi} {
             if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 53 $s }
         }
     }
+    # a timer's fires and stop, a context's cancel, on their channel's lane
+    variable objmarks
+    if {[dict exists $objmarks $id]} {
+        set lastx -100
+        foreach m [dict get $objmarks $id] {
+            lassign $m seq kind
+            if {$seq < $lo || $seq > $hi} continue
+            if {$kind == 43} {
+                set x [sx $seq]
+                if {$x - $lastx < 3} continue
+                set lastx $x
+            }
+            lappend marks $seq $kind ""
+        }
+    }
     foreach {seq kind s} [lrange $marks 0 599] {
         set x [sx $seq]
+        if {$kind == 43} {
+            # a tick: a small clock-hand triangle at the top of the lane
+            $c create polygon [expr {$x - 4}] [expr {$y + 1}] [expr {$x + 4}] [expr {$y + 1}] \
+                $x [expr {$y + 7}] -fill #546e7a -outline "" -tags [list objmark fire ch$id s$seq]
+            continue
+        }
+        if {$kind == 44 || $kind == 41} {
+            set col [expr {$kind == 44 ? "#37474f" : "#ef6c00"}]
+            set txt [expr {$kind == 44 ? "stopped" : "cancelled"}]
+            $c create line $x $y $x [expr {$y + $h}] -width 3 -fill $col \
+                -tags [list objmark [expr {$kind == 44 ? "stop" : "cancel"}] ch$id s$seq]
+            $c create text [expr {$x + 3}] [expr {$y + $h - 2}] -anchor sw -text $txt -fill $col \
+                -font TkSmallCaptionFont -tags [list objmark ch$id]
+            continue
+        }
         if {$kind == 15} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
                 -tags [list close ch$id s$seq]
-            $c create text [expr {$x + 3}] [expr {$y + 2}] -anchor nw -text "closed" \
-                -font TkSmallCaptionFont -tags [list close ch$id]
+            # a context's Done channel closed by its cancel: "cancelled" says it
+            set bycancel 0
+            foreach {s2 k2 -} $marks {
+                if {$k2 == 41 && abs([sx $s2] - $x) < 40} { set bycancel 1; break }
+            }
+            if {!$bycancel} {
+                $c create text [expr {$x + 3}] [expr {$y + 2}] -anchor nw -text "closed" \
+                    -font TkSmallCaptionFont -tags [list close ch$id]
+            }
         } else {
             $c create text $x [expr {$y + $h / 2}] -text "\u2691 $s" -anchor w -fill #c00000 \
                 -font TkSmallCaptionFont -tags [list flag ch$id s$seq]
         }
     }
-    if {[llength [dict get $ch close_seqs]] == 0 && $hi >= $model::maxseq - 1} {
+    # (a timer's or a context's channel is never closed, by design)
+    if {[llength [dict get $ch close_seqs]] == 0 && $hi >= $model::maxseq - 1
+        && ![dict exists $objmarks $id]} {
         set x [cx [sx $model::maxseq]]
         $c create text [expr {$x + 3}] [expr {$y + $h / 2}] -anchor w -text "never closed" \
             -fill #707070 -font TkSmallCaptionFont -tags [list neverclosed ch$id]

@@ -300,8 +300,12 @@ static void yield_alternates(void) {
          * well).  Not strictly alternating: every 61st schedule looks at
          * the global queue first (fairness), which can let one side run
          * twice in a row, as in Go. */
+        /* Not an upper bound: when the OS deschedules this thread for over
+         * 10 ms (a loaded machine, a sanitizer), sysmon hands the P to
+         * another thread (docs/runtime.md) and the other goroutine may run
+         * ahead for a while; what one P must never do is starve it. */
         int other = atomic_load(&turns[1]);
-        if (other < i / 2 - 2 || other > i + 2) {
+        if (other < i / 2 - 2) {
             printf("turn %d: other at %d\n", i, other);
             exit(1);
         }
