@@ -45,17 +45,25 @@
 
 static const char view_usage[] =
     "usage: chanscope view TRACE [--screenshot FILE.png [--finding N] [--at SEQ]]\n"
-    "                       [--axis seq|ns] [--arrows sel|all|none] [--size WxH] [--no-check]\n"
-    "                       [--quiz]\n"
-    "  --no-check  hide the analysis (the findings panel says so); an unchecked trace\n"
-    "              is refused instead of checked\n"
-    "  --quiz      name the bug kind and its culprit (click a lane or a source line)\n"
-    "              before the findings are shown";
-
-static const char view_svg_usage[] =
-    "  chanscope view TRACE --svg FILE.svg\n"
-    "  --svg FILE  write the timeline as SVG (the one of chanscope report; '-': stdout)\n"
-    "              and open no window";
+    "                       [--axis seq|ns] [--arrows sel|all|none] [--size WxH]\n"
+    "                       [--no-check | --quiz]\n"
+    "       chanscope view TRACE --svg FILE.svg\n"
+    "\n"
+    "Open the Tk viewer on a trace (an unchecked one is checked first; a trace\n"
+    "still being recorded is viewed from a snapshot and never written).\n"
+    "\n"
+    "  --screenshot FILE.png  render under Xvfb into FILE.png and exit\n"
+    "  --finding N, --at SEQ  select finding N / put the replay cursor at SEQ\n"
+    "  --axis seq|ns          event order (default) or wall time\n"
+    "  --arrows sel|all|none  which message arrows to draw\n"
+    "  --size WxH             window size\n"
+    "  --no-check             hide the analysis (the findings panel says so); an\n"
+    "                         unchecked trace is refused instead of checked\n"
+    "  --quiz                 name the bug kind and its culprit (click a lane or a\n"
+    "                         source line) before the findings are shown\n"
+    "  --svg FILE             write the timeline as SVG (the one of chanscope report;\n"
+    "                         '-': stdout) and open no window\n"
+    "  -h, --help             this help";
 
 enum trace_state { TRACE_OK, TRACE_UNCHECKED, TRACE_BAD };
 
@@ -380,7 +388,6 @@ int cmd_view(int argc, char **argv) {
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             puts(view_usage);
-            puts(view_svg_usage);
             free(wargv);
             free(opts);
             return 0;

@@ -7,7 +7,8 @@
 #                    index.html (links to every sheet)
 #
 # HTML: pandoc (Debian package pandoc; not in scripts/deps.txt — it is
-# 170 MB and only teachers need it: `apt-get install pandoc`).  Each page is
+# 170 MB and only teachers need it: `make handout` installs it through
+# scripts/install-deps the first time, as `make bench` does golang-go).  Each page is
 # standalone with its images embedded (--self-contained; Debian 12 has pandoc 2.17), links between the
 # Markdown pages point at the HTML sheets.
 # PDF: printed from that HTML by headless Chromium (Debian chromium, which
@@ -33,8 +34,8 @@ handout: $(HANDOUT)/course.html $(HANDOUT_EX) $(HANDOUT)/index.html
 	    echo "handout: PDFs beside the HTML in $(HANDOUT)"; fi
 	@echo "handout: open $(HANDOUT)/index.html"
 
-HANDOUT_PANDOC = @command -v pandoc >/dev/null || { \
-	echo "handout: pandoc is not installed (apt-get install pandoc)" >&2; exit 2; }
+HANDOUT_PANDOC = @command -v pandoc >/dev/null || scripts/install-deps pandoc >&2 || { \
+	echo "handout: pandoc is not installed and could not be (apt-get install pandoc)" >&2; exit 2; }
 
 $(HANDOUT)/course.html: docs/course.md $(HANDOUT_CSS) docs/handout-links.lua
 	$(HANDOUT_PANDOC)

@@ -364,7 +364,12 @@ Test(trace_end, sigint_under_load_stops_at_once, .timeout = 90) {
     double took;
     int st = reap(pid, 30, &took);
     long after_signal = atomic_load(&sh->progress) - at_signal;
-    cr_assert_lt(after_signal, 20000, "%ld receives after SIGINT", after_signal);
+    /* ThreadSanitizer defers an asynchronous signal until the thread enters
+     * one of its interceptors (a system call, a libc function); goroutines
+     * handing off in user space make none for a while, so under TSan the
+     * delivery itself is late.  What the runtime promises once the signal
+     * is handled — every goroutine frozen — is checked on the trace below. */
+    if (!TT_TSAN) cr_assert_lt(after_signal, 20000, "%ld receives after SIGINT", after_signal);
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT, "status %x: %s", st, slurp(g_out));
     cr_assert_lt(took, SAN_BOUND(3.0, 15.0), "took %.2f s to die", took);
     sqlite3 *db = check_finished("signal", 130);

@@ -28,6 +28,16 @@
 #ifndef TT_SANITIZED
 #define TT_SANITIZED 0
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define TT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TT_TSAN 1
+#endif
+#endif
+#ifndef TT_TSAN
+#define TT_TSAN 0
+#endif
 /* Scale loop counts down under sanitizers (5-20x slower). */
 #define TT_SCALE(n) (TT_SANITIZED ? ((n) / 8 > 0 ? (n) / 8 : 1) : (n))
 
