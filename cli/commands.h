@@ -11,6 +11,7 @@ int cmd_export(int argc, char **argv);   /* cli/cmd_export.c   (analyzer)  */
 int cmd_view(int argc, char **argv);     /* cli/cmd_view.c     (viewer)    */
 int cmd_exercise(int argc, char **argv); /* cli/cmd_exercise.c (exercises) */
 int cmd_demo(int argc, char **argv);     /* cli/cmd_demo.c     (catalog)   */
+int cmd_explore(int argc, char **argv);  /* cli/cmd_explore.c  (schedules) */
 
 /* Where chanscope's own files are (patterns/, viewer/, exercises/): the
  * source tree when run from build/bin, else PREFIX/share/chanscope. */

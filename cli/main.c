@@ -27,6 +27,9 @@ static const char usage[] =
     "                                     replay a trace in the Tk viewer\n"
     "  exercise list|show|hint|check ...  self-study exercises\n"
     "  demo                               run, trace and check the whole catalog\n"
+    "  explore NAME|PATH [--runs N] [--json] [-- ARGS]\n"
+    "                                     run under many seeded schedules, group\n"
+    "                                     what they find, keep a trace of each\n"
     "\n"
     "  chanscope help | --help | --version\n"
     "\n"
@@ -38,7 +41,7 @@ static const struct {
 } commands[] = {
     {"run", cmd_run},     {"list", cmd_list},         {"check", cmd_check},
     {"export", cmd_export}, {"view", cmd_view},       {"exercise", cmd_exercise},
-    {"demo", cmd_demo},
+    {"demo", cmd_demo},   {"explore", cmd_explore},
 };
 
 int cs_bad_input(const char *fmt, ...) {
