@@ -33,6 +33,7 @@
 
 #include "analyzer.h"
 #include "commands.h"
+#include "explore.h"
 #include "paths.h"
 
 #define VIEW_SCHEMA "1"
@@ -343,6 +344,8 @@ static int is_number(const char *s) {
 }
 
 int cmd_view(int argc, char **argv) {
+    int explored = explore_view_args(&argc, argv); /* view DIR of an explore: explore_view.c */
+    if (explored >= 0) return explored;
     const char *trace = NULL, *shot = NULL;
     int no_check = 0;
     /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL: at most argc + 6 entries */

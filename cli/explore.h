@@ -19,4 +19,11 @@
 int explore_index_pick(const char *dir, int pick, char *trace, size_t n, char *err,
                        size_t errlen);
 
+/* `chanscope view ARGS` where an operand is a folder: the explore index's
+ * groups are printed and that operand is replaced by the chosen group's
+ * trace (--group N, default 1; --list: print only), --group/--list taken
+ * out of argv.  Returns -1 to go on viewing (argv updated), else the exit
+ * status (--list, every run clean, or bad input). */
+int explore_view_args(int *argc, char **argv);
+
 #endif
