@@ -1,5 +1,5 @@
 /*
- * cli/cmd_run.c — `chanscope run NAME|PATH [-o FILE] [-- ARGS]`
+ * cli/cmd_run.c — `chanscope run NAME|PATH [-o FILE] [--seed N [--strategy S]] [-- ARGS]`
  *
  * Runs a catalog pattern (NAME or NAME/VARIANT, built by `make patterns`) or
  * any program built against the runtime (PATH), with CHANSCOPE_TRACE set so
@@ -34,7 +34,28 @@
  * in the user's environment make the tool trace (and overwrite) itself. */
 const int cs_trace_no_autostart = 1;
 
-static const char run_usage[] = "usage: chanscope run NAME|PATH [-o FILE] [-- ARGS]";
+static const char run_usage[] =
+    "usage: chanscope run NAME|PATH [-o FILE] [--seed N [--strategy random|pct[:D]]] [-- ARGS]";
+
+/* --seed N: a decimal uint64; --strategy: random, pct or pct:D (D 1..64).
+ * Passed on as CHANSCOPE_SEED / CHANSCOPE_STRATEGY (docs/schedules.md). */
+static bool valid_seed(const char *s) {
+    if (!*s || strlen(s) > 20) return false;
+    for (const char *c = s; *c; c++)
+        if (*c < '0' || *c > '9') return false;
+    errno = 0;
+    (void)strtoull(s, NULL, 10);
+    return errno == 0;
+}
+
+static bool valid_strategy(const char *s) {
+    if (!strcmp(s, "random") || !strcmp(s, "pct")) return true;
+    if (strncmp(s, "pct:", 4) || !s[4] || strlen(s) > 6) return false;
+    for (const char *c = s + 4; *c; c++)
+        if (*c < '0' || *c > '9') return false;
+    int d = atoi(s + 4);
+    return d >= 1 && d <= 64;
+}
 
 static volatile sig_atomic_t child_pid;
 
@@ -95,7 +116,7 @@ static long long count_events(const char *path, bool *truncated, long long *pid)
 }
 
 int cmd_run(int argc, char **argv) {
-    const char *target = NULL, *output = NULL;
+    const char *target = NULL, *output = NULL, *seed = NULL, *strategy = NULL;
     int argi = 1, nextra = 0;
     char **extra = NULL;
     for (; argi < argc; argi++) {
@@ -109,6 +130,14 @@ int cmd_run(int argc, char **argv) {
             output = argv[argi];
         } else if (!strncmp(a, "-o", 2)) {
             output = a + 2;
+        } else if (!strcmp(a, "--seed")) {
+            if (++argi >= argc || !valid_seed(argv[argi]))
+                return cs_bad_input("run: --seed needs a decimal number from 0 to 2^64-1");
+            seed = argv[argi];
+        } else if (!strcmp(a, "--strategy")) {
+            if (++argi >= argc || !valid_strategy(argv[argi]))
+                return cs_bad_input("run: --strategy needs random, pct or pct:D (D from 1 to 64)");
+            strategy = argv[argi];
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             puts(run_usage);
             return 0;
@@ -122,6 +151,7 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (!target) return cs_bad_input("run: which program? (%s)", run_usage);
+    if (strategy && !seed) return cs_bad_input("run: --strategy needs --seed N");
 
     /* PATH if it names an existing regular file, else a catalog name (a
      * folder of the same name in the current directory does not count). */
@@ -204,6 +234,8 @@ int cmd_run(int argc, char **argv) {
         sigaction(SIGTERM, &old_term, NULL);
         sigaction(SIGHUP, &old_hup, NULL);
         setenv("CHANSCOPE_TRACE", output, 1);
+        if (seed) setenv("CHANSCOPE_SEED", seed, 1);
+        if (strategy) setenv("CHANSCOPE_STRATEGY", strategy, 1);
         execv(prog, pargv);
         fprintf(stderr, "chanscope: run: cannot execute %s: %s\n", prog, strerror(errno));
         _exit(127);
