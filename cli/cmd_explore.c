@@ -478,7 +478,7 @@ static bool valid_strategy(const char *s) {
     if (!strcmp(s, "random") || !strcmp(s, "pct")) return true;
     if (strncmp(s, "pct:", 4)) return false;
     uint64_t d;
-    return parse_u64(s + 4, &d) && d >= 1 && d <= 1000;
+    return parse_u64(s + 4, &d) && d >= 1 && d <= 64;
 }
 
 /* explore-<pattern>[-<variant>] or explore-<basename> */
@@ -536,7 +536,7 @@ static int set_option(int opt, const char *arg, char **argv, options *o) {
         return -1;
     case 's':
         if (!valid_strategy(arg))
-            return usage_error("--strategy is random, pct or pct:DEPTH (1-1000), not '%s'", arg);
+            return usage_error("--strategy is random, pct or pct:DEPTH (1-64), not '%s'", arg);
         o->c->strategy = arg;
         return -1;
     case OPT_SEED:
