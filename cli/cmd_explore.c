@@ -137,7 +137,8 @@ static int move_file(const char *from, const char *to) {
 }
 
 static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    return strcmp(x ? x : "", y ? y : "");
 }
 
 /* key, kinds and title of an analysed run with findings */
@@ -149,17 +150,29 @@ static void describe(const an_trace *t, const an_result *r, char key[17], char *
     size_t nk = 0;
     for (size_t i = 0; i < nf && lines && kl; i++) {
         const an_finding *f = &r->findings.v[i];
-        /* kind, class, then the sites of its references in order */
-        size_t cap = 128 + 64 * f->refs.n, len = 0;
+        /* kind, class, then the distinct sites of its references, sorted:
+         * "read at A, write at B" and "write at B, read at A" are one bug,
+         * and so are 2 or 3 goroutines stuck at the same line */
+        char **sites = calloc(f->refs.n + 1, sizeof *sites);
+        size_t ns = 0, cap = 128, len = 0;
+        for (size_t j = 0; sites && j < f->refs.n; j++) {
+            const an_site *site = f->refs.v[j].site ? an_site_by_id(t, f->refs.v[j].site) : NULL;
+            if (!site) continue;
+            char b[PATH_MAX + 32];
+            snprintf(b, sizeof b, "%s:%d", site->file ? site->file : "?", site->line);
+            bool dup = false;
+            for (size_t q = 0; q < ns; q++) dup |= !strcmp(sites[q], b);
+            if (!dup && (sites[ns] = strdup(b))) cap += strlen(sites[ns++]) + 1;
+        }
+        if (sites) qsort(sites, ns, sizeof *sites, cmp_str);
         char *s = malloc(cap);
         if (!s) break;
         len += (size_t)snprintf(s, cap, "%s|%s", f->kind, f->klass ? f->klass : "");
-        for (size_t j = 0; j < f->refs.n && len < cap; j++) {
-            const an_site *site = f->refs.v[j].site ? an_site_by_id(t, f->refs.v[j].site) : NULL;
-            if (site)
-                len += (size_t)snprintf(s + len, cap - len, "|%s:%d", site->file ? site->file : "?",
-                                        site->line);
+        for (size_t q = 0; q < ns; q++) {
+            len += (size_t)snprintf(s + len, cap - len, "|%s", sites[q]);
+            free(sites[q]);
         }
+        free(sites);
         lines[i] = s;
         bool seen = false;
         for (size_t k = 0; k < nk; k++) seen |= !strcmp(kl[k], f->kind);

@@ -5,7 +5,9 @@
 #   - a variant with "finds": [K...], "within": N — explore over seeds 1..N
 #     reports every kind K in some group, exits 1, and (deterministic mode
 #     present) `run --seed S` of the group's first seed gives the same kinds;
-#   - a variant with "finds": [], "runs": N — N schedules, all clean, exit 0.
+#   - a variant with "finds": [], "runs": N — N schedules, all clean, exit 0;
+#   - "strategy": S explores with S (default random); "demo_seed": D — the
+#     run `make demo` makes (seed D, strategy S) shows exactly "expect".
 # make test runs a short subset (EXPLORE_FULL unset, ≤ 60 s);
 # `make explore` runs every declaration with its own N (EXPLORE_FULL=1).
 set -u
@@ -132,9 +134,12 @@ for spec in $specs; do
     [ -n "$decl" ] && [ "$decl" != null ] || { fail "$spec declares no \"explore\""; continue; }
     finds=$(jq -r '.finds | sort | join(",")' <<<"$decl")
     n=$(jq -r '.within // .runs' <<<"$decl")
+    strategy=$(jq -r '.strategy // "random"' <<<"$decl")
+    demo_seed=$(jq -r '.demo_seed // empty' <<<"$decl")
     [ "${EXPLORE_FULL:-}" = 1 ] || { [ -z "$finds" ] && n=10 || n=$((n < 40 ? n : 40)); }
     out=$(echo "$spec" | tr / -)
-    timeout -k 5 600 "$BIN" explore "$spec" -n "$n" --json -o "$out" >"$out.json" 2>"$out.err"
+    timeout -k 5 600 "$BIN" explore "$spec" -n "$n" --strategy "$strategy" --json -o "$out" \
+        >"$out.json" 2>"$out.err"
     rc=$?
     found=$(jq -r '[.failing[].kinds[]] | unique | join(",")' "$out.json" 2>/dev/null)
     if [ -z "$finds" ]; then
@@ -155,6 +160,13 @@ for spec in $specs; do
         want=$(jq -r '.failing[0].kinds | join(",")' "$out.json")
         got=$(replay_kinds "$spec" "$seed" "$(jq -r .strategy "$out.json")")
         [ "$got" = "$want" ] || fail "$spec: seed $seed replays as '$got', explore saw '$want'"
+    fi
+    # demo runs this variant under its demo_seed: that run shows exactly "expect"
+    if [ -n "$demo_seed" ] && [ "$DET" = 1 ]; then
+        expect=$(jq -r --arg v "$var" '.variants[] | select(.name == $v) | .expect | sort | join(",")' \
+            "$src/patterns/$pat/pattern.json")
+        got=$(replay_kinds "$spec" "$demo_seed" "$strategy")
+        [ "$got" = "$expect" ] || fail "$spec: demo_seed $demo_seed shows '$got', demo expects '$expect'"
     fi
 done
 
