@@ -669,9 +669,13 @@ int cmd_explore(int argc, char **argv) {
         catalog_free(&cat);
         return bad;
     }
-    /* scratch traces: in memory (/dev/shm) when there is one — a run's
-     * SQLite file is written and deleted in a few ms — else inside DIR */
-    const char *scratch = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir;
+    /* scratch traces: $TMPDIR if set, else in memory (/dev/shm) when there
+     * is one — a run's SQLite file is written and deleted in a few ms —
+     * else inside DIR */
+    const char *tmpenv = getenv("TMPDIR");
+    const char *scratch = tmpenv && *tmpenv && access(tmpenv, W_OK) == 0 ? tmpenv
+                          : access("/dev/shm", W_OK) == 0            ? "/dev/shm"
+                                                                     : dir;
     if (snprintf(c.tmpdir, sizeof c.tmpdir, "%s/chanscope-explore-XXXXXX", scratch) >=
             (int)sizeof c.tmpdir || !mkdtemp(c.tmpdir)) {
         if (snprintf(c.tmpdir, sizeof c.tmpdir, "%s/.runs-XXXXXX", dir) >= (int)sizeof c.tmpdir ||

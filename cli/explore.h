@@ -26,4 +26,12 @@ int explore_index_pick(const char *dir, int pick, char *trace, size_t n, char *e
  * status (--list, every run clean, or bad input). */
 int explore_view_args(int *argc, char **argv);
 
+/* `exercise check`: explore the learner's compiled program PROG (ARGS,
+ * NULL-terminated) under CHANSCOPE_EXERCISE_SCHEDULES schedules (default 50,
+ * 0: off); on a finding print the failing seed, its replay command
+ * (`chanscope run --seed S LEARNER_FILE`) and trace.  Returns 1 when a
+ * schedule failed, 0 otherwise (also when exploring was impossible: said). */
+int explore_exercise(const char *self, const char *prog, char *const *args, const char *name,
+                     const char *learner_file, const char *tmp);
+
 #endif

@@ -63,7 +63,9 @@ expect_bad "foreign output folder" "$BIN" explore -n 1 -o foreign worker-pool
 [ -f foreign/keep.txt ] || fail "explore touched a folder it did not make"
 
 # --- a bug in every schedule: exit 1, one group, its trace kept, JSON shape
-timeout -k 5 120 "$BIN" explore worker-pool/leak-on-error -n 6 -j 2 --json -o lk >lk.json 2>lk.err
+mkdir scratch
+TMPDIR=$work/scratch timeout -k 5 120 "$BIN" explore worker-pool/leak-on-error -n 6 -j 2 --json \
+    -o lk >lk.json 2>lk.err
 rc=$?
 [ "$rc" = 1 ] || fail "explore of leak-on-error exits $rc, want 1: $(cat lk.err)"
 jq -e '.runs == 6 and .strategy == "random" and (.clean|type) == "number"
@@ -79,7 +81,7 @@ t=$(jq -r '.failing[0].trace' lk.json)
 [ "$(ls lk | grep -c '^seed-.*\.db$')" = "$(jq '.failing|length' lk.json)" ] ||
     fail "lk/ keeps other traces than one per group: $(ls lk)"
 [ -f lk/explore.json ] || fail "no lk/explore.json"
-[ "$(ls /dev/shm | grep -c chanscope-explore)" = 0 ] || fail "scratch folder left in /dev/shm"
+[ -z "$(ls scratch)" ] || fail "scratch folder left behind: $(ls scratch)"
 # the text report: counts, first seed, replay and view commands
 timeout -k 5 120 "$BIN" explore worker-pool/leak-on-error -n 3 -o lk >lk.txt 2>&1
 grep -q "first seed" lk.txt || fail "text report has no first seed: $(cat lk.txt)"
@@ -117,6 +119,24 @@ if [ "$DET" = 1 ]; then
     b=$(jq -c '[.clean, [.failing[] | [.seed, .count, .kinds]]]' d2.json)
     [ "$a" = "$b" ] || fail "-j 1 and -j 2 differ: $a / $b"
 fi
+
+# --- exercise check explores a fix that passed its ordinary runs: a test
+# double of exercise 05's solution that deadlocks under seed 7 only
+sed 's|    printf("readings: %d, sum: %d\\n", n, sum);|&\n    if (getenv("CHANSCOPE_SEED") \&\& atoi(getenv("CHANSCOPE_SEED")) == 7) chan_recv(chan_make(int, 0), NULL);|' \
+    "$src/exercises/05-fan-in-close/solution.c" | sed '1i #include <stdlib.h>' >seed7.c
+grep -q 'CHANSCOPE_SEED' seed7.c || fail "could not make the seed-7 test double"
+timeout -k 5 300 "$BIN" exercise check 05 --file seed7.c >ex.txt 2>&1
+rc=$?
+if [ "$DET" = 1 ]; then
+    [ "$rc" = 1 ] || fail "exercise check of a lucky fix exits $rc, want 1: $(tail -5 ex.txt)"
+    grep -q "seed 7 breaks it (deadlock" ex.txt || fail "exercise feedback names no seed: $(tail -8 ex.txt)"
+    grep -q "replay: chanscope run --seed 7 seed7.c" ex.txt || fail "exercise feedback has no replay command"
+    grep -q "result: fail (schedule)" ex.txt || fail "exercise result line: $(tail -1 ex.txt)"
+fi
+CHANSCOPE_EXERCISE_SCHEDULES=5 timeout -k 5 300 "$BIN" exercise check 05 \
+    --file "$src/exercises/05-fan-in-close/solution.c" >ex2.txt 2>&1 ||
+    fail "the reference solution fails under exploration: $(tail -8 ex2.txt)"
+grep -q "all 5 schedules clean" ex2.txt || fail "exercise check did not explore: $(tail -5 ex2.txt)"
 
 # --- the declarations
 # EXPLORE_FULL=1: every variant with its declared N; else a subset, few runs
