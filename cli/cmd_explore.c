@@ -707,6 +707,7 @@ int cmd_explore(int argc, char **argv) {
         pid_t p = fork();
         if (p == 0) {
             close(pfd[0]);
+            free(workers);
             worker(&c, pfd[1]);
         }
         if (p > 0) workers[started++] = p;
