@@ -507,15 +507,20 @@ static void default_dir(const char *target, bool is_name, char *out, size_t n) {
     snprintf(out, n, "explore-%s", base);
 }
 
+/* The progress line: on a terminal only, after the first second (issue 16's
+ * convention), redrawn at most 10 times a second, erased at the end. */
 static void progress(const state *s, const config *c, double t0, bool final) {
     static double last;
+    static bool shown;
     double t = now_s();
-    if (!final && t - last < 0.1) return;
-    last = t;
     if (final) {
-        fputs("\r\033[K", stderr);
+        if (shown) fputs("\r\033[K", stderr);
+        shown = false;
         return;
     }
+    if (t - t0 < 1.0 || t - last < 0.1) return;
+    last = t;
+    shown = true;
     char total[32] = "";
     if (c->runs != ULONG_MAX) snprintf(total, sizeof total, "/%lu", c->runs);
     fprintf(stderr, "\r\033[Kexplore: %lu%s schedules, %lu with findings (%zu group%s), %.0f/s",

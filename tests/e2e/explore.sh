@@ -81,6 +81,7 @@ t=$(jq -r '.failing[0].trace' lk.json)
 [ "$(ls lk | grep -c '^seed-.*\.db$')" = "$(jq '.failing|length' lk.json)" ] ||
     fail "lk/ keeps other traces than one per group: $(ls lk)"
 [ -f lk/explore.json ] || fail "no lk/explore.json"
+grep -q "with findings" lk.err && fail "a progress line on stderr that is no terminal: $(cat lk.err)"
 [ -z "$(ls scratch)" ] || fail "scratch folder left behind: $(ls scratch)"
 # the text report: counts, first seed, replay and view commands
 timeout -k 5 120 "$BIN" explore worker-pool/leak-on-error -n 3 -o lk >lk.txt 2>&1
