@@ -296,7 +296,7 @@ static void worker(const config *c, int wfd) {
     for (;;) {
         if (__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) break;
         unsigned long i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
-        if (i >= c->runs) break;
+        if (i >= c->runs || c->first + i < c->first) break; /* (no seed past 2^64-1) */
         char line[2048];
         run_one(c, c->first + i, line, sizeof line);
         size_t len = strlen(line);
@@ -386,13 +386,17 @@ static cJSON *report_json(const state *s, const config *c, const char *target) {
     cJSON_AddStringToObject(o, "program", target);
     cJSON_AddNumberToObject(o, "runs", (double)s->done);
     cJSON_AddStringToObject(o, "strategy", c->strategy);
-    cJSON_AddNumberToObject(o, "first_seed", (double)c->first);
+    char fb[32];
+    snprintf(fb, sizeof fb, "%" PRIu64, c->first);
+    cJSON_AddRawToObject(o, "first_seed", fb);
     cJSON_AddNumberToObject(o, "clean", (double)s->clean);
     cJSON *fa = cJSON_AddArrayToObject(o, "failing");
     for (size_t i = 0; i < s->ng; i++) {
         const group *g = &s->g[i];
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "seed", (double)g->seed);
+        char sb[32]; /* exact: a double would round seeds past 2^53 */
+        snprintf(sb, sizeof sb, "%" PRIu64, g->seed);
+        cJSON_AddRawToObject(e, "seed", sb);
         cJSON *k = cJSON_AddArrayToObject(e, "kinds");
         char buf[256];
         snprintf(buf, sizeof buf, "%s", g->kinds);
@@ -624,6 +628,8 @@ int cmd_explore(int argc, char **argv) {
         /* getopt_long consumed "--" itself: it is sub[optind-1] when present */
     }
     if (!o.have_runs) c.runs = o.budget > 0 ? ULONG_MAX : 100;
+    if (c.runs != ULONG_MAX && c.first > UINT64_MAX - (c.runs - 1))
+        return usage_error("%s", "--seed FIRST plus --runs goes past the last seed (2^64-1)");
     long jobs = o.jobs < 1 ? 1 : o.jobs;
     if (c.runs != ULONG_MAX && (unsigned long)jobs > c.runs) jobs = (long)c.runs;
     const char *dir = o.dir;
