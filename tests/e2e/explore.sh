@@ -92,6 +92,10 @@ grep -q "view:   chanscope view lk/seed-" lk.txt || fail "text report has no vie
 # view DIR lists the groups (--list: no window)
 "$BIN" view lk --list >view.txt 2>&1 || fail "view DIR --list exits $?: $(cat view.txt)"
 grep -q "1\. leak" view.txt || fail "view DIR does not list the groups: $(cat view.txt)"
+expect_bad "view DIR --group past the last" "$BIN" view lk --group 9 --list
+expect_bad "view DIR --group x" "$BIN" view lk --group x
+mkdir plain
+expect_bad "view of a folder that explore did not write" "$BIN" view plain
 
 # --- a hang is a finding of its own (timeout), reported with its seed
 cat >hang.sh <<'EOF'
