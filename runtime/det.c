@@ -107,6 +107,9 @@ static void setup(void) {
     cs_det_on = true;
 }
 
-void cs_det_setup(void) { pthread_once(&once, setup); }
+_Atomic bool cs_det_inited;
 
-__attribute__((constructor(101))) static void det_from_env(void) { cs_det_setup(); }
+void cs_det_setup(void) {
+    pthread_once(&once, setup);
+    atomic_store_explicit(&cs_det_inited, true, memory_order_release);
+}
