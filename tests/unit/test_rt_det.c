@@ -6,6 +6,9 @@
  * it starts), with a timeout.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,4 +253,42 @@ Test(det, a_long_sleep_is_not_a_deadlock, .timeout = 30) {
     child_result r;
     run_det(wait_for_sleeper, 4, NULL, &r);
     cr_assert(r.exited && r.status == 0 && strstr(r.out, "woke"), "%s", r.out);
+}
+
+/* ---- a wake from outside the schedule ----------------------------------------- */
+
+/* Nothing runnable, no timer, but a thread the runtime did not create can
+ * still send: the worker thread waits for it in real time, and the send
+ * wakes main.  Once the thread has ended, blocking is a deadlock again. */
+static chan_t *outside_ch;
+static _Atomic int outside_known;
+static void *outside_thread(void *arg) {
+    (void)arg;
+    (void)goroutine_id(); /* now the runtime knows it: a wake source */
+    atomic_store(&outside_known, 1);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    chan_send_v(outside_ch, int, 5);
+    return NULL;
+}
+static void wake_from_outside(void) {
+    set_env();
+    outside_ch = chan_make(int, 0);
+    pthread_t th;
+    pthread_create(&th, NULL, outside_thread, NULL);
+    while (!atomic_load(&outside_known)) sched_yield();
+    int v = 0;
+    chan_recv(outside_ch, &v);
+    printf("got %d\n", v);
+    pthread_join(th, NULL);
+    /* The thread is gone: blocking forever is a deadlock again. */
+    chan_recv(outside_ch, &v);
+}
+
+Test(det, a_foreign_thread_wakes_the_waiting_scheduler, .timeout = 30) {
+    child_result r;
+    run_det(wake_from_outside, 2, NULL, &r);
+    cr_assert(strstr(r.out, "got 5\n"), "%d %s", r.status, r.out);
+    cr_assert(r.exited && r.status == 2 && strstr(r.out, "all goroutines are asleep"), "%d %s",
+              r.status, r.out);
 }
