@@ -29,8 +29,8 @@ extern _Atomic int64_t cs_det_vclock; /* the virtual monotonic clock, ns */
 
 /* Where the virtual clock starts: a fixed value, the same in every run. */
 #define CS_DET_VCLOCK_START INT64_C(1000000000000) /* 1000 s */
-/* PCT's estimate k of a run's length in scheduling points: the d-1 change
- * points are drawn in [1, k]. */
+/* PCT's bound k on a run's length in scheduling points: the d-1 change
+ * points are drawn in [1, k], log-uniformly (det.c, change_point). */
 #define CS_DET_PCT_STEPS 10000
 
 /* Read CHANSCOPE_SEED / CHANSCOPE_STRATEGY (idempotent; a bad value: one
