@@ -64,6 +64,22 @@ uint64_t cs_det_step(void) {
 
 const char *cs_det_strategy_name(void) { return strategy_name; }
 
+/* A PCT change point in [1, k], k = CS_DET_PCT_STEPS.  PCT draws them
+ * uniformly over the run's length n, which is not known before the run; a
+ * uniform draw over a fixed k much larger than n would almost never fall
+ * inside a short run.  So the draw is log-uniform: an octave [2^b, 2^(b+1))
+ * chosen uniformly, then a step uniformly inside it.  A point falls within
+ * the first n steps with probability about log2(n)/log2(k), whatever n is. */
+static uint64_t change_point(void) {
+    int octaves = 0;
+    while ((UINT64_C(2) << octaves) <= CS_DET_PCT_STEPS) octaves++;
+    octaves++; /* [1,2), [2,4), ..., up to the one holding k */
+    int b = (int)(cs_det_rand() % (uint64_t)octaves);
+    uint64_t lo = UINT64_C(1) << b, hi = (UINT64_C(1) << (b + 1)) - 1;
+    if (hi > CS_DET_PCT_STEPS) hi = CS_DET_PCT_STEPS;
+    return lo + cs_det_rand() % (hi - lo + 1);
+}
+
 static _Noreturn void bad(const char *var, const char *val, const char *want) {
     fprintf(stderr, "chanscope: %s=%s is not valid (%s)\n", var, val, want);
     _exit(2);
@@ -95,8 +111,7 @@ static void setup(void) {
     rng_state = cs_det_seed;
     if (cs_det_strategy == CS_STRAT_PCT) {
         nchange = cs_det_depth - 1;
-        for (int i = 0; i < nchange; i++)
-            change_at[i] = 1 + cs_det_rand() % CS_DET_PCT_STEPS;
+        for (int i = 0; i < nchange; i++) change_at[i] = change_point();
         for (int i = 1; i < nchange; i++) /* sort (insertion; d is small) */
             for (int j = i; j > 0 && change_at[j - 1] > change_at[j]; j--) {
                 uint64_t t = change_at[j];
@@ -107,6 +122,9 @@ static void setup(void) {
     cs_det_on = true;
 }
 
-void cs_det_setup(void) { pthread_once(&once, setup); }
+_Atomic bool cs_det_inited;
 
-__attribute__((constructor(101))) static void det_from_env(void) { cs_det_setup(); }
+void cs_det_setup(void) {
+    pthread_once(&once, setup);
+    atomic_store_explicit(&cs_det_inited, true, memory_order_release);
+}

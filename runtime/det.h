@@ -29,14 +29,17 @@ extern _Atomic int64_t cs_det_vclock; /* the virtual monotonic clock, ns */
 
 /* Where the virtual clock starts: a fixed value, the same in every run. */
 #define CS_DET_VCLOCK_START INT64_C(1000000000000) /* 1000 s */
-/* PCT's estimate k of a run's length in scheduling points: the d-1 change
- * points are drawn in [1, k]. */
+/* PCT's bound k on a run's length in scheduling points: the d-1 change
+ * points are drawn in [1, k], log-uniformly (det.c, change_point). */
 #define CS_DET_PCT_STEPS 10000
 
 /* Read CHANSCOPE_SEED / CHANSCOPE_STRATEGY (idempotent; a bad value: one
- * line on stderr, exit 2).  Runs as a constructor and from the tracer and
- * scheduler start-up, whichever comes first. */
+ * line on stderr, exit 2).  Runs when the runtime starts: the first thread
+ * that calls the runtime (goroutine.c), the tracer's start, the scheduler's
+ * init, or the first clock read — whichever comes first, so a program's
+ * (or a test child's) environment is read then, not at load time. */
 void cs_det_setup(void);
+extern _Atomic bool cs_det_inited;
 /* "random" or "pct:D", for the trace's meta table. */
 const char *cs_det_strategy_name(void);
 

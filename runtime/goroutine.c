@@ -95,6 +95,7 @@ static void make_foreign_key(void) { pthread_key_create(&foreign_key, foreign_ex
 
 /* A thread not started by the runtime makes its first runtime call. */
 static cs_g *adopt_thread(void) {
+    cs_det_setup(); /* before the first goroutine: det.h */
     bool is_main = syscall(SYS_gettid) == getpid();
     static _Atomic int m0_taken;
     if (is_main && atomic_exchange(&m0_taken, 1)) is_main = false;

@@ -716,15 +716,21 @@ static cs_g *det_findrunnable(cs_m *m) {
             if (next_timer > atomic_load(&cs_det_vclock)) atomic_store(&cs_det_vclock, next_timer);
             continue;
         }
-        cs_p *p = m->p;
-        m->p = NULL;
-        pidleput_locked(p);
-        cs_lock_release(&sched.lock);
-        if (m->spinning) {
+        /* P and M go idle in one step: a wakep from the poller then always
+         * finds this M to hand the P to, so no second M is ever made. */
+        if (m->spinning) { /* (before startm may own m->spinning again) */
             m->spinning = false;
             atomic_fetch_sub(&sched.nmspinning, 1);
         }
-        stopm(m);
+        cs_p *p = m->p;
+        m->p = NULL;
+        pidleput_locked(p);
+        m->schedlink = sched.midle;
+        sched.midle = m;
+        cs_lock_release(&sched.lock);
+        notesleep(m);
+        acquirep(m, m->nextp, P_INUSE);
+        m->nextp = NULL;
     }
 }
 
