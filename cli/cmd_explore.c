@@ -22,7 +22,7 @@
  * Invariant: a group's kept trace is always its smallest seed so far, so the
  * report does not depend on -j or on which worker finished first.
  * Exit: 0 every schedule clean, 1 some schedule had a finding (or timed out),
- * 2 bad input or no run produced a trace.
+ * 2 bad input or no run produced a trace, 130 interrupted (after the report).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +67,8 @@ static const char explore_usage[] =
     "      --json            the summary as JSON on stdout\n"
     "  -h, --help            this help\n"
     "\n"
-    "Exit status: 0 every schedule clean, 1 a schedule had a finding, 2 bad input.\n"
+    "Exit status: 0 every schedule clean, 1 a schedule had a finding, 2 bad input,\n"
+    "130 interrupted (the report covers the schedules done).\n"
     "See docs/schedules.md.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -793,7 +794,9 @@ int cmd_explore(int argc, char **argv) {
     cJSON_Delete(rep);
     bool all_errors = s.ng > 0;
     for (size_t i = 0; i < s.ng; i++) all_errors &= s.g[i].flag == 'E';
-    int status = s.done == 0 || (all_errors && s.clean == 0) ? 2 : s.ng ? 1 : 0;
+    /* interrupted (SIGINT/SIGTERM): the report of what was done, then 130
+     * as a shell says for Ctrl-C — never "all clean" for a cut-short run */
+    int status = interrupted ? 130 : s.done == 0 || (all_errors && s.clean == 0) ? 2 : s.ng ? 1 : 0;
     if (s.done == 0) fprintf(stderr, "chanscope: explore: no schedule was run\n");
     for (size_t i = 0; i < s.ng; i++) free(s.g[i].kinds), free(s.g[i].title);
     free(s.g);

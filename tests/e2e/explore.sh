@@ -108,6 +108,19 @@ rc=$?
 [ "$rc" = 1 ] || fail "a hanging program: exit $rc, want 1"
 jq -e '.failing[0].kinds == ["timeout"]' hang.json >/dev/null || fail "hang not a timeout: $(cat hang.json)"
 
+# --- Ctrl-C: the report of the schedules done, exit 130, no scratch left
+mkdir scratch2
+TMPDIR=$work/scratch2 setsid "$BIN" explore worker-pool -n 1000000 -o intr >intr.out 2>intr.err &
+pid=$!
+for _ in $(seq 100); do [ -n "$(ls scratch2)" ] && break; sleep 0.1; done # (until it runs)
+kill -INT -- -"$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 130 ] || fail "interrupted explore exits $rc, want 130"
+grep -q "interrupted after" intr.err || fail "interrupted explore does not say so: $(cat intr.err)"
+grep -q "^explore: worker-pool: " intr.out || fail "interrupted explore printed no report"
+[ -z "$(ls scratch2)" ] || fail "interrupted explore left its scratch folder"
+
 # --- clean program: exit 0, nothing kept
 timeout -k 5 120 "$BIN" explore channels -n 4 --json -o ch >ch.json 2>ch.err
 rc=$?
