@@ -174,7 +174,9 @@ for spec in $specs; do
     n=$(jq -r '.within // .runs' <<<"$decl")
     strategy=$(jq -r '.strategy // "random"' <<<"$decl")
     demo_seed=$(jq -r '.demo_seed // empty' <<<"$decl")
-    [ "${EXPLORE_FULL:-}" = 1 ] || { [ -z "$finds" ] && n=10 || n=$((n < 40 ? n : 40)); }
+    # short: 10 runs of a clean variant; 40 of a buggy one, or up to its demo seed
+    [ "${EXPLORE_FULL:-}" = 1 ] || { [ -z "$finds" ] && n=10 ||
+        n=$((n < 40 ? n : 40 > ${demo_seed:-0} ? 40 : ${demo_seed:-0})); }
     out=$(echo "$spec" | tr / -)
     timeout -k 5 600 "$BIN" explore "$spec" -n "$n" --strategy "$strategy" --json -o "$out" \
         >"$out.json" 2>"$out.err"
