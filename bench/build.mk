@@ -20,7 +20,7 @@ BENCH_GO_ENV = GOPATH=$(abspath $(BUILD))/go GOCACHE=$(abspath $(BUILD))/go-cach
     GOPROXY=off GOSUMDB=off GOENV=off GO111MODULE=on GOTELEMETRY=off CGO_ENABLED=0
 # Other engineers' targets whose JSON ($(BUILD)/bench-<x>.json) is folded in;
 # each is run only when its fragment defines it.  <x>:<folder>
-BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer
+BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer explore:patterns
 
 export BENCH_RUNS BENCH_TRACE_RUNS BENCH_WORKLOADS BENCH_NO_TRACE BENCH_TIMEOUT
 

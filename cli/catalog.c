@@ -80,6 +80,8 @@ static void variant_free(catalog_variant *v) {
     free(v->summary);
     for (char **a = v->args; a && *a; a++) free(*a);
     free(v->args);
+    free(v->demo_seed);
+    free(v->demo_strategy);
 }
 
 static void pattern_free(catalog_pattern *p) {
@@ -124,6 +126,15 @@ static int load_variant(const cJSON *jv, const char *dir, const char *rel, catal
         v->expect |= bit;
     }
     v->showcase = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jv, "showcase"));
+    const cJSON *xp = cJSON_GetObjectItemCaseSensitive(jv, "explore");
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(xp, "demo_seed");
+    const cJSON *dst = cJSON_GetObjectItemCaseSensitive(xp, "strategy");
+    if (cJSON_IsNumber(ds) && ds->valuedouble >= 0) {
+        char b[32];
+        snprintf(b, sizeof b, "%.0f", ds->valuedouble);
+        v->demo_seed = strdup(b);
+        v->demo_strategy = strdup(cJSON_IsString(dst) ? dst->valuestring : "random");
+    }
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(jv, "args");
     int nargs = cJSON_IsArray(args) ? cJSON_GetArraySize(args) : 0;
     v->args = calloc((size_t)nargs + 1, sizeof *v->args);

@@ -25,6 +25,10 @@ typedef struct catalog_variant {
     unsigned expect; /* kind bits */
     bool showcase;
     char **args;   /* extra program arguments, NULL-terminated */
+    /* "explore": {"demo_seed": N, "strategy": S}: a variant whose bug shows
+     * only under some schedules runs in demo under this seed (deterministic
+     * mode, docs/schedules.md); NULL: demo runs it as is. */
+    char *demo_seed, *demo_strategy;
 } catalog_variant;
 
 typedef struct catalog_pattern {

@@ -108,6 +108,10 @@ static void job_main(job *j, int timeout_s) {
         for (char **a = j->var->args; *a && n < 62; a++) argv[n++] = *a;
     }
     argv[n] = NULL;
+    if (j->var->demo_seed) { /* a bug some schedules show: its declared seed */
+        setenv("CHANSCOPE_SEED", j->var->demo_seed, 1);
+        setenv("CHANSCOPE_STRATEGY", j->var->demo_strategy, 1);
+    }
     int rc = run_with_timeout(argv, j->out, timeout_s);
     /* check writes JSON on stdout; keep its stderr apart in the .out file */
     pid_t pid = fork();

@@ -1,5 +1,5 @@
 /*
- * cli/cmd_run.c — `chanscope run NAME|PATH [-o FILE] [-- ARGS]`
+ * cli/cmd_run.c — `chanscope run NAME|PATH [-o FILE] [--seed N [--strategy S]] [-- ARGS]`
  *
  * Runs a catalog pattern (NAME or NAME/VARIANT, built by `make patterns`) or
  * any program built against the runtime (PATH), with CHANSCOPE_TRACE set so
@@ -37,6 +37,7 @@ const int cs_trace_no_autostart = 1;
 
 static const char run_usage[] =
     "usage: chanscope run NAME[/VARIANT] | PROGRAM | FILE.c... [-o TRACE] [--check]\n"
+    "                     [--seed N [--strategy random|pct[:D]]]\n"
     "                     [-- ARGS...]\n"
     "\n"
     "Run a catalog pattern, a program built against the runtime, or C sources\n"
@@ -47,11 +48,37 @@ static const char run_usage[] =
     "                      or traces/FILE.db for FILE.c or PROGRAM)\n"
     "  -c, --check         then check the trace (as 'chanscope check'): exit 1 on\n"
     "                      findings, else the program's own status\n"
+    "  --seed N            deterministic mode: one schedule chosen by seed N, virtual\n"
+    "                      time (docs/schedules.md); the same seed replays the run\n"
+    "  --strategy S        with --seed: random (default), pct or pct:D\n"
     "  -h, --help          this help\n"
     "  -- ARGS...          arguments for the program\n"
     "\n"
     "Exit status: the program's (128+N when signal N killed it); 1 when --check\n"
     "found something or FILE.c does not compile; 2 bad input.\n";
+
+/* --seed N: a decimal uint64; --strategy: random, pct or pct:D (D 1..64).
+ * Passed on as CHANSCOPE_SEED / CHANSCOPE_STRATEGY (docs/schedules.md). */
+static bool valid_seed(const char *s) {
+    if (!*s || strlen(s) > 20) return false;
+    for (const char *c = s; *c; c++)
+        if (*c < '0' || *c > '9') return false;
+    errno = 0;
+    (void)strtoull(s, NULL, 10);
+    return errno == 0;
+}
+
+static bool valid_strategy(const char *s) {
+    if (!strcmp(s, "random") || !strcmp(s, "pct")) return true;
+    if (strncmp(s, "pct:", 4) || !s[4] || strlen(s) > 6) return false;
+    for (const char *c = s + 4; *c; c++)
+        if (*c < '0' || *c > '9') return false;
+    int d = atoi(s + 4);
+    return d >= 1 && d <= 64;
+}
+
+/* --seed / --strategy of this run, passed to the program's environment. */
+static const char *run_seed, *run_strategy;
 
 static volatile sig_atomic_t child_pid;
 
@@ -131,6 +158,8 @@ int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"check", no_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 'S'},
+        {"strategy", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -153,11 +182,22 @@ int cmd_run(int argc, char **argv) {
         switch (c) {
         case 'o': output = optarg; break;
         case 'c': check = true; break;
+        case 'S':
+            if (!valid_seed(optarg))
+                return cs_usage_error("run", "--seed needs a decimal number from 0 to 2^64-1");
+            run_seed = optarg;
+            break;
+        case 'T':
+            if (!valid_strategy(optarg))
+                return cs_usage_error("run", "--strategy needs random, pct or pct:D (D from 1 to 64)");
+            run_strategy = optarg;
+            break;
         case 'h': fputs(run_usage, stdout); return 0;
         default: return cs_option_error("run", c, argv);
         }
     }
     if (optind >= nown) return cs_usage_error("run", "which program?");
+    if (run_strategy && !run_seed) return cs_usage_error("run", "--strategy needs --seed N");
     int nsrc = 0;
     while (optind + nsrc < nown && is_c_source(argv[optind + nsrc])) nsrc++;
     if (nsrc == 0 && nown - optind > 1)
@@ -289,6 +329,8 @@ static int run_traced(const char *target, const char *output, char **extra, int 
         sigaction(SIGTERM, &old_term, NULL);
         sigaction(SIGHUP, &old_hup, NULL);
         setenv("CHANSCOPE_TRACE", output, 1);
+        if (run_seed) setenv("CHANSCOPE_SEED", run_seed, 1);
+        if (run_strategy) setenv("CHANSCOPE_STRATEGY", run_strategy, 1);
         execv(prog, pargv);
         fprintf(stderr, "chanscope: run: cannot execute %s: %s\n", prog, strerror(errno));
         _exit(127);

@@ -34,6 +34,7 @@
 #include "analyzer.h"
 #include "cmd_report.h"
 #include "commands.h"
+#include "explore.h"
 #include "paths.h"
 
 #define VIEW_SCHEMA "1"
@@ -362,6 +363,8 @@ static int is_number(const char *s) {
 }
 
 int cmd_view(int argc, char **argv) {
+    int explored = explore_view_args(&argc, argv); /* view DIR of an explore: explore_view.c */
+    if (explored >= 0) return explored;
     const char *trace = NULL, *shot = NULL;
     int no_check = 0;
     const char *svg = NULL; /* --svg FILE: the timeline alone, no window */

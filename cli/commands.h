@@ -16,6 +16,7 @@ int cmd_exercise(int argc, char **argv); /* cli/cmd_exercise.c (exercises) */
 int cmd_demo(int argc, char **argv);     /* cli/cmd_demo.c     (catalog)   */
 int cmd_build(int argc, char **argv);    /* cli/cmd_build.c    (runtime)   */
 int cmd_report(int argc, char **argv);   /* cli/cmd_report.c   (analyzer)  */
+int cmd_explore(int argc, char **argv);  /* cli/cmd_explore.c  (schedules) */
 
 /* Where chanscope's own files are (patterns/, viewer/, exercises/): the
  * source tree when run from build/bin, else PREFIX/share/chanscope. */

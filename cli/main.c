@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"report", "a trace's findings and timeline as one HTML page", cmd_report},
     {"exercise", "self-study exercises with automatic feedback", cmd_exercise},
     {"demo", "run, trace and check the whole catalog", cmd_demo},
+    {"explore", "run under many seeded schedules, group what they find", cmd_explore},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -21,3 +21,16 @@ all: patterns
 # DEMO_FLAGS: e.g. --no-view, -j 1, or a pattern name to run just that one.
 demo: all
 	$(CLI) demo $(DEMO_FLAGS)
+
+# make explore: every "explore" declaration in patterns/*/pattern.json, in
+# full (tests/e2e/explore.sh with EXPLORE_FULL=1; make test runs a subset):
+# each misuse variant's bug found within its declared schedules, each clean
+# variant clean over its declared runs, each failing seed replayed.
+.PHONY: explore bench-explore
+explore: all
+	EXPLORE_FULL=1 BIN=$(abspath $(CLI)) BUILD=$(abspath $(BUILD)) bash tests/e2e/explore.sh
+
+# bench-explore (folded into make bench): schedules per second of
+# `chanscope explore` on one small variant, into $(BUILD)/bench-explore.json.
+bench-explore: all
+	bash bench/explore.sh $(CLI) $(BUILD)/bench-explore.json

@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -33,6 +34,7 @@ static inline int64_t atomic_obj(atomic_i64 *a, cs_site site) {
 }
 
 int64_t cs_atomic_add(atomic_i64 *a, int64_t delta, cs_site site) {
+    CS_DET_POINT();
     if (!CS_TRACING()) return atomic_fetch_add(&a->v, delta) + delta;
     int64_t id = atomic_obj(a, site);
     pthread_mutex_lock(stripe(a));
@@ -43,6 +45,7 @@ int64_t cs_atomic_add(atomic_i64 *a, int64_t delta, cs_site site) {
 }
 
 int64_t cs_atomic_load(atomic_i64 *a, cs_site site) {
+    CS_DET_POINT();
     if (!CS_TRACING()) return atomic_load(&a->v);
     int64_t id = atomic_obj(a, site);
     pthread_mutex_lock(stripe(a));
@@ -53,6 +56,7 @@ int64_t cs_atomic_load(atomic_i64 *a, cs_site site) {
 }
 
 void cs_atomic_store(atomic_i64 *a, int64_t v, cs_site site) {
+    CS_DET_POINT();
     if (!CS_TRACING()) {
         atomic_store(&a->v, v);
         return;
@@ -65,6 +69,7 @@ void cs_atomic_store(atomic_i64 *a, int64_t v, cs_site site) {
 }
 
 bool cs_atomic_cas(atomic_i64 *a, int64_t old, int64_t new_, cs_site site) {
+    CS_DET_POINT();
     if (!CS_TRACING()) return atomic_compare_exchange_strong(&a->v, &old, new_);
     int64_t id = atomic_obj(a, site);
     pthread_mutex_lock(stripe(a));

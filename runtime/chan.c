@@ -15,6 +15,7 @@
 
 #include "chan.h"
 #include "chan_internal.h"
+#include "det.h"
 #include "trace_hooks.h"
 
 static _Atomic int64_t next_msg = 1;
@@ -335,7 +336,10 @@ void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
     }
 }
 
-void cs_chan_close(chan_t *c, cs_site site) { cs_chan_close_by(c, cs_getg(), site); }
+void cs_chan_close(chan_t *c, cs_site site) {
+    CS_DET_POINT();
+    cs_chan_close_by(c, cs_getg(), site);
+}
 
 int64_t chan_len(chan_t *c) {
     if (!c) return 0;

@@ -8,6 +8,7 @@
  * blocked while that wake-up is still ours to do.  A signal that comes
  * between the unlock and the park is not lost: the ticket says so.
  */
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -20,6 +21,7 @@ static inline cs_waitq *cond_queue(cond_t *c, int64_t *id, cs_site site) {
 }
 
 void cs_cond_wait(cond_t *c, cs_site site) {
+    CS_DET_POINT();
     if (!c->L) cs_panic(site, "sync: Cond.Wait on a Cond without a Locker (use COND_INIT(&mu))");
     int64_t id;
     cs_waitq *q = cond_queue(c, &id, site);
@@ -55,6 +57,7 @@ static cs_waiter *take_ticket(cs_waitq *q, int64_t ticket) {
 }
 
 void cs_cond_signal(cond_t *c, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = cond_queue(c, &id, site);
     pthread_mutex_lock(&q->lock);
@@ -73,6 +76,7 @@ void cs_cond_signal(cond_t *c, cs_site site) {
 }
 
 void cs_cond_broadcast(cond_t *c, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = cond_queue(c, &id, site);
     pthread_mutex_lock(&q->lock);

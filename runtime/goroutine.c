@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "det.h"
 #include "goroutine.h"
 #include "proc.h"
 #include "scheduler.h"
@@ -70,6 +71,7 @@ static cs_g *new_g(const char *name, int64_t parent, cs_site site) {
     g->go_site = site;
     g->rng = (uint64_t)g->id * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)cs_nanotime();
     if (!g->rng) g->rng = 1;
+    if (__builtin_expect(cs_det_on, 0)) g->rng = cs_det_g_rng(g->id); /* not the clock */
     return g;
 }
 
@@ -99,6 +101,7 @@ static void make_foreign_key(void) { pthread_key_create(&foreign_key, foreign_ex
 
 /* A thread not started by the runtime makes its first runtime call. */
 static cs_g *adopt_thread(void) {
+    cs_det_setup(); /* before the first goroutine: det.h */
     bool is_main = syscall(SYS_gettid) == getpid();
     static _Atomic int m0_taken;
     if (is_main && atomic_exchange(&m0_taken, 1)) is_main = false;
@@ -108,6 +111,7 @@ static cs_g *adopt_thread(void) {
     registry_add(g);
     cs_count_live(1);
     if (is_main) {
+        if (cs_det_on) g->det_prio = cs_det_new_prio();
         on_exit(cs_freeze_on_exit, NULL);
         cs_sched_start_m0(g);
     } else {
@@ -160,6 +164,7 @@ int64_t cs_go(go_func fn, void *arg, const char *name, cs_site site) {
     cs_g *g = new_g(name, self->id, site);
     g->fn = fn;
     g->arg = arg;
+    if (__builtin_expect(cs_det_on, 0)) g->det_prio = cs_det_new_prio();
     int64_t id = g->id;
     cs_g_init_context(g, g_main);
     registry_add(g);
@@ -183,6 +188,7 @@ void goroutine_set_name(const char *name) {
 void go_yield(void) {
     cs_g *g = cs_getg();
     if (g->foreign) sched_yield();
+    else if (__builtin_expect(cs_det_on, 0)) cs_det_gosched();
     else cs_mcall(ACT_YIELD);
 }
 int goroutine_count(void) { return cs_count_live_now(); }

@@ -25,6 +25,7 @@
  * Events: mutex_acquire is emitted once the lock is ours and mutex_release
  * before it is given up, so release n always precedes acquire n+1 in seq.
  */
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -148,6 +149,7 @@ void cs_mutex_unlock(mutex_t *m, cs_site site) {
 }
 
 bool cs_mutex_trylock(mutex_t *m, cs_site site) {
+    CS_DET_POINT();
     int64_t id = mutex_obj(m, "sync.Mutex", site);
     if (!try_fast(m)) return false;
     atomic_store_explicit(&m->holder, cs_getg()->id, memory_order_relaxed);

@@ -9,11 +9,13 @@
  * every other caller emits once_end with a=0 when it returns, so the
  * analyzer can draw once_end(a=1) -> once_end(a=0) happens-before edges.
  */
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
 
 void cs_once_do(once_t *o, go_func fn, void *arg, cs_site site) {
+    CS_DET_POINT();
     int64_t id = cs_lazy_id(&o->id, OBJ_ONCE, NULL, site);
     if (atomic_load_explicit(&o->done, memory_order_acquire)) {
         CS_EV(EV_ONCE_END, id, 0, 0, 0, 0, site);
@@ -46,6 +48,7 @@ static void run_once_value(void *p) {
 }
 
 void *cs_once_value(once_value_t *ov, once_value_func fn, void *arg, cs_site site) {
+    CS_DET_POINT();
     struct once_value_call c = {ov, fn, arg};
     cs_once_do(&ov->once, run_once_value, &c, site);
     return ov->value;

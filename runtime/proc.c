@@ -60,6 +60,15 @@
  * deadline instead of indefinitely (arming an earlier timer wakes it to
  * re-aim).  sysmon delivers timers that are overdue because every M is busy.
  * There is no timer thread.
+ *
+ * Deterministic mode (CHANSCOPE_SEED, det.h).  One P, no sysmon, so one M
+ * runs goroutines and nothing steals or spins.  Runnable goroutines are not
+ * in the run queues but in one unordered set (det_runq, sched.lock); the
+ * strategy picks from it (det_pick) whenever the running goroutine blocks,
+ * yields, or offers a switch at a scheduling point (cs_det_point).  Timers
+ * fire on the virtual clock: when the set is empty and a timer is pending,
+ * the clock jumps to it (det_findrunnable).  Only wakes from other threads
+ * (the netpoller, signals, foreign threads) are outside the seed's control.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -72,6 +81,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "det.h"
 #include "goroutine.h"
 #include "proc.h"
 #include "spinlock.h"
@@ -386,6 +396,37 @@ static cs_g *runqsteal(cs_p *pp, cs_p *p2, bool steal_next) {
 
 /* ---- the global run queue and the idle lists (sched.lock) ------------------ */
 
+/* ---- deterministic mode's run set (sched.lock) ----------------------------- */
+
+static cs_g **det_runq;
+static int det_n, det_cap;
+
+static void det_put_locked(cs_g *g) {
+    if (det_n == det_cap) {
+        int cap = det_cap ? det_cap * 2 : 64;
+        cs_g **q = realloc(det_runq, (size_t)cap * sizeof *q);
+        if (!q) throw("out of memory");
+        det_runq = q;
+        det_cap = cap;
+    }
+    det_runq[det_n++] = g;
+}
+
+/* The strategy's choice among the runnable goroutines (NULL: none). */
+static cs_g *det_pick_locked(void) {
+    if (det_n == 0) return NULL;
+    int i = 0;
+    if (cs_det_strategy == CS_STRAT_PCT) {
+        for (int k = 1; k < det_n; k++)
+            if (det_runq[k]->det_prio > det_runq[i]->det_prio) i = k;
+    } else {
+        i = (int)(cs_det_rand() % (uint64_t)det_n);
+    }
+    cs_g *g = det_runq[i];
+    det_runq[i] = det_runq[--det_n];
+    return g;
+}
+
 static void globrunqput_locked(cs_g *g) {
     g->schedlink = NULL;
     if (sched.runqtail) sched.runqtail->schedlink = g;
@@ -396,7 +437,8 @@ static void globrunqput_locked(cs_g *g) {
 
 static void globrunqput(cs_g *g) {
     cs_lock_acquire(&sched.lock);
-    globrunqput_locked(g);
+    if (cs_det_on) det_put_locked(g);
+    else globrunqput_locked(g);
     cs_lock_release(&sched.lock);
 }
 
@@ -595,7 +637,7 @@ static bool timer_sleep(cs_m *m) {
 static void stopm(cs_m *m) {
     for (;;) {
         cs_m *none = NULL;
-        bool timed = atomic_load(&cs_timer_next) != INT64_MAX &&
+        bool timed = !cs_det_on && atomic_load(&cs_timer_next) != INT64_MAX &&
                      atomic_compare_exchange_strong(&timer_sleeper, &none, m);
         midle_put(m);
         if (!timed) {
@@ -654,9 +696,48 @@ static cs_g *steal_work(cs_m *m, bool steal_next) {
     return NULL;
 }
 
+/* findrunnable in deterministic mode: due timers, then the strategy's
+ * pick; with nothing runnable, the virtual clock jumps to the earliest
+ * timer (synctest's rule); with no timer either, the M sleeps for real
+ * until another thread (netpoller, signal, foreign thread) readies one. */
+static cs_g *det_findrunnable(cs_m *m) {
+    for (;;) {
+        int64_t next_timer = atomic_load(&cs_timer_next);
+        if (next_timer <= atomic_load(&cs_det_vclock)) cs_timers_run();
+        cs_lock_acquire(&sched.lock);
+        cs_g *g = det_pick_locked();
+        if (g) {
+            cs_lock_release(&sched.lock);
+            return g;
+        }
+        next_timer = atomic_load(&cs_timer_next);
+        if (next_timer != INT64_MAX) {
+            cs_lock_release(&sched.lock);
+            if (next_timer > atomic_load(&cs_det_vclock)) atomic_store(&cs_det_vclock, next_timer);
+            continue;
+        }
+        /* P and M go idle in one step: a wakep from the poller then always
+         * finds this M to hand the P to, so no second M is ever made. */
+        if (m->spinning) { /* (before startm may own m->spinning again) */
+            m->spinning = false;
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        }
+        cs_p *p = m->p;
+        m->p = NULL;
+        pidleput_locked(p);
+        m->schedlink = sched.midle;
+        sched.midle = m;
+        cs_lock_release(&sched.lock);
+        notesleep(m);
+        acquirep(m, m->nextp, P_INUSE);
+        m->nextp = NULL;
+    }
+}
+
 /* m holds a P (INUSE); returns a goroutine to run, holding a P. */
 static cs_g *findrunnable(cs_m *m) {
     cs_g *g;
+    if (__builtin_expect(cs_det_on, 0)) return det_findrunnable(m);
 top:;
     cs_p *p = m->p;
     int64_t next_timer = atomic_load_explicit(&cs_timer_next, memory_order_relaxed);
@@ -761,7 +842,7 @@ static void schedule_loop(cs_m *m) {
                 if (s != G_READY_EARLY) throw("park: bad goroutine status");
                 /* Readied while it was switching out: run it again. */
                 atomic_store_explicit(&gp->status, G_RUNNABLE, memory_order_relaxed);
-                if (m->p) {
+                if (m->p && !cs_det_on) {
                     next = gp;
                 } else {
                     globrunqput(gp);
@@ -769,6 +850,14 @@ static void schedule_loop(cs_m *m) {
                 }
                 break;
             }
+            case ACT_GOSCHED: /* deterministic go_yield: someone else first */
+                atomic_store_explicit(&gp->status, G_RUNNABLE, memory_order_relaxed);
+                cs_lock_acquire(&sched.lock);
+                next = det_pick_locked();
+                det_put_locked(gp);
+                if (!next) next = det_pick_locked();
+                cs_lock_release(&sched.lock);
+                break;
             case ACT_YIELD:
             case ACT_REQUEUE:
                 atomic_store_explicit(&gp->status, G_RUNNABLE, memory_order_relaxed);
@@ -822,6 +911,11 @@ static void p_done(cs_m *m, cs_p *p) {
 }
 
 void cs_runq_ready(cs_g *g, bool next) {
+    if (__builtin_expect(cs_det_on, 0)) {
+        globrunqput(g); /* the run set */
+        wakep();
+        return;
+    }
     cs_m *m = cs_getm();
     cs_p *p = m ? p_use(m) : NULL;
     if (p) {
@@ -841,7 +935,37 @@ bool cs_can_spin(int i) {
     return runq_empty(m->p);
 }
 
+/* Deterministic mode's scheduling point: count the step (PCT may lower
+ * this goroutine's priority here) and switch if the strategy may prefer
+ * another runnable goroutine (random: any exists, and the pick includes
+ * this one; PCT: one has a higher priority) or a timer is due. */
+void cs_det_point(void) {
+    cs_m *m = cs_getm();
+    if (!m || !m->curg) return; /* a foreign thread, or the g0 */
+    cs_g *g = m->curg;
+    uint64_t low = cs_det_step();
+    if (low) g->det_prio = low;
+    bool sw = atomic_load(&cs_timer_next) <= atomic_load(&cs_det_vclock);
+    cs_lock_acquire(&sched.lock);
+    if (cs_det_strategy == CS_STRAT_PCT) {
+        for (int k = 0; k < det_n && !sw; k++) sw = det_runq[k]->det_prio > g->det_prio;
+    } else {
+        sw = sw || det_n > 0;
+    }
+    cs_lock_release(&sched.lock);
+    if (sw) cs_mcall(ACT_YIELD);
+}
+
+void cs_det_gosched(void) {
+    (void)cs_det_step();
+    cs_mcall(ACT_GOSCHED);
+}
+
 void cs_preempt_point(void) {
+    if (__builtin_expect(cs_det_on, 0)) {
+        cs_det_point();
+        return;
+    }
     cs_m *m = cs_getm();
     if (!m || !m->curg) return;
     cs_p *p = m->p;
@@ -935,6 +1059,7 @@ static void *sysmon_main(void *unused) {
 /* ---- start-up ------------------------------------------------------------------ */
 
 static void init(void) {
+    cs_det_setup();
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     const char *e = getenv("CHANSCOPE_MAXPROCS");
     if (e && *e) {
@@ -945,12 +1070,14 @@ static void init(void) {
     }
     if (n < 1) n = 1;
     if (n > MAX_PROCS) n = MAX_PROCS;
+    if (cs_det_on) n = 1; /* one P, and no sysmon below */
     gomaxprocs = (int)n;
     for (int i = gomaxprocs - 1; i >= 0; i--) {
         allp[i].id = i;
         pidleput_locked(&allp[i]); /* (no other thread yet) */
     }
     cs_stackguard_init();
+    if (cs_det_on) return;
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);

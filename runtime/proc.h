@@ -16,6 +16,7 @@ enum cs_mcall_action {
     ACT_YIELD = 2,   /* back to the global run queue (go_yield) */
     ACT_EXIT = 3,    /* the goroutine is finished: free it */
     ACT_REQUEUE = 4, /* no P for it (exitsyscall, M0 start): global queue */
+    ACT_GOSCHED = 5, /* deterministic go_yield: another runnable one first */
 };
 
 /* The M of the calling thread, NULL on a thread the runtime did not create.
@@ -37,6 +38,8 @@ void cs_mcall(int action);
  * its tail, or the global queue from a thread without a P; wakes an idle M
  * if no spinning one will take it. */
 void cs_runq_ready(cs_g *g, bool next);
+/* go_yield in deterministic mode (a step; runs another one if any). */
+void cs_det_gosched(void);
 /* A new goroutine's stack, context and sanitizer fiber, entering entry(g). */
 void cs_g_init_context(cs_g *g, void (*entry)(void *));
 /* First thing a new goroutine runs on its stack (sanitizer bookkeeping). */

@@ -19,6 +19,7 @@
  * under q->lock) and emits its acquire event after waking: after the
  * waker's release event.
  */
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -77,6 +78,7 @@ static cs_waiter *grant_readers(rwmutex_t *m, cs_waitq *q) {
 }
 
 void cs_rwmutex_rlock(rwmutex_t *m, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = rw_queue(m, &id, site);
     pthread_mutex_lock(&q->lock);
@@ -93,6 +95,7 @@ void cs_rwmutex_rlock(rwmutex_t *m, cs_site site) {
 }
 
 void cs_rwmutex_runlock(rwmutex_t *m, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = rw_queue(m, &id, site);
     pthread_mutex_lock(&q->lock);
@@ -109,6 +112,7 @@ void cs_rwmutex_runlock(rwmutex_t *m, cs_site site) {
 }
 
 void cs_rwmutex_lock(rwmutex_t *m, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = rw_queue(m, &id, site);
     pthread_mutex_lock(&q->lock);
@@ -126,6 +130,7 @@ void cs_rwmutex_lock(rwmutex_t *m, cs_site site) {
 }
 
 void cs_rwmutex_unlock(rwmutex_t *m, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = rw_queue(m, &id, site);
     pthread_mutex_lock(&q->lock);

@@ -90,6 +90,7 @@ struct cs_g {
 
     cs_g *all_next, *all_prev; /* registry of live goroutines */
     uint64_t rng;              /* per-goroutine PRNG state (select order) */
+    uint64_t det_prio;         /* deterministic mode, PCT: its priority */
 
     /* Scheduler (proc.c). */
     void *sp;                  /* saved stack pointer while switched out */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "chan_internal.h"
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -86,6 +87,7 @@ static void enqueue(semaphore_t *s, sem_waiter *w) {
 }
 
 err_t cs_semaphore_acquire(semaphore_t *s, ctx_t *ctx, int64_t n, cs_site site) {
+    CS_DET_POINT();
     chan_t *done = ctx_done(ctx);
     cs_g *self = cs_getg();
     pthread_mutex_lock(&s->lock);
@@ -154,6 +156,7 @@ err_t cs_semaphore_acquire(semaphore_t *s, ctx_t *ctx, int64_t n, cs_site site) 
 }
 
 bool cs_semaphore_try_acquire(semaphore_t *s, int64_t n, cs_site site) {
+    CS_DET_POINT();
     pthread_mutex_lock(&s->lock);
     bool ok = s->size - s->cur >= n && !s->head;
     if (ok) s->cur += n;
@@ -163,6 +166,7 @@ bool cs_semaphore_try_acquire(semaphore_t *s, int64_t n, cs_site site) {
 }
 
 void cs_semaphore_release(semaphore_t *s, int64_t n, cs_site site) {
+    CS_DET_POINT();
     cs_g *self = cs_getg();
     pthread_mutex_lock(&s->lock);
     CS_EV(EV_SEM_RELEASE, s->id, n, 0, 0, 0, site);

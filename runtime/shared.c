@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -66,6 +67,7 @@ static int64_t var_id(const void *addr, const char *name, cs_site site) {
 }
 
 void cs_shared_access(const void *addr, int is_write, const char *name, cs_site site) {
+    CS_DET_POINT();
     if (!CS_TRACING()) return;
     int64_t id = var_id(addr, name, site);
     cs_trace_event(is_write ? EV_VAR_WRITE : EV_VAR_READ, id, 0, 0, 0, 0, NULL, site);

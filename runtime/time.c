@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "chan_internal.h"
+#include "det.h"
 #include "goroutine.h"
 #include "scheduler.h"
 #include "sync_internal.h"
@@ -33,6 +34,7 @@
 
 struct cs_rtimer {
     int64_t when;          /* monotonic deadline, ns */
+    uint64_t seq;          /* arm order: breaks ties between equal deadlines */
     int64_t period;        /* > 0: ticker */
     int idx;               /* position in the heap; -1 when not armed */
     bool free_after_fire;  /* time_after: nobody else holds it */
@@ -63,9 +65,16 @@ static atomic_flag runner = ATOMIC_FLAG_INIT; /* one cs_timers_run at a time */
 static cs_rtimer *delivering;                                 /* guarded by tlock */
 static pthread_cond_t delivered = PTHREAD_COND_INITIALIZER; /* with tlock */
 static cs_rtimer **heap; /* guarded by tlock */
+static uint64_t arm_seq;  /* guarded by tlock */
 static int heap_len, heap_cap;
 
 /* ---- heap (tlock held) ---------------------------------------------------- */
+
+/* Heap order: deadline, then arm order, so timers due at the same instant
+ * fire in the order they were armed (deterministic mode relies on it). */
+static bool earlier(const cs_rtimer *a, const cs_rtimer *b) {
+    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
 
 static void heap_set(int i, cs_rtimer *t) {
     heap[i] = t;
@@ -76,7 +85,7 @@ static void sift_up(int i) {
     cs_rtimer *t = heap[i];
     while (i > 0) {
         int parent = (i - 1) / 2;
-        if (heap[parent]->when <= t->when) break;
+        if (!earlier(t, heap[parent])) break;
         heap_set(i, heap[parent]);
         i = parent;
     }
@@ -88,8 +97,8 @@ static void sift_down(int i) {
     for (;;) {
         int c = 2 * i + 1;
         if (c >= heap_len) break;
-        if (c + 1 < heap_len && heap[c + 1]->when < heap[c]->when) c++;
-        if (t->when <= heap[c]->when) break;
+        if (c + 1 < heap_len && earlier(heap[c + 1], heap[c])) c++;
+        if (!earlier(heap[c], t)) break;
         heap_set(i, heap[c]);
         i = c;
     }
@@ -107,6 +116,7 @@ static void heap_push(cs_rtimer *t) {
         heap = h;
         heap_cap = cap;
     }
+    t->seq = arm_seq++;
     heap_set(heap_len++, t);
     sift_up(t->idx);
     if (t->idx == 0) { /* new earliest deadline */
@@ -238,6 +248,7 @@ duration_t time_since(int64_t start) { return cs_nanotime() - start; }
 static void sleep_wake(void *arg) { cs_ready(arg, NULL); }
 
 void cs_time_sleep(duration_t d, cs_site site) {
+    CS_DET_POINT();
     if (d <= 0) return;
     if (CS_TRACING()) {
         cs_trace_event(EV_GO_SLEEP, 0, d, 0, 0, 0, NULL, site);
@@ -245,7 +256,11 @@ void cs_time_sleep(duration_t d, cs_site site) {
     }
     int64_t until = cs_deadline_add(cs_nanotime(), d); /* INT64_MAX: forever */
     cs_g *g = cs_getg();
-    if (g->foreign) { /* a thread of its own: just sleep */
+    if (g->foreign && cs_det_on) { /* virtual time is not this thread's: sleep d */
+        struct timespec ts = {(time_t)(d / 1000000000), (long)(d % 1000000000)};
+        while (nanosleep(&ts, &ts) == EINTR) {
+        }
+    } else if (g->foreign) { /* a thread of its own: just sleep */
         struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
         }
@@ -273,6 +288,7 @@ static void init_chan_timer(cs_rtimer *t, duration_t d, int64_t period, const ch
 }
 
 chan_t *cs_time_after(duration_t d, cs_site site) {
+    CS_DET_POINT();
     cs_rtimer *t = calloc(1, sizeof *t); /* freed by the timer thread once delivered */
     if (!t) {
         fputs("fatal error: out of memory\n", stderr);
@@ -286,6 +302,7 @@ chan_t *cs_time_after(duration_t d, cs_site site) {
 }
 
 time_timer *cs_time_new_timer(duration_t d, cs_site site) {
+    CS_DET_POINT();
     timer_obj *o = cs_alloc_kept(sizeof *o);
     init_chan_timer(&o->t, d, 0, "Timer.C", site);
     o->pub.C = o->t.ch;
@@ -294,6 +311,7 @@ time_timer *cs_time_new_timer(duration_t d, cs_site site) {
 }
 
 bool cs_time_timer_stop(time_timer *tt, cs_site site) {
+    CS_DET_POINT();
     timer_obj *o = (timer_obj *)tt;
     bool was = disarm(&o->t);
     CS_EV(EV_TIMER_STOP, o->t.id, was, 0, 0, 0, site);
@@ -301,6 +319,7 @@ bool cs_time_timer_stop(time_timer *tt, cs_site site) {
 }
 
 bool cs_time_timer_reset(time_timer *tt, duration_t d, cs_site site) {
+    CS_DET_POINT();
     timer_obj *o = (timer_obj *)tt;
     pthread_mutex_lock(&tlock);
     bool was = o->t.idx >= 0;
@@ -317,6 +336,7 @@ bool cs_time_timer_reset(time_timer *tt, duration_t d, cs_site site) {
 }
 
 time_ticker *cs_time_new_ticker(duration_t d, cs_site site) {
+    CS_DET_POINT();
     if (d <= 0) cs_panic(site, "non-positive interval for NewTicker");
     ticker_obj *o = cs_alloc_kept(sizeof *o);
     init_chan_timer(&o->t, d, d, "Ticker.C", site);
@@ -326,6 +346,7 @@ time_ticker *cs_time_new_ticker(duration_t d, cs_site site) {
 }
 
 void cs_time_ticker_stop(time_ticker *tt, cs_site site) {
+    CS_DET_POINT();
     ticker_obj *o = (ticker_obj *)tt;
     bool was = disarm(&o->t);
     CS_EV(EV_TIMER_STOP, o->t.id, was, 0, 0, 0, site);

@@ -10,6 +10,7 @@
  * have re-taken q->lock on their way out; an Add with a positive delta on a
  * zero counter while some are still returning is that misuse.
  */
+#include "det.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -24,6 +25,7 @@ static inline cs_waitq *wg_queue(waitgroup_t *wg, int64_t *id, cs_site site) {
 }
 
 void cs_wg_add(waitgroup_t *wg, int64_t delta, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = wg_queue(wg, &id, site);
     pthread_mutex_lock(&q->lock);
@@ -64,6 +66,7 @@ void cs_wg_add(waitgroup_t *wg, int64_t delta, cs_site site) {
 }
 
 void cs_wg_wait(waitgroup_t *wg, cs_site site) {
+    CS_DET_POINT();
     int64_t id;
     cs_waitq *q = wg_queue(wg, &id, site);
     pthread_mutex_lock(&q->lock);

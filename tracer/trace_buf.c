@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "scheduler.h"
+#include "det.h"
 #include "tracer.h"
 
 _Atomic uint64_t cs_trace_seq = 1;
@@ -49,6 +50,13 @@ void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev) {
     if (prev) prev->next = tb->next;
     else list_head = tb->next;
     munmap(tb, TBUF_BYTES);
+}
+
+/* An event's time: the monotonic clock, or in deterministic mode the
+ * virtual one (det.h), so a trace shows the time the program saw. */
+int64_t cs_trace_event_now(void) {
+    if (__builtin_expect(cs_det_on, 0)) return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);
+    return cs_trace_now();
 }
 
 int64_t cs_trace_now(void) {
@@ -164,7 +172,7 @@ void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, 
         return;
     }
     r->seq = seq;
-    r->t = cs_trace_now();
+    r->t = cs_trace_event_now();
     r->g = gid;
     r->obj = obj;
     r->a = a;

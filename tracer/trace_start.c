@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "det.h"
 #include "tracer.h"
 
 #include "signal_internal.h"
@@ -139,7 +140,7 @@ void cs_trace_finish(const char *reason, int status) {
     int64_t end_g;
     int end_sig;
     cs_trace_end_info(&end_g, &end_sig);
-    final_stored = cs_writer_finish(writer, cur, cs_trace_now(), reason ? reason : "exit", status,
+    final_stored = cs_writer_finish(writer, cur, cs_trace_event_now(), reason ? reason : "exit", status,
                                     end_g, end_sig, &final_cpu, &final_cpu_before_finish);
     writer = NULL;
     atomic_store(&cs_tracing, 0);
@@ -181,6 +182,7 @@ static int create_locked(const char *path, char *err, size_t errlen) {
 }
 
 int cs_trace_start(const char *path, char *err, size_t errlen) {
+    cs_det_setup(); /* the meta and the clock depend on it */
     pthread_mutex_lock(&state_lock);
     if (state != ST_OFF) {
         pthread_mutex_unlock(&state_lock);
@@ -197,7 +199,7 @@ int cs_trace_start(const char *path, char *err, size_t errlen) {
     }
     char *program, *args;
     read_cmdline(&program, &args);
-    int64_t start = cs_trace_now();
+    int64_t start = cs_trace_event_now();
     cs_writer *w = cs_writer_open(path, lock_fd, program, args, start, err, errlen);
     free(program);
     free(args);

@@ -38,6 +38,7 @@
 
 #include <sqlite3.h>
 
+#include "det.h"
 #include "tracer.h"
 
 #define COMMIT_NS (25 * 1000000LL)   /* commit at least this often: 25 ms leaves a pass
@@ -867,6 +868,13 @@ cs_writer *cs_writer_open(const char *path, int lock_fd, const char *program,
         set_meta(w, "start_wall", wall);
         set_meta_int(w, "start_mono_ns", start_mono_ns);
         set_meta_int(w, "pid", (int64_t)getpid());
+        if (cs_det_on) { /* deterministic mode (det.h, docs/schedules.md) */
+            char seed[24];
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)cs_det_seed);
+            set_meta(w, "seed", seed);
+            set_meta(w, "strategy", cs_det_strategy_name());
+            set_meta(w, "virtual_time", "1");
+        }
         ok = !w->failed && exec(w, "COMMIT");
     }
     if (!ok || w->failed) {

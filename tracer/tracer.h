@@ -131,6 +131,9 @@ extern _Atomic int cs_trace_starved; /* a producer waits for ring space */
 void cs_trace_space_freed(void);  /* writer: after releasing tails, wake waiters */
 
 int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
+/* An event's timestamp: cs_trace_now(), or the virtual clock in
+ * deterministic mode (runtime/det.h). */
+int64_t cs_trace_event_now(void);
 
 /* trace_writer.c */
 typedef struct cs_writer cs_writer;

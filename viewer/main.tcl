@@ -211,7 +211,10 @@ proc viewer::open_trace {path} {
     set ending "[model::metaval end_reason truncated] [model::metaval exit_status ""]"
     set sig [model::metaval end_signal ""]
     if {$sig ne ""} { set ending "killed by signal $sig, [model::metaval exit_status ""]" }
-    .tb.trace configure -text "[file tail $name]: [model::metaval program] \
+    # a deterministic run (docs/schedules.md) says which schedule it was
+    set seed [model::metaval seed ""]
+    set sched [expr {$seed eq "" ? "" : " (seed $seed, [model::metaval strategy random])"}]
+    .tb.trace configure -text "[file tail $name]$sched: [model::metaval program] \
         ($ending), $model::maxseq events"
     set axis $opts(axis)
     set timeline::axis $axis

@@ -20,15 +20,14 @@
  *           ctx := startSession(context.Background(), name)
  *           fmt.Println("session", name, "served; err =", ctx.Err())
  *       }
- *       time.Sleep(20 * time.Millisecond)         // the program goes on
  *   }
  *
  * On every run: nothing can cancel the sessions, so both cleanup goroutines
- * are alive, blocked on ctx.Done(), at exit.  Forced so that they are
- * blocked there (not merely not yet started, which a busy machine can make
- * last tens of milliseconds): startSession waits until its goroutine is up
- * (`watching`), and main goes on for 20 ms, ample for the step from
- * close(watching) to <-ctx.Done().
+ * are alive at exit, blocked on ctx.Done() (or about to be).  startSession
+ * waits until its goroutine is up (`watching`); no sleep forces the rest:
+ * `chanscope explore cancellation/lost-cancel` finds the leak in almost every
+ * schedule it tries (pattern.json declares it; `make demo` runs seed
+ * "demo_seed").
  * Fix: return the cancel func too and defer it in the caller, or derive the
  * session from a context that is cancelled when the work is done.
  */
@@ -68,6 +67,5 @@ int main(int argc, char **argv) {
         ctx_t *ctx = start_session(ctx_background(), names[i]);
         printf("session %s served; err = %s\n", names[i], err_msg(ctx_err(ctx)));
     }
-    time_sleep(20 * MILLISECOND); /* the program goes on (forced: see above) */
     return 0;
 }

@@ -10,7 +10,6 @@
  *           wg.Add(1)
  *           go func(id int) {
  *               defer wg.Done()
- *               time.Sleep(time.Duration(id) * 5 * time.Millisecond)
  *               fmt.Println("worker", id, "finished, closing done")
  *               close(done)               // BUG: both workers close
  *           }(id)
@@ -19,7 +18,8 @@
  *       wg.Wait()
  *   }
  *
- * On every run: worker 1 closes at 5 ms, worker 2 closes again at 10 ms.
+ * On every run: whichever worker comes second closes a closed channel (in
+ * every schedule `chanscope explore` tries; which one varies).
  * Fix: close in exactly one place — after wg.Wait(), or guarded by sync.Once.
  */
 #include <stdio.h>
@@ -35,7 +35,6 @@ typedef struct {
 
 static void worker(void *arg) {
     worker_args *a = arg;
-    time_sleep(a->id * 5 * MILLISECOND);
     printf("worker %d finished, closing done\n", a->id);
     fflush(stdout);
     chan_close(a->done); /* BUG: both workers close */

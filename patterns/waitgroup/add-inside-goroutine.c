@@ -30,9 +30,11 @@
  * when the counter is zero must happen before a Wait").  The analyzer
  * reports the race and the Add concurrent with Wait (misuse).
  *
- * It fails on every run: each worker sleeps 30 ms before its Add (standing
- * for the goroutine simply not being scheduled yet), so main, which only has
- * to start them, always reaches Wait first.  The polling loop in main only
+ * It fails whenever main reaches Wait before some worker has run its Add —
+ * a goroutine simply not scheduled yet.  No sleep forces that: `chanscope
+ * explore waitgroup/add-inside-goroutine --strategy pct` finds the schedules
+ * where it happens (pattern.json declares it; `make demo` runs one of them,
+ * its "demo_seed"; docs/schedules.md).  The polling loop in main only
  * keeps the program alive until the workers have finished, so the trace
  * shows what they did (without it they would be killed mid-way when main
  * returns); it is not synchronization — NumGoroutine orders nothing — so
@@ -57,9 +59,6 @@ static int work(int i) {
 
 static void worker(void *arg) {
     int i = (int)(intptr_t)arg;
-    /* Forced interleaving: this goroutine gets going only after main has
-     * called Wait. */
-    time_sleep(30 * MILLISECOND);
     wg_add(&wg, 1); /* BUG: Add inside the goroutine */
     int r = work(i);
     SHARED_WRITE(results[i]);
