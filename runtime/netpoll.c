@@ -48,8 +48,10 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "det.h"
 #include "netpoll.h"
 #include "scheduler.h"
 #include "sync_internal.h"
@@ -79,6 +81,7 @@ struct cs_pollfd {
     bool ready[2];          /* an edge came while nobody waited */
     pwaiter *waiters[2];    /* parked in each direction */
     int64_t deadline[2];    /* monotonic ns, 0: none */
+    bool dl_fired[2];       /* deterministic mode: the poller saw it pass */
     dl_entry dl[2];
     cs_pollfd *free_next;   /* under free_lock */
     void (*watch_fn)(void); /* cs_poll_watch: set before registering, never changed */
@@ -175,19 +178,32 @@ static void kick_poller(void) {
 
 /* ---- the poller thread -------------------------------------------------------- */
 
+/* The poller's clock for the deadline heap.  Deadlines are set on
+ * time_now()'s clock; in deterministic mode that clock is virtual and does
+ * not move while goroutines wait on the network, so the heap holds each
+ * deadline converted to the real clock (cs_poll_set_deadline), the poller
+ * fires it in real time and marks it fired (dl_fired): I/O is outside the
+ * seed's control anyway (docs/schedules.md). */
+static int64_t poll_now(void) {
+    if (!cs_det_on) return cs_nanotime();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int next_timeout_ms(void) {
     pthread_mutex_lock(&dl_lock);
     int64_t when = heap_len ? heap[0]->when : -1;
     pthread_mutex_unlock(&dl_lock);
     if (when < 0) return -1;
-    int64_t d = when - cs_nanotime();
+    int64_t d = when - poll_now();
     if (d <= 0) return 0;
     int64_t ms = (d + 999999) / 1000000; /* never early */
     return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 static void fire_deadlines(void) {
-    int64_t now = cs_nanotime();
+    int64_t now = poll_now();
     for (;;) {
         pthread_mutex_lock(&dl_lock);
         if (!heap_len || heap[0]->when > now) {
@@ -203,7 +219,17 @@ static void fire_deadlines(void) {
 
         pwaiter *w = NULL;
         pthread_mutex_lock(&pd->lock);
-        if (pd->gen == gen && pd->deadline[mode] && pd->deadline[mode] <= now) {
+        bool due;
+        if (cs_det_on) { /* still the deadline it was armed for (not re-armed)? */
+            pthread_mutex_lock(&dl_lock);
+            due = pd->dl[mode].idx < 0;
+            pthread_mutex_unlock(&dl_lock);
+            due = due && pd->gen == gen && pd->deadline[mode];
+            if (due) pd->dl_fired[mode] = true;
+        } else {
+            due = pd->gen == gen && pd->deadline[mode] && pd->deadline[mode] <= now;
+        }
+        if (due) {
             w = pd->waiters[mode];
             pd->waiters[mode] = NULL;
         }
@@ -312,6 +338,7 @@ cs_pollfd *cs_poll_open(int fd, int64_t trace_id, uint64_t *gen) {
         pd->ready[m] = false;
         pd->waiters[m] = NULL;
         pd->deadline[m] = 0;
+        pd->dl_fired[m] = false;
     }
     *gen = pd->gen;
     pthread_mutex_unlock(&pd->lock);
@@ -383,7 +410,7 @@ void cs_poll_release(cs_pollfd *pd) {
 static int status_locked(cs_pollfd *pd, int mode) {
     if (pd->closing) return CS_POLL_CLOSED;
     int64_t d = pd->deadline[mode];
-    if (d && cs_nanotime() >= d) return CS_POLL_TIMEOUT;
+    if (d && (cs_nanotime() >= d || pd->dl_fired[mode])) return CS_POLL_TIMEOUT;
     return CS_POLL_OK;
 }
 
@@ -449,10 +476,15 @@ bool cs_poll_set_deadline(cs_pollfd *pd, uint64_t gen, int mode, int64_t when) {
     for (int m = 0; m < 2; m++) {
         if (mode >= 0 && m != mode) continue;
         pd->deadline[m] = when;
+        pd->dl_fired[m] = false;
         dl_entry *e = &pd->dl[m];
         heap_remove(e);
         if (when != 0 && when > now) {
             e->when = when;
+            if (cs_det_on) { /* on the poller's real clock (poll_now) */
+                int64_t left = when - now, real = poll_now();
+                e->when = left > INT64_MAX - real ? INT64_MAX : real + left;
+            }
             heap_push(e);
             kick |= e->idx == 0; /* the poller must wake sooner */
         } else if (when != 0) { /* already passed: fail the waiters now */

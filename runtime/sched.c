@@ -190,7 +190,7 @@ void cs_ready(cs_g *g, cs_g *waker) {
 }
 
 int64_t cs_nanotime(void) {
-    if (__builtin_expect(!atomic_load_explicit(&cs_det_inited, memory_order_relaxed), 0))
+    if (__builtin_expect(!atomic_load_explicit(&cs_det_inited, memory_order_acquire), 0))
         cs_det_setup(); /* (a clock read before any other runtime call) */
     if (__builtin_expect(cs_det_on, 0)) /* virtual time (det.h) */
         return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);

@@ -348,3 +348,39 @@ static void find_lock_order(const char *strategy, int seeds) {
 Test(det, random_finds_the_lock_order_deadlock, .timeout = 120) { find_lock_order("random", 50); }
 
 Test(det, pct_finds_the_lock_order_deadlock, .timeout = 120) { find_lock_order("pct:3", 100); }
+
+/* ---- network deadlines pass in real time --------------------------------------- */
+
+/* The virtual clock does not move while a goroutine waits on a socket, so a
+ * read deadline is fired by the poller on the real clock. */
+static void read_with_deadline(void) {
+    set_env();
+    err_t err;
+    net_listener_t *ln = net_listen("tcp", "127.0.0.1:0", &err);
+    if (!ln) exit(3);
+    net_conn_t *c = net_dial("tcp", net_listener_addr(ln), &err);
+    if (!c) exit(4);
+    net_conn_t *peer = net_accept(ln, &err);
+    if (!peer) exit(5);
+    char b[16];
+    net_set_read_deadline(c, time_now() + 50 * MILLISECOND);
+    int64_t n = net_read(c, b, sizeof b, &err);
+    printf("read %lld %s\n", (long long)n, err_is(err, ERR_NET_TIMEOUT) ? "timeout" : "other");
+    /* Past the deadline even ready data is not read (Go's rule). */
+    net_write(peer, "data", 4, &err);
+    n = net_read(c, b, sizeof b, &err);
+    printf("again %lld %s\n", (long long)n, err_is(err, ERR_NET_TIMEOUT) ? "timeout" : "other");
+    /* Lifted: the data is read. */
+    net_set_read_deadline(c, 0);
+    n = net_read(c, b, sizeof b, &err);
+    printf("lifted %lld\n", (long long)n);
+}
+
+Test(det, a_read_deadline_expires_in_real_time, .timeout = 30) {
+    child_result r;
+    run_det(read_with_deadline, 3, NULL, &r);
+    cr_assert(r.exited && r.status == 0, "%d %s", r.status, r.out);
+    cr_assert(strstr(r.out, "read 0 timeout\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "again 0 timeout\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "lifted 4\n"), "%s", r.out);
+}
