@@ -88,13 +88,13 @@ failures=$tmp/failures  # lines: "<lang>.<wl><TAB><reason>"
 load=${BENCH_LOAD:-2}
 case $load in '' | *[!0-9]*) echo "bench: BENCH_LOAD must be a number" >&2; exit 2 ;; esac
 
-# Ratio goals from issue 8 (C/Go; "trace" is traced/untraced).
+# Ratio goals (C/Go; "trace" is traced/untraced): issue 11's for the M:N
+# runtime, issue 13's for tracing.
 goal_of() {
     case $1 in
-    spsc | pool) echo 1.0 ;;
-    pingpong) echo 1.5 ;;
-    spawn) echo 3 ;;
-    parked | parked.rss | pingpong/loaded | pool/loaded) echo 2 ;; # issue 11
+    pingpong | spsc | pool) echo 1.0 ;;
+    mpmc | select | spawn | mutex) echo 1.5 ;;
+    parked | parked.rss | pingpong/loaded | pool/loaded) echo 2 ;;
     trace) echo 1.3 ;;
     *) echo "" ;;
     esac
