@@ -13,30 +13,11 @@
 #include <string.h>
 
 #include "an_internal.h"
-#include "synth.h"
+#define SYNTH_FILE "srv.c"
+#include "synth_fixture.h"
 #include "trace_hooks.h"
 
-static an_synth *s;
-static an_trace *t;
-static an_result *r;
-
-static void setup(void) {
-    s = an_synth_open(NULL);
-    cr_assert(s);
-    t = NULL;
-    r = NULL;
-}
-static void teardown(void) {
-    an_result_free(r);
-    an_trace_free(t);
-    an_synth_close(s);
-}
-TestSuite(analyzer_learn, .init = setup, .fini = teardown, .timeout = 10);
-
-static int32_t L(int line) { return an_synth_site(s, "srv.c", line); }
-static int64_t ev(int64_t g, int kind, int64_t obj, int64_t a, int64_t b, int line) {
-    return an_synth_ev(s, g, kind, obj, a, b, 0, 0, line ? L(line) : 0, NULL);
-}
+TestSuite(analyzer_learn, .init = synth_setup, .fini = synth_teardown, .timeout = 10);
 static void spawn(int64_t parent, int64_t child, const char *name, int line) {
     an_synth_goroutine(s, child, name, parent, L(line), 0);
     an_synth_ev(s, parent, EV_GO_CREATE, child, 0, 0, 0, 0, L(line), name);
