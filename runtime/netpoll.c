@@ -285,6 +285,9 @@ static void *poller_main(void *unused) {
 }
 
 static void start(void) {
+    /* The poller reads cs_det_on (poll_now): settle the mode before the
+     * thread exists (a socket may be the program's first runtime call). */
+    cs_det_setup();
     int ep = epoll_create1(EPOLL_CLOEXEC);
     int wf = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
