@@ -29,6 +29,7 @@ typedef struct group_call {
     errgroup_t *g;
     errgroup_func fn;
     void *arg;
+    cs_site site;   /* the errgroup_go call */
 } group_call;
 
 errgroup_t *cs_errgroup_new(ctx_t *parent, ctx_t **derived, cs_site site) {
@@ -51,6 +52,8 @@ static void group_done(errgroup_t *g, cs_site site) {
 static void group_run(void *p) {
     group_call c = *(group_call *)p;
     free(p);
+    /* Go's g.Go(nil): the new goroutine calls the nil func and panics. */
+    if (!c.fn) cs_panic(c.site, "runtime error: invalid memory address or nil pointer dereference");
     err_t err = c.fn(c.arg);
     if (err) {
         pthread_mutex_lock(&c.g->lock);
@@ -69,7 +72,7 @@ static void start(errgroup_t *g, errgroup_func fn, void *arg, const char *name, 
         fputs("fatal error: out of memory\n", stderr);
         abort();
     }
-    *c = (group_call){g, fn, arg};
+    *c = (group_call){g, fn, arg, site};
     cs_go(group_run, c, name, site);
 }
 

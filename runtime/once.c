@@ -14,6 +14,9 @@
 #include "sync_internal.h"
 #include "trace_hooks.h"
 
+/* Go's once.Do(nil) calls the nil func: a run-time panic in the caller. */
+#define NIL_DEREF "runtime error: invalid memory address or nil pointer dereference"
+
 void cs_once_do(once_t *o, go_func fn, void *arg, cs_site site) {
     CS_DET_POINT();
     int64_t id = cs_lazy_id(&o->id, OBJ_ONCE, NULL, site);
@@ -28,6 +31,7 @@ void cs_once_do(once_t *o, go_func fn, void *arg, cs_site site) {
         return;
     }
     CS_EV(EV_ONCE_BEGIN, id, 0, 0, 0, 0, site);
+    if (!fn) cs_panic(site, NIL_DEREF);
     fn(arg);
     atomic_store_explicit(&o->done, 1, memory_order_release);
     CS_EV(EV_ONCE_END, id, 1, 0, 0, 0, site);
@@ -38,10 +42,12 @@ struct once_value_call {
     once_value_t *ov;
     once_value_func fn;
     void *arg;
+    cs_site site;
 };
 
 static void run_once_value(void *p) {
     struct once_value_call *c = p;
+    if (!c->fn) cs_panic(c->site, NIL_DEREF);
     c->ov->fn = c->fn;
     c->ov->arg = c->arg;
     c->ov->value = c->fn(c->arg);
@@ -49,7 +55,7 @@ static void run_once_value(void *p) {
 
 void *cs_once_value(once_value_t *ov, once_value_func fn, void *arg, cs_site site) {
     CS_DET_POINT();
-    struct once_value_call c = {ov, fn, arg};
+    struct once_value_call c = {ov, fn, arg, site};
     cs_once_do(&ov->once, run_once_value, &c, site);
     return ov->value;
 }

@@ -230,3 +230,24 @@ Test(semaphore, releasing_more_than_held_panics, .timeout = 10) {
     cr_assert(r.exited && r.status == 2, "%s", r.out);
     cr_assert(strstr(r.out, "panic: semaphore: released more than held"), "%s", r.out);
 }
+
+/* Go: g.Go(nil) starts a goroutine that calls the nil func and panics with
+ * "invalid memory address or nil pointer dereference" (exit 2). */
+static errgroup_func nil_group_fn;
+static void errgroup_go_nil(void) {
+    errgroup_t *g = errgroup_new();
+    errgroup_go(g, nil_group_fn, NULL);
+    errgroup_wait(g);
+    printf("errgroup_wait returned\n");
+}
+
+Test(errgroup, go_of_nil_func_panics_in_the_new_goroutine, .timeout = 10) {
+    child_result r;
+    run_child(errgroup_go_nil, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "exited=%d status=%d\n%s", r.exited, r.status, r.out);
+    cr_assert(strstr(r.out, "panic: runtime error: invalid memory address or nil pointer "
+                            "dereference\n\ngoroutine 2 [running]:\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "test_rt_errgroup.c:"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "returned"), "%s", r.out);
+}

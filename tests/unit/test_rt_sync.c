@@ -605,3 +605,33 @@ Test(errors, new_errorf_is_msg, .timeout = 5) {
     cr_assert_str_eq(err_msg(ERR_CANCELED), "context canceled");
     cr_assert_str_eq(err_msg(ERR_DEADLINE_EXCEEDED), "context deadline exceeded");
 }
+
+/* Go: once.Do(nil) and sync.OnceValue(nil)() call a nil func: the run-time
+ * panic "invalid memory address or nil pointer dereference" in the caller,
+ * exit 2 (not a segmentation fault). */
+static go_func nil_once_fn;
+static once_value_func nil_value_fn;
+static void once_do_nil(void) {
+    once_t o = ONCE_INIT;
+    once_do(&o, nil_once_fn, NULL);
+    printf("once_do(nil) returned\n");
+}
+static void once_value_nil(void) {
+    once_value_t ov = ONCE_VALUE_INIT;
+    once_value(&ov, nil_value_fn, NULL);
+    printf("once_value(nil) returned\n");
+}
+
+Test(once, nil_function_is_a_run_time_panic, .timeout = 10) {
+    void (*progs[])(void) = {once_do_nil, once_value_nil};
+    for (int i = 0; i < 2; i++) {
+        child_result r;
+        run_child(progs[i], 5000, &r);
+        cr_assert(r.exited && r.status == 2, "exited=%d status=%d\n%s", r.exited, r.status, r.out);
+        cr_assert(strstr(r.out, "panic: runtime error: invalid memory address or nil pointer "
+                                "dereference\n\ngoroutine 1 [running]:\n"),
+                  "%s", r.out);
+        cr_assert(strstr(r.out, "test_rt_sync.c:"), "%s", r.out);
+        cr_assert_null(strstr(r.out, "returned"), "%s", r.out);
+    }
+}
