@@ -21,6 +21,7 @@
  * stored there, viewed, and the snapshot removed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -362,70 +363,93 @@ static int is_number(const char *s) {
     return 1;
 }
 
+/* The viewer's spelling of an option that takes a value (main.tcl). */
+static const char *viewer_option(int c) {
+    switch (c) {
+    case 's': return "--screenshot";
+    case 'f': return "--finding";
+    case 'a': return "--at";
+    case 'x': return "--axis";
+    case 'r': return "--arrows";
+    default: return "--size";
+    }
+}
+
 int cmd_view(int argc, char **argv) {
     int explored = explore_view_args(&argc, argv); /* view DIR of an explore: explore_view.c */
     if (explored >= 0) return explored;
     const char *trace = NULL, *shot = NULL;
     int no_check = 0;
     const char *svg = NULL; /* --svg FILE: the timeline alone, no window */
-    /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL: at most argc + 6 entries */
-    char **wargv = calloc((size_t)argc + 8, sizeof *wargv);
+    /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL; an option may
+     * come as one argument (--at=5) and be passed on as two: at most
+     * 2 * argc + 6 entries */
+    char **wargv = calloc(2 * (size_t)argc + 8, sizeof *wargv);
     if (!wargv) return cs_bad_input("out of memory");
     int wn = 3; /* tclsh, main.tcl, -- filled below; trace next */
-    char **opts = calloc((size_t)argc + 1, sizeof *opts);
+    char **opts = calloc(2 * (size_t)argc + 1, sizeof *opts);
     if (!opts) {
         free(wargv);
         return cs_bad_input("out of memory");
     }
     int on = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--svg")) { /* cli/cmd_report.c renders it */
-            if (i + 1 >= argc) {
-                free(wargv);
-                free(opts);
-                return cs_usage_error("view", "option '--svg' needs an argument");
-            }
-            svg = argv[++i];
-            continue;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    /* Options the viewer itself takes (viewer/main.tcl) are passed on as
+     * given; --svg and --no-check are also the CLI's business. */
+    static const struct option longopts[] = {
+        {"svg", required_argument, NULL, 'S'},
+        {"no-check", no_argument, NULL, 'n'},
+        {"quiz", no_argument, NULL, 'q'},
+        {"screenshot", required_argument, NULL, 's'},
+        {"finding", required_argument, NULL, 'f'},
+        {"at", required_argument, NULL, 'a'},
+        {"axis", required_argument, NULL, 'x'},
+        {"arrows", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    int c, bad = -1;
+    while (bad < 0 && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'S': svg = optarg; break; /* cli/cmd_report.c renders it */
+        case 'h':
             puts(view_usage);
-            free(wargv);
-            free(opts);
-            return 0;
-        } else if (!strcmp(a, "--no-check")) {
-            no_check = 1;
-            opts[on++] = argv[i]; /* the viewer hides the findings */
-        } else if (!strcmp(a, "--quiz")) {
-            opts[on++] = argv[i];
-        } else if (!strcmp(a, "--screenshot") || !strcmp(a, "--finding") || !strcmp(a, "--at") ||
-                   !strcmp(a, "--axis") || !strcmp(a, "--arrows") || !strcmp(a, "--size")) {
-            if (i + 1 >= argc) {
-                free(wargv);
-                free(opts);
-                return cs_bad_input("view: %s needs a value", a);
-            }
-            if ((!strcmp(a, "--finding") || !strcmp(a, "--at")) && !is_number(argv[i + 1])) {
-                free(wargv);
-                free(opts);
-                return cs_bad_input("view: %s needs a number, not '%s'", a, argv[i + 1]);
-            }
-            if (!strcmp(a, "--screenshot")) shot = argv[i + 1];
-            opts[on++] = argv[i];
-            opts[on++] = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            free(wargv);
-            free(opts);
-            return cs_bad_input("view: unknown option '%s' (%s)", a, "see chanscope view --help");
-        } else if (trace) {
-            free(wargv);
-            free(opts);
-            return cs_bad_input("view: one trace at a time ('%s' and '%s')", trace, a);
-        } else {
-            trace = a;
+            bad = 0;
+            break;
+        case 'n':
+            no_check = 1; /* the viewer hides the findings */
+            opts[on++] = (char *)"--no-check";
+            break;
+        case 'q': opts[on++] = (char *)"--quiz"; break;
+        case 'f':
+        case 'a':
+            if (!is_number(optarg))
+                bad = cs_usage_error("view", "--%s needs a number, not '%s'",
+                                     c == 'f' ? "finding" : "at", optarg);
+            /* fall through */
+        case 's':
+        case 'x':
+        case 'r':
+        case 'z':
+            if (bad >= 0) break;
+            opts[on++] = (char *)viewer_option(c);
+            if (c == 's') shot = optarg;
+            opts[on++] = optarg;
+            break;
+        default: bad = cs_option_error("view", c, argv);
         }
     }
+    if (bad < 0 && argc - optind > 1)
+        bad = cs_usage_error("view", "one trace at a time ('%s' and '%s')", argv[optind],
+                             argv[optind + 1]);
+    if (bad >= 0) {
+        free(wargv);
+        free(opts);
+        return bad;
+    }
+    if (optind < argc) trace = argv[optind];
     int status = 2;
     pid_t xvfb = -1;
     char *snapshot = NULL;

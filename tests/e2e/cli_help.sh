@@ -83,7 +83,7 @@ for c in $cmds; do
     usage_error "$c --bogus-option" "--bogus-option" "$BIN" "$c" --bogus-option
 done
 # the commands of this file follow the convention to the letter
-for c in run list check build demo; do
+for c in run list check build demo view; do
     usage_error "$c --bogus" "chanscope: $c: unknown option '--bogus' (try 'chanscope $c --help')" \
         "$BIN" "$c" --bogus
 done
@@ -98,6 +98,9 @@ usage_error "build (no file)" "which FILE.c" "$BIN" build
 usage_error "build -x" "-x" "$BIN" build -x
 usage_error "demo -j 0" "-j" "$BIN" demo -j 0
 usage_error "demo --timeout x" "--timeout" "$BIN" demo --timeout x
+usage_error "view --screenshot (no argument)" "option '--screenshot' needs an argument" "$BIN" view --screenshot
+usage_error "view --at=x" "--at needs a number" "$BIN" view --at=x t.db
+usage_error "view two traces" "one trace at a time" "$BIN" view a.db b.db
 usage_error "build --race" "issue 14" "$BIN" build --race x.c
 
 # --- --version: the version of runtime/chanscope.h ---------------------------
