@@ -37,6 +37,7 @@
 #ifndef CHANSCOPE_H
 #define CHANSCOPE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +109,29 @@ const char *goroutine_name(void);    /* current goroutine name */
 void goroutine_set_name(const char *name);
 void go_yield(void);                 /* runtime.Gosched */
 int goroutine_count(void);           /* runtime.NumGoroutine */
+
+/* A call that may block its thread in the kernel (file I/O, waitpid, a C
+ * library's blocking call): Go runs every system call between
+ * entersyscall and exitsyscall, so that a goroutine blocked in one holds
+ * no processor.  Here, wrap the call:
+ *     ssize_t n = syscall_blocking(read(fd, buf, sizeof buf));
+ * After ~20 µs in the call its processor goes to another thread, which runs
+ * the other goroutines (an unwrapped blocking call is noticed only after
+ * 10 ms).  The value and errno of the call are kept.  Not needed for
+ * sockets (net_*), sleeps, or anything else of this header: they park only
+ * the goroutine.  (A call returning void: cs_entersyscall(); f();
+ * cs_exitsyscall();) */
+#define syscall_blocking(call)                                                 \
+    __extension__({                                                            \
+        cs_entersyscall();                                                     \
+        __typeof__(call) cs_sys_r_ = (call);                                   \
+        int cs_sys_errno_ = errno;                                             \
+        cs_exitsyscall();                                                      \
+        errno = cs_sys_errno_;                                                 \
+        cs_sys_r_;                                                             \
+    })
+void cs_entersyscall(void);
+void cs_exitsyscall(void);
 
 /* panic(msg): print "panic: msg", the goroutine and site, flush the trace,
  * exit 2.  A learner's panic is expected input: it never crashes chanscope. */

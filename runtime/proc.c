@@ -1039,6 +1039,7 @@ static void *sysmon_main(void *unused) {
                 continue;
             }
             bool insys = atomic_load_explicit(&p->syscall_m, memory_order_relaxed) == (int)(s >> 2);
+            if (!insys && cs_debug(CS_DEBUG_NORETAKE)) continue; /* (tests) */
             if (now - p->sm_when < (insys ? SYSCALL_RETAKE_NS : BUSY_RETAKE_NS)) continue;
             if (!work_waiting(p)) continue;
             if (!atomic_compare_exchange_strong(&p->state, &s, P_IDLE)) continue;

@@ -64,6 +64,7 @@ bool cs_debug(int flag) {
         if (e && strstr(e, "nospin")) f |= CS_DEBUG_NOSPIN;
         if (e && strstr(e, "norunnext")) f |= CS_DEBUG_NORUNNEXT;
         if (e && strstr(e, "canarystacks")) f |= CS_DEBUG_CANARYSTACKS;
+        if (e && strstr(e, "noretake")) f |= CS_DEBUG_NORETAKE;
         atomic_store_explicit(&debug_flags, f, memory_order_relaxed);
     }
     return (f & flag) != 0;

@@ -151,7 +151,8 @@ int64_t cs_nanotime(void);
  * once and sleeps, never spinning; norunnext: a readied goroutine goes to
  * the tail of the run queue instead of running next; canarystacks: stacks
  * without guard pages, checked by canary (stack.c's fallback, for tests). */
-enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NORUNNEXT = 2, CS_DEBUG_CANARYSTACKS = 4 };
+enum { CS_DEBUG_NOSPIN = 1, CS_DEBUG_NORUNNEXT = 2, CS_DEBUG_CANARYSTACKS = 4,
+       CS_DEBUG_NORETAKE = 8 /* sysmon takes a P only from a marked system call */ };
 bool cs_debug(int flag);
 
 /* May a goroutine that waits for a lock spin once more (round i, from 0)?
@@ -165,12 +166,8 @@ bool cs_can_spin(int i);
  * than GOMAXPROCS goroutines run at once for long (Go preempts instead). */
 void cs_preempt_point(void);
 
-/* Around a runtime-internal call that may block its thread (a system
- * call): lets sysmon hand the P to another thread after ~20 µs instead of
- * ~10 ms.  Balanced, and never with a runtime lock held: cs_exitsyscall
- * may park the goroutine until a P is free (Go's exitsyscall). */
-void cs_entersyscall(void);
-void cs_exitsyscall(void);
+/* cs_entersyscall/cs_exitsyscall (public: chanscope.h, syscall_blocking)
+ * bracket a call that may block its thread. */
 
 /* Human name of a block reason, Go's wording ("chan receive", ...). */
 const char *cs_block_reason_name(int reason);

@@ -391,3 +391,45 @@ Test(sched, no_deadlock_declared_while_a_foreign_thread_exists, .timeout = 20) {
     cr_assert(r.timed_out, "ended (status %d):\n%s", r.status, r.out);
     cr_assert_null(strstr(r.out, "deadlock"), "%s", r.out);
 }
+
+/* ---- a goroutine blocked in a system call holds no processor ----------------------- */
+
+/* One P, and sysmon retakes a P only from a call marked with
+ * syscall_blocking (CHANSCOPE_DEBUG=noretake): main can write the byte the
+ * reader waits for only if the reader's P was handed on.  Without the mark
+ * this program hangs (the child's timeout ends it). */
+static int sys_pipe[2];
+static atomic_int sys_entered;
+static chan_t *sys_done;
+static void sys_reader(void *arg) {
+    (void)arg;
+    char c = 0;
+    atomic_store(&sys_entered, 1);
+    ssize_t n = syscall_blocking(read(sys_pipe[0], &c, 1));
+    printf("read %zd '%c'\n", n, c);
+    chan_send_v(sys_done, int, 1);
+}
+static void blocked_syscall_hands_on_its_p(void) {
+    setenv("CHANSCOPE_MAXPROCS", "1", 1);
+    setenv("CHANSCOPE_DEBUG", "noretake", 1);
+    if (pipe(sys_pipe) != 0) return;
+    sys_done = chan_make(int, 0);
+    go(sys_reader, NULL);
+    while (!atomic_load(&sys_entered)) go_yield();
+    /* here only once the reader's P was handed to another thread */
+    if (write(sys_pipe[1], "x", 1) != 1) return;
+    chan_recv(sys_done, NULL);
+    /* errno and the value survive the hand-back (the goroutine may now be
+     * on another thread) */
+    errno = 0;
+    int r = syscall_blocking(close(-1));
+    printf("close(-1) = %d, errno %s\n", r, errno == EBADF ? "EBADF" : "lost");
+}
+
+Test(sched, a_goroutine_blocked_in_a_marked_system_call_holds_no_processor, .timeout = 20) {
+    child_result r;
+    run_child(blocked_syscall_hands_on_its_p, 10000, &r);
+    cr_assert(r.exited && r.status == 0, "exited %d status %d:\n%s", r.exited, r.status, r.out);
+    cr_assert(strstr(r.out, "read 1 'x'\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "close(-1) = -1, errno EBADF\n"), "%s", r.out);
+}
