@@ -75,7 +75,8 @@ stress: all
 	BIN=$(CURDIR)/$(CLI) BUILD=$(CURDIR)/$(BUILD) bash tests/e2e/catalog_stress.sh
 
 viewer-test: all
-	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) bash tests/viewer/run.sh; fi
+	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) \
+	    CHANSCOPE_TRACE_FORMAT=$(abspath $(FORMAT_TCL)) bash tests/viewer/run.sh; fi
 
 # `make test`: build everything the suites need with -j2 first, then run
 # the suites one after another (their output stays readable).
