@@ -84,7 +84,7 @@ rc=$?
 tail -n 1 err.txt | grep -q '^trace: killed.db ([0-9]* events, truncated' || fail "sigkill: trace line $(tail -n 1 err.txt)"
 [ "$(q killed.db "PRAGMA integrity_check")" = ok ] || fail "sigkill: integrity"
 [ -z "$(q killed.db "SELECT value FROM meta WHERE key='end_reason'")" ] || fail "sigkill: has an end_reason"
-[ "$(q killed.db "SELECT count(*) FROM events WHERE kind=52")" = 1 ] || fail "sigkill: the log line before the kill is missing"
+[ "$(q killed.db "SELECT count(*) FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='log')")" = 1 ] || fail "sigkill: the log line before the kill is missing"
 
 # 5. default output folder traces/
 "$BIN" run "$demo" >/dev/null 2>err.txt || fail "default output: status $?"

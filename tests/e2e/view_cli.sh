@@ -113,7 +113,7 @@ live_pid=$!
 # wait (at most 20 s) until the trace has committed some sends
 n0=0
 for _ in $(seq 200); do
-    n0=$(sqlite3 "$work/live.db" "select count(*) from events where kind=12" 2>/dev/null || echo 0)
+    n0=$(sqlite3 "$work/live.db" "select count(*) from events where kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null || echo 0)
     [ "${n0:-0}" -ge 20 ] && break
     sleep 0.1
 done
@@ -135,7 +135,7 @@ rc=$?
 live_pid=""
 [ "$rc" = 0 ] || fail "live: the program exited $rc"
 # the finished trace holds every event its program emitted
-sent=$(sqlite3 "$work/live.db" "select count(*) from events where kind=12")
+sent=$(sqlite3 "$work/live.db" "select count(*) from events where kind=(SELECT id FROM event_kinds WHERE name='chan_send')")
 want=$(sqlite3 "$work/live.db" "select value from meta where key='events'")
 got=$(sqlite3 "$work/live.db" "select count(*) from events")
 if [ -z "$want" ] || [ "$want" != "$got" ]; then fail "live: meta says $want events, the trace has $got"; fi

@@ -1,0 +1,84 @@
+#!/bin/bash
+# contract.sh — "a schema change is one edit in the contract": no file outside
+# format/ (the trace contract) and the build folder repeats what format/
+# says.  Fails, naming file and line, on:
+#   1. a CREATE TABLE of a recorded or derived table (format/schema.sql,
+#      format/analysis.sql): use CS_TRACE_TABLES_SQL & co. (C) or
+#      ::trace::TABLES_SQL / ::trace::table_sql (Tcl);
+#   2. a hand-written enum value of the contract (EV_X = 1, BLOCK_X = 1,
+#      MISUSE_X = 1, OBJ_X = 1, CS_EVF_X 1, a schema version): they come
+#      from format/trace.def through format/trace_format.h;
+#   3. a kind or object type written as a number where the trace's kind or
+#      type column is compared (kind == 43, kind IN (21, 24), type=1): name
+#      it (EV_TIMER_FIRE, $::trace::EV(timer_fire), or in a shell script
+#      (SELECT id FROM event_kinds WHERE name='timer_fire'));
+#   4. a kind's number beside its name on three lines of a file (a table of
+#      kinds: [1] = "go_create", 1 go_create, (1,'go_create'), | 1 | go_create |).
+# Then it checks the generated files agree with format/ (rebuilt by make).
+#   bash tests/e2e/contract.sh        (BUILD: the build folder, default build)
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 2
+BUILD=${BUILD:-build}
+fail=0
+bad() { echo "contract: $*" >&2; fail=1; }
+
+# every text file of the tree but format/, the build folder, .git and this script
+files() {
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -co --exclude-standard
+    else
+        find . -type f ! -path './.git/*' | sed 's|^\./||'
+    fi | grep -v -e '^format/' -e "^$(basename "$BUILD")/" -e '^build/' \
+        -e '^tests/e2e/contract\.sh$' -e '\.\(png\|svg\|pdf\|db\|ico\|gz\)$' |
+        while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done
+}
+mapfile -t all < <(files)
+mapfile -t code < <(printf '%s\n' "${all[@]}" | grep -E '\.(c|h|tcl|test|sh|bash|mk|sql)$|(^|/)Makefile$')
+[ ${#all[@]} -gt 100 ] || { echo "contract: found only ${#all[@]} files under $root" >&2; exit 2; }
+
+# 1. CREATE TABLE of a contract table
+tables=$(sed -n 's/^CREATE TABLE \([a-z_]*\)(.*/\1/p' format/schema.sql format/analysis.sql)
+[ "$(echo "$tables" | wc -w)" -ge 16 ] || bad "cannot read the tables of format/*.sql"
+re="CREATE +TABLE +(IF +NOT +EXISTS +)?(temp\.|main\.)?($(echo $tables | tr ' ' '|'))[ (]"
+while IFS= read -r hit; do bad "$hit: a CREATE TABLE of a table of format/*.sql"; done \
+    < <(grep -n -i -E "$re" "${all[@]}" 2>/dev/null)
+
+# 2. hand-written enum values of the contract
+re='\b(EV_[A-Z_]+|BLOCK_[A-Z_]+|MISUSE_[A-Z_]+|OBJ_[A-Z_]+) *= *[0-9]|#define +(CS_EVF_[A-Z_]+|CS_TRACE_SCHEMA_VERSION|CS_TRACE_ANALYSIS_VERSION|AN_SCHEMA_VERSION|AN_ANALYSIS_VERSION) +[0-9]'
+while IFS= read -r hit; do bad "$hit: a number of format/trace.def written by hand"; done \
+    < <(grep -n -E "$re" "${code[@]}" 2>/dev/null)
+
+# 3. kind / type numbers where the column is compared
+re="(\\bkind|\\btype|\\(kind\\)|\\(type\\)) *(==|!=|=|<>) *[0-9]+\\b|\\b(kind|type) +(NOT +)?IN +\\( *[0-9]|\\bkind\\] +(in|ni) +\\{ *[0-9]"
+while IFS= read -r hit; do bad "$hit: a kind or type number: use its name"; done \
+    < <(grep -n -E "$re" "${code[@]}" 2>/dev/null | grep -v -E 'ctx_kind|sqlite_master|WHERE type=.table')
+
+# 4. a kind's number beside its name
+pairs=$(sed -n 's/^EV( *\([0-9]*\), *[A-Z_]*, *\([a-z_]*\),.*/\1 \2/p' format/trace.def)
+[ "$(echo "$pairs" | wc -l)" -ge 40 ] || bad "cannot read the event kinds of format/trace.def"
+alt=""
+while read -r num name; do
+    alt+="${alt:+|}\\b$num[^A-Za-z0-9_]{1,6}$name\\b|\\b$name[^A-Za-z0-9_]{1,6}$num\\b"
+done <<<"$pairs"
+# (three such lines in a file make a table; one is prose: "kind 15 (chan_close)")
+hits=$(grep -n -E "$alt" "${all[@]}" 2>/dev/null)
+for f in $(printf '%s\n' "$hits" | cut -d: -f1 | sort | uniq -c | awk '$1 >= 3 {print $2}'); do
+    while IFS= read -r hit; do bad "$hit: an event kind's number beside its name (a table of kinds)"
+    done < <(printf '%s\n' "$hits" | grep "^$f:")
+done
+
+# the generated files are those of this contract
+if [ -x "$BUILD/format/gen" ]; then
+    t=$(mktemp -d)
+    "$BUILD/format/gen" sql format/schema.sql format/analysis.sql >"$t/sql.h" &&
+        "$BUILD/format/gen" tcl format/schema.sql format/analysis.sql >"$t/f.tcl" ||
+        bad "format/gen failed"
+    cmp -s "$t/sql.h" "$BUILD/format/trace_sql.h" || bad "$BUILD/format/trace_sql.h is stale (make)"
+    cmp -s "$t/f.tcl" "$BUILD/format/trace_format.tcl" ||
+        bad "$BUILD/format/trace_format.tcl is stale (make)"
+    rm -rf "$t"
+fi
+
+[ $fail = 0 ] && echo "contract: ok (${#all[@]} files: nothing outside format/ repeats the trace contract)"
+exit $fail
