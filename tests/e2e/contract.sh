@@ -34,50 +34,74 @@ files() {
         while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done
 }
 mapfile -t all < <(files)
-mapfile -t code < <(printf '%s\n' "${all[@]}" | grep -E '\.(c|h|tcl|test|sh|bash|mk|sql)$|(^|/)Makefile$')
 [ ${#all[@]} -gt 100 ] || { echo "contract: found only ${#all[@]} files under $root" >&2; exit 2; }
 
-# 1. CREATE TABLE of a contract table
+# scan FILE...: one line per violation, "FILE:LINE:TEXT: what"
+scan() {
+    local code hits f re
+    mapfile -t code < <(printf '%s\n' "$@" | grep -E '\.(c|h|tcl|test|sh|bash|mk|sql)$|(^|/)Makefile$')
+    # 1. CREATE TABLE of a contract table
+    re="CREATE +TABLE +(IF +NOT +EXISTS +)?(temp\.|main\.)?($(echo $tables | tr ' ' '|'))[ (]"
+    grep -n -i -E "$re" "$@" 2>/dev/null | sed 's/$/: a CREATE TABLE of a table of format\/*.sql/'
+    # 2. hand-written enum values of the contract
+    re='\b(EV_[A-Z_]+|BLOCK_[A-Z_]+|MISUSE_[A-Z_]+|OBJ_[A-Z_]+) *= *[0-9]|#define +(CS_EVF_[A-Z_]+|CS_TRACE_SCHEMA_VERSION|CS_TRACE_ANALYSIS_VERSION|AN_SCHEMA_VERSION|AN_ANALYSIS_VERSION) +[0-9]'
+    [ ${#code[@]} -gt 0 ] && grep -n -E "$re" "${code[@]}" 2>/dev/null |
+        sed 's/$/: a number of format\/trace.def written by hand/'
+    # 3. kind / type numbers where the column is compared
+    re="(\\bkind|\\btype|\\(kind\\)|\\(type\\)) *(==|!=|=|<>) *[0-9]+\\b|\\b(kind|type) +(NOT +)?IN +\\( *[0-9]|\\bkind\\] +(in|ni) +\\{ *[0-9]"
+    [ ${#code[@]} -gt 0 ] && grep -n -E "$re" "${code[@]}" 2>/dev/null |
+        grep -v -E 'ctx_kind|sqlite_master|WHERE type=.table' | sed 's/$/: a kind or type number: use its name/'
+    # 4. a kind's number beside its name, on three lines of a file (a table;
+    #    one line is prose: "kind 15 (chan_close)")
+    hits=$(grep -n -E "$alt" "$@" 2>/dev/null)
+    for f in $(printf '%s\n' "$hits" | cut -d: -f1 | sort | uniq -c | awk '$1 >= 3 {print $2}'); do
+        printf '%s\n' "$hits" | grep "^$f:" | sed "s/\$/: an event kind's number beside its name (a table of kinds)/"
+    done
+}
+
 tables=$(sed -n 's/^CREATE TABLE \([a-z_]*\)(.*/\1/p' format/schema.sql format/analysis.sql)
 [ "$(echo "$tables" | wc -w)" -ge 16 ] || bad "cannot read the tables of format/*.sql"
-re="CREATE +TABLE +(IF +NOT +EXISTS +)?(temp\.|main\.)?($(echo $tables | tr ' ' '|'))[ (]"
-while IFS= read -r hit; do bad "$hit: a CREATE TABLE of a table of format/*.sql"; done \
-    < <(grep -n -i -E "$re" "${all[@]}" 2>/dev/null)
-
-# 2. hand-written enum values of the contract
-re='\b(EV_[A-Z_]+|BLOCK_[A-Z_]+|MISUSE_[A-Z_]+|OBJ_[A-Z_]+) *= *[0-9]|#define +(CS_EVF_[A-Z_]+|CS_TRACE_SCHEMA_VERSION|CS_TRACE_ANALYSIS_VERSION|AN_SCHEMA_VERSION|AN_ANALYSIS_VERSION) +[0-9]'
-while IFS= read -r hit; do bad "$hit: a number of format/trace.def written by hand"; done \
-    < <(grep -n -E "$re" "${code[@]}" 2>/dev/null)
-
-# 3. kind / type numbers where the column is compared
-re="(\\bkind|\\btype|\\(kind\\)|\\(type\\)) *(==|!=|=|<>) *[0-9]+\\b|\\b(kind|type) +(NOT +)?IN +\\( *[0-9]|\\bkind\\] +(in|ni) +\\{ *[0-9]"
-while IFS= read -r hit; do bad "$hit: a kind or type number: use its name"; done \
-    < <(grep -n -E "$re" "${code[@]}" 2>/dev/null | grep -v -E 'ctx_kind|sqlite_master|WHERE type=.table')
-
-# 4. a kind's number beside its name
 pairs=$(sed -n 's/^EV( *\([0-9]*\), *[A-Z_]*, *\([a-z_]*\),.*/\1 \2/p' format/trace.def)
 [ "$(echo "$pairs" | wc -l)" -ge 40 ] || bad "cannot read the event kinds of format/trace.def"
 alt=""
 while read -r num name; do
     alt+="${alt:+|}\\b$num[^A-Za-z0-9_]{1,6}$name\\b|\\b$name[^A-Za-z0-9_]{1,6}$num\\b"
 done <<<"$pairs"
-# (three such lines in a file make a table; one is prose: "kind 15 (chan_close)")
-hits=$(grep -n -E "$alt" "${all[@]}" 2>/dev/null)
-for f in $(printf '%s\n' "$hits" | cut -d: -f1 | sort | uniq -c | awk '$1 >= 3 {print $2}'); do
-    while IFS= read -r hit; do bad "$hit: an event kind's number beside its name (a table of kinds)"
-    done < <(printf '%s\n' "$hits" | grep "^$f:")
+
+# The check can fail: each rule finds its sample (and no correct line).
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+cat >"$t/bad.c" <<'SAMPLE'
+static const char s[] = "CREATE TABLE events(seq INTEGER PRIMARY KEY);";
+enum { EV_RACE = 58 };
+if (e->kind == 43) return;
+static const char *names[] = {[1] = "go_create",
+    [2] = "go_start",
+    [3] = "go_block"};
+SAMPLE
+cat >"$t/good.tcl" <<'SAMPLE'
+db eval {SELECT seq FROM events WHERE kind=$::trace::EV(timer_fire)}
+if {$ctx_kind == 2 && $kind == $EV(chan_close)} { db eval [::trace::table_sql lock_spans] }
+# kind 15 (chan_close) after a 16-bit cast
+SAMPLE
+got=$(cd "$t" && scan bad.c good.tcl)
+for what in "CREATE TABLE" "written by hand" "kind or type number" "beside its name"; do
+    printf '%s\n' "$got" | grep -q "^bad.c:.*$what" || bad "self-test: the rule '$what' finds nothing"
 done
+[ "$(printf '%s\n' "$got" | grep -c '^bad.c:')" = 6 ] || bad "self-test: not 6 hits in bad.c: $got"
+printf '%s\n' "$got" | grep '^good.tcl:' | while IFS= read -r hit; do bad "self-test: $hit"; done
+printf '%s\n' "$got" | grep -q '^good.tcl:' && fail=1
+
+while IFS= read -r hit; do [ -n "$hit" ] && bad "$hit"; done < <(scan "${all[@]}")
 
 # the generated files are those of this contract
 if [ -x "$BUILD/format/gen" ]; then
-    t=$(mktemp -d)
     "$BUILD/format/gen" sql format/schema.sql format/analysis.sql >"$t/sql.h" &&
         "$BUILD/format/gen" tcl format/schema.sql format/analysis.sql >"$t/f.tcl" ||
         bad "format/gen failed"
     cmp -s "$t/sql.h" "$BUILD/format/trace_sql.h" || bad "$BUILD/format/trace_sql.h is stale (make)"
     cmp -s "$t/f.tcl" "$BUILD/format/trace_format.tcl" ||
         bad "$BUILD/format/trace_format.tcl is stale (make)"
-    rm -rf "$t"
 fi
 
 [ $fail = 0 ] && echo "contract: ok (${#all[@]} files: nothing outside format/ repeats the trace contract)"
