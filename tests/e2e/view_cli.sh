@@ -8,6 +8,7 @@
 #     -journal): refused, one line, exit 2, the trace unchanged
 #   - a trace whose program is still running: viewed from a snapshot; the
 #     trace gets no derived tables and the program's tracing loses nothing
+#   - the viewer's generated trace_format.tcl: found from anywhere, or one line
 # Needs Xvfb, tclsh/Tk and tkimg (like tests/viewer).
 set -u
 BIN=${BIN:-build/bin/chanscope}
@@ -150,6 +151,18 @@ rc=$?
 [ "$rc" = 0 ] || fail "damaged trace: view exit $rc: $(cat "$work/err")"
 grep -q "damaged" "$work/err" || fail "damaged trace: no warning on stderr: $(cat "$work/err")"
 [ -s "$work/cut.png" ] || fail "damaged trace: no screenshot"
+
+# --- the viewer finds the trace contract's tables (trace_format.tcl) from the
+# build folder chanscope runs from, whatever the current folder; a viewer
+# without them says so in one line (exit 2)
+(cd / && "$BIN" view "$work/cut.db" --screenshot "$work/cut2.png" >"$work/out" 2>"$work/err") ||
+    fail "view from /: $(cat "$work/err")"
+[ -s "$work/cut2.png" ] || fail "view from /: no screenshot"
+mkdir -p "$work/bare/viewer"
+cp "$src"/viewer/*.tcl "$work/bare/viewer/"
+expect_bad "viewer without trace_format.tcl" env -u CHANSCOPE_TRACE_FORMAT \
+    tclsh "$work/bare/viewer/main.tcl" -- "$work/cut.db"
+grep -q "trace_format.tcl is missing" "$work/err" || fail "no trace_format.tcl: $(cat "$work/err")"
 
 [ "$fails" = 0 ] && echo "view_cli: ok"
 exit $((fails > 0))
