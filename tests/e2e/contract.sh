@@ -14,7 +14,10 @@
 #      (SELECT id FROM event_kinds WHERE name='timer_fire'));
 #   4. a kind's number beside its name on three lines of a file (a table of
 #      kinds: [1] = "go_create", 1 go_create, (1,'go_create'), | 1 | go_create |).
-# Then it checks the generated files agree with format/ (rebuilt by make).
+# Each rule is first shown to find a sample violation.  Then a copy of the
+# contract with one more EV row is compiled and generated: the new kind
+# reaches C, event_kinds and the viewer's Tcl with no other edit.  Last, the
+# generated files must agree with format/ (make rebuilds them).
 #   bash tests/e2e/contract.sh        (BUILD: the build folder, default build)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,6 +96,35 @@ printf '%s\n' "$got" | grep '^good.tcl:' | while IFS= read -r hit; do bad "self-
 printf '%s\n' "$got" | grep -q '^good.tcl:' && fail=1
 
 while IFS= read -r hit; do [ -n "$hit" ] && bad "$hit"; done < <(scan "${all[@]}")
+
+# A new kind is one row: added to a copy of the contract, it reaches the C
+# enum and name table, the loader's list of known kinds (cs_ev_name), the
+# obj check (cs_ev_ref), the rows of event_kinds and the viewer's tables.
+cc=${CC:-cc}
+mkdir -p "$t/format"
+cp format/trace.def format/trace_format.h format/gen.c format/schema.sql format/analysis.sql "$t/format/"
+sed -i 's/^EV(57, SIGNAL, .*/&\nEV(99, CONTRACT_TEST, contract_test, obj, "thing", "", "", "", "", "")/' "$t/format/trace.def"
+grep -q CONTRACT_TEST "$t/format/trace.def" || bad "one-row test: could not add the row"
+cat >"$t/use.c" <<'SAMPLE'
+#include <stdio.h>
+#include <string.h>
+#include "trace_format.h"
+int main(void) {
+    return !(EV_CONTRACT_TEST == 99 && cs_ev_name(99) && !strcmp(cs_ev_name(99), "contract_test") &&
+             cs_ev_ref(EV_CONTRACT_TEST) == CS_REF_obj && EV_SIGNAL == 57);
+}
+SAMPLE
+if $cc -std=c11 -Wall -Wextra -Werror -I"$t/format" -o "$t/use" "$t/use.c" &&
+    $cc -std=c11 -Wall -Wextra -Werror -I"$t/format" -o "$t/gen" "$t/format/gen.c"; then
+    "$t/use" || bad "one-row test: the C side does not see the new kind"
+    (cd "$t" && ./gen sql format/schema.sql format/analysis.sql) | grep -q "(99,'contract_test')" ||
+        bad "one-row test: event_kinds rows lack the new kind"
+    (cd "$t" && ./gen tcl format/schema.sql format/analysis.sql) >"$t/f.tcl"
+    [ "$(echo 'source '"$t"'/f.tcl; puts "$::trace::EV(contract_test) $::trace::KIND(99)"' | tclsh)" = \
+        "99 contract_test" ] || bad "one-row test: the viewer's tables lack the new kind"
+else
+    bad "one-row test: the contract with one more row does not compile"
+fi
 
 # the generated files are those of this contract
 if [ -x "$BUILD/format/gen" ]; then
