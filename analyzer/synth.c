@@ -11,7 +11,6 @@
 #include "trace_format.h"
 #include "trace_sql.h"
 
-
 struct an_synth {
     sqlite3 *db;
     sqlite3_stmt *ev, *site, *gor, *obj, *meta;
