@@ -51,7 +51,7 @@ scan() {
     [ ${#code[@]} -gt 0 ] && grep -n -E "$re" "${code[@]}" 2>/dev/null |
         sed 's/$/: a number of format\/trace.def written by hand/'
     # 3. kind / type numbers where the column is compared
-    re="(\\bkind|\\btype|\\(kind\\)|\\(type\\)) *(==|!=|=|<>) *[0-9]+\\b|\\b(kind|type) +(NOT +)?IN +\\( *[0-9]|\\bkind\\] +(in|ni) +\\{ *[0-9]"
+    re="(\\bkind|\\btype|\\(kind\\)|\\(type\\)) *(==|!=|=|<>) *[1-9][0-9]*\\b|\\b(kind|type) +(NOT +)?IN +\\( *[0-9]|\\bkind\\] +(in|ni) +\\{ *[0-9]"
     [ ${#code[@]} -gt 0 ] && grep -n -E "$re" "${code[@]}" 2>/dev/null |
         grep -v -E 'ctx_kind|sqlite_master|WHERE type=.table' | sed 's/$/: a kind or type number: use its name/'
     # 4. a kind's number beside its name, on three lines of a file (a table;
@@ -84,6 +84,7 @@ static const char *names[] = {[1] = "go_create",
 SAMPLE
 cat >"$t/good.tcl" <<'SAMPLE'
 db eval {SELECT seq FROM events WHERE kind=$::trace::EV(timer_fire)}
+int type = 0;
 if {$ctx_kind == 2 && $kind == $EV(chan_close)} { db eval [::trace::table_sql lock_spans] }
 # kind 15 (chan_close) after a 16-bit cast
 SAMPLE
