@@ -60,6 +60,7 @@ static void read_sql(sqlfile *f, const char *path) {
     section *cur = NULL;
     while (fgets(line, sizeof line, in)) {
         size_t n = strcspn(line, "\n");
+        if (!line[n] && !feof(in)) die("a line longer than 1023 bytes", path);
         line[n] = 0;
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
