@@ -18,7 +18,7 @@ OPT     ?= -O2
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -pthread -Iruntime -Itracer -Ianalyzer $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -pthread -Iruntime -Itracer -Ianalyzer -Iformat -I$(BUILD)/format $(EXTRA_CFLAGS)
 LDLIBS_LIB = -lsqlite3 -pthread
 LDLIBS_CLI = -lsqlite3 -lcjson -lm -pthread
 
@@ -48,6 +48,9 @@ $(DEPS_OK): scripts/install-deps scripts/check-deps scripts/deps.txt
 	@scripts/check-deps
 	@mkdir -p $(BUILD) && touch $@
 
+# The trace contract (format/): generated headers and the viewer's Tcl tables.
+include format/build.mk
+
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 TRACER_SRC   := $(wildcard tracer/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
@@ -59,12 +62,12 @@ ANALIB   := $(BUILD)/lib/libchanscope-analyzer.a
 CLI      := $(BUILD)/bin/chanscope
 
 .PHONY: all demo test unit sanitize e2e viewer-test bench clean fuzz deps version
-all: $(LIB) $(CLI)
+all: $(LIB) $(CLI) $(FORMAT_TCL)
 deps: $(DEPS_OK)
 version:
 	@echo $(VERSION)
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK) $(FORMAT_SQL_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 

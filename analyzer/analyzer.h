@@ -19,10 +19,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../format/trace_format.h"
 #include "an_util.h"
 
-#define AN_SCHEMA_VERSION 1   /* recorded tables this analyzer understands */
-#define AN_ANALYSIS_VERSION 2 /* derived tables it writes */
+/* the versions of the trace contract (format/trace.def) */
+#define AN_SCHEMA_VERSION CS_TRACE_SCHEMA_VERSION     /* recorded tables this analyzer understands */
+#define AN_ANALYSIS_VERSION CS_TRACE_ANALYSIS_VERSION /* derived tables it writes */
 
 typedef struct sqlite3 sqlite3;
 

@@ -42,11 +42,11 @@ FUZZ_SHORT ?= 10
 FUZZ_FLAGS  = -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
               -dict=analyzer/fuzz_trace.dict -artifact_prefix=$(FUZZ_DIR)/
 FUZZ_CFLAGS = $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=all -Iruntime -Ianalyzer
+    -fno-sanitize-recover=all -Iruntime -Ianalyzer -Iformat -I$(BUILD)/format
 
 # Each source compiled on its own (its header dependencies in its .d), the
 # libFuzzer main linked in by -fsanitize=fuzzer.
-$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_OK) $(FORMAT_SQL_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(FUZZ_BIN): $(FUZZ_SRC:%.c=$(BUILD)/fuzz/obj/%.o)

@@ -2,8 +2,9 @@
  * finding_kinds.h — the one table of finding kinds, shared by the analyzer
  * (report labels, JSON summary, the derived table finding_kinds), the CLI
  * (pattern.json expectations, demo summaries, exercise checks) and, through
- * the derived table, the viewer.  Adding a kind: one row here, its finding
- * code, and docs/analyzer.md.
+ * the derived table, the viewer.  The rows are the FINDING rows of
+ * format/trace.def.  Adding a kind: one row there, its finding code, and
+ * docs/analyzer.md.
  */
 #ifndef CS_FINDING_KINDS_H
 #define CS_FINDING_KINDS_H

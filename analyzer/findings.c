@@ -186,22 +186,8 @@ int an_same_line(const an_trace *t, int32_t a, int32_t b) {
 }
 
 const char *an_type_word(int type) {
-    switch (type) {
-    case OBJ_CHAN: return "channel";
-    case OBJ_MUTEX: return "mutex";
-    case OBJ_RWMUTEX: return "RWMutex";
-    case OBJ_WAITGROUP: return "WaitGroup";
-    case OBJ_ONCE: return "Once";
-    case OBJ_COND: return "Cond";
-    case OBJ_CONTEXT: return "context";
-    case OBJ_TIMER: return "timer";
-    case OBJ_VAR: return "variable";
-    case OBJ_ATOMIC: return "atomic";
-    case OBJ_SEMAPHORE: return "semaphore";
-    case OBJ_ERRGROUP: return "errgroup";
-    case OBJ_SOCKET: return "socket";
-    default: return "object";
-    }
+    const char *w = cs_obj_type_word(type); /* format/trace.def */
+    return w ? w : "object";
 }
 
 /* The runtime names an object the program did not name "<type>@<file>:<line>"
@@ -278,20 +264,8 @@ void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj, con
 }
 
 const char *an_misuse_name(int code) {
-    switch (code) {
-    case MISUSE_SEND_ON_CLOSED: return "send_on_closed";
-    case MISUSE_CLOSE_CLOSED: return "close_of_closed";
-    case MISUSE_CLOSE_NIL: return "close_of_nil";
-    case MISUSE_NEGATIVE_WG: return "negative_waitgroup";
-    case MISUSE_UNLOCK_UNLOCKED: return "unlock_of_unlocked";
-    case MISUSE_RUNLOCK_UNLOCKED: return "runlock_of_unlocked";
-    case MISUSE_LOCK_COPIED: return "lock_copied";
-    case MISUSE_WG_REUSE: return "waitgroup_reuse";
-    case MISUSE_SEM_RELEASE: return "semaphore_over_release";
-    case MISUSE_GO_NIL_FUNC: return "go_of_nil_func";
-    case MISUSE_ELEM_SIZE: return "elem_size_mismatch";
-    default: return "misuse";
-    }
+    const char *c = cs_misuse_class(code); /* format/trace.def */
+    return c ? c : "misuse";
 }
 
 static const char *misuse_fix(int code) {
@@ -523,10 +497,7 @@ void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an
 /* ---- names ----------------------------------------------------------- */
 
 const char *an_reason_name(int reason) {
-    static const char *names[] = {NULL,   "send", "recv", "select", "lock",      "rlock",
-                                  "wg",   "cond", "sleep", "nil",   "semaphore", "once",
-                                  "io"};
-    return reason > 0 && reason < 13 ? names[reason] : NULL;
+    return cs_reason_word(reason); /* format/trace.def */
 }
 
 const char *an_state_name(int state) {

@@ -61,9 +61,16 @@ static void run_all(sqlite3 *db) {
 
 /* ---- structured --------------------------------------------------------- */
 
-static const int kinds[] = {1,  2,  3,  4,  5,  6,  10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22,
-                            23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 40, 41, 42,
-                            43, 44, 50, 51, 52, 53, 54, 55, 56, 57, 99, 0, -1, 65536 + 15};
+/* every kind of the contract, then some that are not kinds */
+static const int kinds[] = {
+#define EV(num, NAME, name, ref, obj, a, b, c, d, s) num,
+#include "../format/trace.def"
+    99, 0, -1, 65536 + 15};
+/* every object type, and 0 (none) */
+static const int types[] = {
+#define OBJTYPE(num, NAME, type_name, word) num,
+#include "../format/trace.def"
+    0};
 
 /* An argument: mostly small (counts, flags, reasons, ids of the 16 objects
  * and 6 goroutines), sometimes an extreme. */
@@ -82,7 +89,7 @@ static void structured(const uint8_t *d, size_t n) {
     an_synth_site(s, "f.c", 2);
     /* objects 1..16 with types, capacities and sizes taken from the first bytes */
     for (int i = 1; i <= 16; i++) {
-        int type = n > (size_t)i ? d[i] % 14 : 1;
+        int type = n > (size_t)i ? types[d[i] % (sizeof types / sizeof *types)] : OBJ_CHAN;
         int64_t a = n > (size_t)i + 16 ? d[i + 16] % 5 : 0;
         if (n > (size_t)i + 32 && d[i + 32] > 250) a = val(d[i + 32]);
         an_synth_object(s, i, type, i % 3 ? NULL : "obj", site, a, 8);
@@ -98,7 +105,7 @@ static void structured(const uint8_t *d, size_t n) {
         int32_t st = (int32_t)(x[7] % 4);
         char str[64];
         const char *text = NULL;
-        if (kind == 16) { /* a select's case list: directions, channel ids, default */
+        if (kind == EV_SELECT_BEGIN) { /* a select's case list: directions, channel ids, default */
             snprintf(str, sizeof str, "%c:%d %c:%d%s %s", x[8] & 1 ? 'r' : 's', x[9] % 20,
                      x[8] & 2 ? 'r' : 's', x[10] % 20, x[8] & 4 ? " d" : "",
                      x[8] & 8 ? "r:99999999999999999999 r: x" : "");
@@ -106,7 +113,7 @@ static void structured(const uint8_t *d, size_t n) {
         } else if (x[8] & 1) {
             text = x[8] & 2 ? "text" : "";
         }
-        if (kind == 55 && !(x[8] & 16)) continue; /* the end is mostly decided below */
+        if (kind == EV_PROGRAM_END && !(x[8] & 16)) continue; /* the end is mostly decided below */
         an_synth_ev(s, g, kind, obj, a, b, c, dd, st, text);
     }
     switch (n ? d[0] % 8 : 0) {

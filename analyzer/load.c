@@ -28,10 +28,6 @@ static void seterr(char *err, size_t len, const char *fmt, ...) {
     va_end(ap);
 }
 
-static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
-                                   "context", "timer", "var", "atomic", "semaphore", "errgroup",
-                                   "socket"};
-
 /* Dense index of goroutine id, adding a placeholder row if it is new. */
 static int32_t g_index(an_trace *t, int64_t id, size_t *gcap) {
     int ins;
@@ -223,7 +219,7 @@ static int load_objects(sqlite3 *db, an_trace *t, an_vstate *v) {
         o->id = id;
         o->type = sqlite3_column_int(st, 1);
         const char *tn = col_text(st, 2);
-        if (!tn) tn = (o->type > 0 && o->type < 14) ? type_names[o->type] : "object";
+        if (!tn) tn = cs_obj_type_name(o->type) ? cs_obj_type_name(o->type) : "object";
         o->type_name = an_xstrdup(tn);
         const char *name = col_text(st, 3);
         char buf[64];
@@ -329,7 +325,7 @@ static int load_events(sqlite3 *db, an_trace *t, size_t *gcap, an_vstate *v) {
             if (s) e->s = add_str(t, (const char *)s, (size_t)n);
         }
         /* go_create names a goroutine: make sure it exists in the table */
-        if (e->kind == 1 && e->obj) g_index(t, e->obj, gcap);
+        if (e->kind == EV_GO_CREATE && e->obj) g_index(t, e->obj, gcap);
     }
     free(gdirect);
     sqlite3_finalize(st);
@@ -367,6 +363,11 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
     }
     char *end;
     long version = strtol(ver, &end, 10);
+    if (*ver != 0 && *end == 0 && version >= 1 && version < AN_SCHEMA_VERSION) {
+        seterr(err, errlen, "%s: " CS_OLD_SCHEMA_FMT, p, version, AN_SCHEMA_VERSION);
+        free(ver);
+        return NULL;
+    }
     if (*ver == 0 || *end != 0 || version != AN_SCHEMA_VERSION) {
         seterr(err, errlen,
                "%s: unsupported trace schema version '%.40s' (this chanscope reads version %d)", p,

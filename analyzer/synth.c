@@ -8,10 +8,8 @@
 
 #include "an_util.h"
 #include "chanscope.h" /* CHANSCOPE_VERSION */
-
-static const char *type_names[] = {"?",    "chan", "mutex", "rwmutex", "waitgroup", "once",  "cond",
-                                   "context", "timer", "var", "atomic", "semaphore", "errgroup",
-                                   "socket"};
+#include "trace_format.h"
+#include "trace_sql.h"
 
 struct an_synth {
     sqlite3 *db;
@@ -21,17 +19,9 @@ struct an_synth {
     int in_tx;
 };
 
+/* The recorded tables as the tracer creates them (format/schema.sql). */
 static const char schema[] =
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE sites(id INTEGER PRIMARY KEY, file TEXT, line INTEGER);"
-    "CREATE TABLE goroutines(id INTEGER PRIMARY KEY, name TEXT, parent INTEGER,"
-    " site INTEGER, create_seq INTEGER, end_seq INTEGER);"
-    "CREATE TABLE objects(id INTEGER PRIMARY KEY, type INTEGER, type_name TEXT, name TEXT,"
-    " site INTEGER, a INTEGER, b INTEGER, create_seq INTEGER);"
-    "CREATE TABLE events(seq INTEGER PRIMARY KEY, t_ns INTEGER, g INTEGER, kind INTEGER,"
-    " obj INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER, site INTEGER, s TEXT);"
-    "CREATE TABLE event_kinds(id INTEGER PRIMARY KEY, name TEXT);"
-    "INSERT INTO meta VALUES ('schema_version', '1');"
+    CS_TRACE_TABLES_SQL CS_TRACE_EVENT_KINDS_SQL
     "INSERT INTO meta VALUES ('chanscope_version', '" CHANSCOPE_VERSION "');"
     "INSERT INTO meta VALUES ('program', 'synthetic');";
 
@@ -59,6 +49,9 @@ an_synth *an_synth_open(const char *path) {
         an_synth_close(s);
         return NULL;
     }
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", CS_TRACE_SCHEMA_VERSION);
+    an_synth_meta(s, "schema_version", ver);
     return s;
 }
 
@@ -106,7 +99,8 @@ void an_synth_object(an_synth *s, int64_t id, int type, const char *name, int32_
     begin(s);
     sqlite3_bind_int64(s->obj, 1, id);
     sqlite3_bind_int(s->obj, 2, type);
-    sqlite3_bind_text(s->obj, 3, type > 0 && type < 14 ? type_names[type] : "?", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->obj, 3, cs_obj_type_name(type) ? cs_obj_type_name(type) : "?", -1,
+                      SQLITE_STATIC);
     if (name) sqlite3_bind_text(s->obj, 4, name, -1, SQLITE_TRANSIENT);
     else sqlite3_bind_null(s->obj, 4);
     sqlite3_bind_int(s->obj, 5, site);
@@ -137,7 +131,7 @@ int64_t an_synth_ev(an_synth *s, int64_t g, int kind, int64_t obj, int64_t a, in
 }
 
 void an_synth_end(an_synth *s, int64_t g, const char *reason, int status) {
-    an_synth_ev(s, g, 55 /* EV_PROGRAM_END */, 0, status, 0, 0, 0, 0, reason);
+    an_synth_ev(s, g, EV_PROGRAM_END, 0, status, 0, 0, 0, 0, reason);
     char buf[32];
     snprintf(buf, sizeof buf, "%d", status);
     an_synth_meta(s, "end_reason", reason);

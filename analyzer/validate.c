@@ -26,18 +26,15 @@ static void add_warning(an_trace *t, const char *fmt, ...) {
     t->warnings[t->nwarnings++] = an_xstrdup(buf);
 }
 
-/* Is the kind one this analyzer knows (trace_hooks.h)? */
+/* Is the kind one this analyzer knows (a kind of format/trace.def)? */
 bool an_kind_known(int64_t k) {
-    return (k >= EV_GO_CREATE && k <= EV_GO_SLEEP) || (k >= EV_CHAN_MAKE && k <= EV_SELECT_END) ||
-           (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           (k >= EV_VAR_READ && k <= EV_SIGNAL);
+    return cs_ev_name(k) != NULL;
 }
 
-/* Is events.obj an object id for this kind (not a goroutine id, not unused)? */
+/* Is events.obj an object id for this kind (not a goroutine id, not unused)?
+ * The ref column of format/trace.def. */
 static bool obj_is_object(int k) {
-    return k == EV_GO_BLOCK || (k >= EV_CHAN_MAKE && k <= EV_CHAN_CLOSE) ||
-           (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           k == EV_VAR_READ || k == EV_VAR_WRITE || k == EV_PANIC || k == EV_MISUSE;
+    return cs_ev_ref(k) == CS_REF_obj;
 }
 
 /* Refuse the trace: "PATH: inconsistent trace: ..." in err.  Returns -2. */

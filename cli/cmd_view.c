@@ -38,8 +38,9 @@
 #include "explore.h"
 #include "paths.h"
 
-#define VIEW_SCHEMA "1"
-#define VIEW_ANALYSIS "2"
+/* the versions it reads: the trace contract's (format/trace.def) */
+#define VIEW_SCHEMA CS_TRACE_SCHEMA_VERSION
+#define VIEW_ANALYSIS CS_TRACE_ANALYSIS_VERSION
 
 /* main.tcl exits with this when told (CHANSCOPE_VIEW_NODISPLAY) and Tk
  * cannot open the display: then --screenshot retries under Xvfb. */
@@ -118,26 +119,51 @@ static enum trace_state check_trace(const char *path, int *ended) {
         return TRACE_BAD;
     }
     sqlite3_busy_timeout(db, 2000);
-    char schema[64], analysis[64], end[64];
+    char schema[64], analysis[64], end[64], want_schema[16], want_analysis[16];
+    snprintf(want_schema, sizeof want_schema, "%d", VIEW_SCHEMA);
+    snprintf(want_analysis, sizeof want_analysis, "%d", VIEW_ANALYSIS);
     enum trace_state res = TRACE_OK;
+    char *vend = NULL;
+    long sv = 0;
     if (meta_value(db, "schema_version", schema, sizeof schema) != 0) {
         cs_bad_input("%s: not a chanscope trace (no meta table)", path);
         res = TRACE_BAD;
     } else if (!schema[0]) {
         cs_bad_input("%s: not a chanscope trace (meta has no schema_version)", path);
         res = TRACE_BAD;
-    } else if (strcmp(schema, VIEW_SCHEMA) != 0) {
+    } else if ((sv = strtol(schema, &vend, 10)) >= 1 && sv < VIEW_SCHEMA && !*vend) {
+        cs_bad_input("%s: " CS_OLD_SCHEMA_FMT, path, sv, VIEW_SCHEMA);
+        res = TRACE_BAD;
+    } else if (strcmp(schema, want_schema) != 0) {
         cs_bad_input("%s: unknown trace schema version %s (this chanscope reads version %s)",
-                     path, schema, VIEW_SCHEMA);
+                     path, schema, want_schema);
         res = TRACE_BAD;
     } else if (meta_value(db, "analysis_version", analysis, sizeof analysis) != 0 ||
-               strcmp(analysis, VIEW_ANALYSIS) != 0) {
+               strcmp(analysis, want_analysis) != 0) {
         res = TRACE_UNCHECKED;
     }
     if (res != TRACE_BAD && meta_value(db, "end_reason", end, sizeof end) == 0 && end[0])
         *ended = 1;
     sqlite3_close(db);
     return res;
+}
+
+/* The viewer's contract tables (trace_format.tcl): an installed viewer has
+ * them beside main.tcl, a source tree in build/format/; a chanscope run
+ * from a build folder elsewhere (BUILD=...) points the viewer at its own
+ * <build>/format/ through CHANSCOPE_TRACE_FORMAT, unless that is set. */
+static void set_format_env(void) {
+    const char *env = getenv("CHANSCOPE_TRACE_FORMAT");
+    if (env && *env) return;
+    char exe[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = 0; /* <build>/bin */
+    snprintf(path, sizeof path, "%s/../format/trace_format.tcl", exe);
+    if (access(path, R_OK) == 0) setenv("CHANSCOPE_TRACE_FORMAT", path, 1);
 }
 
 /* A screenshot path must be writable where it is and name neither the
@@ -510,6 +536,7 @@ int cmd_view(int argc, char **argv) {
     }
     static char script[4200];
     snprintf(script, sizeof script, "%s/viewer/main.tcl", cs_home());
+    set_format_env();
     if (access(script, R_OK) != 0) {
         status = cs_bad_input("view: the viewer is not installed (%s missing; set CHANSCOPE_HOME)",
                               script);

@@ -17,10 +17,10 @@ TEST_LIBS  = $(LIB) $(LDLIBS_LIB) -lcriterion
 SAN_SRC   := $(LIB_SRC)
 
 # Runtime tests link the runtime library only; the others the analyzer too.
-$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIB)
+$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIB) $(FORMAT_SQL_H)
 	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_LIB) -lcriterion)
 
-$(BUILD)/tests/%: tests/unit/%.c $(ANALIB) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(ANALIB) $(LIB) $(FORMAT_SQL_H)
 	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_CLI) -lcriterion)
 
 .PHONY: unit sanitize sanitize-tsan sanitize-asan e2e viewer-test
@@ -31,14 +31,14 @@ unit: $(UNIT_BIN) $(CLI)
 # Sanitizer builds: the library sources compiled once per sanitizer into
 # $(BUILD)/<san>/libchanscope.a, then each runtime test linked against it.
 SAN_CC ?= clang
-SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Itests/unit
+SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Iformat -I$(BUILD)/format -Itests/unit
 TSAN_FLAGS = -fsanitize=thread
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/tsan/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/tsan/obj/%.o: %.c | $(DEPS_OK) $(FORMAT_SQL_H)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) $(DEPFLAGS) -c $< -o $@
-$(BUILD)/asan/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/asan/obj/%.o: %.c | $(DEPS_OK) $(FORMAT_SQL_H)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/tsan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/tsan/obj/%.o)
@@ -48,9 +48,9 @@ $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
 ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
-$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/tsan/libchanscope.a
+$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/tsan/libchanscope.a $(FORMAT_SQL_H)
 	$(call link,$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini,-lsqlite3)
-$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/asan/libchanscope.a
+$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/asan/libchanscope.a $(FORMAT_SQL_H)
 	$(call link,$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS),-lsqlite3 -lcriterion)
 
 sanitize: sanitize-tsan sanitize-asan
@@ -75,7 +75,8 @@ stress: all
 	BIN=$(CURDIR)/$(CLI) BUILD=$(CURDIR)/$(BUILD) bash tests/e2e/catalog_stress.sh
 
 viewer-test: all
-	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) bash tests/viewer/run.sh; fi
+	@if [ -f tests/viewer/run.sh ]; then BIN=$(CURDIR)/$(CLI) \
+	    CHANSCOPE_TRACE_FORMAT=$(abspath $(FORMAT_TCL)) bash tests/viewer/run.sh; fi
 
 # `make test`: build everything the suites need with -j2 first, then run
 # the suites one after another (their output stays readable).

@@ -39,6 +39,7 @@
 #include <sqlite3.h>
 
 #include "det.h"
+#include "trace_sql.h" /* the schema: format/schema.sql */
 #include "tracer.h"
 
 #define COMMIT_NS (25 * 1000000LL)   /* commit at least this often: 25 ms leaves a pass
@@ -117,50 +118,6 @@ struct cs_writer {
     int end_sig;                   /* program_end.b, meta end_signal (0: none) */
     int end_status;
 };
-
-static const char *const kind_names[] = {
-    [EV_GO_CREATE] = "go_create",         [EV_GO_START] = "go_start",
-    [EV_GO_BLOCK] = "go_block",           [EV_GO_UNBLOCK] = "go_unblock",
-    [EV_GO_END] = "go_end",               [EV_GO_SLEEP] = "go_sleep",
-    [EV_CHAN_MAKE] = "chan_make",         [EV_CHAN_SEND_BEGIN] = "chan_send_begin",
-    [EV_CHAN_SEND] = "chan_send",         [EV_CHAN_RECV_BEGIN] = "chan_recv_begin",
-    [EV_CHAN_RECV] = "chan_recv",         [EV_CHAN_CLOSE] = "chan_close",
-    [EV_SELECT_BEGIN] = "select_begin",   [EV_SELECT_END] = "select_end",
-    [EV_MUTEX_WAIT] = "mutex_wait",       [EV_MUTEX_ACQUIRE] = "mutex_acquire",
-    [EV_MUTEX_RELEASE] = "mutex_release", [EV_RW_RWAIT] = "rw_rwait",
-    [EV_RW_RACQUIRE] = "rw_racquire",     [EV_RW_RRELEASE] = "rw_rrelease",
-    [EV_WG_ADD] = "wg_add",               [EV_WG_WAIT] = "wg_wait",
-    [EV_WG_WAIT_DONE] = "wg_wait_done",   [EV_ONCE_BEGIN] = "once_begin",
-    [EV_ONCE_END] = "once_end",           [EV_COND_WAIT] = "cond_wait",
-    [EV_COND_SIGNAL] = "cond_signal",     [EV_COND_BROADCAST] = "cond_broadcast",
-    [EV_ATOMIC] = "atomic",               [EV_SEM_ACQUIRE] = "sem_acquire",
-    [EV_SEM_RELEASE] = "sem_release",     [EV_CTX_CREATE] = "ctx_create",
-    [EV_CTX_CANCEL] = "ctx_cancel",       [EV_TIMER_START] = "timer_start",
-    [EV_TIMER_FIRE] = "timer_fire",       [EV_TIMER_STOP] = "timer_stop",
-    [EV_VAR_READ] = "var_read",           [EV_VAR_WRITE] = "var_write",
-    [EV_LOG] = "log",                     [EV_PANIC] = "panic",
-    [EV_DEADLOCK] = "deadlock",           [EV_PROGRAM_END] = "program_end",
-    [EV_MISUSE] = "misuse",               [EV_SIGNAL] = "signal",
-};
-
-static const char *const type_names[] = {
-    [OBJ_CHAN] = "chan",           [OBJ_MUTEX] = "mutex",     [OBJ_RWMUTEX] = "rwmutex",
-    [OBJ_WAITGROUP] = "waitgroup", [OBJ_ONCE] = "once",       [OBJ_COND] = "cond",
-    [OBJ_CONTEXT] = "context",     [OBJ_TIMER] = "timer",     [OBJ_VAR] = "var",
-    [OBJ_ATOMIC] = "atomic",       [OBJ_SEMAPHORE] = "semaphore",
-    [OBJ_ERRGROUP] = "errgroup",   [OBJ_SOCKET] = "socket",
-};
-
-static const char schema_sql[] =
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE sites(id INTEGER PRIMARY KEY, file TEXT, line INTEGER);"
-    "CREATE TABLE goroutines(id INTEGER PRIMARY KEY, name TEXT, parent INTEGER,"
-    " site INTEGER, create_seq INTEGER, end_seq INTEGER);"
-    "CREATE TABLE objects(id INTEGER PRIMARY KEY, type INTEGER, type_name TEXT, name TEXT,"
-    " site INTEGER, a INTEGER, b INTEGER, create_seq INTEGER);"
-    "CREATE TABLE events(seq INTEGER PRIMARY KEY, t_ns INTEGER, g INTEGER, kind INTEGER,"
-    " obj INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER, site INTEGER, s TEXT);"
-    "CREATE TABLE event_kinds(id INTEGER PRIMARY KEY, name TEXT);";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -327,10 +284,7 @@ static int64_t site_id(cs_writer *w, const char *file, int line) {
 
 static void object_row(cs_writer *w, cs_tbuf *tb, const cs_rec *r) {
     int type = (int)r->a;
-    const char *tname = type > 0 && type < (int)(sizeof type_names / sizeof *type_names) &&
-                                type_names[type]
-                            ? type_names[type]
-                            : "object";
+    const char *tname = cs_obj_type_name(type) ? cs_obj_type_name(type) : "object";
     char defname[256];
     const char *name = r->s;
     if (!name) {
@@ -695,11 +649,7 @@ static void finish_file(cs_writer *w) {
          * cache) rather than to SQLite's in-memory journal chunks: ~10% less
          * CPU, and no memory peak of the size of the keys. */
         exec(w, "PRAGMA temp_store=FILE");
-        exec(w, "BEGIN;"
-                "CREATE INDEX IF NOT EXISTS events_g_seq ON events(g);"
-                "CREATE INDEX IF NOT EXISTS events_obj_seq ON events(obj);"
-                "CREATE INDEX IF NOT EXISTS events_kind ON events(kind);"
-                "COMMIT;");
+        exec(w, "BEGIN;" CS_TRACE_INDEXES_SQL "COMMIT;");
     }
     int64_t t1 = cs_trace_now();
     /* Make the .db self-contained: fold the WAL in and leave WAL mode.  Both
@@ -848,17 +798,11 @@ cs_writer *cs_writer_open(const char *path, int lock_fd, const char *program,
         return NULL;
     }
     sqlite3_busy_handler(w->db, busy_wait, w);
-    char sql[2048];
     bool ok = exec(w, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
                       " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768") &&
-              exec(w, "BEGIN IMMEDIATE") && exec(w, schema_sql) && prepare_all(w);
+              exec(w, "BEGIN IMMEDIATE") && exec(w, CS_TRACE_TABLES_SQL) && prepare_all(w);
     if (ok) {
-        for (size_t k = 1; k < sizeof kind_names / sizeof *kind_names; k++) {
-            if (!kind_names[k]) continue;
-            snprintf(sql, sizeof sql, "INSERT INTO event_kinds VALUES (%zu, '%s')", k,
-                     kind_names[k]);
-            if (!exec(w, sql)) break;
-        }
+        exec(w, CS_TRACE_EVENT_KINDS_SQL);
         char wall[64];
         wall_rfc3339(wall, sizeof wall);
         set_meta_int(w, "schema_version", CS_TRACE_SCHEMA_VERSION);

@@ -21,9 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace_hooks.h"
-
-#define CS_TRACE_SCHEMA_VERSION 1
+#include "trace_hooks.h" /* CS_TRACE_SCHEMA_VERSION: format/trace.def */
 
 /* ---- trace_file.c ------------------------------------------------------ */
 

@@ -16,15 +16,17 @@ BENCH_VIEWER_GORS   ?= 100000
 BENCH_VIEWER_GOR_DB := $(BUILD)/bench-viewer-gor$(BENCH_VIEWER_GORS).db
 
 .PHONY: bench-viewer
-$(BENCH_VIEWER_DB): viewer/bench_trace.tcl | $(DEPS_OK)
+# the viewer and bench_trace.tcl read the trace contract's tables from here
+VIEWER_ENV := CHANSCOPE_TRACE_FORMAT=$(FORMAT_TCL)
+$(BENCH_VIEWER_DB): viewer/bench_trace.tcl $(FORMAT_TCL) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	tclsh viewer/bench_trace.tcl $@.tmp $(BENCH_VIEWER_EVENTS) 200 && mv $@.tmp $@
-$(BENCH_VIEWER_CHAN_DB): viewer/bench_trace.tcl | $(DEPS_OK)
+	$(VIEWER_ENV) tclsh viewer/bench_trace.tcl $@.tmp $(BENCH_VIEWER_EVENTS) 200 && mv $@.tmp $@
+$(BENCH_VIEWER_CHAN_DB): viewer/bench_trace.tcl $(FORMAT_TCL) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	tclsh viewer/bench_trace.tcl $@.tmp 200000 20 $(BENCH_VIEWER_CHANS) && mv $@.tmp $@
-$(BENCH_VIEWER_GOR_DB): viewer/bench_trace.tcl | $(DEPS_OK)
+	$(VIEWER_ENV) tclsh viewer/bench_trace.tcl $@.tmp 200000 20 $(BENCH_VIEWER_CHANS) && mv $@.tmp $@
+$(BENCH_VIEWER_GOR_DB): viewer/bench_trace.tcl $(FORMAT_TCL) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	tclsh viewer/bench_trace.tcl $@.tmp 1000000 $(BENCH_VIEWER_GORS) && mv $@.tmp $@
+	$(VIEWER_ENV) tclsh viewer/bench_trace.tcl $@.tmp 1000000 $(BENCH_VIEWER_GORS) && mv $@.tmp $@
 
 # Under X when DISPLAY is set, else under a private Xvfb (xvfb-run -a picks a
 # free display).  The viewer runs as `chanscope view` runs it (tclsh, which
@@ -34,7 +36,7 @@ bench-viewer: $(BENCH_VIEWER_DB) $(BENCH_VIEWER_CHAN_DB) $(BENCH_VIEWER_GOR_DB)
 	@if [ -n "$$DISPLAY" ]; then run=""; else run="xvfb-run -a -s '-screen 0 1920x1200x24'"; fi; \
 	for r in -:$(BENCH_VIEWER_DB) chan100k:$(BENCH_VIEWER_CHAN_DB) gor100k:$(BENCH_VIEWER_GOR_DB); do \
 	    name=$${r%%:*}; db=$${r#*:}; echo "bench-viewer: $$db"; \
-	    eval $$run tclsh viewer/main.tcl -- $$db --bench $(BUILD)/bench-viewer-$$name.json \
+	    eval $(VIEWER_ENV) $$run tclsh viewer/main.tcl -- $$db --bench $(BUILD)/bench-viewer-$$name.json \
 	        --t0 $$(date +%s%3N) || exit 1; done
 	@tclsh viewer/bench_report.tcl $(BUILD)/bench-viewer.json \
 	    - $(BUILD)/bench-viewer--.json chan100k $(BUILD)/bench-viewer-chan100k.json \

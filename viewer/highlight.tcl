@@ -437,7 +437,8 @@ proc timeline::hl_panic {refs} {
         if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
         set x [cx [sx $s]]; set y $laney(g$g)
         set e [model::event $s]
-        if {$role in {panic misuse} || [dict get $e kind] in {53 56}} {
+        set kind [dict get $e kind]
+        if {$role in {panic misuse} || $kind in [list $::trace::EV(panic) $::trace::EV(misuse)]} {
             set px $x; set py $y
             set pts {}
             for {set i 0} {$i < 10} {incr i} {
@@ -447,13 +448,13 @@ proc timeline::hl_panic {refs} {
             }
             $c create polygon $pts -fill #ff2020 -outline #600000 -tags [list hl panicmark]
             set msg [dict get $e s]
-            if {$msg eq "" && [dict get $e kind] == 56} { set msg "misuse" }
+            if {$msg eq "" && $kind == $::trace::EV(misuse)} { set msg "misuse" }
             set where ""
             if {[dict get $e file] ne ""} {
                 set where " at [file tail [dict get $e file]]:[dict get $e line]"
             }
-            # a panic ends the program; a misuse event (kind 56) lets it go on
-            set what [expr {[dict get $e kind] == 53 ? "panic" : "misuse (the program went on)"}]
+            # a panic ends the program; a misuse event lets it go on
+            set what [expr {$kind == $::trace::EV(panic) ? "panic" : "misuse (the program went on)"}]
             set W [width]
             set anchor [expr {$x > 0.55 * $W ? "ne" : "nw"}]
             $c addtag panicmark withtag [caption [expr {$anchor eq "nw" ? $x + 4 : $x + 8}] \

@@ -17,6 +17,23 @@ namespace eval viewer {
     variable t0 [clock milliseconds]
     variable opts
 }
+# The trace contract's tables (::trace, generated from format/ by the build):
+# beside this file when installed, in build/format/ of the source tree, or
+# where CHANSCOPE_TRACE_FORMAT says (chanscope view sets it from its own
+# build folder).
+proc viewer::find_format {} {
+    variable dir
+    set cands [list [file join $dir trace_format.tcl] \
+                   [file join [file dirname $dir] build format trace_format.tcl]]
+    if {[info exists ::env(CHANSCOPE_TRACE_FORMAT)] && $::env(CHANSCOPE_TRACE_FORMAT) ne ""} {
+        set cands [linsert $cands 0 $::env(CHANSCOPE_TRACE_FORMAT)]
+    }
+    foreach f $cands { if {[file readable $f]} { return $f } }
+    puts stderr "chanscope: view: the viewer's trace_format.tcl is missing (looked at\
+        [join $cands {, }]): run make, or reinstall"
+    exit 2
+}
+if {![namespace exists ::trace]} { source [viewer::find_format] }
 foreach f {model timeline highlight navigate panels replay quiz} {
     source [file join $viewer::dir $f.tcl]
 }

@@ -22,19 +22,22 @@ namespace eval model {
     array set memo {}
     variable chanlabels        ;# shown channel name -> label (chan_label)
     array set chanlabels {}
-    variable SCHEMA 1
-    variable ANALYSIS 2
-    variable reasons {1 send 2 recv 3 select 4 lock 5 rlock 6 wg 7 cond 8 sleep
-        9 nil 10 semaphore 11 once 12 io}
-    variable misuses {1 "send on closed channel" 2 "close of closed channel"
-        3 "close of nil channel" 4 "negative WaitGroup counter"
-        5 "unlock of unlocked mutex" 6 "RUnlock of unlocked RWMutex"
-        7 "lock copied after first use" 8 "WaitGroup reused before Wait returned"
-        9 "semaphore released more than held" 10 "go of nil func value"
-        11 "value size is not the channel's element size"}
-    # objects.type -> the analyzer's word for it (an_type_word)
-    variable typewords {1 channel 2 mutex 3 RWMutex 4 WaitGroup 5 Once 6 Cond 7 context
-        8 timer 9 variable 10 atomic 11 semaphore 12 errgroup 13 socket}
+    # The numbers and words of the trace contract (format/trace.def, through
+    # the generated trace_format.tcl that main.tcl sources): versions read,
+    # go_block reasons, misuse messages, objects.type -> the analyzer's word.
+    variable SCHEMA $::trace::SCHEMA_VERSION
+    variable ANALYSIS $::trace::ANALYSIS_VERSION
+    variable reasons $::trace::reasons
+    variable misuses $::trace::misuses
+    variable typewords $::trace::typewords
+}
+
+# The event kind numbers of NAMES (event_kinds names: chan_send ...), for
+# SQL built as a string: [model::kinds chan_send chan_recv] -> "12,14".
+proc model::kinds {args} {
+    set out {}
+    foreach n $args { lappend out $::trace::EV($n) }
+    return [join $out ,]
 }
 
 # Window queries are memoized: going back to a view (fit, zoom back out)
@@ -81,6 +84,11 @@ proc model::open_trace {p} {
     if {![info exists meta(schema_version)]} {
         db close
         bad "$p: not a chanscope trace (meta has no schema_version)"
+    }
+    if {[string is integer -strict $meta(schema_version)] && $meta(schema_version) >= 1
+        && $meta(schema_version) < $SCHEMA} {
+        db close
+        bad "$p: [format $::trace::OLD_SCHEMA_FMT $meta(schema_version) $SCHEMA]"
     }
     if {$meta(schema_version) ne $SCHEMA} {
         db close
@@ -202,19 +210,19 @@ proc model::goroutines {} {
 # (shown: the name, or "chan#ID" for none; cap 0 when unbuffered).  One
 # query whatever the number of channels, and no per-channel work in Tcl:
 # the closes are read once (channel_closes), labels are made on demand
-# (chan_label).  Asking for each channel's closes by "obj=? AND kind=15"
+# (chan_label).  Asking for each channel's closes by "obj=? AND kind=chan_close"
 # made this quadratic (SQLite answers it from the kind index, reading every
 # close of the trace for every channel): 100 000 channels took minutes.
 proc model::channels {} {
     return [db eval {SELECT id, name, coalesce(name, type_name || '#' || id),
                             coalesce(a, 0), b, site, create_seq
-                     FROM objects WHERE type=1 ORDER BY create_seq, id}]
+                     FROM objects WHERE type=$::trace::OBJ(chan) ORDER BY create_seq, id}]
 }
 # Every channel's close seqs, as a dict chan -> list of seqs (channels never
 # closed are absent).
 proc model::channel_closes {} {
     set out [dict create]
-    db eval {SELECT obj, seq FROM events WHERE kind=15 ORDER BY seq} {
+    db eval {SELECT obj, seq FROM events WHERE kind=$::trace::EV(chan_close) ORDER BY seq} {
         dict lappend out $obj $seq
     }
     return $out
@@ -265,7 +273,7 @@ proc model::object_label_q {id form} {
     if {![llength $row]} { return [expr {$form eq "short" ? "obj#$id" : "object #$id"}] }
     lassign $row type name a
     set word [expr {[dict exists $typewords $type] ? [dict get $typewords $type] : "object"}]
-    if {$type == 8 && $a ne "" && $a != 0} { set word ticker }
+    if {$type == $::trace::OBJ(timer) && $a ne "" && $a != 0} { set word ticker }
     set where [auto_where $name]
     if {$where ne ""} {
         return [expr {$form eq "short" ? "$word from $where" : "the $word from $where"}]
@@ -291,7 +299,8 @@ proc model::waits_on {reason obj} {
 proc model::lock_label {id} {
     set lbl [object_label $id short]
     set n [db onecolumn {SELECT count(*) FROM objects o JOIN objects p ON p.name = o.name
-                         AND p.type IN (2, 3) WHERE o.id=$id}]
+                         AND p.type IN ($::trace::OBJ(mutex), $::trace::OBJ(rwmutex))
+                         WHERE o.id=$id}]
     if {$n > 1} { append lbl " #$id" }
     return $lbl
 }
@@ -357,12 +366,12 @@ proc model::messages_q {lo hi g limit} {
             SELECT * FROM (SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value,
                    m.has_value, m.send_g, m.recv_g
             FROM events e JOIN $msgtab m ON m.send_seq = e.seq
-            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 12 LIMIT \$half)
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = [kinds chan_send] LIMIT \$half)
             UNION ALL
             SELECT * FROM (SELECT m.msg, m.chan, m.send_seq, m.recv_seq, m.slot, m.value,
                    m.has_value, m.send_g, m.recv_g
             FROM events e JOIN $msgtab m ON m.recv_seq = e.seq
-            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = 14
+            WHERE e.g = \$g AND e.seq BETWEEN \$lo AND \$hi AND +e.kind = [kinds chan_recv]
               AND m.send_g != \$g LIMIT \$half)"]
     }
     return [db eval "
@@ -403,26 +412,28 @@ proc model::chan_tokens_in {chan lo hi {limit 3000}} {
 
 # Panics about a channel (a send on a closed one...), read once per trace:
 # a dict chan -> list of {seq text}.  (Per lane and window, "obj=? AND
-# kind=53" read every event of a busy channel in the window.)
+# kind=panic" read every event of a busy channel in the window.)
 proc model::object_panics {} {
     set out [dict create]
-    db eval {SELECT obj, seq, s FROM events WHERE kind=53 AND obj IS NOT NULL ORDER BY seq} {
+    db eval {SELECT obj, seq, s FROM events WHERE kind=$::trace::EV(panic) AND obj IS NOT NULL
+             ORDER BY seq} {
         dict lappend out $obj [list $seq $s]
     }
     return $out
 }
 
-# Panics and misuses the runtime recorded (kinds 53, 56), per goroutine,
+# Panics and misuses the runtime recorded (kinds panic, misuse), per goroutine,
 # read once per trace: a dict g -> list of {seq text} (text: the misuse's
 # name, else the panic's message).
 proc model::goroutine_flags {{limit 20000}} {
     variable misuses
     set out [dict create]
-    db eval {SELECT g, seq, kind, a, s FROM events WHERE kind IN (53, 56) ORDER BY seq
+    db eval {SELECT g, seq, kind, a, s FROM events
+             WHERE kind IN ($::trace::EV(panic), $::trace::EV(misuse)) ORDER BY seq
              LIMIT $limit} {
-        set txt [expr {$kind == 56 && $a ne "" && [dict exists $misuses $a]
+        set txt [expr {$kind == $::trace::EV(misuse) && $a ne "" && [dict exists $misuses $a]
                        ? [dict get $misuses $a] : $s}]
-        if {$kind == 53} { set txt "panic: $txt" }
+        if {$kind == $::trace::EV(panic)} { set txt "panic: $txt" }
         dict lappend out $g [list $seq $txt]
     }
     return $out
@@ -464,9 +475,10 @@ proc model::lane_events {g lo hi limit} {
     return [db eval {SELECT seq, t_ns, kind, obj FROM events
         WHERE g=$g AND seq BETWEEN $lo AND $hi ORDER BY seq LIMIT $limit + 1}]
 }
+# KINDS: names of event kinds (chan_recv ...).
 proc model::obj_events {obj kinds lo hi limit} {
     return [db eval "SELECT seq, t_ns, kind, g, a, s FROM events
-        WHERE obj=\$obj AND seq BETWEEN \$lo AND \$hi AND +kind IN ([join $kinds ,])
+        WHERE obj=\$obj AND seq BETWEEN \$lo AND \$hi AND +kind IN ([kinds {*}$kinds])
         ORDER BY seq LIMIT \$limit"]
 }
 
@@ -543,11 +555,13 @@ proc model::finding_holders {id obj} {
 # Who held mutex OBJ at SEQ (last acquirer with no release after), or "".
 # Only for traces checked before finding_holds existed.
 proc model::mutex_holder {obj seq} {
-    set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj AND +kind IN (21,24)
+    set acq [db eval {SELECT seq, g FROM events WHERE obj=$obj
+                      AND +kind IN ($::trace::EV(mutex_acquire), $::trace::EV(rw_racquire))
                       AND seq < $seq ORDER BY seq DESC LIMIT 1}]
     if {$acq eq ""} { return "" }
     lassign $acq aseq ag
-    if {[db exists {SELECT 1 FROM events WHERE obj=$obj AND +kind IN (22,25) AND g=$ag
+    if {[db exists {SELECT 1 FROM events WHERE obj=$obj
+                    AND +kind IN ($::trace::EV(mutex_release), $::trace::EV(rw_rrelease)) AND g=$ag
                     AND seq > $aseq AND seq < $seq}]} { return "" }
     return $ag
 }
@@ -613,7 +627,7 @@ proc model::lock_spans {g lo hi {limit 1000}} {
                WHERE g=$g AND start_seq BETWEEN $lo AND $hi ORDER BY start_seq LIMIT $limit)}}]
 }
 
-# Shared-variable accesses (var_read 50, var_write 51: SHARED_READ/WRITE)
+# Shared-variable accesses (var_read, var_write: SHARED_READ/WRITE)
 # of goroutine G in [LO, HI]: rows seq kind obj, in order.  One query per
 # window for every lane (var_window), through the (obj, seq) index on the
 # variables' ids: its cost is the accesses in the window, never the other
@@ -623,13 +637,13 @@ proc model::var_accesses {g lo hi} {
     return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
 }
 proc model::var_window {lo hi {limit 20000}} {
-    set ids [memo varids {db eval {SELECT id FROM objects WHERE type=9}}]
+    set ids [memo varids {db eval {SELECT id FROM objects WHERE type=$::trace::OBJ(var)}}]
     if {![llength $ids]} { return {} }
     return [memo [list varwin $lo $hi] {
         set out [dict create]
         foreach {g seq kind obj} [db eval "SELECT g, seq, kind, obj FROM events
                 WHERE obj IN ([join $ids ,]) AND seq BETWEEN \$lo AND \$hi
-                AND +kind IN (50, 51) LIMIT \$limit"] {
+                AND +kind IN ([kinds var_read var_write]) LIMIT \$limit"] {
             dict lappend out $g [list $seq $kind $obj]
         }
         dict for {g rows} $out {
@@ -642,17 +656,19 @@ proc model::var_window {lo hi {limit 20000}} {
 # Marks for objects that have no lane of their own but a channel: a
 # timer's or ticker's fires and stop (its channel, timer_start's b) and a
 # context's cancel (its Done channel, ctx_create's c).  Read once per
-# trace: a dict chan -> list of {seq kind} (41 cancel, 43 fire, 44 stop).
+# trace: a dict chan -> list of {seq kind} (kinds ctx_cancel, timer_fire,
+# timer_stop).
 proc model::object_marks {{limit 200000}} {
     set chan [dict create]
-    db eval {SELECT obj, b, c, kind FROM events WHERE kind IN (40, 42)} {
-        set ch [expr {$kind == 42 ? $b : $c}]
+    db eval "SELECT obj, b, c, kind FROM events WHERE kind IN ([kinds ctx_create timer_start])" {
+        set ch [expr {$kind == $::trace::EV(timer_start) ? $b : $c}]
         if {$obj ne "" && $ch ne "" && $ch > 0} { dict set chan $obj $ch }
     }
     set out [dict create]
     if {![dict size $chan]} { return $out }
-    db eval {SELECT obj, seq, kind FROM events WHERE kind IN (41, 43, 44) ORDER BY seq
-             LIMIT $limit} {
+    db eval "SELECT obj, seq, kind FROM events
+             WHERE kind IN ([kinds ctx_cancel timer_fire timer_stop]) ORDER BY seq
+             LIMIT \$limit" {
         if {[dict exists $chan $obj]} { dict lappend out [dict get $chan $obj] [list $seq $kind] }
     }
     return $out
@@ -663,12 +679,12 @@ proc model::object_marks {{limit 200000}} {
 # that send on it.
 proc model::chan_partners {obj g {op ""}} {
     switch -- $op {
-        send { set kinds {13 14} }
-        recv { set kinds {11 12} }
-        default { set kinds {11 12 13 14} }
+        send { set kinds {chan_recv_begin chan_recv} }
+        recv { set kinds {chan_send_begin chan_send} }
+        default { set kinds {chan_send_begin chan_send chan_recv_begin chan_recv} }
     }
     set gs [db eval "SELECT DISTINCT e.g FROM events e JOIN goroutines r ON r.id = e.g
-        WHERE e.obj=\$obj AND +e.kind IN ([join $kinds ,]) AND e.g != \$g AND r.end_seq IS NULL
+        WHERE e.obj=\$obj AND +e.kind IN ([kinds {*}$kinds]) AND e.g != \$g AND r.end_seq IS NULL
         ORDER BY e.g"]
     return $gs
 }

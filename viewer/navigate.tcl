@@ -121,7 +121,7 @@ proc timeline::jump_waker {} {
     }
     if {$open || $st eq "running" || $es eq ""} return
     set e [model::event $es]
-    if {[dict get $e kind] != 4} return
+    if {[dict get $e kind] != $::trace::EV(go_unblock)} return
     set w [dict get $e a]
     if {$w eq "" || $w == 0} return
     reveal $w

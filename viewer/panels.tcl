@@ -310,7 +310,7 @@ proc panels::show_event {seq} {
     $x insert end "goroutine  [model::goroutine_name [dict get $e g]]\n"
     $x insert end "time       [timeline::fmt_ns [dict get $e t_ns]]\n"
     if {[dict get $e obj] ne ""} {
-        if {[dict get $e kind] == 1} {
+        if {[dict get $e kind] == $::trace::EV(go_create)} {
             $x insert end "child      [model::goroutine_name [dict get $e obj]]\n"
         } else {
             $x insert end "object     [model::object_label [dict get $e obj] typed]\n"
@@ -328,23 +328,28 @@ proc panels::show_event {seq} {
 # A kind-specific line explaining an event's arguments.
 proc panels::describe {e} {
     dict with e {}
-    switch -- $kind {
-        3 { return "why        [dict get $model::reasons $a]\n" }
-        4 { return "woken by   [model::goroutine_name $a]\n" }
-        6 { return "sleeps     [timeline::fmt_ns $a]\n" }
-        12 - 14 {
+    if {![info exists ::trace::KIND($kind)]} { return "" }
+    switch -- $::trace::KIND($kind) {
+        go_block {
+            if {[dict exists $model::reasons $a]} {
+                return "why        [dict get $model::reasons $a]\n"
+            }
+        }
+        go_unblock { return "woken by   [model::goroutine_name $a]\n" }
+        go_sleep { return "sleeps     [timeline::fmt_ns $a]\n" }
+        chan_send - chan_recv {
             set how [expr {$b eq "" || $b < 0 ? "direct hand-off" : "buffer slot $b"}]
-            if {$kind == 14 && $a == 0} { return "received   the close (ok=false)\n" }
-            set v [expr {($d ne "" && ($d & 2)) ? " value $c" : ""}]
+            if {$kind == $::trace::EV(chan_recv) && $a == 0} { return "received   the close (ok=false)\n" }
+            set v [expr {($d ne "" && ($d & $::trace::EVF(value))) ? " value $c" : ""}]
             return "message    #$a, $how$v\n"
         }
-        26 { return "delta      $a, counter now $b\n" }
-        53 - 56 {
+        wg_add { return "delta      $a, counter now $b\n" }
+        panic - misuse {
             if {$a ne "" && [dict exists $model::misuses $a]} {
                 return "misuse     [dict get $model::misuses $a]\n"
             }
         }
-        55 { return "exit       $a\n" }
+        program_end { return "exit       $a\n" }
     }
     return ""
 }

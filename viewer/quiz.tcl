@@ -16,19 +16,11 @@ namespace eval quiz {
     variable result ""      ;# what the check said
     variable w ""
     # the analyzer's finding kinds: the trace's finding_kinds table (written
-    # by chanscope check from analyzer/finding_kinds.c) when it has one,
-    # else this copy of it
-    variable kinds0 {
-        deadlock "all goroutines blocked: the program cannot go on"
-        partial_deadlock "some goroutines wait for each other forever"
-        leak "a goroutine is stuck (or still running) when the program ends"
-        race "two goroutines access a variable, one writes, nothing orders them"
-        misuse "an API used wrongly (close twice, negative WaitGroup, ...)"
-        panic "the program panicked"
-        lock_order "two locks taken in opposite orders: a deadlock waiting to happen"
-        work_after_cancel "work started after its context was cancelled"
-        signal "the program was stopped by a signal"
-    }
+    # by chanscope check) when it has one, else the contract's
+    # (format/trace.def, through trace_format.tcl)
+    variable kinds0 {}
+    foreach k $::trace::finding_kinds { lappend kinds0 [lindex $k 0] [lindex $k 4] }
+    unset k
     variable kinds {}
 }
 

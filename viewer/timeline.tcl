@@ -961,7 +961,7 @@ proc timeline::draw_var_marks {id y0 lo hi} {
     set marks {}
     foreach {seq kind obj} $rows {
         set x [sx $seq]
-        set k [expr {$kind == 51 ? "write" : "read"}]
+        set k [expr {$kind == $::trace::EV(var_write) ? "write" : "read"}]
         if {[llength $marks]} {
             lassign [lindex $marks end] px pobj pks pseq
             if {$pobj == $obj && $x - $px < 12} {
@@ -997,6 +997,7 @@ proc timeline::draw_var_marks {id y0 lo hi} {
 }
 
 proc timeline::draw_channel {ln y lo hi} {
+    upvar #0 ::trace::EV EV
     variable c; variable items; variable stats; variable ppu
     set id [dict get $ln id]; set ch [dict get $ln ch]; set h [dict get $ln h]
     set rows [dict get $ln rows]; set cap [dict get $ch cap]
@@ -1040,7 +1041,7 @@ proc timeline::draw_channel {ln y lo hi} {
     }
     if {$cap == 0} {
         # unbuffered: a dot where each hand-off happened
-        foreach {seq tns kind g a s} [model::obj_events $id {14} $lo $hi 2000] {
+        foreach {seq tns kind g a s} [model::obj_events $id chan_recv $lo $hi 2000] {
             if {![room]} break
             set x [sx $seq]
             $c create oval [expr {$x - 2}] [expr {$y + $h / 2 - 2}] [expr {$x + 2}] \
@@ -1053,12 +1054,12 @@ proc timeline::draw_channel {ln y lo hi} {
     variable panics
     set marks {}
     foreach seq [dict get $ch close_seqs] {
-        if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 15 "" }
+        if {$seq >= $lo && $seq <= $hi} { lappend marks $seq $EV(chan_close) "" }
     }
     if {[dict exists $panics $id]} {
         foreach p [dict get $panics $id] {
             lassign $p seq s
-            if {$seq >= $lo && $seq <= $hi} { lappend marks $seq 53 $s }
+            if {$seq >= $lo && $seq <= $hi} { lappend marks $seq $EV(panic) $s }
         }
     }
     # a timer's fires and stop, a context's cancel, on their channel's lane
@@ -1068,7 +1069,7 @@ proc timeline::draw_channel {ln y lo hi} {
         foreach m [dict get $objmarks $id] {
             lassign $m seq kind
             if {$seq < $lo || $seq > $hi} continue
-            if {$kind == 43} {
+            if {$kind == $EV(timer_fire)} {
                 set x [sx $seq]
                 if {$x - $lastx < 3} continue
                 set lastx $x
@@ -1078,22 +1079,23 @@ proc timeline::draw_channel {ln y lo hi} {
     }
     foreach {seq kind s} [lrange $marks 0 599] {
         set x [sx $seq]
-        if {$kind == 43} {
+        if {$kind == $EV(timer_fire)} {
             # a tick: a small clock-hand triangle at the top of the lane
             $c create polygon [expr {$x - 4}] [expr {$y + 1}] [expr {$x + 4}] [expr {$y + 1}] \
                 $x [expr {$y + 7}] -fill #546e7a -outline "" -tags [list objmark fire ch$id s$seq]
             continue
         }
-        if {$kind == 44 || $kind == 41} {
-            set col [expr {$kind == 44 ? "#37474f" : "#ef6c00"}]
-            set txt [expr {$kind == 44 ? "stopped" : "cancelled"}]
+        if {$kind == $EV(timer_stop) || $kind == $EV(ctx_cancel)} {
+            set stop [expr {$kind == $EV(timer_stop)}]
+            set col [expr {$stop ? "#37474f" : "#ef6c00"}]
+            set txt [expr {$stop ? "stopped" : "cancelled"}]
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill $col \
-                -tags [list objmark [expr {$kind == 44 ? "stop" : "cancel"}] ch$id s$seq]
+                -tags [list objmark [expr {$stop ? "stop" : "cancel"}] ch$id s$seq]
             $c create text [expr {$x + 3}] [expr {$y + $h - 2}] -anchor sw -text $txt -fill $col \
                 -font TkSmallCaptionFont -tags [list objmark ch$id]
             continue
         }
-        if {$kind == 15} {
+        if {$kind == $EV(chan_close)} {
             $c create line $x $y $x [expr {$y + $h}] -width 3 -fill #000000 \
                 -tags [list close ch$id s$seq]
             # a context's Done channel closed by its cancel: "cancelled" says it

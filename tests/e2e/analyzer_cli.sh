@@ -35,6 +35,24 @@ bad "other sqlite db" "$tmp/other.db" "not a chanscope trace"
 CHANSCOPE_TRACE="$tmp/v.db" "$progs/deadlock_ok" >/dev/null 2>&1
 sqlite3 "$tmp/v.db" "UPDATE meta SET value='99' WHERE key='schema_version'"
 bad "unknown schema version" "$tmp/v.db" "unsupported trace schema version '99'"
+# a trace of schema 1 (recorded before the binary log): every reader says to
+# record it again, in one line, exit 2, the file untouched
+CHANSCOPE_TRACE="$tmp/v1.db" "$progs/deadlock_ok" >/dev/null 2>&1
+sqlite3 "$tmp/v1.db" "UPDATE meta SET value='1' WHERE key='schema_version'"
+old="v1.db: recorded by an older chanscope (trace schema version 1; this one reads version [0-9]*): re-run the program to record it again$"
+bad "schema 1: check" "$tmp/v1.db" "$old"
+for cmd in "export -o $tmp/v1.json" "report -o $tmp/v1.html" "view --screenshot $tmp/v1.png"; do
+    before=$(md5sum <"$tmp/v1.db")
+    # shellcheck disable=SC2086
+    "$BIN" ${cmd%% *} "$tmp/v1.db" ${cmd#* } >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc = 2 ] || fail "schema 1: ${cmd%% *}: exit $rc, want 2"
+    [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "$old" "$tmp/err" ||
+        fail "schema 1: ${cmd%% *}: stderr '$(cat "$tmp/err")'"
+    [ "$before" = "$(md5sum <"$tmp/v1.db")" ] || fail "schema 1: ${cmd%% *} modified the trace"
+    [ -e "$tmp/v1.json" ] || [ -e "$tmp/v1.html" ] || [ -e "$tmp/v1.png" ] &&
+        fail "schema 1: ${cmd%% *} wrote an output"
+done
 "$BIN" check >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "check without a trace should exit 2"
 "$BIN" check "$tmp/v.db" --bogus >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "unknown option should exit 2"
 

@@ -55,9 +55,9 @@ grep -q "warning: the trace is damaged" "$tmp/err" || fail "export: no warning: 
 # analyzer used to write into freed memory; now a finished trace is damaged
 # (exit 2, a report), a truncated one analysed (exit 0 or 1), never a crash
 "$BIN" run periodic-task/main -o "$tmp/timer.db" >/dev/null 2>&1
-tch=$(q "$tmp/timer.db" "SELECT b FROM events WHERE kind=42 AND b IS NOT NULL AND b<>0 LIMIT 1")
+tch=$(q "$tmp/timer.db" "SELECT b FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='timer_start') AND b IS NOT NULL AND b<>0 LIMIT 1")
 if [ -z "$tch" ]; then fail "periodic-task/main: no timer with a channel in its trace"; else
-    q "$tmp/timer.db" "DELETE FROM events WHERE kind=10 AND obj=$tch; DELETE FROM objects WHERE id=$tch"
+    q "$tmp/timer.db" "DELETE FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_make') AND obj=$tch; DELETE FROM objects WHERE id=$tch"
     "$BIN" check "$tmp/timer.db" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     [ "$rc" = 2 ] || fail "timer without chan_make: check exit $rc, want 2: $(cat "$tmp/err")"
@@ -89,12 +89,12 @@ refused() { # label file words
 }
 small() { CHANSCOPE_TRACE="$tmp/$1.db" "$BUILD/analyzer-progs/leak_ok" >/dev/null 2>&1; }
 small twice
-ch=$(q "$tmp/twice.db" "SELECT obj FROM events WHERE kind=10 LIMIT 1")
+ch=$(q "$tmp/twice.db" "SELECT obj FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_make') LIMIT 1")
 q "$tmp/twice.db" "INSERT INTO events(seq, t_ns, g, kind, obj, a, b)
-    SELECT max(seq) + 1, 0, 1, 10, $ch, 1000, 8 FROM events"
+    SELECT max(seq) + 1, 0, 1, (SELECT id FROM event_kinds WHERE name='chan_make'), $ch, 1000, 8 FROM events"
 refused "channel made twice" "$tmp/twice.db" "chan_make of channel $ch again"
 small negcap
-q "$tmp/negcap.db" "UPDATE objects SET a=-1 WHERE type=1"
+q "$tmp/negcap.db" "UPDATE objects SET a=-1 WHERE type_name='chan'"
 refused "negative capacity" "$tmp/negcap.db" "impossible capacity"
 small negg
 q "$tmp/negg.db" "UPDATE events SET g=-2 WHERE seq=3"

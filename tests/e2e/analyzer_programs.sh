@@ -32,11 +32,14 @@ named() { # json kind file line
 
 nfindings() { sqlite3 :memory: "SELECT json_array_length(readfile('$1'), '\$.findings')"; }
 
-# goroutines blocked now (their last event is a go_block other than a sleep)
+# goroutines blocked now (their last event is a go_block other than a sleep;
+# the reason's number from the trace contract's generated tables)
+sleep_reason=$(echo "source $BUILD/format/trace_format.tcl; puts \$::trace::BLOCK(sleep)" | tclsh)
+[ -n "$sleep_reason" ] || { echo "analyzer_programs: no $BUILD/format/trace_format.tcl (make)" >&2; exit 1; }
 blocked_now() {
     sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM (SELECT g, max(seq) m FROM events
         WHERE g > 0 GROUP BY g) x JOIN events e ON e.seq = x.m
-        WHERE e.kind = 3 AND e.a != 8" 2>/dev/null
+        WHERE e.kind = (SELECT id FROM event_kinds WHERE name='go_block') AND e.a != $sleep_reason" 2>/dev/null
 }
 
 stopped_by= # set while running a SIGNALS program: the signal to send

@@ -49,7 +49,7 @@ grep -q "main returned" "$tmp/segv.txt" && fail "crash: worded as if main return
 env --default-signal=INT "$BIN" run "$progs/crash" -o "$tmp/int.db" -- wait >"$tmp/int.out" 2>&1 &
 kpid=$!
 for _ in $(seq 400); do # until the worker is waiting (its trace has the send)
-    [ "$(sqlite3 "file:$tmp/int.db?mode=ro" "SELECT count(*) FROM events WHERE kind=12" 2>/dev/null)" = 1 ] && break
+    [ "$(sqlite3 "file:$tmp/int.db?mode=ro" "SELECT count(*) FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null)" = 1 ] && break
     sleep 0.025
 done
 kill -INT "$kpid"

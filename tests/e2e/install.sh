@@ -35,7 +35,8 @@ S=$P/share/chanscope
 # ---- 1. every part is there --------------------------------------------------
 for f in bin/chanscope lib/libchanscope.a include/chanscope.h lib/pkgconfig/chanscope.pc \
     share/man/man1/chanscope.1 share/bash-completion/completions/chanscope \
-    share/chanscope/viewer/main.tcl share/chanscope/install-manifest \
+    share/chanscope/viewer/main.tcl share/chanscope/viewer/trace_format.tcl \
+    share/chanscope/install-manifest \
     share/doc/chanscope/README.md share/doc/chanscope/docs/cli.md \
     share/chanscope/exercises/01-leaked-goroutine/starter.c \
     share/chanscope/exercises/01-leaked-goroutine/check.json \

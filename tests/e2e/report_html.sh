@@ -113,7 +113,7 @@ if cc -std=c11 -D_GNU_SOURCE -I"$src/runtime" -o live live.c "$BUILD/lib/libchan
     live_pid=$!
     n0=0
     for _ in $(seq 200); do # at most 20 s until some sends are committed
-        n0=$(sqlite3 live.db "select count(*) from events where kind=12" 2>/dev/null || echo 0)
+        n0=$(sqlite3 live.db "select count(*) from events where kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null || echo 0)
         [ "${n0:-0}" -ge 20 ] && break
         sleep 0.1
     done

@@ -8,6 +8,7 @@
 #     -journal): refused, one line, exit 2, the trace unchanged
 #   - a trace whose program is still running: viewed from a snapshot; the
 #     trace gets no derived tables and the program's tracing loses nothing
+#   - the viewer's generated trace_format.tcl: found from anywhere, or one line
 # Needs Xvfb, tclsh/Tk and tkimg (like tests/viewer).
 set -u
 BIN=${BIN:-build/bin/chanscope}
@@ -113,7 +114,7 @@ live_pid=$!
 # wait (at most 20 s) until the trace has committed some sends
 n0=0
 for _ in $(seq 200); do
-    n0=$(sqlite3 "$work/live.db" "select count(*) from events where kind=12" 2>/dev/null || echo 0)
+    n0=$(sqlite3 "$work/live.db" "select count(*) from events where kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null || echo 0)
     [ "${n0:-0}" -ge 20 ] && break
     sleep 0.1
 done
@@ -135,7 +136,7 @@ rc=$?
 live_pid=""
 [ "$rc" = 0 ] || fail "live: the program exited $rc"
 # the finished trace holds every event its program emitted
-sent=$(sqlite3 "$work/live.db" "select count(*) from events where kind=12")
+sent=$(sqlite3 "$work/live.db" "select count(*) from events where kind=(SELECT id FROM event_kinds WHERE name='chan_send')")
 want=$(sqlite3 "$work/live.db" "select value from meta where key='events'")
 got=$(sqlite3 "$work/live.db" "select count(*) from events")
 if [ -z "$want" ] || [ "$want" != "$got" ]; then fail "live: meta says $want events, the trace has $got"; fi
@@ -150,6 +151,18 @@ rc=$?
 [ "$rc" = 0 ] || fail "damaged trace: view exit $rc: $(cat "$work/err")"
 grep -q "damaged" "$work/err" || fail "damaged trace: no warning on stderr: $(cat "$work/err")"
 [ -s "$work/cut.png" ] || fail "damaged trace: no screenshot"
+
+# --- the viewer finds the trace contract's tables (trace_format.tcl) from the
+# build folder chanscope runs from, whatever the current folder; a viewer
+# without them says so in one line (exit 2)
+(cd / && "$BIN" view "$work/cut.db" --screenshot "$work/cut2.png" >"$work/out" 2>"$work/err") ||
+    fail "view from /: $(cat "$work/err")"
+[ -s "$work/cut2.png" ] || fail "view from /: no screenshot"
+mkdir -p "$work/bare/viewer"
+cp "$src"/viewer/*.tcl "$work/bare/viewer/"
+expect_bad "viewer without trace_format.tcl" env -u CHANSCOPE_TRACE_FORMAT \
+    tclsh "$work/bare/viewer/main.tcl" -- "$work/cut.db"
+grep -q "trace_format.tcl is missing" "$work/err" || fail "no trace_format.tcl: $(cat "$work/err")"
 
 [ "$fails" = 0 ] && echo "view_cli: ok"
 exit $((fails > 0))

@@ -14,6 +14,7 @@
 #include "analyzer.h"
 #include "synth.h"
 #include "trace_hooks.h"
+#include "trace_sql.h"
 
 static char dir[64];
 
@@ -111,15 +112,29 @@ Test(analyzer_input, sqlite_without_meta) {
 }
 
 Test(analyzer_input, meta_without_schema_version) {
-    sql(path("meta.db"), "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-                         "INSERT INTO meta VALUES ('program', 'x');");
+    sql(path("meta.db"), CS_TRACE_TABLES_SQL "INSERT INTO meta VALUES ('program', 'x');");
     expect_refused(path("meta.db"), "no schema_version");
 }
 
 Test(analyzer_input, unknown_schema_version) {
-    small_trace(path("v2.db"), 0);
-    sql(path("v2.db"), "UPDATE meta SET value='2' WHERE key='schema_version'");
-    expect_refused(path("v2.db"), "unsupported trace schema version '2'");
+    small_trace(path("v99.db"), 0);
+    sql(path("v99.db"), "UPDATE meta SET value='99' WHERE key='schema_version'");
+    expect_refused(path("v99.db"), "unsupported trace schema version '99'");
+}
+
+/* A trace recorded by an older chanscope (schema 1: the SQLite writer
+ * before the binary log) is refused with what to do about it. */
+Test(analyzer_input, older_schema_version) {
+    char want[256];
+    snprintf(want, sizeof want, "v1.db: recorded by an older chanscope (trace schema version 1; "
+             "this one reads version %d): re-run the program to record it again",
+             CS_TRACE_SCHEMA_VERSION);
+    small_trace(path("v1.db"), 0);
+    sql(path("v1.db"), "UPDATE meta SET value='1' WHERE key='schema_version'");
+    expect_refused(path("v1.db"), want);
+    small_trace(path("v0.db"), 0); /* 0 was never a version: unknown, not older */
+    sql(path("v0.db"), "UPDATE meta SET value='0' WHERE key='schema_version'");
+    expect_refused(path("v0.db"), "unsupported trace schema version '0'");
 }
 
 Test(analyzer_input, missing_events_table) {

@@ -1,7 +1,8 @@
 /*
  * test_rt_trace_kinds.c — a scripted program that exercises every event
  * kind through the public runtime API, traced, then checked field by field
- * in the database against docs/trace-format.md.  The kinds that end the
+ * in the database against the contract (format/trace.def, explained in
+ * docs/trace-format.md).  The kinds that end the
  * program (panic, deadlock, signal) are in test_rt_trace_exit.c.
  */
 #include "chanscope.h"

@@ -243,7 +243,8 @@ Test(trace_writer, objects_goroutines_and_sites, .timeout = 30) {
     cr_assert_eq(tt_qi(db, "SELECT g FROM events WHERE seq=6"), 0);
     cr_assert_eq(tt_qi_or(db, -1, "SELECT site FROM events WHERE seq=6"), -1);
     /* meta */
-    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='schema_version'"), "1");
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='schema_version'"),
+                 CS_TRACE_SCHEMA_VERSION);
     cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_reason'"), "exit");
     cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='exit_status'"), 0);
     cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='pid'"), getpid());
@@ -398,7 +399,8 @@ Test(trace_writer, sigkill_leaves_a_consistent_file, .timeout = 30) {
     cr_assert_str_eq(tt_qs(db, "PRAGMA integrity_check"), "ok");
     cr_assert_eq(tt_qi_or(db, -1, "SELECT count(*) FROM meta WHERE key='end_reason'"), 0,
                  "a killed program has no end_reason");
-    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='schema_version'"), "1");
+    cr_assert_eq(tt_qi(db, "SELECT value FROM meta WHERE key='schema_version'"),
+                 CS_TRACE_SCHEMA_VERSION);
     long long have = tt_qi(db, "SELECT count(*) FROM events WHERE seq <= %lld", (long long)safe);
     cr_assert_eq(have, safe, "lost events older than 1.5 s: have %lld of %lld", have,
                  (long long)safe);
