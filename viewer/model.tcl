@@ -275,7 +275,12 @@ proc model::object_label_q {id form} {
 # What a blocked goroutine waits on, short, for span labels and the state
 # panel: "send results", "lock B.mu", "WaitGroup from x.c:95" (no "wg"
 # before a label that already names the kind).
-proc model::waits_on {reason obj} {
+proc model::waits_on {reason obj {g ""} {seq ""}} {
+    # a select says its cases ("select recv done, time.After")
+    if {$reason eq "select" && $g ne "" && $seq ne ""} {
+        set cases [select_cases $g $seq]
+        if {$cases ne ""} { return "select $cases" }
+    }
     set lbl [object_label $obj short]
     if {$lbl eq ""} { return $reason }
     set words {wg WaitGroup cond Cond once Once semaphore semaphore}
@@ -285,6 +290,28 @@ proc model::waits_on {reason obj} {
     }
     return "$reason $lbl"
 }
+# The cases of goroutine G's select that blocked at SEQ, from its
+# select_begin (cases "r:3 s:5 d"): "recv done, time.After", "send out, recv
+# quit", "nil" for a nil channel's case, "default".  "" when the trace does
+# not say (no select_begin).
+proc model::select_cases {g seq} {
+    set k [memo selectkind {db onecolumn {SELECT id FROM event_kinds WHERE name='select_begin'}}]
+    if {$k eq ""} { return "" }
+    set cs [db onecolumn {SELECT s FROM events WHERE g=$g AND seq <= $seq AND kind=$k
+                          ORDER BY seq DESC LIMIT 1}]
+    if {$cs eq ""} { return "" }
+    set out {}; set dir ""
+    foreach c $cs {
+        if {$c eq "d"} { lappend out default; set dir ""; continue }
+        if {![regexp {^([rs]):(\d+)$} $c - rs id]} continue
+        set name [expr {$id == 0 ? "nil" : [object_label $id short]}]
+        set d [expr {$rs eq "r" ? "recv" : "send"}]
+        lappend out [expr {$d eq $dir ? $name : "$d $name"}]
+        set dir $d
+    }
+    return [join $out ", "]
+}
+
 # A lock's name in the lock bands: object_label's short form, and its id
 # when other locks share the name ("stats.mu #4": a mutex copied by value
 # gets a new id under the same name — the copies are different locks).
@@ -333,6 +360,20 @@ proc model::lod_spans {g lo hi axis minw} {
           AND start_seq <= $hi
         GROUP BY CASE WHEN A1-A0 >= $minw THEN start_seq ELSE -1 - A0 / $minw END
         ORDER BY min(start_seq)}]}]
+}
+
+# What the blocked spans of G narrower than MINW axis units in [LO, HI]
+# wait on (they are merged into summary blocks, too narrow to label): rows
+# reason obj count first_start_seq, by first occurrence.
+proc model::short_waits {g lo hi axis minw} {
+    if {$axis eq "ns"} { set a0 start_ns; set a1 end_ns } else { set a0 start_seq; set a1 end_seq }
+    set minw [expr {max(1, wide($minw))}]
+    return [memo [list shortw $g $lo $hi $axis $minw] {db eval [string map [list A0 $a0 A1 $a1] {
+        SELECT reason, obj, count(*), min(start_seq) FROM spans
+        WHERE g=$g AND start_seq >= coalesce((SELECT max(start_seq) FROM spans
+              WHERE g=$g AND start_seq <= $lo), 0)
+          AND start_seq <= $hi AND state='blocked' AND A1-A0 < $minw
+        GROUP BY reason, obj ORDER BY min(start_seq)}]}]
 }
 
 proc model::span_count {} { return [db onecolumn {SELECT count(*) FROM spans}] }

@@ -164,7 +164,9 @@ proc panels::update_state {seq} {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
-        if {$st eq "blocked"} { set on [model::waits_on [dict get $d reason] [dict get $d obj]] }
+        if {$st eq "blocked"} {
+            set on [model::waits_on [dict get $d reason] [dict get $d obj] $g [dict get $d since]]
+        }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }

@@ -325,12 +325,13 @@ proc timeline::fit {} {
     zoom_to {*}[fit_range]
 }
 # The units Fit shows: the whole run, with room on the right for the
-# end-of-run marks ("■ alive at deadlock", "never closed": ~150 px).
+# end-of-run marks ("■ alive at deadlock", "never closed": ~130 px) and
+# what a final bar too short to say it waits on (draw_margin_waits): 210 px.
 proc timeline::fit_range {} {
     lassign [extent] a b
     set lo [expr {$a - ($b - $a) * 0.02}]
     set W [width]
-    set r [expr {max(($b - $a) * 0.10, 150.0 * ($b - $lo) / max(1.0, $W - 150.0))}]
+    set r [expr {max(($b - $a) * 0.10, 210.0 * ($b - $lo) / max(1.0, $W - 210.0))}]
     return [list $lo [expr {$b + $r}]]
 }
 # Show axis units [A, B].
@@ -619,6 +620,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set leaked 0
     set short {}
     set inside {}
+    set hidden_waits 0
     # hot loop: plain arithmetic, colours and names from caches; adjacent
     # summary blocks of one colour become one item
     variable u0; variable maxitems; variable colcache; variable namecache; variable twcache
@@ -646,10 +648,12 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr stats(spans)
             if {$state eq "blocked"} {
-                if {![info exists namecache($reason,$obj)]} {
-                    set namecache($reason,$obj) [model::waits_on $reason $obj]
+                # a select's label names its cases: per span
+                set nk [expr {$reason eq "select" ? "select,$id,$ss" : "$reason,$obj"}]
+                if {![info exists namecache($nk)]} {
+                    set namecache($nk) [model::waits_on $reason $obj $id $ss]
                 }
-                set txt $namecache($reason,$obj)
+                set txt $namecache($nk)
                 if {![info exists twcache($txt)]} {
                     set twcache($txt) [font measure TkSmallCaptionFont $txt]
                 }
@@ -665,7 +669,9 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr items
         } else {
-            # summary block: the dominant state's colour, stippled
+            # summary block: the dominant state's colour, stippled; what its
+            # blocked spans wait on goes to the margin (draw_margin_waits)
+            if {$blk > 0} { set hidden_waits 1 }
             if {$blk >= $run && $blk >= $slp} { set col #8a5a9a } elseif {$slp > $run} {
                 set col #c8c8c8 } else { set col #3cb44b }
             if {$pend ne "" && [lindex $pend 2] eq $col && $x0 <= [lindex $pend 1] + 1} {
@@ -695,7 +701,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
             -tags [list block g$id s$pss]
         incr stats(blocks); incr items
     }
-    draw_short_labels $id $short $y0 $y1 $inside
+    set unplaced [draw_short_labels $id $short $y0 $y1 $inside]
     if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
     # start, end, leak markers
     set cs [dict get $g create_seq]
@@ -750,6 +756,78 @@ proc timeline::draw_goroutine {ln y lo hi} {
     # shared-variable marks last: over the ticks and the end bar
     draw_var_marks $id $y0 $lo $hi
     draw_flags $id $y0 $y1 $lo $hi
+    if {[llength $unplaced] || $hidden_waits} {
+        draw_margin_waits $id $y0 $y1 $lo $hi $unplaced \
+            [expr {$hidden_waits ? $minw : 0}]
+    }
+}
+
+# Every blocked bar says what it waits on.  Those that could say it neither
+# inside nor beside them (UNPLACED: text colour seq each) and, when MINW > 0,
+# the blocked spans merged into summary blocks (narrower than MINW units: one
+# query) are listed in the lane's margin: right of the end of the run (and of
+# its "leaked"/"alive at" mark) when it is in view, else at the right edge of
+# the view.  One white box per thing waited on, outlined in its bar's colour,
+# "×N" when N bars wait on it; at most 3, then "+N more (zoom in)".
+proc timeline::draw_margin_waits {id y0 y1 lo hi unplaced minw} {
+    variable c; variable items; variable axis; variable namecache; variable colcache
+    set order {}
+    array set cnt {}; array set col {}; array set seq {}
+    foreach {txt cl ss} $unplaced {
+        if {![info exists cnt($txt)]} { lappend order $txt; set cnt($txt) 0; set col($txt) $cl; set seq($txt) $ss }
+        incr cnt($txt)
+    }
+    if {$minw > 0} {
+        foreach {reason obj n ss} [model::short_waits $id $lo $hi \
+                                      [expr {$axis eq "ns" ? "ns" : "seq"}] $minw] {
+            if {![info exists namecache($reason,$obj)]} {
+                set namecache($reason,$obj) [model::waits_on $reason $obj]
+            }
+            set txt $namecache($reason,$obj)
+            if {![info exists cnt($txt)]} {
+                lappend order $txt; set cnt($txt) 0; set seq($txt) $ss
+                if {![info exists colcache(blocked,$reason)]} {
+                    set colcache(blocked,$reason) [color blocked $reason]
+                }
+                set col($txt) $colcache(blocked,$reason)
+            }
+            incr cnt($txt) $n
+        }
+    }
+    if {![llength $order]} return
+    set font TkSmallCaptionFont
+    set ym [expr {($y0 + $y1) / 2}]
+    set W [width]
+    # right of the end of the run and of what is written there
+    set x [expr {[sx $model::maxseq] + 4}]
+    foreach i [$c find withtag "leak&&g$id"] {
+        set x [expr {max($x, [lindex [$c bbox $i] 2] + 6)}]
+    }
+    set right [expr {$x > $W - 40}]
+    if {$right} { set x [expr {$W - 4}] }
+    set shown [lrange $order 0 2]
+    set more [expr {[llength $order] - [llength $shown]}]
+    # at the right edge: laid out right to left, the last first
+    set list $shown
+    if {$more} { lappend list "+$more more (zoom in)" }
+    if {$right} { set list [lreverse $list] }
+    foreach txt $list {
+        if {[info exists cnt($txt)]} {
+            set t $txt
+            if {$cnt($txt) > 1} { append t " \u00d7$cnt($txt)" }
+            set cl $col($txt); set tags [list spantext marginwait g$id s$seq($txt)]
+        } else {
+            set t $txt; set cl #808080; set tags [list marginwait g$id]
+        }
+        set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $t \
+                    -fill #202020 -font $font -tags $tags]
+        lassign [$c bbox $ti] bx0 by0 bx1 by1
+        set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                   -fill #ffffff -outline $cl -tags [lrange $tags 1 end]]
+        $c raise $ti $r
+        incr items 2
+        set x [expr {$right ? $bx0 - 5 : $bx1 + 5}]
+    }
 }
 
 # A panic or a misuse the runtime caught (a lock copied after first use, a
@@ -797,12 +875,13 @@ proc timeline::draw_flags {id y0 y1 lo hi} {
 
 # Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
 # colour each), beside the bar on the lane's free space: right of it when
-# the room up to the next label is free, else left of it, else (a run of
-# tiny bars) the first of the run only.  Each on a white box, in the bar's
-# colour, so that it reads as the bar's.
+# the room up to the next label is free, else left of it.  Each on a white
+# box, in the bar's colour, so that it reads as the bar's.  Returns those
+# with no room beside them (text colour seq each), for the lane's margin.
 proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
     variable c; variable items
-    if {![llength $short]} return
+    set unplaced {}
+    if {![llength $short]} { return {} }
     set font TkSmallCaptionFont
     set ym [expr {($y0 + $y1) / 2}]
     set W [width]
@@ -824,7 +903,11 @@ proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
             set tx $ra
         } elseif {$lfree} {
             set tx $la
-        } else continue
+        } else {
+            # no room beside it: the lane's margin says it (draw_margin_waits)
+            lappend unplaced $txt $col $ss
+            continue
+        }
         set t [$c create text $tx $ym -anchor w -text $txt -fill #202020 -font $font \
                    -tags [list spantext shortlabel g$id s$ss]]
         lassign [$c bbox $t] bx0 by0 bx1 by1
@@ -834,6 +917,7 @@ proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
         set used [expr {$bx1 + 4}]
         incr items 2
     }
+    return $unplaced
 }
 
 # The locks goroutine ID holds, as a band from lock to unlock between Y0 and
