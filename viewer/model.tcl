@@ -680,6 +680,29 @@ proc model::var_window {lo hi {limit 20000}} {
     }]
 }
 
+# WaitGroup Add and Done calls in [LO, HI], per goroutine: a dict g ->
+# list of seq delta obj (wg_add: a is the delta, -1 for Done).  One query
+# per window for every lane, through the (obj, seq) index on the
+# WaitGroups' ids; none in a trace without WaitGroups.
+proc model::wg_adds {g lo hi} {
+    set w [wg_window $lo $hi]
+    return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
+}
+proc model::wg_window {lo hi {limit 20000}} {
+    set ids [memo wgids {db eval {SELECT id FROM objects WHERE type=4}}]
+    set k [memo wgaddkind {db onecolumn {SELECT id FROM event_kinds WHERE name='wg_add'}}]
+    if {![llength $ids] || $k eq ""} { return {} }
+    return [memo [list wgwin $lo $hi] {
+        set out [dict create]
+        foreach {g seq a obj} [db eval "SELECT g, seq, a, obj FROM events
+                WHERE obj IN ([join $ids ,]) AND seq BETWEEN \$lo AND \$hi
+                AND +kind = \$k ORDER BY seq LIMIT \$limit"] {
+            dict lappend out $g $seq $a $obj
+        }
+        set out
+    }]
+}
+
 # Marks for objects that have no lane of their own but a channel: a
 # timer's or ticker's fires and stop (its channel, timer_start's b) and a
 # context's cancel (its Done channel, ctx_create's c).  Read once per

@@ -549,5 +549,8 @@ proc panels::create_legend {f} {
         $c create text [expr {$x + 5}] $y -anchor w -text $t -font $font
         incr x [expr {20 + [font measure $font $t]}]
     }
+    $c create polygon [expr {$x - 4}] [expr {$y + 4}] [expr {$x + 4}] [expr {$y + 4}] \
+        $x [expr {$y - 4}] -fill #f032e6 -outline #7a1273 -tags legend
+    $c create text [expr {$x + 7}] $y -anchor w -text "WaitGroup Add / Done" -font $font
     return $f
 }

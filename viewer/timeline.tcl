@@ -755,6 +755,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
     # shared-variable marks last: over the ticks and the end bar
     draw_var_marks $id $y0 $lo $hi
+    draw_wg_marks $id $y1 $lo $hi
     draw_flags $id $y0 $y1 $lo $hi
     if {[llength $unplaced] || $hidden_waits} {
         draw_margin_waits $id $y0 $y1 $lo $hi $unplaced \
@@ -1076,6 +1077,47 @@ proc timeline::draw_var_marks {id y0 lo hi} {
         if {$next - $x > [font measure $font $txt] + 12} {
             $c create text [expr {$x + 7}] [expr {$y0 + 1}] -anchor w -text $txt \
                 -fill #7f2b00 -font $font -tags [list varmark vartext g$id e$seq]
+        }
+    }
+}
+
+# WaitGroup Add and Done calls of goroutine ID: a small magenta triangle at
+# the bottom of its spans (Y1), named when the next one leaves room ("Add(1)
+# wg", "Done wg").  An Add on the lane of the goroutine it counts, while
+# another already waits, is the add-inside-goroutine misuse, seen.
+proc timeline::draw_wg_marks {id y1 lo hi} {
+    variable c; variable items; variable namecache
+    set rows [model::wg_adds $id $lo $hi]
+    if {![llength $rows]} return
+    set font {TkSmallCaptionFont 7}
+    set marks {}
+    set px -100
+    foreach {seq a obj} $rows {
+        set x [sx $seq]
+        if {$x - $px < 3} continue
+        lappend marks $x $seq $a $obj
+        set px $x
+    }
+    set n [llength $marks]
+    for {set i 0} {$i < $n} {incr i 4} {
+        if {![room]} break
+        lassign [lrange $marks $i $i+3] x seq a obj
+        $c create polygon [expr {$x - 4}] [expr {$y1 + 1}] [expr {$x + 4}] [expr {$y1 + 1}] \
+            $x [expr {$y1 - 6}] -fill #f032e6 -outline #7a1273 \
+            -tags [list wgmark g$id e$seq]
+        incr items
+        if {![info exists namecache($obj)]} { set namecache($obj) [model::object_label $obj short] }
+        set txt [expr {$a == -1 ? "Done" : "Add($a)"}]
+        if {![string match "WaitGroup*" $namecache($obj)]} { append txt " $namecache($obj)" }
+        set next [expr {$i + 4 < $n ? [lindex $marks $i+4] : 1e9}]
+        if {$next - $x > [font measure $font $txt] + 10} {
+            set t [$c create text [expr {$x + 5}] [expr {$y1 - 4}] -anchor w -text $txt \
+                       -fill #7a1273 -font $font -tags [list wgmark wgtext g$id e$seq]]
+            lassign [$c bbox $t] bx0 by0 bx1 by1
+            set r [$c create rectangle $bx0 $by0 $bx1 $by1 -fill #ffffff -outline "" \
+                       -tags [list wgmark g$id e$seq]]
+            $c raise $t $r
+            incr items 2
         }
     }
 }
