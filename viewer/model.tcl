@@ -703,6 +703,37 @@ proc model::wg_window {lo hi {limit 20000}} {
     }]
 }
 
+# Who runs each Once's function, and from when to when: a dict g -> list
+# of obj start_seq end_seq (end "" when it never returned).  The runner is
+# the goroutine whose once_end says it ran the function (a = 1), from its
+# first once_begin on that Once; a Once with no such end (the function never
+# returned: a recursive Do) was run by the goroutine of its first
+# once_begin.  Read once per trace.
+proc model::once_runs {} {
+    return [memo onceruns {
+        set out [dict create]
+        set kb [db onecolumn {SELECT id FROM event_kinds WHERE name='once_begin'}]
+        set ke [db onecolumn {SELECT id FROM event_kinds WHERE name='once_end'}]
+        if {$kb ne "" && $ke ne ""} {
+            foreach {obj} [db eval {SELECT id FROM objects WHERE type=5}] {
+                set end [db eval {SELECT g, seq FROM events WHERE obj=$obj AND kind=$ke
+                                  AND a=1 ORDER BY seq LIMIT 1}]
+                if {[llength $end]} {
+                    lassign $end g es
+                    set ss [db onecolumn {SELECT min(seq) FROM events WHERE obj=$obj
+                                          AND kind=$kb AND g=$g AND seq <= $es}]
+                } else {
+                    lassign [db eval {SELECT g, seq FROM events WHERE obj=$obj AND kind=$kb
+                                      ORDER BY seq LIMIT 1}] g ss
+                    set es ""
+                }
+                if {$ss ne ""} { dict lappend out $g [list $obj $ss $es] }
+            }
+        }
+        set out
+    }]
+}
+
 # Marks for objects that have no lane of their own but a channel: a
 # timer's or ticker's fires and stop (its channel, timer_start's b) and a
 # context's cancel (its Done channel, ctx_create's c).  Read once per

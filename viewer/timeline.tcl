@@ -44,7 +44,7 @@ namespace eval timeline {
     variable panics {}     ;# model::object_panics
     variable objmarks {}   ;# model::object_marks: timer fire/stop, ctx cancel on their channel
     variable gflags {}     ;# model::goroutine_flags: panics and misuses, per goroutine
-    variable lockband 0    ;# band height under goroutine lanes (0: the trace has no lock_spans)
+    variable lockband 0    ;# band under goroutine lanes (0: the trace has no lock_spans, no Once run)
     variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
@@ -147,8 +147,8 @@ proc timeline::load {} {
     variable panics [model::object_panics]
     variable objmarks [model::object_marks]
     variable gflags [model::goroutine_flags]
-    variable lockband [expr {[model::has_table lock_spans]
-        && [model::db exists {SELECT 1 FROM lock_spans}] ? 1 : 0}]
+    variable lockband [expr {([model::has_table lock_spans]
+        && [model::db exists {SELECT 1 FROM lock_spans}]) || [dict size [model::once_runs]] ? 1 : 0}]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
@@ -703,6 +703,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
     set unplaced [draw_short_labels $id $short $y0 $y1 $inside]
     if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
+    if {$bh} { draw_once_runs $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
     # start, end, leak markers
     set cs [dict get $g create_seq]
     set es [dict get $g end_seq]
@@ -1077,6 +1078,34 @@ proc timeline::draw_var_marks {id y0 lo hi} {
         if {$next - $x > [font measure $font $txt] + 12} {
             $c create text [expr {$x + 7}] [expr {$y0 + 1}] -anchor w -text $txt \
                 -fill #7f2b00 -font $font -tags [list varmark vartext g$id e$seq]
+        }
+    }
+}
+
+# While goroutine ID runs a Once's function (model::once_runs): an olive
+# band under its spans, like a lock held, "runs Once from x.c:72" — a
+# goroutine blocked on a Once it runs itself (a recursive Do) shows it.
+proc timeline::draw_once_runs {id y0 y1 lo hi} {
+    variable c; variable items
+    set runs [model::once_runs]
+    if {![dict exists $runs $id]} return
+    set font {TkSmallCaptionFont 7}
+    foreach r [dict get $runs $id] {
+        lassign $r obj ss es
+        set end [expr {$es eq "" ? $model::maxseq : $es}]
+        if {$end < $lo || $ss > $hi || ![room]} continue
+        set x0 [cx [sx $ss]]; set x1 [cx [sx $end]]
+        if {$x1 - $x0 < 2} { set x1 [expr {$x0 + 2}] }
+        $c create rectangle $x0 $y0 $x1 $y1 -fill #808000 -outline "" \
+            -tags [list onceband g$id o$obj s$ss]
+        incr items
+        set txt "runs [model::object_label $obj short]"
+        if {![string match "runs Once*" $txt]} { set txt "runs Once [model::object_label $obj short]" }
+        set tx [expr {max(0, $x0) + 3}]
+        if {$y1 - $y0 >= 8 && min([width], $x1) - $tx - 2 > [font measure $font $txt]} {
+            $c create text $tx [expr {($y0 + $y1) / 2.0}] -anchor w -text $txt -fill #ffffff \
+                -font $font -tags [list onceband oncetext g$id o$obj]
+            incr items
         }
     }
 }
