@@ -934,7 +934,7 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
     set W [width]
     set font {TkSmallCaptionFont 7}
     set holds {}
-    set open {}
+    set open {}; set openobj {}
     foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
         if {![room]} break
         set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
@@ -958,12 +958,18 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
             continue
         }
         # nesting: how many holds drawn so far still cover x0
-        set depth 0
-        foreach e $open { if {$e > $x0} { incr depth } }
-        lappend open $x1
+        # a lock taken again while this goroutine holds it (a recursive
+        # RLock: deadlocks once a writer waits between the two)
+        set depth 0; set again 0
+        foreach e $open o $openobj { if {$e > $x0} { incr depth; if {$o == $obj} { set again 1 } } }
+        lappend open $x1; lappend openobj $obj
         if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
         set ya [expr {$depth ? $y0 + 2 : $y0}]
-        if {$mode eq "read"} {
+        if {$mode eq "read" && $again} {
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #d00000 -width 2 \
+                -tags [list lockband read again g$id o$obj s$ss]]
+            set txt "read-locks $lockname($obj) again"; set fg #d00000
+        } elseif {$mode eq "read"} {
             set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
                 -tags [list lockband read g$id o$obj s$ss]]
             set txt "read-holds $lockname($obj)"; set fg #8b0000
@@ -990,6 +996,10 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
         if {$room > [font measure $font $txt]} {
             $c create text $tx $ym -anchor w -text $txt -fill $fg \
                 -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {[string match "* again" $txt] && $room > [font measure $font "again"]} {
+            # the word that matters: the lock is the one of the band around
+            $c create text $tx $ym -anchor w -text "again" \
+                -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
         } elseif {$room > [font measure $font $lockname($obj)]} {
             $c create text $tx $ym -anchor w -text $lockname($obj) \
                 -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
