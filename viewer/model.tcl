@@ -276,7 +276,7 @@ proc model::object_label_q {id form} {
 # panel: "send results", "lock B.mu", "WaitGroup from x.c:95" (no "wg"
 # before a label that already names the kind).
 proc model::waits_on {reason obj {g ""} {seq ""}} {
-    # a select says its cases ("select recv done, time.After")
+    # a select says its cases ("select done, time.After")
     if {$reason eq "select" && $g ne "" && $seq ne ""} {
         set cases [select_cases $g $seq]
         if {$cases ne ""} { return "select $cases" }
@@ -291,8 +291,8 @@ proc model::waits_on {reason obj {g ""} {seq ""}} {
     return "$reason $lbl"
 }
 # The cases of goroutine G's select that blocked at SEQ, from its
-# select_begin (cases "r:3 s:5 d"): "recv done, time.After", "send out, recv
-# quit", "nil" for a nil channel's case, "default".  "" when the trace does
+# select_begin (cases "r:3 s:5 d"): "done, time.After" (receives only),
+# "send out, recv quit", "nil" for a nil channel's case, "default".  "" when the trace does
 # not say (no select_begin).
 proc model::select_cases {g seq} {
     set k [memo selectkind {db onecolumn {SELECT id FROM event_kinds WHERE name='select_begin'}}]
@@ -300,13 +300,15 @@ proc model::select_cases {g seq} {
     set cs [db onecolumn {SELECT s FROM events WHERE g=$g AND seq <= $seq AND kind=$k
                           ORDER BY seq DESC LIMIT 1}]
     if {$cs eq ""} { return "" }
+    # only receives (the usual select): the channels alone
+    set mixed [regexp {(^| )s:} $cs]
     set out {}; set dir ""
     foreach c $cs {
         if {$c eq "d"} { lappend out default; set dir ""; continue }
         if {![regexp {^([rs]):(\d+)$} $c - rs id]} continue
         set name [expr {$id == 0 ? "nil" : [object_label $id short]}]
         set d [expr {$rs eq "r" ? "recv" : "send"}]
-        lappend out [expr {$d eq $dir ? $name : "$d $name"}]
+        lappend out [expr {!$mixed || $d eq $dir ? $name : "$d $name"}]
         set dir $d
     }
     return [join $out ", "]
