@@ -769,15 +769,19 @@ proc timeline::draw_goroutine {ln y lo hi} {
 # the blocked spans merged into summary blocks (narrower than MINW units: one
 # query) are listed in the lane's margin: right of the end of the run (and of
 # its "leaked"/"alive at" mark) when it is in view, else at the right edge of
-# the view.  One white box per thing waited on, outlined in its bar's colour,
-# "×N" when N bars wait on it; at most 3, then "+N more (zoom in)".
+# the view.  First what the goroutine is still blocked on at the end, when
+# its final bar does not say it; then, after a grey "earlier:", the others:
+# one white box per thing waited on, outlined in its bar's colour, "×N" when
+# N bars wait on it; at most 3, then "+N more (zoom in)".
 proc timeline::draw_margin_waits {id y0 y1 lo hi unplaced minw} {
     variable c; variable items; variable axis; variable namecache; variable colcache
+    variable MINPX
     set order {}
     array set cnt {}; array set col {}; array set seq {}
     foreach {txt cl ss} $unplaced {
         if {![info exists cnt($txt)]} { lappend order $txt; set cnt($txt) 0; set col($txt) $cl; set seq($txt) $ss }
         incr cnt($txt)
+        set unseq($ss) 1
     }
     if {$minw > 0} {
         foreach {reason obj n ss} [model::short_waits $id $lo $hi \
@@ -797,6 +801,34 @@ proc timeline::draw_margin_waits {id y0 y1 lo hi unplaced minw} {
         }
     }
     if {![llength $order]} return
+    # the final bar, blocked to the end, among them?
+    set fin ""
+    if {$hi >= $model::maxseq - 1} {
+        lassign [model::span_at $id $model::maxseq] st rs ob fss fes fopen
+        if {$st eq "blocked" && $fopen ne "" && $fopen} {
+            if {[info exists unseq($fss)]} {
+                # the unplaced entry of that span
+                foreach {txt cl ss} $unplaced { if {$ss == $fss} { set fin $txt; break } }
+            } elseif {$minw > 0 && [sx $model::maxseq] - [sx $fss] < $MINPX} {
+                # merged into the last summary block (counted by short_waits)
+                set fin [model::waits_on $rs $ob]
+            }
+        }
+    }
+    set items_ {}
+    if {$fin ne "" && [info exists cnt($fin)]} {
+        lappend items_ [list box $fin $col($fin) $seq($fin) 1]
+        incr cnt($fin) -1
+        if {!$cnt($fin)} { set order [lsearch -all -inline -not -exact $order $fin] }
+    }
+    if {[llength $order]} {
+        lappend items_ [list note "earlier:" "" "" 0]
+        foreach txt [lrange $order 0 2] {
+            lappend items_ [list box $txt $col($txt) $seq($txt) $cnt($txt)]
+        }
+        set more [expr {[llength $order] - 3}]
+        if {$more > 0} { lappend items_ [list note "+$more more (zoom in)" "" "" 0] }
+    }
     set font TkSmallCaptionFont
     set ym [expr {($y0 + $y1) / 2}]
     set W [width]
@@ -806,28 +838,26 @@ proc timeline::draw_margin_waits {id y0 y1 lo hi unplaced minw} {
         set x [expr {max($x, [lindex [$c bbox $i] 2] + 6)}]
     }
     set right [expr {$x > $W - 40}]
-    if {$right} { set x [expr {$W - 4}] }
-    set shown [lrange $order 0 2]
-    set more [expr {[llength $order] - [llength $shown]}]
-    # at the right edge: laid out right to left, the last first
-    set list $shown
-    if {$more} { lappend list "+$more more (zoom in)" }
-    if {$right} { set list [lreverse $list] }
-    foreach txt $list {
-        if {[info exists cnt($txt)]} {
-            set t $txt
-            if {$cnt($txt) > 1} { append t " \u00d7$cnt($txt)" }
-            set cl $col($txt); set tags [list spantext marginwait g$id s$seq($txt)]
+    if {$right} { set x [expr {$W - 4}]; set items_ [lreverse $items_] }
+    foreach it $items_ {
+        lassign $it kind txt cl ss k
+        if {$kind eq "note"} {
+            set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $txt \
+                        -fill #808080 -font $font -tags [list marginwait marginnote g$id]]
+            lassign [$c bbox $ti] bx0 - bx1 -
+            incr items
         } else {
-            set t $txt; set cl #808080; set tags [list marginwait g$id]
+            set t $txt
+            if {$k > 1} { append t " \u00d7$k" }
+            set tags [list spantext marginwait g$id s$ss]
+            set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $t \
+                        -fill #202020 -font $font -tags $tags]
+            lassign [$c bbox $ti] bx0 by0 bx1 by1
+            set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
+                       -fill #ffffff -outline $cl -tags [lrange $tags 1 end]]
+            $c raise $ti $r
+            incr items 2
         }
-        set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $t \
-                    -fill #202020 -font $font -tags $tags]
-        lassign [$c bbox $ti] bx0 by0 bx1 by1
-        set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
-                   -fill #ffffff -outline $cl -tags [lrange $tags 1 end]]
-        $c raise $ti $r
-        incr items 2
         set x [expr {$right ? $bx0 - 5 : $bx1 + 5}]
     }
 }
