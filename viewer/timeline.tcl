@@ -838,19 +838,71 @@ proc timeline::draw_margin_waits {id y0 y1 lo hi unplaced minw} {
         set x [expr {max($x, [lindex [$c bbox $i] 2] + 6)}]
     }
     set right [expr {$x > $W - 40}]
-    if {$right} { set x [expr {$W - 4}]; set items_ [lreverse $items_] }
+    # the text of each item and the room it takes
+    set texts {}; set need 0
     foreach it $items_ {
         lassign $it kind txt cl ss k
+        if {$kind eq "box" && $k > 1} { append txt " \u00d7$k" }
+        lappend texts $txt
+        incr need [expr {[font measure $font $txt] + 7}]
+    }
+    # rows: one at the middle of the lane; two when it does not fit in one
+    # and the lane is tall enough (at the right edge of the view: one)
+    set rows [list $ym]
+    if {$right} {
+        set x [expr {$W - 4}]; set items_ [lreverse $items_]; set texts [lreverse $texts]
+    } elseif {$x + $need > $W - 4 && $y1 - $y0 >= 24} {
+        set rows [list [expr {$ym - 7}] [expr {$ym + 7}]]
+        # the end-of-run mark moves up to the first row; the second starts
+        # at the end of the run
+        foreach i [$c find withtag "leak&&g$id"] {
+            lassign [$c coords $i] lx
+            $c coords $i $lx [lindex $rows 0]
+        }
+    }
+    set x0 [expr {[llength $rows] > 1 ? [sx $model::maxseq] + 4 : $x}]
+    set row 0
+    set fresh 1      ;# nothing on this row yet, or the "earlier:" of this box
+    set keep 0       ;# right after "earlier:": on its row, whatever the room
+    set nit [llength $items_]
+    for {set j 0} {$j < $nit} {incr j} {
+        lassign [lindex $items_ $j] kind txt cl ss k
+        set t [lindex $texts $j]
+        set y [lindex $rows $row]
+        # ("earlier:" goes with the box after it)
+        set tw [font measure $font $t]
+        if {$kind eq "note" && $j + 1 < $nit} {
+            incr tw [expr {7 + [font measure $font [lindex $texts $j+1]]}]
+        }
+        # past the right edge: the next row (when it has more room), else
+        # the rest is counted, "+N more (zoom in)"; a thing alone on a row
+        # is said even if it runs past the edge
+        set last [expr {$row + 1 >= [llength $rows]}]
+        if {!$right && $x + $tw > $W - 4 && !$keep && (!$fresh || (!$last && $x0 < $x))} {
+            if {!$last} {
+                incr row; set x $x0; set y [lindex $rows $row]
+            } else {
+                set rest 0
+                foreach it2 [lrange $items_ $j end] { if {[lindex $it2 0] eq "box"} { incr rest } }
+                if {[regexp {^\+(\d+) more} [lindex $items_ end 1] - m0]} { incr rest $m0 }
+                if {$rest && $x + [font measure $font "+$rest more (zoom in)"] <= $W - 2} {
+                    $c create text $x $y -anchor w -text "+$rest more (zoom in)" -fill #808080 \
+                        -font $font -tags [list marginwait marginnote g$id]
+                    incr items
+                }
+                break
+            }
+        }
+        set fresh [expr {$kind eq "note"}]
+        set keep $fresh
         if {$kind eq "note"} {
-            set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $txt \
+            set ti [$c create text $x $y -anchor [expr {$right ? "e" : "w"}] -text $t \
                         -fill #808080 -font $font -tags [list marginwait marginnote g$id]]
             lassign [$c bbox $ti] bx0 - bx1 -
             incr items
         } else {
-            set t $txt
-            if {$k > 1} { append t " \u00d7$k" }
             set tags [list spantext marginwait g$id s$ss]
-            set ti [$c create text $x $ym -anchor [expr {$right ? "e" : "w"}] -text $t \
+            set ti [$c create text $x $y -anchor [expr {$right ? "e" : "w"}] -text $t \
                         -fill #202020 -font $font -tags $tags]
             lassign [$c bbox $ti] bx0 by0 bx1 by1
             set r [$c create rectangle [expr {$bx0 - 1}] $by0 [expr {$bx1 + 1}] $by1 \
