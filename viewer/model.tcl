@@ -219,6 +219,24 @@ proc model::channel_closes {} {
     }
     return $out
 }
+# " #ID" for a channel that shares its name with another ("ctx.Done #14":
+# every context has a ctx.Done), so that a lane, a bar and a select's case
+# tell which one; "" otherwise, and for any other object.
+proc model::chan_tag {id} {
+    if {$id eq ""} { return "" }
+    set dups [memo chandups {
+        set d [dict create]
+        foreach i [db eval {SELECT o.id FROM objects o JOIN
+                (SELECT coalesce(name, '') AS n FROM objects WHERE type=1
+                 GROUP BY coalesce(name, '') HAVING count(*) > 1) x
+                ON coalesce(o.name, '') = x.n WHERE o.type=1 AND o.name IS NOT NULL}] {
+            dict set d $i 1
+        }
+        set d
+    }]
+    return [expr {[dict exists $dups $id] ? " #$id" : ""}]
+}
+
 # object_label's short form for a channel whose shown name is SHOWN, without
 # a query: unnamed channels share a few names (one per creation site), so
 # the answers are kept.
@@ -288,7 +306,7 @@ proc model::waits_on {reason obj {g ""} {seq ""}} {
         && [dict get $words $reason] eq $word} {
         return $lbl
     }
-    return "$reason $lbl"
+    return "$reason $lbl[chan_tag $obj]"
 }
 # The cases of goroutine G's select that blocked at SEQ, from its
 # select_begin (cases "r:3 s:5 d"): "done, time.After" (receives only),
@@ -306,7 +324,7 @@ proc model::select_cases {g seq} {
     foreach c $cs {
         if {$c eq "d"} { lappend out default; set dir ""; continue }
         if {![regexp {^([rs]):(\d+)$} $c - rs id]} continue
-        set name [expr {$id == 0 ? "nil" : [object_label $id short]}]
+        set name [expr {$id == 0 ? "nil" : "[object_label $id short][chan_tag $id]"}]
         set d [expr {$rs eq "r" ? "recv" : "send"}]
         lappend out [expr {!$mixed || $d eq $dir ? $name : "$d $name"}]
         set dir $d

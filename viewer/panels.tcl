@@ -198,7 +198,7 @@ proc panels::update_state {seq} {
         set cap [dict get $ch cap]
         # "chan jobs", or for an unnamed one its label ("channel from x.c:12")
         set lbl [dict get $ch label]
-        if {$lbl eq [dict get $ch name]} { set lbl "chan $lbl" }
+        if {$lbl eq "[dict get $ch name][model::chan_tag $id]"} { set lbl "chan $lbl" }
         $t insert {} end -id ch$id -tags chan -values [list $lbl \
             "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
     }

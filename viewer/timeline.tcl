@@ -268,7 +268,7 @@ proc timeline::g_dict {idx} {
 proc timeline::chan_dict {idx} {
     variable chans; variable closes
     lassign [lrange $chans [expr {$idx * 7}] [expr {$idx * 7 + 6}]] id name shown cap elem site cs
-    return [dict create id $id name $name label [model::chan_label $shown] cap $cap \
+    return [dict create id $id name $name label "[model::chan_label $shown][model::chan_tag $id]" cap $cap \
                 elem $elem site $site create_seq $cs \
                 close_seqs [expr {[dict exists $closes $id] ? [dict get $closes $id] : {}}]]
 }
