@@ -17,7 +17,7 @@ namespace eval viewer {
     variable t0 [clock milliseconds]
     variable opts
 }
-foreach f {model timeline highlight navigate panels replay quiz} {
+foreach f {model timeline lanemarks highlight navigate panels replay quiz} {
     source [file join $viewer::dir $f.tcl]
 }
 # `chanscope view` runs this under tclsh, so that a display Tk cannot open
