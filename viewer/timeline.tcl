@@ -764,7 +764,6 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
 }
 
-
 # A panic or a misuse the runtime caught (a lock copied after first use, a
 # negative WaitGroup counter, a close of a closed channel): a red flag on
 # the goroutine's lane, named when the next one leaves room.
