@@ -51,7 +51,11 @@ VIEWER_SHOTS := deadlock:mutex/ab-ba-deadlock leak:common-mistakes/leak \
 VIEWER_NOCHECK_SHOTS := nocheck-deadlock:mutex/ab-ba-deadlock \
                         nocheck-race:common-mistakes/race \
                         nocheck-rlock:rwmutex-cache/recursive-rlock \
-                        nocheck-ticker:rate-limited-pool/deferred-stop
+                        nocheck-ticker:rate-limited-pool/deferred-stop \
+                        nocheck-context:cancellation/background-in-callee \
+                        nocheck-wgadd:waitgroup/add-inside-goroutine \
+                        nocheck-once:once/recursive-do \
+                        nocheck-pipeline:pipeline/stage-ignores-cancel
 .PHONY: viewer-screenshots
 viewer-screenshots: all
 	@mkdir -p docs/img $(BUILD)/shots

@@ -245,9 +245,10 @@ proc timeline::hl_cycle {refs} {
         $c addtag waitfor withtag $t
         set left [expr {min($left, [lindex [$c bbox $t] 0])}]
     }
-    # the captions say it better than the end-of-run marks they would cover
+    # the captions say it better than the end-of-run marks (and the lane's
+    # margin, lanemarks.tcl) they would cover
     foreach {g x y hs what} $waits {
-        foreach i [$c find withtag "leak&&g$g"] {
+        foreach i [$c find withtag "(leak||marginwait)&&g$g"] {
             if {[lindex [$c bbox $i] 2] > $left - 44} { $c delete $i }
         }
     }

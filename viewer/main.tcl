@@ -34,7 +34,7 @@ proc viewer::find_format {} {
     exit 2
 }
 if {![namespace exists ::trace]} { source [viewer::find_format] }
-foreach f {model timeline highlight navigate panels replay quiz} {
+foreach f {model timeline lanemarks highlight navigate panels replay quiz} {
     source [file join $viewer::dir $f.tcl]
 }
 # `chanscope view` runs this under tclsh, so that a display Tk cannot open

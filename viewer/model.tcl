@@ -227,6 +227,24 @@ proc model::channel_closes {} {
     }
     return $out
 }
+# " #ID" for a channel that shares its name with another ("ctx.Done #14":
+# every context has a ctx.Done), so that a lane, a bar and a select's case
+# tell which one; "" otherwise, and for any other object.
+proc model::chan_tag {id} {
+    if {$id eq ""} { return "" }
+    set dups [memo chandups {
+        set d [dict create]
+        foreach i [db eval {SELECT o.id FROM objects o JOIN
+                (SELECT coalesce(name, '') AS n FROM objects WHERE type=1
+                 GROUP BY coalesce(name, '') HAVING count(*) > 1) x
+                ON coalesce(o.name, '') = x.n WHERE o.type=1 AND o.name IS NOT NULL}] {
+            dict set d $i 1
+        }
+        set d
+    }]
+    return [expr {[dict exists $dups $id] ? " #$id" : ""}]
+}
+
 # object_label's short form for a channel whose shown name is SHOWN, without
 # a query: unnamed channels share a few names (one per creation site), so
 # the answers are kept.
@@ -283,7 +301,12 @@ proc model::object_label_q {id form} {
 # What a blocked goroutine waits on, short, for span labels and the state
 # panel: "send results", "lock B.mu", "WaitGroup from x.c:95" (no "wg"
 # before a label that already names the kind).
-proc model::waits_on {reason obj} {
+proc model::waits_on {reason obj {g ""} {seq ""}} {
+    # a select says its cases ("select done, time.After")
+    if {$reason eq "select" && $g ne "" && $seq ne ""} {
+        set cases [select_cases $g $seq]
+        if {$cases ne ""} { return "select $cases" }
+    }
     set lbl [object_label $obj short]
     if {$lbl eq ""} { return $reason }
     set words {wg WaitGroup cond Cond once Once semaphore semaphore}
@@ -291,8 +314,32 @@ proc model::waits_on {reason obj} {
         && [dict get $words $reason] eq $word} {
         return $lbl
     }
-    return "$reason $lbl"
+    return "$reason $lbl[chan_tag $obj]"
 }
+# The cases of goroutine G's select that blocked at SEQ, from its
+# select_begin (cases "r:3 s:5 d"): "done, time.After" (receives only),
+# "send out, recv quit", "nil" for a nil channel's case, "default".  "" when the trace does
+# not say (no select_begin).
+proc model::select_cases {g seq} {
+    set k [memo selectkind {db onecolumn {SELECT id FROM event_kinds WHERE name='select_begin'}}]
+    if {$k eq ""} { return "" }
+    set cs [db onecolumn {SELECT s FROM events WHERE g=$g AND seq <= $seq AND kind=$k
+                          ORDER BY seq DESC LIMIT 1}]
+    if {$cs eq ""} { return "" }
+    # only receives (the usual select): the channels alone
+    set mixed [regexp {(^| )s:} $cs]
+    set out {}; set dir ""
+    foreach c $cs {
+        if {$c eq "d"} { lappend out default; set dir ""; continue }
+        if {![regexp {^([rs]):(\d+)$} $c - rs id]} continue
+        set name [expr {$id == 0 ? "nil" : "[object_label $id short][chan_tag $id]"}]
+        set d [expr {$rs eq "r" ? "recv" : "send"}]
+        lappend out [expr {!$mixed || $d eq $dir ? $name : "$d $name"}]
+        set dir $d
+    }
+    return [join $out ", "]
+}
+
 # A lock's name in the lock bands: object_label's short form, and its id
 # when other locks share the name ("stats.mu #4": a mutex copied by value
 # gets a new id under the same name — the copies are different locks).
@@ -342,6 +389,20 @@ proc model::lod_spans {g lo hi axis minw} {
           AND start_seq <= $hi
         GROUP BY CASE WHEN A1-A0 >= $minw THEN start_seq ELSE -1 - A0 / $minw END
         ORDER BY min(start_seq)}]}]
+}
+
+# What the blocked spans of G narrower than MINW axis units in [LO, HI]
+# wait on (they are merged into summary blocks, too narrow to label): rows
+# reason obj count first_start_seq, by first occurrence.
+proc model::short_waits {g lo hi axis minw} {
+    if {$axis eq "ns"} { set a0 start_ns; set a1 end_ns } else { set a0 start_seq; set a1 end_seq }
+    set minw [expr {max(1, wide($minw))}]
+    return [memo [list shortw $g $lo $hi $axis $minw] {db eval [string map [list A0 $a0 A1 $a1] {
+        SELECT reason, obj, count(*), min(start_seq) FROM spans
+        WHERE g=$g AND start_seq >= coalesce((SELECT max(start_seq) FROM spans
+              WHERE g=$g AND start_seq <= $lo), 0)
+          AND start_seq <= $hi AND state='blocked' AND A1-A0 < $minw
+        GROUP BY reason, obj ORDER BY min(start_seq)}]}]
 }
 
 proc model::span_count {} { return [db onecolumn {SELECT count(*) FROM spans}] }
@@ -648,6 +709,60 @@ proc model::var_window {lo hi {limit 20000}} {
         }
         dict for {g rows} $out {
             dict set out $g [concat {*}[lsort -integer -index 0 $rows]]
+        }
+        set out
+    }]
+}
+
+# WaitGroup Add and Done calls in [LO, HI], per goroutine: a dict g ->
+# list of seq delta obj (wg_add: a is the delta, -1 for Done).  One query
+# per window for every lane, through the (obj, seq) index on the
+# WaitGroups' ids; none in a trace without WaitGroups.
+proc model::wg_adds {g lo hi} {
+    set w [wg_window $lo $hi]
+    return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
+}
+proc model::wg_window {lo hi {limit 20000}} {
+    set ids [memo wgids {db eval {SELECT id FROM objects WHERE type=4}}]
+    set k [memo wgaddkind {db onecolumn {SELECT id FROM event_kinds WHERE name='wg_add'}}]
+    if {![llength $ids] || $k eq ""} { return {} }
+    return [memo [list wgwin $lo $hi] {
+        set out [dict create]
+        foreach {g seq a obj} [db eval "SELECT g, seq, a, obj FROM events
+                WHERE obj IN ([join $ids ,]) AND seq BETWEEN \$lo AND \$hi
+                AND +kind = \$k ORDER BY seq LIMIT \$limit"] {
+            dict lappend out $g $seq $a $obj
+        }
+        set out
+    }]
+}
+
+# Who runs each Once's function, and from when to when: a dict g -> list
+# of obj start_seq end_seq (end "" when it never returned).  The runner is
+# the goroutine whose once_end says it ran the function (a = 1), from its
+# first once_begin on that Once; a Once with no such end (the function never
+# returned: a recursive Do) was run by the goroutine of its first
+# once_begin.  Read once per trace.
+proc model::once_runs {} {
+    return [memo onceruns {
+        set out [dict create]
+        set kb [db onecolumn {SELECT id FROM event_kinds WHERE name='once_begin'}]
+        set ke [db onecolumn {SELECT id FROM event_kinds WHERE name='once_end'}]
+        if {$kb ne "" && $ke ne ""} {
+            foreach {obj} [db eval {SELECT id FROM objects WHERE type=5}] {
+                set end [db eval {SELECT g, seq FROM events WHERE obj=$obj AND kind=$ke
+                                  AND a=1 ORDER BY seq LIMIT 1}]
+                if {[llength $end]} {
+                    lassign $end g es
+                    set ss [db onecolumn {SELECT min(seq) FROM events WHERE obj=$obj
+                                          AND kind=$kb AND g=$g AND seq <= $es}]
+                } else {
+                    lassign [db eval {SELECT g, seq FROM events WHERE obj=$obj AND kind=$kb
+                                      ORDER BY seq LIMIT 1}] g ss
+                    set es ""
+                }
+                if {$ss ne ""} { dict lappend out $g [list $obj $ss $es] }
+            }
         }
         set out
     }]

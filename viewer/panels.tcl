@@ -5,6 +5,7 @@ namespace eval panels {
     array set w {}
     variable finding ""     ;# selected finding id
     variable srcfile ""     ;# file shown in the source pane
+    variable srchidden 0    ;# 1: shown with its comments hidden (a quiz not answered)
 }
 
 proc panels::create_findings {f} {
@@ -163,7 +164,9 @@ proc panels::update_state {seq} {
         set g [dict get $d g]
         set st [dict get $d state]
         set on ""
-        if {$st eq "blocked"} { set on [model::waits_on [dict get $d reason] [dict get $d obj]] }
+        if {$st eq "blocked"} {
+            set on [model::waits_on [dict get $d reason] [dict get $d obj] $g [dict get $d since]]
+        }
         $t insert {} end -id g$g -values [list "[dict get $d name] #$g" $st $on \
             [dict get $d since]] -tags $st
     }
@@ -195,7 +198,7 @@ proc panels::update_state {seq} {
         set cap [dict get $ch cap]
         # "chan jobs", or for an unnamed one its label ("channel from x.c:12")
         set lbl [dict get $ch label]
-        if {$lbl eq [dict get $ch name]} { set lbl "chan $lbl" }
+        if {$lbl eq "[dict get $ch name][model::chan_tag $id]"} { set lbl "chan $lbl" }
         $t insert {} end -id ch$id -tags chan -values [list $lbl \
             "[llength $vals]/$cap$closed" "\[[join $vals { }]\]" ""]
     }
@@ -272,21 +275,20 @@ proc panels::source_clicked {x y} {
 # Show FILE (as recorded in sites) with LINE highlighted; WHY (if any) is
 # said in the pane's heading ("line to change").
 proc panels::show_source {file line {why ""}} {
-    variable w; variable srcfile
+    variable w; variable srcfile; variable srchidden
     set x $w(source)
     set p [model::source_path $file]
-    if {$p ne $srcfile} {
+    if {$p ne $srcfile || $srchidden != [quiz_hides_comments]} {
+        set srchidden [quiz_hides_comments]
         $x configure -state normal
         $x delete 1.0 end
         if {$p eq ""} {
             $x insert end "(source $file not found)"
         } else {
-            set fh [open $p]; set lines [split [read $fh] \n]; close $fh
-            set n 0
-            foreach l $lines {
-                incr n
-                $x insert end [format "%4d  " $n] ln "$l\n"
-            }
+            set fh [open $p]; set text [read $fh]; close $fh
+            set mark [insert_source $x $text [quiz_hides_comments]]
+            # the code, not the empty place of a hidden header comment
+            if {$mark > 1} { $x yview [expr {$mark - 1}].0 }
         }
         set srcfile $p
         $x configure -state disabled
@@ -297,6 +299,97 @@ proc panels::show_source {file line {why ""}} {
         $x tag add cur $line.0 "$line.0 lineend + 1c"
         $x see $line.0
     }
+}
+
+# A quiz not answered yet shows the program without its comments: the
+# catalog's comments tell the bug ("MISUSE: ...", "// BUG: ...", "// never
+# happens"), and the learner is to find it from the run.  Line numbers stay
+# (a line is blamed by its number); the reveal shows the comments again.
+proc panels::quiz_hides_comments {} {
+    return [expr {[info exists ::viewer::opts(quiz)] && $::viewer::opts(quiz)
+                  && !$quiz::answered}]
+}
+
+# Insert TEXT into the text widget X, numbered; HIDE: its C comments
+# replaced by a grey "⋯" (on the last line of a run of comment lines; the
+# first such mark says why).  Returns the line of that first mark (0: none).
+proc panels::insert_source {x text hide} {
+    $x tag configure hidden -foreground #a0a0a0
+    if {$hide} {
+        lassign [strip_comments $text] text marks
+    } else {
+        set marks {}
+    }
+    set lines [split $text \n]
+    set first 0
+    set n 0
+    foreach l $lines {
+        incr n
+        $x insert end [format "%4d  " $n] ln
+        if {[dict exists $marks $n]} {
+            set blank [expr {[string trim $l] eq ""}]
+            $x insert end [string trimright $l]
+            # a run of blank lines (a comment block) is marked once, at its end
+            set next [expr {[dict exists $marks [expr {$n + 1}]]
+                            && [string trim [lindex $lines $n]] eq ""}]
+            if {!$blank || !$next} {
+                $x insert end [expr {$blank ? "" : "  "}] {} \
+                    [expr {$first ? "\u22ef" : "\u22ef (comments hidden until you answer)"}] hidden
+                if {!$first} { set first $n }
+            }
+            $x insert end \n
+        } else {
+            $x insert end "$l\n"
+        }
+    }
+    return $first
+}
+
+# C source TEXT with every comment's characters removed (newlines kept, so
+# that line numbers do not move); strings and character constants are left
+# alone.  Returns {text lines}: LINES a dict of the line numbers that had a
+# comment.
+proc panels::strip_comments {text} {
+    set out ""
+    set marks [dict create]
+    set line 1
+    set n [string length $text]
+    set st code
+    set i 0
+    while {$i < $n} {
+        set ch [string index $text $i]
+        set nx [string index $text [expr {$i + 1}]]
+        switch $st {
+            code {
+                if {$ch eq "/" && $nx eq "*"} {
+                    set st block; dict set marks $line 1; incr i 2; continue
+                } elseif {$ch eq "/" && $nx eq "/"} {
+                    set st line; dict set marks $line 1; incr i 2; continue
+                } elseif {$ch eq "\""} { set st str } elseif {$ch eq "'"} { set st chr }
+                append out $ch
+            }
+            str - chr {
+                append out $ch
+                if {$ch eq "\\"} {
+                    append out $nx
+                    if {$nx eq "\n"} { incr line }
+                    incr i 2; continue
+                }
+                if {($st eq "str" && $ch eq "\"") || ($st eq "chr" && $ch eq "'")
+                    || $ch eq "\n"} { set st code }
+            }
+            block {
+                if {$ch eq "*" && $nx eq "/"} { set st code; incr i 2; continue }
+                if {$ch eq "\n"} { append out \n; incr line; dict set marks $line 1 }
+            }
+            line {
+                if {$ch eq "\n"} { append out \n; set st code }
+            }
+        }
+        if {$ch eq "\n" && $st ne "block"} { incr line }
+        incr i
+    }
+    return [list $out $marks]
 }
 
 # Details of event SEQ (and its source line).
@@ -461,5 +554,8 @@ proc panels::create_legend {f} {
         $c create text [expr {$x + 5}] $y -anchor w -text $t -font $font
         incr x [expr {20 + [font measure $font $t]}]
     }
+    $c create polygon [expr {$x - 4}] [expr {$y + 4}] [expr {$x + 4}] [expr {$y + 4}] \
+        $x [expr {$y - 4}] -fill #f032e6 -outline #7a1273 -tags legend
+    $c create text [expr {$x + 7}] $y -anchor w -text "WaitGroup Add / Done" -font $font
     return $f
 }

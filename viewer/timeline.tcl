@@ -44,7 +44,7 @@ namespace eval timeline {
     variable panics {}     ;# model::object_panics
     variable objmarks {}   ;# model::object_marks: timer fire/stop, ctx cancel on their channel
     variable gflags {}     ;# model::goroutine_flags: panics and misuses, per goroutine
-    variable lockband 0    ;# band height under goroutine lanes (0: the trace has no lock_spans)
+    variable lockband 0    ;# band under goroutine lanes (0: the trace has no lock_spans, no Once run)
     variable lanes_shown {} ;# lanes listed in the state panel (when there are many)
     variable sel_g ""
     variable sel_seq ""
@@ -147,8 +147,8 @@ proc timeline::load {} {
     variable panics [model::object_panics]
     variable objmarks [model::object_marks]
     variable gflags [model::goroutine_flags]
-    variable lockband [expr {[model::has_table lock_spans]
-        && [model::db exists {SELECT 1 FROM lock_spans}] ? 1 : 0}]
+    variable lockband [expr {([model::has_table lock_spans]
+        && [model::db exists {SELECT 1 FROM lock_spans}]) || [dict size [model::once_runs]] ? 1 : 0}]
     variable collapsed; array unset collapsed
     variable sel_g ""; variable sel_seq ""; variable hl {}; variable ytop 0
     variable nscache; array unset nscache
@@ -268,7 +268,7 @@ proc timeline::g_dict {idx} {
 proc timeline::chan_dict {idx} {
     variable chans; variable closes
     lassign [lrange $chans [expr {$idx * 7}] [expr {$idx * 7 + 6}]] id name shown cap elem site cs
-    return [dict create id $id name $name label [model::chan_label $shown] cap $cap \
+    return [dict create id $id name $name label "[model::chan_label $shown][model::chan_tag $id]" cap $cap \
                 elem $elem site $site create_seq $cs \
                 close_seqs [expr {[dict exists $closes $id] ? [dict get $closes $id] : {}}]]
 }
@@ -325,12 +325,13 @@ proc timeline::fit {} {
     zoom_to {*}[fit_range]
 }
 # The units Fit shows: the whole run, with room on the right for the
-# end-of-run marks ("■ alive at deadlock", "never closed": ~150 px).
+# end-of-run marks ("■ alive at deadlock", "never closed": ~130 px) and
+# what a final bar too short to say it waits on (draw_margin_waits): 210 px.
 proc timeline::fit_range {} {
     lassign [extent] a b
     set lo [expr {$a - ($b - $a) * 0.02}]
     set W [width]
-    set r [expr {max(($b - $a) * 0.10, 150.0 * ($b - $lo) / max(1.0, $W - 150.0))}]
+    set r [expr {max(($b - $a) * 0.10, 210.0 * ($b - $lo) / max(1.0, $W - 210.0))}]
     return [list $lo [expr {$b + $r}]]
 }
 # Show axis units [A, B].
@@ -619,6 +620,7 @@ proc timeline::draw_goroutine {ln y lo hi} {
     set leaked 0
     set short {}
     set inside {}
+    set hidden_waits 0
     # hot loop: plain arithmetic, colours and names from caches; adjacent
     # summary blocks of one colour become one item
     variable u0; variable maxitems; variable colcache; variable namecache; variable twcache
@@ -646,10 +648,12 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr stats(spans)
             if {$state eq "blocked"} {
-                if {![info exists namecache($reason,$obj)]} {
-                    set namecache($reason,$obj) [model::waits_on $reason $obj]
+                # a select's label names its cases: per span
+                set nk [expr {$reason eq "select" ? "select,$id,$ss" : "$reason,$obj"}]
+                if {![info exists namecache($nk)]} {
+                    set namecache($nk) [model::waits_on $reason $obj $id $ss]
                 }
-                set txt $namecache($reason,$obj)
+                set txt $namecache($nk)
                 if {![info exists twcache($txt)]} {
                     set twcache($txt) [font measure TkSmallCaptionFont $txt]
                 }
@@ -665,7 +669,9 @@ proc timeline::draw_goroutine {ln y lo hi} {
             }
             incr items
         } else {
-            # summary block: the dominant state's colour, stippled
+            # summary block: the dominant state's colour, stippled; what its
+            # blocked spans wait on goes to the margin (draw_margin_waits)
+            if {$blk > 0} { set hidden_waits 1 }
             if {$blk >= $run && $blk >= $slp} { set col #8a5a9a } elseif {$slp > $run} {
                 set col #c8c8c8 } else { set col #3cb44b }
             if {$pend ne "" && [lindex $pend 2] eq $col && $x0 <= [lindex $pend 1] + 1} {
@@ -695,8 +701,9 @@ proc timeline::draw_goroutine {ln y lo hi} {
             -tags [list block g$id s$pss]
         incr stats(blocks); incr items
     }
-    draw_short_labels $id $short $y0 $y1 $inside
+    set unplaced [draw_short_labels $id $short $y0 $y1 $inside]
     if {$bh} { draw_lock_band $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
+    if {$bh} { draw_once_runs $id [expr {$y1 + 1}] [expr {$y1 + $bh}] $lo $hi }
     # start, end, leak markers
     set cs [dict get $g create_seq]
     set es [dict get $g end_seq]
@@ -749,7 +756,12 @@ proc timeline::draw_goroutine {ln y lo hi} {
     }
     # shared-variable marks last: over the ticks and the end bar
     draw_var_marks $id $y0 $lo $hi
+    draw_wg_marks $id $y1 $lo $hi
     draw_flags $id $y0 $y1 $lo $hi
+    if {[llength $unplaced] || $hidden_waits} {
+        draw_margin_waits $id $y0 $y1 $lo $hi $unplaced \
+            [expr {$hidden_waits ? $minw : 0}]
+    }
 }
 
 # A panic or a misuse the runtime caught (a lock copied after first use, a
@@ -797,12 +809,13 @@ proc timeline::draw_flags {id y0 y1 lo hi} {
 
 # Labels of blocked bars too short to hold them (SHORT: x0 x1 text seq
 # colour each), beside the bar on the lane's free space: right of it when
-# the room up to the next label is free, else left of it, else (a run of
-# tiny bars) the first of the run only.  Each on a white box, in the bar's
-# colour, so that it reads as the bar's.
+# the room up to the next label is free, else left of it.  Each on a white
+# box, in the bar's colour, so that it reads as the bar's.  Returns those
+# with no room beside them (text colour seq each), for the lane's margin.
 proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
     variable c; variable items
-    if {![llength $short]} return
+    set unplaced {}
+    if {![llength $short]} { return {} }
     set font TkSmallCaptionFont
     set ym [expr {($y0 + $y1) / 2}]
     set W [width]
@@ -824,7 +837,11 @@ proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
             set tx $ra
         } elseif {$lfree} {
             set tx $la
-        } else continue
+        } else {
+            # no room beside it: the lane's margin says it (draw_margin_waits)
+            lappend unplaced $txt $col $ss
+            continue
+        }
         set t [$c create text $tx $ym -anchor w -text $txt -fill #202020 -font $font \
                    -tags [list spantext shortlabel g$id s$ss]]
         lassign [$c bbox $t] bx0 by0 bx1 by1
@@ -834,6 +851,7 @@ proc timeline::draw_short_labels {id short y0 y1 {inside {}}} {
         set used [expr {$bx1 + 4}]
         incr items 2
     }
+    return $unplaced
 }
 
 # The locks goroutine ID holds, as a band from lock to unlock between Y0 and
@@ -848,7 +866,7 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
     set W [width]
     set font {TkSmallCaptionFont 7}
     set holds {}
-    set open {}
+    set open {}; set openobj {}
     foreach {obj mode ss es sn en} [model::lock_spans $id $lo $hi] {
         if {![room]} break
         set x0 [cx [expr {$axis eq "ns" ? [ux $sn] : [sx $ss]}]]
@@ -872,12 +890,18 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
             continue
         }
         # nesting: how many holds drawn so far still cover x0
-        set depth 0
-        foreach e $open { if {$e > $x0} { incr depth } }
-        lappend open $x1
+        # a lock taken again while this goroutine holds it (a recursive
+        # RLock: deadlocks once a writer waits between the two)
+        set depth 0; set again 0
+        foreach e $open o $openobj { if {$e > $x0} { incr depth; if {$o == $obj} { set again 1 } } }
+        lappend open $x1; lappend openobj $obj
         if {![info exists lockname($obj)]} { set lockname($obj) [model::lock_label $obj] }
         set ya [expr {$depth ? $y0 + 2 : $y0}]
-        if {$mode eq "read"} {
+        if {$mode eq "read" && $again} {
+            set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #d00000 -width 2 \
+                -tags [list lockband read again g$id o$obj s$ss]]
+            set txt "read-locks $lockname($obj) again"; set fg #d00000
+        } elseif {$mode eq "read"} {
             set r [$c create rectangle $x0 $ya $x1 $y1 -fill #ffd6dc -outline #c62828 -dash {3 2} \
                 -tags [list lockband read g$id o$obj s$ss]]
             set txt "read-holds $lockname($obj)"; set fg #8b0000
@@ -904,6 +928,10 @@ proc timeline::draw_lock_band {id y0 y1 lo hi} {
         if {$room > [font measure $font $txt]} {
             $c create text $tx $ym -anchor w -text $txt -fill $fg \
                 -font $font -tags [list lockband locktext g$id o$obj]
+        } elseif {[string match "* again" $txt] && $room > [font measure $font "again"]} {
+            # the word that matters: the lock is the one of the band around
+            $c create text $tx $ym -anchor w -text "again" \
+                -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
         } elseif {$room > [font measure $font $lockname($obj)]} {
             $c create text $tx $ym -anchor w -text $lockname($obj) \
                 -fill $fg -font $font -tags [list lockband locktext g$id o$obj]
@@ -995,6 +1023,8 @@ proc timeline::draw_var_marks {id y0 lo hi} {
         }
     }
 }
+
+
 
 proc timeline::draw_channel {ln y lo hi} {
     upvar #0 ::trace::EV EV

@@ -1,8 +1,8 @@
 #!/bin/bash
 # tests/viewer/sweep.sh — by hand: every catalog variant through the command
 # line, as a user would: `chanscope run`, `chanscope check`, then
-# `chanscope view --screenshot` of the whole run and one per finding
-# (--finding N).  Any error, traceback or missing/small PNG is reported.
+# `chanscope view --screenshot` of the whole run, of the whole run with the
+# analysis hidden (--no-check) and one per finding (--finding N).  Any error, traceback or missing/small PNG is reported.
 # Takes a few minutes (the programs run for real); `make viewer-test` covers
 # the same traces in-process in well under a minute.
 #   BIN=build/bin/chanscope bash tests/viewer/sweep.sh [OUTDIR]
@@ -40,6 +40,9 @@ for v in $("$BIN" list --variants | awk '{print $1}'); do
     "$BIN" check "$db" >/dev/null 2>&1; rc=$?
     [ $rc -le 1 ] || { fail "$v: check exit $rc"; continue; }
     shot "$v" "$db" "$out/$n.png"
+    # what a learner sees with the analysis hidden (docs/viewer.md, "Reading
+    # a run without findings")
+    shot "$v" "$db" "$out/$n-nocheck.png" --no-check
     for f in $(sqlite3 "$db" 'SELECT id FROM findings ORDER BY id'); do
         shot "$v" "$db" "$out/$n-f$f.png" --finding "$f"
     done
