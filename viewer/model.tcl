@@ -235,9 +235,9 @@ proc model::chan_tag {id} {
     set dups [memo chandups {
         set d [dict create]
         foreach i [db eval {SELECT o.id FROM objects o JOIN
-                (SELECT coalesce(name, '') AS n FROM objects WHERE type=1
+                (SELECT coalesce(name, '') AS n FROM objects WHERE type=$::trace::OBJ(chan)
                  GROUP BY coalesce(name, '') HAVING count(*) > 1) x
-                ON coalesce(o.name, '') = x.n WHERE o.type=1 AND o.name IS NOT NULL}] {
+                ON coalesce(o.name, '') = x.n WHERE o.type=$::trace::OBJ(chan) AND o.name IS NOT NULL}] {
             dict set d $i 1
         }
         set d
@@ -723,7 +723,7 @@ proc model::wg_adds {g lo hi} {
     return [expr {[dict exists $w $g] ? [dict get $w $g] : {}}]
 }
 proc model::wg_window {lo hi {limit 20000}} {
-    set ids [memo wgids {db eval {SELECT id FROM objects WHERE type=4}}]
+    set ids [memo wgids {db eval {SELECT id FROM objects WHERE type=$::trace::OBJ(waitgroup)}}]
     set k [memo wgaddkind {db onecolumn {SELECT id FROM event_kinds WHERE name='wg_add'}}]
     if {![llength $ids] || $k eq ""} { return {} }
     return [memo [list wgwin $lo $hi] {
@@ -749,7 +749,7 @@ proc model::once_runs {} {
         set kb [db onecolumn {SELECT id FROM event_kinds WHERE name='once_begin'}]
         set ke [db onecolumn {SELECT id FROM event_kinds WHERE name='once_end'}]
         if {$kb ne "" && $ke ne ""} {
-            foreach {obj} [db eval {SELECT id FROM objects WHERE type=5}] {
+            foreach {obj} [db eval {SELECT id FROM objects WHERE type=$::trace::OBJ(once)}] {
                 set end [db eval {SELECT g, seq FROM events WHERE obj=$obj AND kind=$ke
                                   AND a=1 ORDER BY seq LIMIT 1}]
                 if {[llength $end]} {
