@@ -357,10 +357,17 @@ static uint32_t runqgrab(cs_p *p2, cs_p *pp, uint32_t pp_tail, bool steal_next) 
                 if (next) {
                     /* Its owner is probably about to run it (it readied it
                      * and is about to block): give it a few µs first, as Go
-                     * does, or a ping-pong would bounce between threads. */
-                    if ((atomic_load_explicit(&p2->state, memory_order_relaxed) & 3) == P_RUNNING) {
-                        int64_t until = cs_nanotime() + 3000;
-                        while (cs_nanotime() < until) cpu_relax();
+                     * does, or a ping-pong would bounce between threads.
+                     * INUSE counts as owned too (Go's _Prunning covers
+                     * both): it is the owner's g0 between two goroutines,
+                     * i.e. the very moment it is taking runnext.  Sleep
+                     * rather than spin (Go: usleep(3), which the kernel's
+                     * timer slack stretches to ~50 µs): this M stays
+                     * "spinning" meanwhile, so the owner's next readies
+                     * wake no other M, and it burns no CPU. */
+                    if ((atomic_load_explicit(&p2->state, memory_order_relaxed) & 3) != P_IDLE) {
+                        struct timespec ts = {0, 3000};
+                        nanosleep(&ts, NULL);
                     }
                     if (!atomic_compare_exchange_strong_explicit(&p2->runnext, &next, NULL,
                                                                  memory_order_acq_rel,
