@@ -25,8 +25,9 @@ static _Thread_local cs_g *tls_foreign_g;
 
 /* The calling thread's goroutine, NULL if it has none yet. */
 static cs_g *current_g(void) {
-    cs_m *m = cs_getm();
-    return m ? cs_m_curg(m) : tls_foreign_g;
+    cs_g *g = cs_tls_curg; /* m->curg of this thread's M */
+    if (g) return g;
+    return cs_getm() ? NULL : tls_foreign_g;
 }
 
 /* The end of the program (exit(), panic, a fatal signal) freezes every

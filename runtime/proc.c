@@ -163,6 +163,9 @@ static cs_p allp[MAX_PROCS];
 static int gomaxprocs;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static _Thread_local cs_m *tls_m;
+/* tls_m->curg, mirrored for cs_getg's fast path (written only on the M's
+ * own thread, wherever m->curg changes). */
+_Thread_local cs_g *cs_tls_curg;
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -512,8 +515,15 @@ static cs_p *pidleget(void) {
     return p;
 }
 
+/* The goroutine g runs on m, which holds p: cs_enter's fast check. */
+static void g_bind_p(cs_g *g, cs_m *m, cs_p *p) {
+    g->p_state = &p->state;
+    g->p_running = PSTATE(m, P_RUNNING);
+}
+
 static void acquirep(cs_m *m, cs_p *p, int state) {
     m->p = p;
+    if (state == P_RUNNING) g_bind_p(m->curg, m, p); /* for its running goroutine */
     atomic_store_explicit(&p->state, PSTATE(m, state), memory_order_release);
 }
 
@@ -811,6 +821,8 @@ static void execute(cs_m *m, cs_g *g) {
     atomic_store_explicit(&g->m, m, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
+    cs_tls_curg = g;
+    g_bind_p(g, m, p);
     atomic_fetch_add_explicit(&p->schedtick, 1, memory_order_relaxed);
     atomic_store_explicit(&p->state, PSTATE(m, P_RUNNING), memory_order_release);
     fiber_switch(m->g0, g, false);
@@ -826,6 +838,7 @@ static void schedule_loop(cs_m *m) {
         cs_g *gp = m->curg, *next = NULL;
         if (gp) {
             m->curg = NULL;
+            cs_tls_curg = NULL;
             if (cs_stack_canary_dead(&gp->stack, gp->sp)) cs_stack_overflow_fatal(gp, (uintptr_t)gp->sp);
             atomic_store_explicit(&gp->m, NULL, memory_order_relaxed);
         }
@@ -1112,6 +1125,7 @@ void cs_sched_start_m0(cs_g *g) {
     atomic_store_explicit(&g->m, m, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
+    cs_tls_curg = g;
     cs_p *p = pidleget();
     if (p) acquirep(m, p, P_RUNNING);
     else cs_mcall(ACT_REQUEUE); /* every P is busy: wait for one */
