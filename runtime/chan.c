@@ -214,8 +214,7 @@ void chan_free(chan_t *c) {
 }
 
 void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     if (!c) {
         CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
@@ -268,8 +267,7 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
 }
 
 bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     if (!c) {
         CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);

@@ -160,8 +160,7 @@ static void g_main(void *arg) {
 
 int64_t cs_go(go_func fn, void *arg, const char *name, cs_site site) {
     if (!fn) cs_fatal_misuse(site, MISUSE_GO_NIL_FUNC, 0, "go of nil func value");
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     cs_g *g = new_g(name, self->id, site);
     g->fn = fn;
     g->arg = arg;

@@ -59,8 +59,7 @@ static void ev_begin(cs_case *cases, int n, bool has_default, cs_site site) {
 #define SMALL 8
 
 int cs_chan_select(cs_case *cases, int n, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     int dflt = -1, nready = 0;
     for (int i = 0; i < n; i++) {
         if (cases[i].dir == CS_CASE_DEFAULT) {
