@@ -146,7 +146,7 @@ static void unlock_impl(mutex_t *m, int64_t id, bool traced, cs_site site) {
  *   - tracing: with a trace, the slow path emits the events, in order.
  *   - unlock of an unlocked mutex: the CAS 1 -> 0 fails and the slow path
  *     reports it.
- *   - preemption (sysmon took our P): cs_enter, one compare. */
+ *   - preemption (sysmon took our P): cs_enter in Lock, one compare. */
 static inline bool fast_ok(mutex_t *m) {
     return !CS_TRACING() && atomic_load_explicit(&m->self, memory_order_relaxed) == (void *)m &&
            atomic_load_explicit(&m->id, memory_order_relaxed) != 0;
@@ -172,7 +172,10 @@ void cs_mutex_lock(mutex_t *m, cs_site site) {
 }
 
 void cs_mutex_unlock(mutex_t *m, cs_site site) {
-    (void)cs_enter();
+    /* A scheduling point in deterministic mode; not a preemption point
+     * otherwise (neither is Go's Unlock): the next lock or channel
+     * operation notices a P that sysmon took. */
+    CS_DET_POINT();
     if (__builtin_expect(fast_ok(m), 1)) {
         int32_t one = 1;
         atomic_store_explicit(&m->holder, 0, memory_order_relaxed);
