@@ -126,7 +126,8 @@ struct cs_p {
     _Atomic uint32_t runqhead, runqtail;
     _Atomic(cs_g *) runq[RUNQ_SIZE];
     _Atomic(cs_g *) runnext;
-    _Atomic uint32_t schedtick;       /* goroutines run so far */
+    _Atomic uint32_t schedtick;       /* goroutines run so far (only the
+                                         owner writes it; sysmon reads) */
     _Atomic int syscall_m;            /* id of the M in a system call on it */
     cs_p *link;                       /* idle list (sched.lock) */
     /* sysmon's own view */
@@ -823,7 +824,9 @@ static void execute(cs_m *m, cs_g *g) {
     m->curg = g;
     cs_tls_curg = g;
     g_bind_p(g, m, p);
-    atomic_fetch_add_explicit(&p->schedtick, 1, memory_order_relaxed);
+    /* Owner-only writer: a plain increment, no locked instruction. */
+    atomic_store_explicit(&p->schedtick, atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     atomic_store_explicit(&p->state, PSTATE(m, P_RUNNING), memory_order_release);
     fiber_switch(m->g0, g, false);
 }
