@@ -524,7 +524,7 @@ static void g_bind_p(cs_g *g, cs_m *m, cs_p *p) {
 
 static void acquirep(cs_m *m, cs_p *p, int state) {
     m->p = p;
-    if (state == P_RUNNING) g_bind_p(m->curg, m, p); /* for its running goroutine */
+    if (state == P_RUNNING && m->curg) g_bind_p(m->curg, m, p); /* for its running goroutine */
     atomic_store_explicit(&p->state, PSTATE(m, state), memory_order_release);
 }
 
