@@ -102,7 +102,16 @@ int cs_chan_select(cs_case *cases, int n, cs_site site) {
         order[np] = cases[i].ch;
         np++;
     }
-    qsort(order, (size_t)np, sizeof *order, cmp_chan);
+    if (np <= SMALL) { /* insertion sort: no qsort call for the usual few cases */
+        for (int i = 1; i < np; i++) {
+            chan_t *x = order[i];
+            int j = i;
+            for (; j > 0 && (uintptr_t)order[j - 1] > (uintptr_t)x; j--) order[j] = order[j - 1];
+            order[j] = x;
+        }
+    } else {
+        qsort(order, (size_t)np, sizeof *order, cmp_chan);
+    }
 
     int chosen = -1;
     bool recv_ok = false;
