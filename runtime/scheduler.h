@@ -167,7 +167,8 @@ bool cs_debug(int flag);
  * there) and this P has no other goroutine waiting (Go's canSpin). */
 bool cs_can_spin(int i);
 
-/* A safe point, at the start of the hot API calls (no runtime lock held):
+/* A safe point, at the start of the hot API calls (no runtime lock held;
+ * they reach it through cs_enter below, only when the P check fails):
  * if sysmon gave this goroutine's P to another thread (it ran too long, or
  * blocked its thread), it waits in the global queue for a P, so that no more
  * than GOMAXPROCS goroutines run at once for long (Go preempts instead). */
