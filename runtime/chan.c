@@ -26,11 +26,23 @@ static int64_t new_msg(void) {
 
 /* Element copies.  A zero-size element (chan struct{}) copies nothing, and
  * its pointers may be NULL or point at a zero-size variable. */
-static void elem_copy(chan_t *c, void *dst, const void *src) {
-    if (c->elemsize) memcpy(dst, src, c->elemsize);
+static inline void elem_copy(chan_t *c, void *dst, const void *src) {
+    switch (c->elemsize) { /* the common sizes inline, without a libc call */
+    case 0: return;
+    case 4: memcpy(dst, src, 4); return;
+    case 8: memcpy(dst, src, 8); return;
+    case 16: memcpy(dst, src, 16); return;
+    default: memcpy(dst, src, c->elemsize);
+    }
 }
-static void elem_zero(chan_t *c, void *p) {
-    if (c->elemsize) memset(p, 0, c->elemsize);
+static inline void elem_zero(chan_t *c, void *p) {
+    switch (c->elemsize) {
+    case 0: return;
+    case 4: memset(p, 0, 4); return;
+    case 8: memset(p, 0, 8); return;
+    case 16: memset(p, 0, 16); return;
+    default: memset(p, 0, c->elemsize);
+    }
 }
 
 /* Value column of a chan_send/chan_recv event: the element itself when it
@@ -105,8 +117,10 @@ cs_sudog *cs_sudog_dequeue(cs_sudog_q *q) {
 void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site site) {
     int64_t slot = c->sendx;
     elem_copy(c, c->buf + slot * c->elemsize, ep);
-    c->msgs[slot] = new_msg();
-    ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
+    if (CS_TRACING()) { /* (msgs is read only when tracing, which is on from the start) */
+        c->msgs[slot] = new_msg();
+        ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
+    }
     if (++c->sendx == c->cap) c->sendx = 0;
     c->qcount++;
 }
@@ -115,7 +129,7 @@ void cs_chan_buf_take(chan_t *c, void *ep, int64_t gid, int flags, cs_site site)
     int64_t slot = c->recvx;
     char *p = c->buf + slot * c->elemsize;
     if (ep) elem_copy(c, ep, p);
-    ev_recv(c, gid, c->msgs[slot], slot, p, flags, site);
+    if (CS_TRACING()) ev_recv(c, gid, c->msgs[slot], slot, p, flags, site);
     elem_zero(c, p);
     if (++c->recvx == c->cap) c->recvx = 0;
     c->qcount--;
@@ -214,8 +228,7 @@ void chan_free(chan_t *c) {
 }
 
 void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     if (!c) {
         CS_EV(EV_CHAN_SEND_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);
@@ -268,8 +281,7 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
 }
 
 bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     if (!c) {
         CS_EV(EV_CHAN_RECV_BEGIN, 0, 0, 0, 0, 0, site);
         cs_block_forever(BLOCK_NIL_CHAN, site);

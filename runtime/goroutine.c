@@ -25,8 +25,9 @@ static _Thread_local cs_g *tls_foreign_g;
 
 /* The calling thread's goroutine, NULL if it has none yet. */
 static cs_g *current_g(void) {
-    cs_m *m = cs_getm();
-    return m ? cs_m_curg(m) : tls_foreign_g;
+    cs_g *g = cs_tls_curg; /* m->curg of this thread's M */
+    if (g) return g;
+    return cs_getm() ? NULL : tls_foreign_g;
 }
 
 /* The end of the program (exit(), panic, a fatal signal) freezes every
@@ -159,8 +160,7 @@ static void g_main(void *arg) {
 
 int64_t cs_go(go_func fn, void *arg, const char *name, cs_site site) {
     if (!fn) cs_fatal_misuse(site, MISUSE_GO_NIL_FUNC, 0, "go of nil func value");
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     cs_g *g = new_g(name, self->id, site);
     g->fn = fn;
     g->arg = arg;

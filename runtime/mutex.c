@@ -136,16 +136,54 @@ static void unlock_impl(mutex_t *m, int64_t id, bool traced, cs_site site) {
     if (next) cs_ready(next, cs_getg());
 }
 
-void cs_mutex_lock(mutex_t *m, cs_site site) {
-    cs_preempt_point();
+/* The fast paths (Go's Lock/Unlock: one CAS when uncontended).  Every
+ * check of the slow path still holds, moved off the fast path:
+ *   - copy check and lazy id: m->self == m and m->id != 0 say both were
+ *     done at an earlier call at this very address (the first lock or
+ *     unlock takes the slow path, which homes the object and assigns its
+ *     id; a copy has another address, so it takes the slow path too).
+ *     Both words share the cache line of m->state.
+ *   - tracing: with a trace, the slow path emits the events, in order.
+ *   - unlock of an unlocked mutex: the CAS 1 -> 0 fails and the slow path
+ *     reports it.
+ *   - preemption (sysmon took our P): cs_enter in Lock, one compare. */
+static inline bool fast_ok(mutex_t *m) {
+    return !CS_TRACING() && atomic_load_explicit(&m->self, memory_order_relaxed) == (void *)m &&
+           atomic_load_explicit(&m->id, memory_order_relaxed) != 0;
+}
+
+__attribute__((noinline)) static void lock_slow(mutex_t *m, cs_site site) {
     int64_t id = mutex_obj(m, "sync.Mutex", site);
     lock_impl(m, id, BLOCK_LOCK, id, true, site);
 }
 
-void cs_mutex_unlock(mutex_t *m, cs_site site) {
-    cs_preempt_point();
+__attribute__((noinline)) static void unlock_slow(mutex_t *m, cs_site site) {
     int64_t id = mutex_obj(m, "sync.Mutex", site);
     unlock_impl(m, id, true, site);
+}
+
+void cs_mutex_lock(mutex_t *m, cs_site site) {
+    cs_g *g = cs_enter();
+    if (__builtin_expect(fast_ok(m), 1) && try_fast(m)) {
+        atomic_store_explicit(&m->holder, g->id, memory_order_relaxed);
+        return;
+    }
+    lock_slow(m, site);
+}
+
+void cs_mutex_unlock(mutex_t *m, cs_site site) {
+    /* A scheduling point in deterministic mode; not a preemption point
+     * otherwise (neither is Go's Unlock): the next lock or channel
+     * operation notices a P that sysmon took. */
+    CS_DET_POINT();
+    if (__builtin_expect(fast_ok(m), 1)) {
+        int32_t one = 1;
+        atomic_store_explicit(&m->holder, 0, memory_order_relaxed);
+        if (atomic_compare_exchange_strong_explicit(&m->state, &one, 0, memory_order_release,
+                                                    memory_order_relaxed))
+            return;
+    }
+    unlock_slow(m, site);
 }
 
 bool cs_mutex_trylock(mutex_t *m, cs_site site) {

@@ -126,7 +126,8 @@ struct cs_p {
     _Atomic uint32_t runqhead, runqtail;
     _Atomic(cs_g *) runq[RUNQ_SIZE];
     _Atomic(cs_g *) runnext;
-    _Atomic uint32_t schedtick;       /* goroutines run so far */
+    _Atomic uint32_t schedtick;       /* goroutines run so far (only the
+                                         owner writes it; sysmon reads) */
     _Atomic int syscall_m;            /* id of the M in a system call on it */
     cs_p *link;                       /* idle list (sched.lock) */
     /* sysmon's own view */
@@ -163,6 +164,9 @@ static cs_p allp[MAX_PROCS];
 static int gomaxprocs;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static _Thread_local cs_m *tls_m;
+/* tls_m->curg, mirrored for cs_getg's fast path (written only on the M's
+ * own thread, wherever m->curg changes). */
+_Thread_local cs_g *cs_tls_curg;
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -357,10 +361,17 @@ static uint32_t runqgrab(cs_p *p2, cs_p *pp, uint32_t pp_tail, bool steal_next) 
                 if (next) {
                     /* Its owner is probably about to run it (it readied it
                      * and is about to block): give it a few µs first, as Go
-                     * does, or a ping-pong would bounce between threads. */
-                    if ((atomic_load_explicit(&p2->state, memory_order_relaxed) & 3) == P_RUNNING) {
-                        int64_t until = cs_nanotime() + 3000;
-                        while (cs_nanotime() < until) cpu_relax();
+                     * does, or a ping-pong would bounce between threads.
+                     * INUSE counts as owned too (Go's _Prunning covers
+                     * both): it is the owner's g0 between two goroutines,
+                     * i.e. the very moment it is taking runnext.  Sleep
+                     * rather than spin (Go: usleep(3), which the kernel's
+                     * timer slack stretches to ~50 µs): this M stays
+                     * "spinning" meanwhile, so the owner's next readies
+                     * wake no other M, and it burns no CPU. */
+                    if ((atomic_load_explicit(&p2->state, memory_order_relaxed) & 3) != P_IDLE) {
+                        struct timespec ts = {0, 3000};
+                        nanosleep(&ts, NULL);
                     }
                     if (!atomic_compare_exchange_strong_explicit(&p2->runnext, &next, NULL,
                                                                  memory_order_acq_rel,
@@ -505,8 +516,15 @@ static cs_p *pidleget(void) {
     return p;
 }
 
+/* The goroutine g runs on m, which holds p: cs_enter's fast check. */
+static void g_bind_p(cs_g *g, cs_m *m, cs_p *p) {
+    g->p_state = &p->state;
+    g->p_running = PSTATE(m, P_RUNNING);
+}
+
 static void acquirep(cs_m *m, cs_p *p, int state) {
     m->p = p;
+    if (state == P_RUNNING && m->curg) g_bind_p(m->curg, m, p); /* for its running goroutine */
     atomic_store_explicit(&p->state, PSTATE(m, state), memory_order_release);
 }
 
@@ -804,7 +822,11 @@ static void execute(cs_m *m, cs_g *g) {
     atomic_store_explicit(&g->m, m, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
-    atomic_fetch_add_explicit(&p->schedtick, 1, memory_order_relaxed);
+    cs_tls_curg = g;
+    g_bind_p(g, m, p);
+    /* Owner-only writer: a plain increment, no locked instruction. */
+    atomic_store_explicit(&p->schedtick, atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     atomic_store_explicit(&p->state, PSTATE(m, P_RUNNING), memory_order_release);
     fiber_switch(m->g0, g, false);
 }
@@ -819,6 +841,7 @@ static void schedule_loop(cs_m *m) {
         cs_g *gp = m->curg, *next = NULL;
         if (gp) {
             m->curg = NULL;
+            cs_tls_curg = NULL;
             if (cs_stack_canary_dead(&gp->stack, gp->sp)) cs_stack_overflow_fatal(gp, (uintptr_t)gp->sp);
             atomic_store_explicit(&gp->m, NULL, memory_order_relaxed);
         }
@@ -1106,6 +1129,7 @@ void cs_sched_start_m0(cs_g *g) {
     atomic_store_explicit(&g->m, m, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
+    cs_tls_curg = g;
     cs_p *p = pidleget();
     if (p) acquirep(m, p, P_RUNNING);
     else cs_mcall(ACT_REQUEUE); /* every P is busy: wait for one */

@@ -23,6 +23,10 @@ enum cs_mcall_action {
  * An opaque call: a goroutine may resume on another thread after a switch,
  * so no caller may keep a thread-local address across one. */
 cs_m *cs_getm(void);
+/* The goroutine the calling thread's M is running (NULL on its g0 and on a
+ * thread without an M): its m->curg.  Read it only from a function that is
+ * itself never inlined into code that may switch (cs_getg). */
+extern _Thread_local cs_g *cs_tls_curg;
 /* The goroutine an M is running (NULL on its g0). */
 cs_g *cs_m_curg(cs_m *m);
 /* The M's number, for messages. */

@@ -60,6 +60,7 @@
 #include <stdint.h>
 
 #include "chanscope.h"
+#include "det.h"
 #include "stack.h"
 
 typedef struct cs_g cs_g;
@@ -98,6 +99,13 @@ struct cs_g {
     _Atomic(struct cs_m *) m;  /* the M running it, NULL when off-CPU */
     cs_g *schedlink;           /* global run queue link */
     void *tsan_fiber;          /* ThreadSanitizer fiber (sanitized builds) */
+    /* The preemption check's fast path (cs_enter): while the goroutine
+     * runs, p_state is the state word of the P its M holds and p_running
+     * the value it has while that P is still ours (proc.c writes both, on
+     * this goroutine's own thread, whenever its M takes a P for it).  NULL
+     * (a foreign goroutine, or none yet): always the slow path. */
+    _Atomic uint64_t *p_state;
+    uint64_t p_running;
 };
 
 enum cs_gstatus {
@@ -160,11 +168,29 @@ bool cs_debug(int flag);
  * there) and this P has no other goroutine waiting (Go's canSpin). */
 bool cs_can_spin(int i);
 
-/* A safe point, at the start of the hot API calls (no runtime lock held):
+/* A safe point, at the start of the hot API calls (no runtime lock held;
+ * they reach it through cs_enter below, only when the P check fails):
  * if sysmon gave this goroutine's P to another thread (it ran too long, or
  * blocked its thread), it waits in the global queue for a P, so that no more
  * than GOMAXPROCS goroutines run at once for long (Go preempts instead). */
 void cs_preempt_point(void);
+
+/* The entry of a hot API call: the scheduling point (deterministic mode:
+ * cs_det_point, first, as before), then the current goroutine, whose P is
+ * checked with one load and a compare (cs_preempt_point only when sysmon
+ * took it).  A goroutine keeps its cs_g across switches, so the caller may
+ * keep the returned pointer. */
+static inline cs_g *cs_enter(void) {
+    if (__builtin_expect(cs_det_on, 0)) {
+        cs_det_point();
+        return cs_getg();
+    }
+    cs_g *g = cs_getg();
+    _Atomic uint64_t *w = g->p_state;
+    if (__builtin_expect(!w || atomic_load_explicit(w, memory_order_relaxed) != g->p_running, 0))
+        cs_preempt_point();
+    return g;
+}
 
 /* cs_entersyscall/cs_exitsyscall (public: chanscope.h, syscall_blocking)
  * bracket a call that may block its thread. */

@@ -59,8 +59,7 @@ static void ev_begin(cs_case *cases, int n, bool has_default, cs_site site) {
 #define SMALL 8
 
 int cs_chan_select(cs_case *cases, int n, cs_site site) {
-    cs_preempt_point();
-    cs_g *self = cs_getg();
+    cs_g *self = cs_enter();
     int dflt = -1, nready = 0;
     for (int i = 0; i < n; i++) {
         if (cases[i].dir == CS_CASE_DEFAULT) {
@@ -103,7 +102,16 @@ int cs_chan_select(cs_case *cases, int n, cs_site site) {
         order[np] = cases[i].ch;
         np++;
     }
-    qsort(order, (size_t)np, sizeof *order, cmp_chan);
+    if (np <= SMALL) { /* insertion sort: no qsort call for the usual few cases */
+        for (int i = 1; i < np; i++) {
+            chan_t *x = order[i];
+            int j = i;
+            for (; j > 0 && (uintptr_t)order[j - 1] > (uintptr_t)x; j--) order[j] = order[j - 1];
+            order[j] = x;
+        }
+    } else {
+        qsort(order, (size_t)np, sizeof *order, cmp_chan);
+    }
 
     int chosen = -1;
     bool recv_ok = false;

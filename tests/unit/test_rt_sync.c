@@ -146,6 +146,46 @@ Test(mutex, unlock_of_unlocked_is_fatal, .timeout = 10) {
     cr_assert(strstr(r.out, "goroutine 1 ["), "%s", r.out);
 }
 
+/* The same misuse once the mutex is warm (homed, with an id): Unlock's fast
+ * path must not hide it (its CAS 1 -> 0 fails, the slow path reports). */
+static void unlock_unlocked_after_use(void) {
+    mutex_t m = MUTEX_INIT;
+    for (int i = 0; i < 3; i++) {
+        mutex_lock(&m);
+        mutex_unlock(&m);
+    }
+    mutex_unlock(&m);
+}
+
+Test(mutex, unlock_of_unlocked_after_use_is_fatal, .timeout = 10) {
+    child_result r;
+    run_child(unlock_unlocked_after_use, 5000, &r);
+    cr_assert(r.exited && r.status == 2, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "fatal error: sync: unlock of unlocked mutex"), "%s", r.out);
+}
+
+/* A copy of a warm mutex is noticed at its first use too (the fast path
+ * checks the address the mutex was homed at). */
+static void copy_after_warm_use(void) {
+    mutex_t a = MUTEX_INIT;
+    for (int i = 0; i < 3; i++) {
+        mutex_lock(&a);
+        mutex_unlock(&a);
+    }
+    mutex_t b = a;
+    mutex_lock(&b);
+    mutex_unlock(&b);
+    printf("ok\n");
+}
+
+Test(mutex, copy_of_a_warm_mutex_is_reported, .timeout = 10) {
+    child_result r;
+    run_child(copy_after_warm_use, 5000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d, output:\n%s", r.status, r.out);
+    cr_assert(strstr(r.out, "sync.Mutex copied after first use"), "%s", r.out);
+    cr_assert(strstr(r.out, "ok\n"), "%s", r.out);
+}
+
 static void lock_twice(void) {
     mutex_t m = MUTEX_INIT;
     mutex_lock(&m);
