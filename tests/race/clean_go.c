@@ -1,13 +1,13 @@
 /* go statement: the parent's write BEFORE go happens before the child's read. */
 #include "chanscope.h"
+#include "race_test.h"
 
 static int x;
-static volatile int sink;
 static waitgroup_t wg;
 
 static void child(void *arg) {
     (void)arg;
-    sink = x;
+    USE(x);
     x = 2; /* and the child's write happens before main's read after Wait */
     wg_done(&wg);
 }

@@ -1,13 +1,13 @@
 /* go statement: the parent's write AFTER go races with the child's read. */
 #include "chanscope.h"
+#include "race_test.h"
 
 static int x;
-static volatile int sink;
 static waitgroup_t wg;
 
 static void child(void *arg) {
     (void)arg;
-    sink = x; /* races with main's write after the go statement */
+    USE(x); /* races with main's write after the go statement */
     wg_done(&wg);
 }
 
