@@ -37,7 +37,7 @@ static inline void unlock(uintptr_t a) {
 
 /* Does the access of epoch e (bytes in e) race with g's access of bytes? */
 static inline bool races(const race_g *g, uint64_t e, uint64_t bytes) {
-    return e && ep_slot(e) != g->slot && (ep_bytes(e) & bytes) && ep_clock(e) > rg_knows(g, ep_slot(e));
+    return e && (ep_bytes(e) & bytes) && !rg_mine(g, e) && !rg_after(g, e);
 }
 
 typedef struct pending {
@@ -76,7 +76,7 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
                 if (races(g, e, bytes)) {
                     if (nfound < MAX_PENDING) found[nfound++] = (pending){e, false, s->v[i].pc};
                     s->v[k++] = s->v[i]; /* (kept: reported once per pc pair) */
-                } else if ((ep_bytes(e) & ~bytes) != 0 && ep_slot(e) != g->slot) {
+                } else if ((ep_bytes(e) & ~bytes) != 0 && !rg_mine(g, e)) {
                     s->v[k++] = s->v[i]; /* bytes we did not write: still needed */
                 }
             }
@@ -98,12 +98,12 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
         bool placed = false;
         for (uint32_t i = 0; i < s->n; i++) {
             uint64_t e = s->v[i].e;
-            if (ep_slot(e) == g->slot) {
+            if (rg_mine(g, e)) {
                 uint64_t keep = (e & ~EP_BYTES) == g->epoch ? ep_bytes(e) : 0;
                 s->v[k].e = me | keep;
                 s->v[k++].pc = pc32;
                 placed = true;
-            } else if (ep_clock(e) <= rg_knows(g, ep_slot(e)) && (ep_bytes(e) & ~bytes) == 0) {
+            } else if (rg_after(g, e) && (ep_bytes(e) & ~bytes) == 0) {
                 continue; /* happens before this read, which covers it */
             } else {
                 s->v[k++] = s->v[i];
@@ -121,8 +121,7 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
                 s->v[s->n++].pc = pc32;
             }
         }
-    } else if (!r || ep_slot(r) == g->slot ||
-               (ep_clock(r) <= rg_knows(g, ep_slot(r)) && (ep_bytes(r) & ~bytes) == 0)) {
+    } else if (!r || rg_mine(g, r) || (rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) {
         uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
         atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
         pcs->rpc = pc32;
