@@ -141,6 +141,7 @@ race_g *race_g_new(int64_t gid) {
     if (!g) oom();
     g->gid = gid;
     g->xslot = UINT32_MAX;
+    g->min_sp = UINTPTR_MAX;
     g->slot = slot_take(gid, &g->clock);
     g->start = g->clock;
     g->epoch = ep_make(g->clock, g->slot);

@@ -81,6 +81,8 @@ typedef struct race_g {
     int64_t gid;
     int block_reason;     /* from go_block, for cond's go_unblock */
     int64_t block_obj;
+    uintptr_t min_sp;     /* lowest stack address seen at a function entry:
+                             its stack's shadow is cleared that deep at its end */
     int depth;            /* function entry shadow stack */
     uintptr_t stack[RACE_STACK_DEPTH];
 } race_g;
