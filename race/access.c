@@ -14,11 +14,11 @@
  *          us (or is ours), else the reads become a read set (FastTrack's
  *          read-shared state) holding every concurrent reader.
  *
- * Most calls end in try_quick: no race and nothing to merge, one store to
- * the word, no lock.  The locked path handles races and read sets; the
- * words it stores may be overwritten by a concurrent try_quick (last
- * writer wins): two truly simultaneous accesses can miss each other (a
- * false negative, as in ThreadSanitizer), never invent a race.  Reports
+ * Most calls end in try_quick: no race and nothing to merge, one CAS on
+ * the word, no lock.  The locked path handles races and read sets; a
+ * word it stores may be overwritten by a concurrent try_quick (last
+ * writer wins), which can hide a race (a false negative, rare: it needs
+ * three accesses to one granule at once), never invent one.  Reports
  * are made after the stripe lock is dropped.
  */
 #include <sched.h>
@@ -73,38 +73,40 @@ static rset *rset_grow(rset *s) {
 /* The common cases without the lock: no race, and the other word needs
  * no change (a write leaves an ordered-before read word alone: a later
  * access racing with that read races with this write too or is ordered
- * after it).  A plain (relaxed) store, no lock, no CAS: false when the
- * locked path must decide. */
+ * after it).  False when the locked path must decide.
+ *
+ * One CAS on our word, then a second look at the other word: a write and
+ * a read (or two writes) of the same granule at the same instant on two
+ * threads each store their word and then load the other's (sequentially
+ * consistent), so at least one of them sees the other and reports.  */
 static inline bool try_quick(race_g *g, rcell *c, rpcs *pcs, uint64_t bytes, bool write,
                              uint32_t pc32) {
-    uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
-    uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
+    uint64_t w = atomic_load(&c->w);
+    uint64_t r = atomic_load(&c->r);
     if ((r & EP_SHARED) || races(g, w, bytes)) return false;
     uint64_t me = g->epoch | bytes;
     if (write) {
         if (races(g, r, bytes)) return false;
         uint64_t keep = (w & ~EP_BYTES) == g->epoch ? ep_bytes(w) : 0;
-        atomic_store_explicit(&c->w, me | keep, memory_order_relaxed);
+        if (!atomic_compare_exchange_strong(&c->w, &w, me | keep)) return false;
         pcs->wpc = pc32;
-        return true;
+        uint64_t r2 = atomic_load(&c->r);
+        return r2 == r || (!(r2 & EP_SHARED) && !races(g, r2, bytes));
     }
     if (r && !rg_mine(g, r) && !(rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) return false;
     uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
-    atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
+    if (!atomic_compare_exchange_strong(&c->r, &r, me | keep)) return false;
     pcs->rpc = pc32;
-    return true;
+    uint64_t w2 = atomic_load(&c->w);
+    return w2 == w || !races(g, w2, bytes);
 }
 
-void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc) {
-    {
-        rcell *c = sh_cell(a);
-        if (try_quick(g, c, sh_pcs(c, a), bytes, write, (uint32_t)pc)) return;
-    }
+static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr_t a,
+                                                     uint64_t bytes, bool write, uintptr_t pc) {
     pending found[MAX_PENDING];
     int nfound = 0;
     uint64_t me = g->epoch | bytes;
     uint32_t pc32 = (uint32_t)pc;
-    rcell *c = sh_cell(a);
     rpcs *pcs = sh_pcs(c, a);
     lock(a);
     uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
@@ -191,6 +193,10 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
         race_found(g, (a & ~(uintptr_t)7) + lo, hi - lo, write, pc, found[i].e, found[i].write,
                    found[i].pc);
     }
+}
+
+void race_access_slow(race_g *g, rcell *c, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc) {
+    if (!try_quick(g, c, sh_pcs(c, a), bytes, write, (uint32_t)pc)) access_locked(g, c, a, bytes, write, pc);
 }
 
 void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t pc) {

@@ -159,7 +159,7 @@ typedef struct rset {
 } rset;
 
 /* ---- accesses (access.c) ---------------------------------------------- */
-void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc);
+void race_access_slow(race_g *g, rcell *c, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc);
 
 /* One access of size bytes at a (within one granule): the hot path. */
 static inline void race_access1(race_g *g, uintptr_t a, unsigned size, bool write, uintptr_t pc) {
@@ -167,7 +167,7 @@ static inline void race_access1(race_g *g, uintptr_t a, unsigned size, bool writ
     rcell *c = sh_cell(a);
     uint64_t old = atomic_load_explicit(write ? &c->w : &c->r, memory_order_relaxed);
     if (__builtin_expect((old & ~EP_BYTES) == g->epoch && (old & bytes) == bytes, 1)) return;
-    race_access_slow(g, a, bytes, write, pc);
+    race_access_slow(g, c, a, bytes, write, pc);
 }
 /* Any access: split at granule boundaries. */
 void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t pc);
