@@ -46,7 +46,21 @@ static inline void unlock(uintptr_t a) {
 
 /* Does the access of epoch e (bytes in e) race with g's access of bytes? */
 static inline bool races(const race_g *g, uint64_t e, uint64_t bytes) {
-    return e && (ep_bytes(e) & bytes) && !rg_mine(g, e) && !rg_after(g, e);
+    return e && (ep_bytes(e) & bytes) && !(e & bytes & EP_ATOMIC) && !rg_mine(g, e) &&
+           !rg_after(g, e);
+}
+
+/* e is this goroutine's access in its current epoch, of the same kind
+ * (atomic or not): a new access may merge its bytes into it. */
+static inline bool same_epoch(const race_g *g, uint64_t e, uint64_t bytes) {
+    return (e & ~(EP_BYTES | EP_ATOMIC)) == g->epoch && (e & EP_ATOMIC) == (bytes & EP_ATOMIC);
+}
+
+/* The access e can be forgotten once we access bytes: it is ours or
+ * happens before us, and we touch every byte it touched (a later access
+ * racing with it then races with us, or is ordered after it). */
+static inline bool superseded(const race_g *g, uint64_t e, uint64_t bytes) {
+    return (ep_bytes(e) & ~bytes) == 0 && (rg_mine(g, e) || rg_after(g, e));
 }
 
 typedef struct pending {
@@ -87,14 +101,14 @@ static inline bool try_quick(race_g *g, rcell *c, rpcs *pcs, uint64_t bytes, boo
     uint64_t me = g->epoch | bytes;
     if (write) {
         if (races(g, r, bytes)) return false;
-        uint64_t keep = (w & ~EP_BYTES) == g->epoch ? ep_bytes(w) : 0;
+        uint64_t keep = same_epoch(g, w, bytes) ? ep_bytes(w) : 0;
         if (!atomic_compare_exchange_strong(&c->w, &w, me | keep)) return false;
         pcs->wpc = pc32;
         uint64_t r2 = atomic_load(&c->r);
         return r2 == r || (!(r2 & EP_SHARED) && !races(g, r2, bytes));
     }
-    if (r && !rg_mine(g, r) && !(rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) return false;
-    uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
+    if (r && !same_epoch(g, r, bytes) && !superseded(g, r, bytes)) return false;
+    uint64_t keep = r && same_epoch(g, r, bytes) ? ep_bytes(r) : 0;
     if (!atomic_compare_exchange_strong(&c->r, &r, me | keep)) return false;
     pcs->rpc = pc32;
     uint64_t w2 = atomic_load(&c->w);
@@ -121,8 +135,8 @@ static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr
                 if (races(g, e, bytes)) {
                     if (nfound < MAX_PENDING) found[nfound++] = (pending){e, false, s->v[i].pc};
                     s->v[k++] = s->v[i]; /* (kept: reported once per pc pair) */
-                } else if ((ep_bytes(e) & ~bytes) != 0 && !rg_mine(g, e)) {
-                    s->v[k++] = s->v[i]; /* bytes we did not write: still needed */
+                } else if (!superseded(g, e, bytes)) {
+                    s->v[k++] = s->v[i]; /* bytes we did not write, or unordered: still needed */
                 }
             }
             s->n = k;
@@ -132,9 +146,9 @@ static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr
             }
         } else if (r) {
             if (races(g, r, bytes)) found[nfound++] = (pending){r, false, pcs->rpc};
-            else if ((ep_bytes(r) & ~bytes) == 0) atomic_store_explicit(&c->r, 0, memory_order_relaxed);
+            else if (superseded(g, r, bytes)) atomic_store_explicit(&c->r, 0, memory_order_relaxed);
         }
-        uint64_t keep = (w & ~EP_BYTES) == g->epoch ? ep_bytes(w) : 0;
+        uint64_t keep = same_epoch(g, w, bytes) ? ep_bytes(w) : 0;
         atomic_store_explicit(&c->w, me | keep, memory_order_relaxed);
         pcs->wpc = pc32;
     } else if (r & EP_SHARED) {
@@ -143,13 +157,12 @@ static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr
         bool placed = false;
         for (uint32_t i = 0; i < s->n; i++) {
             uint64_t e = s->v[i].e;
-            if (rg_mine(g, e)) {
-                uint64_t keep = (e & ~EP_BYTES) == g->epoch ? ep_bytes(e) : 0;
-                s->v[k].e = me | keep;
+            if (same_epoch(g, e, bytes)) { /* ours, this epoch: merge the bytes */
+                s->v[k].e = me | ep_bytes(e);
                 s->v[k++].pc = pc32;
                 placed = true;
-            } else if (rg_after(g, e) && (ep_bytes(e) & ~bytes) == 0) {
-                continue; /* happens before this read, which covers it */
+            } else if (superseded(g, e, bytes)) {
+                continue; /* ours or before this read, which covers its bytes */
             } else {
                 s->v[k++] = s->v[i];
             }
@@ -170,8 +183,8 @@ static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr
                 s->v[s->n++].pc = pc32;
             }
         }
-    } else if (!r || rg_mine(g, r) || (rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) {
-        uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
+    } else if (!r || same_epoch(g, r, bytes) || superseded(g, r, bytes)) {
+        uint64_t keep = r && same_epoch(g, r, bytes) ? ep_bytes(r) : 0;
         atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
         pcs->rpc = pc32;
     } else {
@@ -187,11 +200,11 @@ static __attribute__((noinline)) void access_locked(race_g *g, rcell *c, uintptr
     }
     unlock(a);
     for (int i = 0; i < nfound; i++) {
-        uint64_t common = ep_bytes(found[i].e) & bytes;
+        uint64_t common = ep_bytes(found[i].e) & ep_bytes(bytes);
         unsigned lo = (unsigned)__builtin_ctzll(common >> EP_BYTES_SHIFT);
         unsigned hi = 64 - (unsigned)__builtin_clzll(common >> EP_BYTES_SHIFT);
-        race_found(g, (a & ~(uintptr_t)7) + lo, hi - lo, write, pc, found[i].e, found[i].write,
-                   found[i].pc);
+        race_found(g, (a & ~(uintptr_t)7) + lo, hi - lo, write, (bytes & EP_ATOMIC) != 0, pc,
+                   found[i].e, found[i].write, found[i].pc);
     }
 }
 
@@ -208,4 +221,10 @@ void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t p
         race_access1(g, a, k, write, pc);
         a += k;
     }
+}
+
+void race_access_atomic(race_g *g, uintptr_t a, unsigned n, bool write, uintptr_t pc) {
+    if (!race_addr_ok(a) || (a & 7) + n > 8) return;
+    uint64_t bytes = (uint64_t)(((1u << n) - 1) << (a & 7)) << EP_BYTES_SHIFT | EP_ATOMIC;
+    race_access_slow(g, sh_cell(a), a, bytes, write, pc);
 }

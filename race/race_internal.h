@@ -14,7 +14,8 @@
  * know the old owner's accesses up to that clock too (a false negative,
  * never a false report).
  *
- * Epoch (64 bits): clock << 32 | byte mask << 24 | slot.  The mask says
+ * Epoch (64 bits): clock << 32 | byte mask << 24 | atomic << 23 | slot.
+ * The mask says
  * which bytes of the 8-byte granule the access touched: accesses to
  * different bytes of one granule never race (two goroutines filling the
  * neighbouring bytes of a char array).  Clocks stay below 2^31: bit 63 of
@@ -30,7 +31,8 @@
 
 #include "race.h"
 
-#define EP_SLOT_BITS 24
+#define EP_SLOT_BITS 23
+#define EP_ATOMIC (UINT64_C(1) << 23) /* an atomic access (never races with another) */
 #define EP_SLOT_MASK ((UINT64_C(1) << EP_SLOT_BITS) - 1)
 #define EP_BYTES_SHIFT 24
 #define EP_BYTES (UINT64_C(0xff) << EP_BYTES_SHIFT)
@@ -171,12 +173,15 @@ static inline void race_access1(race_g *g, uintptr_t a, unsigned size, bool writ
 }
 /* Any access: split at granule boundaries. */
 void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t pc);
+/* An atomic access of n bytes (1..8, naturally aligned): checked against
+ * plain accesses only. */
+void race_access_atomic(race_g *g, uintptr_t a, unsigned n, bool write, uintptr_t pc);
 
 static inline bool race_addr_ok(uintptr_t a) { return a >> SH_APP_BITS == 0 && a >= 4096; }
 
 /* ---- reports (report.c) ----------------------------------------------- */
-void race_found(race_g *g, uintptr_t a, unsigned size, bool write, uintptr_t pc, uint64_t prev,
-                bool prev_write, uint32_t prev_pc);
+void race_found(race_g *g, uintptr_t a, unsigned size, bool write, bool atomic, uintptr_t pc,
+                uint64_t prev, bool prev_write, uint32_t prev_pc);
 void race_report_init(void);
 /* gid of the goroutine that owned slot s at clock c (0 if unknown). */
 int64_t race_slot_gid(uint32_t s, uint32_t c);
