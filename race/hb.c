@@ -16,7 +16,9 @@
  *   buffered, capacity C receive k → completion of send k+C
  *   close                → a receive that saw the close
  *   Mutex/RWMutex        Unlock → Lock and RLock; RUnlock → Lock
- *   WaitGroup            Done (Add < 0) → Wait returning
+ *   WaitGroup            Done (Add < 0) → Wait returning; an Add from zero
+ *                        unordered with a blocking Wait is a race (Go's
+ *                        model, wg_order)
  *   Once                 the function's return → every Do returning
  *   Cond                 Signal/Broadcast → the woken Wait
  *   semaphore            release → acquire
@@ -53,6 +55,8 @@ typedef struct robj {
     rvc **sent, **recvd; /* buffered: ring of cap clocks each */
     rvc *handoff;        /* unbuffered: the send being handed off */
     int64_t handoff_gid;
+    int waiters;         /* WaitGroup: Waits blocked now */
+    uint64_t wg_word;    /* WaitGroup: Go's &wg.sema (see wg_order) */
 } robj;
 
 /* ---- object table (ids up to 2^32, like goroutines.c's) -------------------- */
@@ -214,6 +218,19 @@ static void forget_stack(race_g *g) {
     if (from < hi) sh_clear((void *)from, hi - from);
 }
 
+/* ---- WaitGroup: an Add from zero must happen before a Wait --------------- */
+
+/* Go's race detector models this rule as memory accesses (sync.WaitGroup):
+ * an Add that takes the counter up from zero reads &wg.sema, the first
+ * Wait to block writes it, so an Add concurrent with a blocking Wait is
+ * reported as a race.  We do the same on a word of the object's state,
+ * with the innermost pc of the goroutine's function-entry stack (the call
+ * of the function that made the call) as the site. */
+static void wg_order(race_g *g, robj *o, bool write) {
+    uintptr_t pc = g->depth > 0 && g->depth <= RACE_STACK_DEPTH ? g->stack[g->depth - 1] : 0;
+    race_access1(g, (uintptr_t)&o->wg_word, 8, write, pc);
+}
+
 /* ---- the events -------------------------------------------------------------- */
 
 enum { OP_LOAD = 0, OP_STORE = 1, OP_ADD = 2, OP_CAS_OK = 3, OP_CAS_FAIL = 4 };
@@ -286,6 +303,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     }
     robj *o = obj_get(obj);
     if (!o) return;
+    int wg_access = 0; /* 1 read, 2 write: done after the object's lock */
     olock(o);
     switch (kind) {
     case EV_CHAN_MAKE:
@@ -321,12 +339,20 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         break;
     case EV_WG_ADD:
         if (a < 0) release(g, &o->L);
+        else if (a > 0 && b == a && g->slot != UINT32_MAX) wg_access = 1; /* up from zero */
         break;
     case EV_WG_WAIT:
-        if (a == 0) acquire(g, o->L);
+        if (a == 0) {
+            acquire(g, o->L);
+            g->wg_quick = true; /* its wait_done follows at once */
+        } else if (o->waiters++ == 0 && g->slot != UINT32_MAX) {
+            wg_access = 2; /* the first Wait to block */
+        }
         break;
     case EV_WG_WAIT_DONE:
         acquire(g, o->L);
+        if (g->wg_quick) g->wg_quick = false;
+        else if (o->waiters > 0) o->waiters--;
         break;
     case EV_ONCE_END:
         if (a == 1) release(g, &o->L);
@@ -350,6 +376,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         break;
     }
     ounlock(o);
+    if (wg_access) wg_order(g, o, wg_access == 2);
     if (gid == 0) rt_armed = false;
 }
 

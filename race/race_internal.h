@@ -81,6 +81,7 @@ typedef struct race_g {
                                kept aside so that vc can stay shared with
                                the creator (UINT32_MAX: none) */
     int64_t gid;
+    bool wg_quick;        /* in a WaitGroup Wait that does not block */
     int block_reason;     /* from go_block, for cond's go_unblock */
     int64_t block_obj;
     uintptr_t min_sp;     /* lowest stack address seen at a function entry:
