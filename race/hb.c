@@ -29,6 +29,8 @@
  *                        runtime, goroutine 0: a per-thread clock carries
  *                        the timer's clock from the fire to the send)
  *   signal_notify        registration → delivery on the channel
+ *   pthread_create       → the thread's start; its end → pthread_join
+ *                        (threads.c)
  * Goroutine end gives nothing (only a later sync does).
  *
  * Locking: each object's state has a spinlock; a goroutine's clock is
@@ -244,6 +246,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         if (obj == gid) { /* a thread becoming a goroutine (main): announces itself */
             race_g *g = race_g_find(gid);
             race_cur = g ? g : race_g_new(gid);
+            race_thread_adopted(race_cur); /* pthread_create → here (threads.c) */
             return;
         }
         race_g *p = who(gid);
@@ -270,6 +273,8 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     if (kind == EV_GO_END) {
         race_g *g = race_g_find(gid);
         if (g) {
+            cs_g *cg = cs_getg_if_any();
+            if (cg && cg->foreign && cg->id == gid) race_thread_ending(g); /* → pthread_join */
             forget_stack(g);
             race_g_end(g);
         }

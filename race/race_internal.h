@@ -119,6 +119,8 @@ void race_g_end(race_g *g);
 void race_g_tick(race_g *g);        /* after a release: a new epoch */
 void race_acquire(race_g *g, const rvc *v);  /* g ⊔= v (hb.c) */
 void race_release(race_g *g, rvc **dst);     /* *dst ⊔= g, then a new epoch */
+void race_thread_adopted(race_g *g);  /* threads.c: a program's thread became g */
+void race_thread_ending(race_g *g);   /* threads.c: ... and ends */
 
 /* ---- shadow memory (shadow.c) ------------------------------------------
  * Per 8-byte granule: the last write's epoch and the last read's epoch
