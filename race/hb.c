@@ -28,6 +28,8 @@
  *   timer                start → fire → its channel send (sent by the
  *                        runtime, goroutine 0: a per-thread clock carries
  *                        the timer's clock from the fire to the send)
+ *   context deadline     WithDeadline/WithTimeout → the cancel its timer
+ *                        does (CS_RACE_RUNTIME_AS in context.c)
  *   signal_notify        registration → delivery on the channel
  *   socket write         → a socket read (Go's ioSync: CS_RACE_IOSYNC)
  *   pthread_create       → the thread's start; its end → pthread_join
@@ -155,11 +157,12 @@ void race_release(race_g *g, rvc **dst) { release(g, dst); }
 /* The timer that just fired on this thread hands its clock to the send
  * that follows; nothing else the runtime does carries a clock. */
 static _Thread_local race_g rt_g = {.slot = UINT32_MAX, .xslot = UINT32_MAX};
-static _Thread_local bool rt_armed;
+static _Thread_local bool rt_armed;  /* for the next event (timer_fire → its send) */
+static _Thread_local bool rt_acting; /* until cs_race_runtime_end */
 
 static race_g *who(int64_t gid) {
     if (gid == 0) {
-        if (!rt_armed) rvc_assign(&rt_g.vc, NULL);
+        if (!rt_armed && !rt_acting) rvc_assign(&rt_g.vc, NULL);
         return &rt_g;
     }
     race_g *g = race_g_find(gid);
@@ -387,6 +390,20 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     ounlock(o);
     if (wg_access) wg_order(g, o, wg_access == 2);
     if (gid == 0) rt_armed = false;
+}
+
+void cs_race_runtime_as(int64_t obj) {
+    robj *o = obj_get(obj);
+    if (!o) return;
+    olock(o);
+    rvc_assign(&rt_g.vc, o->L);
+    ounlock(o);
+    rt_acting = true;
+}
+
+void cs_race_runtime_end(void) {
+    rt_acting = false;
+    rvc_assign(&rt_g.vc, NULL);
 }
 
 void cs_race_release(int64_t obj) {

@@ -30,12 +30,21 @@ void cs_race_forget(const void *lo, size_t n);
 #define CS_RACE_IOSYNC (-1)
 void cs_race_release(int64_t obj);
 void cs_race_acquire(int64_t obj);
+/* The runtime (goroutine 0: a timer callback) acts for object obj until
+ * cs_race_runtime_end: its events carry obj's clock (what was released
+ * into obj, e.g. by starting the timer). */
+void cs_race_runtime_as(int64_t obj);
+void cs_race_runtime_end(void);
 #define CS_RACE_SWITCH(gid) cs_race_switch(gid)
+#define CS_RACE_RUNTIME_AS(obj) cs_race_runtime_as(obj)
+#define CS_RACE_RUNTIME_END() cs_race_runtime_end()
 #define CS_RACE_FORGET(lo, n) cs_race_forget((lo), (n))
 #define CS_RACE_RELEASE(obj) cs_race_release(obj)
 #define CS_RACE_ACQUIRE(obj) cs_race_acquire(obj)
 #else
 #define CS_RACE_SWITCH(gid) ((void)0)
+#define CS_RACE_RUNTIME_AS(obj) ((void)0)
+#define CS_RACE_RUNTIME_END() ((void)0)
 #define CS_RACE_FORGET(lo, n) ((void)0)
 #define CS_RACE_RELEASE(obj) ((void)0)
 #define CS_RACE_ACQUIRE(obj) ((void)0)
