@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "chan_internal.h"
+#include "race_hooks.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -86,11 +87,13 @@ static void cancel_ctx(ctx_t *c, bool remove_from_parent, err_t err, bool inheri
         pthread_mutex_unlock(&c->lock);
         return;
     }
-    atomic_store_explicit(&c->err, err, memory_order_release);
+    /* The event first: the race build's release (cancel → Err) must be in
+     * place before anyone can see err. */
     if (CS_TRACING())
         cs_trace_event_g(cs_gid_of(by), EV_CTX_CANCEL, c->id,
                          err == ERR_DEADLINE_EXCEEDED ? CAUSE_DEADLINE : CAUSE_CANCELED, inherited,
                          0, 0, NULL, site);
+    atomic_store_explicit(&c->err, err, memory_order_release);
     cs_chan_close_by(c->done, by, site);
     ctx_t *child = c->children;
     c->children = NULL;
@@ -166,7 +169,9 @@ ctx_t *cs_ctx_with_cancel(ctx_t *parent, cancel_func *cancel, cs_site site) {
 
 static void deadline_fired(void *arg) {
     ctx_t *c = arg;
+    CS_RACE_RUNTIME_AS(c->id); /* the race build: the timer's start → this cancel */
     cancel_ctx(c, true, ERR_DEADLINE_EXCEEDED, false, NULL, c->site);
+    CS_RACE_RUNTIME_END();
 }
 
 static ctx_t *with_deadline(ctx_t *parent, int kind, int64_t deadline, cancel_func *cancel,
@@ -187,7 +192,10 @@ static ctx_t *with_deadline(ctx_t *parent, int kind, int64_t deadline, cancel_fu
     bool expired = false;
     if (!atomic_load_explicit(&c->err, memory_order_relaxed)) {
         if (deadline <= cs_nanotime()) expired = true;
-        else c->timer = cs_timer_after_func(deadline, deadline_fired, c);
+        else {
+            CS_RACE_RELEASE(c->id); /* the creator → deadline_fired (Go: timer start → run) */
+            c->timer = cs_timer_after_func(deadline, deadline_fired, c);
+        }
     }
     pthread_mutex_unlock(&c->lock);
     if (expired) cancel_ctx(c, true, ERR_DEADLINE_EXCEEDED, false, self, site);
@@ -225,7 +233,9 @@ chan_t *ctx_done(ctx_t *ctx) {
 
 err_t ctx_err(ctx_t *ctx) {
     ctx_t *c = cancelable(ctx);
-    return c ? atomic_load_explicit(&c->err, memory_order_acquire) : NULL;
+    err_t e = c ? atomic_load_explicit(&c->err, memory_order_acquire) : NULL;
+    if (e) CS_RACE_ACQUIRE(c->id); /* cancel happens before Err returns non-nil */
+    return e;
 }
 
 void *ctx_value(ctx_t *ctx, const void *key) {
