@@ -70,6 +70,11 @@ enum cs_ev_kind {
     EV_PROGRAM_END = 55,     /* g=who ended it (0 runtime) a=exit status b=signal (0 none); s=reason */
     EV_MISUSE = 56,          /* a=cs_misuse obj: a non-fatal misuse noticed (copy of a lock) */
     EV_SIGNAL = 57,          /* a=signal number b=1 if delivered to a channel, b=2 signal_notify(obj=channel) registered it; fatal: g=goroutine a fault hit (0) s=dump */
+    /* races the race build found (chanscope build --race; race/race_report.c).
+     * Emitted as a pair by the goroutine making the later access, race_prev
+     * first; the race number ties them. */
+    EV_RACE_PREV = 58,       /* obj=variable a=race number b=goroutine of the earlier access c=1 if it wrote; site, s=its line, function */
+    EV_RACE = 59,            /* obj=variable a=race number b=1 if this access wrote c=address d=size; site, s=its line, function */
 };
 
 /* Why a goroutine is blocked (EV_GO_BLOCK.a, spans.reason). */

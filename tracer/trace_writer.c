@@ -141,6 +141,7 @@ static const char *const kind_names[] = {
     [EV_LOG] = "log",                     [EV_PANIC] = "panic",
     [EV_DEADLOCK] = "deadlock",           [EV_PROGRAM_END] = "program_end",
     [EV_MISUSE] = "misuse",               [EV_SIGNAL] = "signal",
+    [EV_RACE_PREV] = "race_prev",         [EV_RACE] = "race",
 };
 
 static const char *const type_names[] = {

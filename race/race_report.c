@@ -1,0 +1,235 @@
+/*
+ * race/race_report.c — what a race found by the race build looks like to
+ * the user: the strong cs_race_report (the detector's weak default only
+ * prints raw pcs).
+ *
+ * For each race (deduplicated by the pair of source lines, as Go's detector
+ * reports each pair of sites once):
+ *   - a report on stderr shaped like `go run -race`'s (WARNING: DATA RACE,
+ *     the access, "Previous write at ... by goroutine N", where each
+ *     goroutine was created), with file:line and function names from the
+ *     program's debug information (race_symbolize.c, elfutils libdw) and the
+ *     variable's name when it is a global or static;
+ *   - when tracing, two events (docs/trace-format.md): race_prev (the
+ *     earlier access: its site, goroutine, read/write), then race (the
+ *     current one), both emitted by the current goroutine and tied by a
+ *     race number; the variable is registered once as an OBJ_VAR object.
+ * At exit, like Go: "Found N data race(s)" and exit status 66 when the
+ * program itself would have exited 0.
+ *
+ * Runs on the goroutine that made the racing access, from the detector, in
+ * uninstrumented code; takes only its own lock, the symbolizer's and the
+ * goroutine registry's (never held while user code runs).
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "goroutine.h"
+#include "race.h"
+#include "race_symbolize.h"
+#include "scheduler.h"
+#include "trace_hooks.h"
+
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int nreported; /* races printed so far */
+
+/* ---- one report per pair of source lines ------------------------------ */
+
+typedef struct seen_pair {
+    const char *f1, *f2; /* interned by the symbolizer: compared by content */
+    int l1, l2;
+    uintptr_t pc1, pc2; /* when there is no line information */
+} seen_pair;
+static seen_pair *seen; /* under report_lock */
+static size_t nseen, seen_cap;
+
+static int same_str(const char *a, const char *b) {
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_pair(const seen_pair *p, const seen_pair *q) {
+    if (p->f1 || q->f1)
+        return same_str(p->f1, q->f1) && same_str(p->f2, q->f2) && p->l1 == q->l1 &&
+               p->l2 == q->l2;
+    return p->pc1 == q->pc1 && p->pc2 == q->pc2;
+}
+
+/* 1 when this pair (in either order) was reported already; else remembers it. */
+static int seen_before(const cs_race_frame *a, uintptr_t pca, const cs_race_frame *b,
+                       uintptr_t pcb) {
+    seen_pair p = {a->file, b->file, a->line, b->line, pca, pcb};
+    seen_pair q = {b->file, a->file, b->line, a->line, pcb, pca};
+    for (size_t i = 0; i < nseen; i++)
+        if (same_pair(&seen[i], &p) || same_pair(&seen[i], &q)) return 1;
+    if (nseen == seen_cap) {
+        size_t cap = seen_cap ? 2 * seen_cap : 32;
+        seen_pair *s = realloc(seen, cap * sizeof *s);
+        if (!s) return 0;
+        seen = s;
+        seen_cap = cap;
+    }
+    seen[nseen++] = p;
+    return 0;
+}
+
+/* ---- the variable object in the trace --------------------------------- */
+
+typedef struct var_obj {
+    uintptr_t base;
+    int64_t id;
+} var_obj;
+static var_obj *vars; /* under report_lock; few (one per raced variable) */
+static size_t nvars, vars_cap;
+
+static int64_t var_object(uintptr_t base, const char *name, cs_site site) {
+    for (size_t i = 0; i < nvars; i++)
+        if (vars[i].base == base) return vars[i].id;
+    if (nvars == vars_cap) {
+        size_t cap = vars_cap ? 2 * vars_cap : 16;
+        var_obj *v = realloc(vars, cap * sizeof *v);
+        if (!v) return 0;
+        vars = v;
+        vars_cap = cap;
+    }
+    int64_t id = cs_new_object_id();
+    vars[nvars++] = (var_obj){base, id};
+    cs_trace_object(id, OBJ_VAR, name, site, 0, 0);
+    return id;
+}
+
+/* ---- printing ---------------------------------------------------------- */
+
+static void print_frame(FILE *o, uintptr_t pc) {
+    cs_race_frame f;
+    cs_race_symbolize_pc(pc, &f);
+    fprintf(o, "  %s()\n", f.func ? f.func : "??");
+    if (f.file) fprintf(o, "      %s:%d\n", f.file, f.line);
+    else fprintf(o, "      ?? (pc %#" PRIxPTR ": no debug information; build with -g)\n", pc);
+}
+
+static void print_access(FILE *o, const char *what, const cs_race_info *r,
+                         const cs_race_access *a) {
+    fprintf(o, "%s at 0x%012" PRIxPTR " by goroutine %" PRId64 ":\n", what, r->addr, a->gid);
+    print_frame(o, a->pc);
+    for (int i = 0; i < a->nstack && a->stack; i++) print_frame(o, a->stack[i]);
+}
+
+/* "Goroutine 7 (running) created at:" with the go statement's site, from
+ * the registry of live goroutines (an ended one is gone from it). */
+static void print_creation(FILE *o, int64_t gid) {
+    char name[64] = "", file[256] = "";
+    int line = 0, found = 0;
+    int64_t parent = 0;
+    cs_registry_lock();
+    for (cs_g *g = cs_registry_first(); g; g = g->all_next)
+        if (g->id == gid) {
+            found = 1;
+            snprintf(name, sizeof name, "%s", g->name ? g->name : "");
+            if (g->go_site.file) snprintf(file, sizeof file, "%s", g->go_site.file);
+            line = g->go_site.line;
+            parent = g->parent;
+            break;
+        }
+    cs_registry_unlock();
+    if (!found) {
+        fprintf(o, "Goroutine %" PRId64 " (finished)\n", gid);
+        return;
+    }
+    if (!parent) {
+        fprintf(o, "Goroutine %" PRId64 " (running) is %s\n", gid,
+                gid == 1 ? "main" : "a thread of its own");
+        return;
+    }
+    fprintf(o, "Goroutine %" PRId64 " (running) created at:\n  go %s() by goroutine %" PRId64
+               "\n      %s:%d\n",
+            gid, name, parent, *file ? file : "??", line);
+}
+
+static void print_location(FILE *o, const cs_race_info *r, const char *var, uintptr_t off,
+                           size_t vsize) {
+    if (!var) return;
+    if (off) fprintf(o, "Location is global '%s' (at offset %" PRIuPTR ") of size %zu\n", var, off, vsize);
+    else fprintf(o, "Location is global '%s' of size %zu at 0x%012" PRIxPTR "\n", var, vsize, r->addr);
+}
+
+/* ---- exit: the summary and status 66 ----------------------------------- */
+
+/* Registered first of all (constructor priority 100, before the tracer's
+ * 101), so on_exit runs it last: after the trace is finished. */
+static void race_exit(int status, void *arg) {
+    (void)arg;
+    int n = atomic_load(&nreported);
+    if (!n) return;
+    fprintf(stderr, "Found %d data race(s)\n", n);
+    if (status == 0) { /* Go: a clean exit becomes 66; other statuses stay */
+        fflush(NULL);
+        _exit(66);
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wprio-ctor-dtor" /* 100: on purpose, see above */
+#endif
+__attribute__((constructor(100))) static void race_exit_hook(void) {
+    on_exit(race_exit, NULL);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/* ---- the report --------------------------------------------------------- */
+
+void cs_race_report(const cs_race_info *r) {
+    cs_race_frame cur, prev;
+    cs_race_symbolize_pc(r->cur.pc, &cur);
+    cs_race_symbolize_pc(r->prev.pc, &prev);
+    uintptr_t off;
+    size_t vsize;
+    const char *var = cs_race_var_name(r->addr, &off, &vsize);
+
+    pthread_mutex_lock(&report_lock);
+    if (seen_before(&cur, r->cur.pc, &prev, r->prev.pc)) {
+        pthread_mutex_unlock(&report_lock);
+        return;
+    }
+    int num = atomic_fetch_add(&nreported, 1) + 1;
+
+    /* one fprintf stream, flushed at once: reports from two goroutines
+     * never interleave (report_lock) */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    if (o) {
+        fputs("==================\nWARNING: DATA RACE\n", o);
+        print_access(o, r->cur.is_write ? "Write" : "Read", r, &r->cur);
+        fputc('\n', o);
+        print_access(o, r->prev.is_write ? "Previous write" : "Previous read", r, &r->prev);
+        fputc('\n', o);
+        print_location(o, r, var, off, vsize);
+        print_creation(o, r->cur.gid);
+        if (r->prev.gid != r->cur.gid) print_creation(o, r->prev.gid);
+        fputs("==================\n", o);
+        fclose(o);
+        fwrite(buf, 1, len, stderr);
+        fflush(stderr);
+        free(buf);
+    }
+
+    if (CS_TRACING()) {
+        cs_site here = {cur.file, cur.line}, there = {prev.file, prev.line};
+        int64_t obj = var_object(var ? r->addr - off : r->addr, var, here);
+        cs_trace_event_g(r->cur.gid, EV_RACE_PREV, obj, num, r->prev.gid, r->prev.is_write ? 1 : 0,
+                         0, prev.func, there);
+        cs_trace_event_g(r->cur.gid, EV_RACE, obj, num, r->cur.is_write ? 1 : 0,
+                         (int64_t)r->addr, (int64_t)r->size, cur.func, here);
+    }
+    pthread_mutex_unlock(&report_lock);
+}
+
+int cs_race_count(void) { return atomic_load(&nreported); }
