@@ -30,14 +30,15 @@ static void add_warning(an_trace *t, const char *fmt, ...) {
 bool an_kind_known(int64_t k) {
     return (k >= EV_GO_CREATE && k <= EV_GO_SLEEP) || (k >= EV_CHAN_MAKE && k <= EV_SELECT_END) ||
            (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           (k >= EV_VAR_READ && k <= EV_SIGNAL);
+           (k >= EV_VAR_READ && k <= EV_SIGNAL) || k == EV_RACE_PREV || k == EV_RACE;
 }
 
 /* Is events.obj an object id for this kind (not a goroutine id, not unused)? */
 static bool obj_is_object(int k) {
     return k == EV_GO_BLOCK || (k >= EV_CHAN_MAKE && k <= EV_CHAN_CLOSE) ||
            (k >= EV_MUTEX_WAIT && k <= EV_SEM_RELEASE) || (k >= EV_CTX_CREATE && k <= EV_TIMER_STOP) ||
-           k == EV_VAR_READ || k == EV_VAR_WRITE || k == EV_PANIC || k == EV_MISUSE;
+           k == EV_VAR_READ || k == EV_VAR_WRITE || k == EV_PANIC || k == EV_MISUSE ||
+           k == EV_RACE_PREV || k == EV_RACE;
 }
 
 /* Refuse the trace: "PATH: inconsistent trace: ..." in err.  Returns -2. */
@@ -98,6 +99,16 @@ int an_check_row(an_vstate *v, an_trace *t, sqlite3_stmt *st, int64_t seq, int64
                            "objects row says %s %lld", (long long)seq, (long long)obj, (long long)a,
                         o->type != OBJ_CHAN ? "type" : "capacity",
                         o->type != OBJ_CHAN ? (long long)o->type : (long long)o->a);
+    }
+    if (kind == EV_RACE_PREV || kind == EV_RACE) { /* the race build's race pair */
+        if (a < 1)
+            return an_vfail(v, "event seq %lld: %s with race number %lld (they start at 1)",
+                            (long long)seq, kind == EV_RACE ? "race" : "race_prev", (long long)a);
+        if (kind == EV_RACE_PREV && b < 1)
+            return an_vfail(v, "event seq %lld: race_prev of goroutine %lld (ids start at 1)",
+                            (long long)seq, (long long)b);
+        if (kind == EV_RACE_PREV && !an_imap_get(&t->g_index, b))
+            if (!v->n_no_g++) v->no_g = b, v->no_g_seq = seq;
     }
     /* references to rows that are missing (kept apart; reported at the end) */
     int64_t *gi = gid ? an_imap_get(&t->g_index, gid) : NULL;
