@@ -14,8 +14,7 @@
  *     earlier access: its site, goroutine, read/write), then race (the
  *     current one), both emitted by the current goroutine and tied by a
  *     race number; the variable is registered once as an OBJ_VAR object.
- * At exit, like Go: "Found N data race(s)" and exit status 66 when the
- * program itself would have exited 0.
+ * (Exit status 66 after a race: the detector's race/report.c.)
  *
  * Runs on the goroutine that made the racing access, from the detector, in
  * uninstrumented code; takes only its own lock, the symbolizer's and the
@@ -23,7 +22,6 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +34,7 @@
 #include "trace_hooks.h"
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int nreported; /* races printed so far */
+static int nreported; /* races printed so far (under report_lock): the race number */
 
 /* ---- one report per pair of source lines ------------------------------ */
 
@@ -112,11 +110,15 @@ static void print_frame(FILE *o, uintptr_t pc) {
     else fprintf(o, "      ?? (pc %#" PRIxPTR ": no debug information; build with -g)\n", pc);
 }
 
+/* The access, then (the current one only: the detector keeps no stack of
+ * the earlier one) the calls that led to it. */
 static void print_access(FILE *o, const char *what, const cs_race_info *r,
-                         const cs_race_access *a) {
-    fprintf(o, "%s at 0x%012" PRIxPTR " by goroutine %" PRId64 ":\n", what, r->addr, a->gid);
+                         const cs_race_access *a, int with_stack) {
+    fprintf(o, "%s%s at 0x%012" PRIxPTR " by goroutine %" PRId64 ":\n", a->atomic ? "Atomic " : "",
+            what, r->addr, a->gid);
     print_frame(o, a->pc);
-    for (int i = 0; i < a->nstack && a->stack; i++) print_frame(o, a->stack[i]);
+    for (int i = 0; with_stack && i < r->nstack && i < CS_RACE_STACK_MAX; i++)
+        print_frame(o, r->stack[i]);
 }
 
 /* "Goroutine 7 (running) created at:" with the go statement's site, from
@@ -157,32 +159,6 @@ static void print_location(FILE *o, const cs_race_info *r, const char *var, uint
     else fprintf(o, "Location is global '%s' of size %zu at 0x%012" PRIxPTR "\n", var, vsize, r->addr);
 }
 
-/* ---- exit: the summary and status 66 ----------------------------------- */
-
-/* Registered first of all (constructor priority 100, before the tracer's
- * 101), so on_exit runs it last: after the trace is finished. */
-static void race_exit(int status, void *arg) {
-    (void)arg;
-    int n = atomic_load(&nreported);
-    if (!n) return;
-    fprintf(stderr, "Found %d data race(s)\n", n);
-    if (status == 0) { /* Go: a clean exit becomes 66; other statuses stay */
-        fflush(NULL);
-        _exit(66);
-    }
-}
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wprio-ctor-dtor" /* 100: on purpose, see above */
-#endif
-__attribute__((constructor(100))) static void race_exit_hook(void) {
-    on_exit(race_exit, NULL);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
 /* ---- the report --------------------------------------------------------- */
 
 void cs_race_report(const cs_race_info *r) {
@@ -198,7 +174,7 @@ void cs_race_report(const cs_race_info *r) {
         pthread_mutex_unlock(&report_lock);
         return;
     }
-    int num = atomic_fetch_add(&nreported, 1) + 1;
+    int num = ++nreported;
 
     /* one fprintf stream, flushed at once: reports from two goroutines
      * never interleave (report_lock) */
@@ -207,9 +183,9 @@ void cs_race_report(const cs_race_info *r) {
     FILE *o = open_memstream(&buf, &len);
     if (o) {
         fputs("==================\nWARNING: DATA RACE\n", o);
-        print_access(o, r->cur.is_write ? "Write" : "Read", r, &r->cur);
+        print_access(o, r->cur.write ? "Write" : "Read", r, &r->cur, 1);
         fputc('\n', o);
-        print_access(o, r->prev.is_write ? "Previous write" : "Previous read", r, &r->prev);
+        print_access(o, r->prev.write ? "Previous write" : "Previous read", r, &r->prev, 0);
         fputc('\n', o);
         print_location(o, r, var, off, vsize);
         print_creation(o, r->cur.gid);
@@ -224,12 +200,10 @@ void cs_race_report(const cs_race_info *r) {
     if (CS_TRACING()) {
         cs_site here = {cur.file, cur.line}, there = {prev.file, prev.line};
         int64_t obj = var_object(var ? r->addr - off : r->addr, var, here);
-        cs_trace_event_g(r->cur.gid, EV_RACE_PREV, obj, num, r->prev.gid, r->prev.is_write ? 1 : 0,
+        cs_trace_event_g(r->cur.gid, EV_RACE_PREV, obj, num, r->prev.gid, r->prev.write ? 1 : 0,
                          0, prev.func, there);
-        cs_trace_event_g(r->cur.gid, EV_RACE, obj, num, r->cur.is_write ? 1 : 0,
+        cs_trace_event_g(r->cur.gid, EV_RACE, obj, num, r->cur.write ? 1 : 0,
                          (int64_t)r->addr, (int64_t)r->size, cur.func, here);
     }
     pthread_mutex_unlock(&report_lock);
 }
-
-int cs_race_count(void) { return atomic_load(&nreported); }

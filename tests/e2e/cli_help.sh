@@ -39,7 +39,7 @@ grep -q "usage: chanscope" "$work/err" || fail "no command: no usage on stderr"
 # --- each command's own help --------------------------------------------------
 # Options each help must name (commands owned elsewhere: at least their usage).
 declare -A opts=(
-    [run]="--output --check --"
+    [run]="--output --check --race --"
     [list]="--json --variants"
     [check]="--json --no-store"
     [build]="--output --race --verbose"
@@ -98,7 +98,7 @@ usage_error "build (no file)" "which FILE.c" "$BIN" build
 usage_error "build -x" "-x" "$BIN" build -x
 usage_error "demo -j 0" "-j" "$BIN" demo -j 0
 usage_error "demo --timeout x" "--timeout" "$BIN" demo --timeout x
-usage_error "build --race" "issue 14" "$BIN" build --race x.c
+usage_error "run --race PROGRAM" "--race builds C sources" "$BIN" run --race ./prog
 
 # --- --version: the version of runtime/chanscope.h ---------------------------
 want=$(sed -n 's/^#define CHANSCOPE_VERSION "\(.*\)"$/\1/p' "$src/runtime/chanscope.h")
