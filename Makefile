@@ -81,6 +81,7 @@ $(CLI): $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(ANALIB) $(LIB)
 
 include runtime/build.mk
 include tracer/build.mk
+include race/build.mk
 include analyzer/build.mk
 include patterns/build.mk
 include tests/build.mk

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "chan_internal.h"
+#include "race_hooks.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -86,11 +87,13 @@ static void cancel_ctx(ctx_t *c, bool remove_from_parent, err_t err, bool inheri
         pthread_mutex_unlock(&c->lock);
         return;
     }
-    atomic_store_explicit(&c->err, err, memory_order_release);
+    /* The event first: the race build's release (cancel → Err) must be in
+     * place before anyone can see err. */
     if (CS_TRACING())
         cs_trace_event_g(cs_gid_of(by), EV_CTX_CANCEL, c->id,
                          err == ERR_DEADLINE_EXCEEDED ? CAUSE_DEADLINE : CAUSE_CANCELED, inherited,
                          0, 0, NULL, site);
+    atomic_store_explicit(&c->err, err, memory_order_release);
     cs_chan_close_by(c->done, by, site);
     ctx_t *child = c->children;
     c->children = NULL;
@@ -225,7 +228,9 @@ chan_t *ctx_done(ctx_t *ctx) {
 
 err_t ctx_err(ctx_t *ctx) {
     ctx_t *c = cancelable(ctx);
-    return c ? atomic_load_explicit(&c->err, memory_order_acquire) : NULL;
+    err_t e = c ? atomic_load_explicit(&c->err, memory_order_acquire) : NULL;
+    if (e) CS_RACE_ACQUIRE(c->id); /* cancel happens before Err returns non-nil */
+    return e;
 }
 
 void *ctx_value(ctx_t *ctx, const void *key) {

@@ -87,6 +87,7 @@
 #include "spinlock.h"
 #include "stack.h"
 #include "switch.h"
+#include "race_hooks.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define CS_TSAN 1
@@ -219,6 +220,7 @@ static void cpu_relax(void) {
 /* ---- switching, with sanitizer annotations -------------------------------- */
 
 static inline void fiber_switch(cs_g *from, cs_g *to, bool from_exits) {
+    CS_RACE_SWITCH(to->id); /* the race detector: whose accesses follow (g0: none) */
 #ifdef CS_TSAN
     __tsan_switch_to_fiber(to->tsan_fiber, 0);
 #endif

@@ -135,7 +135,13 @@ enum cs_obj_type {
  * while goroutines run (the tracer's shutdown sets it to 0 under its own
  * lock after the last flush). */
 extern _Atomic int cs_tracing;
+#ifdef CS_RACE
+/* The race build (race/build.mk): every event reaches cs_trace_event_g,
+ * which feeds the race detector and records it only if tracing. */
+#define CS_TRACING() 1
+#else
 #define CS_TRACING() (__builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0))
+#endif
 
 /* Emit one event for the current goroutine.  Takes the global seq. */
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,

@@ -29,6 +29,7 @@
 #include "scheduler.h"
 #include "det.h"
 #include "tracer.h"
+#include "race_hooks.h"
 
 _Atomic uint64_t cs_trace_seq = 1;
 _Atomic uint64_t cs_trace_dropped;
@@ -160,6 +161,10 @@ static inline void publish(cs_tbuf *tb) {
 
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
                       int64_t d, const char *s, cs_site site) {
+#ifdef CS_RACE /* the race build: every event feeds the race detector (race/hb.c) */
+    cs_race_event(gid, kind, obj, a, b, c, d);
+    if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
+#endif
     cs_tbuf *tb;
     cs_rec *r = reserve(&tb);
     if (!r) {

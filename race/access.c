@@ -1,0 +1,159 @@
+/*
+ * access.c — FastTrack's checks for one access (the slow path).
+ *
+ * The hot path (race_access1, race_internal.h) returns when this goroutine
+ * already did the same kind of access to the same bytes in its current
+ * epoch.  Otherwise we come here and, under the granule's stripe lock:
+ *
+ *   write: races with the last write and with every recorded read that
+ *          touched a common byte and does not happen before us; then the
+ *          write word becomes our epoch, and reads ordered before us are
+ *          dropped (a later access racing with them races with us too).
+ *   read:  races with the last write unless it happens before us; then
+ *          our epoch replaces the read word if the old read happens before
+ *          us (or is ours), else the reads become a read set (FastTrack's
+ *          read-shared state) holding every concurrent reader.
+ *
+ * Reports are made after the stripe lock is dropped.  The words are also
+ * read by the hot path without the lock (relaxed): a stale read there only
+ * sends us here.
+ */
+#include "race_internal.h"
+
+#define STRIPES 4096
+static struct {
+    _Atomic int v;
+    char pad[60];
+} stripes[STRIPES];
+
+static inline void lock(uintptr_t a) {
+    _Atomic int *l = &stripes[(a >> 3) % STRIPES].v;
+    while (atomic_exchange_explicit(l, 1, memory_order_acquire))
+        while (atomic_load_explicit(l, memory_order_relaxed)) __builtin_ia32_pause();
+}
+static inline void unlock(uintptr_t a) {
+    atomic_store_explicit(&stripes[(a >> 3) % STRIPES].v, 0, memory_order_release);
+}
+
+/* Does the access of epoch e (bytes in e) race with g's access of bytes? */
+static inline bool races(const race_g *g, uint64_t e, uint64_t bytes) {
+    return e && ep_slot(e) != g->slot && (ep_bytes(e) & bytes) && ep_clock(e) > rg_knows(g, ep_slot(e));
+}
+
+typedef struct pending {
+    uint64_t e;
+    bool write;
+    uint32_t pc;
+} pending;
+#define MAX_PENDING 4
+
+static rset *rset_grow(rset *s) {
+    uint32_t cap = s ? s->cap * 2 : 4;
+    rset *n = __libc_realloc(s, sizeof *s + cap * sizeof s->v[0]);
+    if (!n) return s;
+    if (!s) n->n = 0;
+    n->cap = cap;
+    return n;
+}
+
+void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc) {
+    pending found[MAX_PENDING];
+    int nfound = 0;
+    uint64_t me = g->epoch | bytes;
+    uint32_t pc32 = (uint32_t)pc;
+    rcell *c = sh_cell(a);
+    rpcs *pcs = sh_pcs(c, a);
+    lock(a);
+    uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
+    uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
+    if (races(g, w, bytes)) found[nfound++] = (pending){w, true, pcs->wpc};
+    if (write) {
+        if (r & EP_SHARED) {
+            rset *s = (rset *)(uintptr_t)(r & ~EP_SHARED);
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < s->n; i++) {
+                uint64_t e = s->v[i].e;
+                if (races(g, e, bytes)) {
+                    if (nfound < MAX_PENDING) found[nfound++] = (pending){e, false, s->v[i].pc};
+                    s->v[k++] = s->v[i]; /* (kept: reported once per pc pair) */
+                } else if ((ep_bytes(e) & ~bytes) != 0 && ep_slot(e) != g->slot) {
+                    s->v[k++] = s->v[i]; /* bytes we did not write: still needed */
+                }
+            }
+            s->n = k;
+            if (k == 0) {
+                __libc_free(s);
+                atomic_store_explicit(&c->r, 0, memory_order_relaxed);
+            }
+        } else if (r) {
+            if (races(g, r, bytes)) found[nfound++] = (pending){r, false, pcs->rpc};
+            else if ((ep_bytes(r) & ~bytes) == 0) atomic_store_explicit(&c->r, 0, memory_order_relaxed);
+        }
+        uint64_t keep = (w & ~EP_BYTES) == g->epoch ? ep_bytes(w) : 0;
+        atomic_store_explicit(&c->w, me | keep, memory_order_relaxed);
+        pcs->wpc = pc32;
+    } else if (r & EP_SHARED) {
+        rset *s = (rset *)(uintptr_t)(r & ~EP_SHARED);
+        uint32_t k = 0;
+        bool placed = false;
+        for (uint32_t i = 0; i < s->n; i++) {
+            uint64_t e = s->v[i].e;
+            if (ep_slot(e) == g->slot) {
+                uint64_t keep = (e & ~EP_BYTES) == g->epoch ? ep_bytes(e) : 0;
+                s->v[k].e = me | keep;
+                s->v[k++].pc = pc32;
+                placed = true;
+            } else if (ep_clock(e) <= rg_knows(g, ep_slot(e)) && (ep_bytes(e) & ~bytes) == 0) {
+                continue; /* happens before this read, which covers it */
+            } else {
+                s->v[k++] = s->v[i];
+            }
+        }
+        s->n = k;
+        if (!placed) {
+            if (s->n == s->cap) {
+                rset *n = rset_grow(s);
+                if (n != s) atomic_store_explicit(&c->r, EP_SHARED | (uintptr_t)n, memory_order_relaxed);
+                s = n;
+            }
+            if (s->n < s->cap) {
+                s->v[s->n].e = me;
+                s->v[s->n++].pc = pc32;
+            }
+        }
+    } else if (!r || ep_slot(r) == g->slot ||
+               (ep_clock(r) <= rg_knows(g, ep_slot(r)) && (ep_bytes(r) & ~bytes) == 0)) {
+        uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
+        atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
+        pcs->rpc = pc32;
+    } else {
+        rset *s = rset_grow(NULL);
+        if (s) {
+            s->v[0].e = r;
+            s->v[0].pc = pcs->rpc;
+            s->v[1].e = me;
+            s->v[1].pc = pc32;
+            s->n = 2;
+            atomic_store_explicit(&c->r, EP_SHARED | (uintptr_t)s, memory_order_relaxed);
+        }
+    }
+    unlock(a);
+    for (int i = 0; i < nfound; i++) {
+        uint64_t common = ep_bytes(found[i].e) & bytes;
+        unsigned lo = (unsigned)__builtin_ctzll(common >> EP_BYTES_SHIFT);
+        unsigned hi = 64 - (unsigned)__builtin_clzll(common >> EP_BYTES_SHIFT);
+        race_found(g, (a & ~(uintptr_t)7) + lo, hi - lo, write, pc, found[i].e, found[i].write,
+                   found[i].pc);
+    }
+}
+
+void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t pc) {
+    if (!n || !race_addr_ok(a) || (a + n) >> SH_APP_BITS) return;
+    uintptr_t end = a + n;
+    while (a < end) {
+        uintptr_t gend = (a & ~(uintptr_t)7) + 8;
+        unsigned k = (unsigned)((end < gend ? end : gend) - a);
+        race_access1(g, a, k, write, pc);
+        a += k;
+    }
+}

@@ -1,0 +1,64 @@
+# race/ — the race detector runtime: build/lib/libchanscope-race.a
+#
+# The library is the whole runtime (runtime/*.c, tracer/*.c) compiled with
+# -DCS_RACE, plus the detector (race/*.c), all WITHOUT instrumentation: the
+# runtime's own lock-free code is never checked.  A program is compiled
+# with `clang -fsanitize=thread` and linked WITHOUT -fsanitize=thread (no
+# libtsan) against this library:
+#
+#   clang -fsanitize=thread -O1 -g -c prog.c -I runtime -o prog.o
+#   clang -o prog prog.o build/lib/libchanscope-race.a -lsqlite3 -pthread
+#
+# -DCS_RACE turns on the hooks of runtime/race_hooks.h and makes every
+# runtime event reach the detector whether or not a trace is recorded.
+# RACE_RAW renames the runtime's own memcpy/memmove/memset calls to the
+# uninterposed copies (race/mem.c): the library interposes those three for
+# the program (clang 14 instruments memory intrinsics as plain calls to
+# them), and the runtime's copies (a channel's buffer) must not count as
+# the program's accesses.
+#
+# make race-test: every tests/race/*.c built with the race build and run by
+# tests/race/run.sh (a racy_* program must report, a clean_* one must not),
+# then the catalog's race-free variants under the race build.
+
+RACE_SRC   := $(wildcard race/*.c)
+RACE_LIB   := $(BUILD)/lib/libchanscope-race.a
+RACE_RAW   := -Dmemcpy=cs_race_raw_memcpy -Dmemmove=cs_race_raw_memmove -Dmemset=cs_race_raw_memset
+RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace $(RACE_RAW)
+RACE_CC    ?= clang
+# How a program is built for the race detector (compile, then link).
+RACE_PROG_CFLAGS = $(CSTD) -O1 -g -fsanitize=thread -pthread -Iruntime -Irace
+RACE_PROG_LIBS   = $(RACE_LIB) -lsqlite3 -pthread
+
+$(BUILD)/race/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(RACE_LIB_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(RACE_LIB): $(LIB_SRC:%.c=$(BUILD)/race/obj/%.o) $(RACE_SRC:%.c=$(BUILD)/race/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+all: $(RACE_LIB)
+
+# Test programs: compiled instrumented, linked without libtsan.
+RACE_TEST_SRC := $(wildcard tests/race/*.c)
+RACE_TEST_BIN := $(RACE_TEST_SRC:tests/race/%.c=$(BUILD)/tests/race/%)
+$(BUILD)/tests/race/%.o: tests/race/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(RACE_CC) $(RACE_PROG_CFLAGS) -Itests/race $(DEPFLAGS) -c $< -o $@
+$(BUILD)/tests/race/%: $(BUILD)/tests/race/%.o $(RACE_LIB)
+	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
+
+# The catalog's programs under the race build (patterns/*/*.c).
+RACE_PAT_SRC := $(wildcard patterns/*/*.c)
+RACE_PAT_BIN := $(filter-out $(BUILD)/race-patterns/common/%,$(RACE_PAT_SRC:patterns/%.c=$(BUILD)/race-patterns/%))
+$(BUILD)/race-patterns/%.o: patterns/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(RACE_CC) $(RACE_PROG_CFLAGS) -Ipatterns/common $(DEPFLAGS) -c $< -o $@
+$(BUILD)/race-patterns/%: $(BUILD)/race-patterns/%.o $(RACE_LIB)
+	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
+
+.PHONY: race-test race-patterns
+race-patterns: $(RACE_PAT_BIN)
+race-test: $(RACE_TEST_BIN) $(RACE_PAT_BIN)
+	BUILD=$(CURDIR)/$(BUILD) bash tests/race/run.sh

@@ -1,0 +1,40 @@
+/*
+ * race_hooks.h — where the runtime tells the race detector (race/) what
+ * the trace events cannot: which goroutine a thread runs, a reused stack,
+ * and the few happens-before edges that have no event.
+ *
+ * Only libchanscope-race.a is compiled with -DCS_RACE; in every other
+ * build these macros are empty and cost nothing.  Everything else the
+ * detector learns from the runtime's trace events: under CS_RACE every
+ * CS_EV reaches cs_trace_event_g (CS_TRACING() is 1, trace_hooks.h),
+ * which hands it to cs_race_event() first (tracer/trace_buf.c).
+ */
+#ifndef CS_RACE_HOOKS_H
+#define CS_RACE_HOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef CS_RACE
+/* Every runtime event, with the goroutine it is for (race/hb.c). */
+void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
+                   int64_t d);
+/* This thread now runs goroutine gid (0: the scheduler, nothing checked). */
+void cs_race_switch(int64_t gid);
+/* [lo, lo+n) is handed to a new owner: forget every access to it. */
+void cs_race_forget(const void *lo, size_t n);
+/* Happens-before through object obj with no event of its own. */
+void cs_race_release(int64_t obj);
+void cs_race_acquire(int64_t obj);
+#define CS_RACE_SWITCH(gid) cs_race_switch(gid)
+#define CS_RACE_FORGET(lo, n) cs_race_forget((lo), (n))
+#define CS_RACE_RELEASE(obj) cs_race_release(obj)
+#define CS_RACE_ACQUIRE(obj) cs_race_acquire(obj)
+#else
+#define CS_RACE_SWITCH(gid) ((void)0)
+#define CS_RACE_FORGET(lo, n) ((void)0)
+#define CS_RACE_RELEASE(obj) ((void)0)
+#define CS_RACE_ACQUIRE(obj) ((void)0)
+#endif
+
+#endif
