@@ -16,7 +16,8 @@
  * ThreadSanitizer runtime (-fno-sanitize-link-runtime):
  *   clang -std=c11 -D_GNU_SOURCE -g -gdwarf-aranges -O1 -fno-omit-frame-pointer
  *       -fsanitize=thread -fno-sanitize-link-runtime -Wall $CFLAGS -I<include>
- *       FILE.c... -o OUT <lib>/libchanscope-race.a -lsqlite3 -ldw -lelf -lm -pthread
+ *       FILE.c... -o OUT <lib>/libchanscope-race.a -lsqlite3
+ *       -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
  * (-gdwarf-aranges: the race report finds each pc's line quickly; CC is
  * ignored: only clang has this instrumentation here.)
  *
@@ -183,7 +184,8 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
     av[n++] = (char *)out;
     av[n++] = libpath;
     av[n++] = "-lsqlite3";
-    if (race) { /* the race report's symbolizer (race/race_symbolize.c) */
+    if (race) { /* the race report (race/race_report.c) and its symbolizer */
+        av[n++] = "-Wl,-u,cs_race_report_symbolized";
         av[n++] = "-ldw";
         av[n++] = "-lelf";
     }

@@ -524,7 +524,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     }
     char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g", "-pthread",
                       incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3", "-lm", "-pthread",
-                      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+                      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     size_t nav = 0;
     while (ccargv[nav]) nav++;
     if (s->race_build) { /* instrumented, linked against chanscope's detector */
@@ -534,6 +534,7 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         ccargv[nav++] = "-fno-sanitize-link-runtime";
         ccargv[nav++] = "-fno-omit-frame-pointer";
         ccargv[nav++] = "-gdwarf-aranges"; /* (race sites: the file's base name) */
+        ccargv[nav++] = "-Wl,-u,cs_race_report_symbolized"; /* race/race_report.c */
         ccargv[nav++] = "-ldw";
         ccargv[nav++] = "-lelf";
     } else if (!cc_is_clang(cc)) { /* after the file names: order does not matter to cc */

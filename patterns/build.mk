@@ -23,7 +23,7 @@ $(BUILD)/patterns/%: patterns/%.c $(LIB)
 RACE_BUILD_CC     ?= clang
 RACE_BUILD_CFLAGS  = $(CSTD) $(WARN) -g -gdwarf-aranges -O1 -fno-omit-frame-pointer \
                      -fsanitize=thread -fno-sanitize-link-runtime -pthread -Iruntime
-RACE_BUILD_LIBS    = -lsqlite3 -ldw -lelf -lm -pthread
+RACE_BUILD_LIBS    = -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
 RACE_BUILD_LIB    := $(BUILD)/lib/libchanscope-race.a
 RACE_PATTERN_SRC  := $(shell for p in patterns/*/pattern.json; do \
     sed -n 's|.*"file": *"\([^"]*\)", *"build": *"race".*|'"$${p%/pattern.json}"'/\1|p' "$$p"; done)

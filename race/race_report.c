@@ -3,8 +3,8 @@
  * the user: the strong cs_race_report (the detector's weak default only
  * prints raw pcs).
  *
- * For each race (deduplicated by the pair of source lines, as Go's detector
- * reports each pair of sites once):
+ * For each race (the detector calls once per pair of program counters, as
+ * Go's does):
  *   - a report on stderr shaped like `go run -race`'s (WARNING: DATA RACE,
  *     the access, "Previous write at ... by goroutine N", where each
  *     goroutine was created), with file:line and function names from the
@@ -33,47 +33,15 @@
 #include "scheduler.h"
 #include "trace_hooks.h"
 
+/* The detector's weak default cs_race_report (race/report.c) sits in the
+ * same archive and is linked first (its file is needed anyway), so an
+ * archive member holding only this strong definition would never be pulled
+ * in: every race link line asks for this symbol (-Wl,-u,cs_race_report_symbolized:
+ * cli/cmd_build.c, patterns/build.mk, race/build.mk, cli/exercise_check.c). */
+const int cs_race_report_symbolized = 1;
+
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static int nreported; /* races printed so far (under report_lock): the race number */
-
-/* ---- one report per pair of source lines ------------------------------ */
-
-typedef struct seen_pair {
-    const char *f1, *f2; /* interned by the symbolizer: compared by content */
-    int l1, l2;
-    uintptr_t pc1, pc2; /* when there is no line information */
-} seen_pair;
-static seen_pair *seen; /* under report_lock */
-static size_t nseen, seen_cap;
-
-static int same_str(const char *a, const char *b) {
-    return a == b || (a && b && !strcmp(a, b));
-}
-
-static int same_pair(const seen_pair *p, const seen_pair *q) {
-    if (p->f1 || q->f1)
-        return same_str(p->f1, q->f1) && same_str(p->f2, q->f2) && p->l1 == q->l1 &&
-               p->l2 == q->l2;
-    return p->pc1 == q->pc1 && p->pc2 == q->pc2;
-}
-
-/* 1 when this pair (in either order) was reported already; else remembers it. */
-static int seen_before(const cs_race_frame *a, uintptr_t pca, const cs_race_frame *b,
-                       uintptr_t pcb) {
-    seen_pair p = {a->file, b->file, a->line, b->line, pca, pcb};
-    seen_pair q = {b->file, a->file, b->line, a->line, pcb, pca};
-    for (size_t i = 0; i < nseen; i++)
-        if (same_pair(&seen[i], &p) || same_pair(&seen[i], &q)) return 1;
-    if (nseen == seen_cap) {
-        size_t cap = seen_cap ? 2 * seen_cap : 32;
-        seen_pair *s = realloc(seen, cap * sizeof *s);
-        if (!s) return 0;
-        seen = s;
-        seen_cap = cap;
-    }
-    seen[nseen++] = p;
-    return 0;
-}
 
 /* ---- the variable object in the trace --------------------------------- */
 
@@ -110,6 +78,14 @@ static void print_frame(FILE *o, uintptr_t pc) {
     else fprintf(o, "      ?? (pc %#" PRIxPTR ": no debug information; build with -g)\n", pc);
 }
 
+/* A frame of the runtime that started the goroutine (g_main and cs_*
+ * functions): Go's report shows no runtime frames either. */
+static int runtime_frame(uintptr_t pc) {
+    cs_race_frame f;
+    cs_race_symbolize_pc(pc, &f);
+    return f.func && (!strcmp(f.func, "g_main") || !strncmp(f.func, "cs_", 3));
+}
+
 /* The access, then (the current one only: the detector keeps no stack of
  * the earlier one) the calls that led to it. */
 static void print_access(FILE *o, const char *what, const cs_race_info *r,
@@ -118,7 +94,7 @@ static void print_access(FILE *o, const char *what, const cs_race_info *r,
             what, r->addr, a->gid);
     print_frame(o, a->pc);
     for (int i = 0; with_stack && i < r->nstack && i < CS_RACE_STACK_MAX; i++)
-        print_frame(o, r->stack[i]);
+        if (!runtime_frame(r->stack[i])) print_frame(o, r->stack[i]);
 }
 
 /* "Goroutine 7 (running) created at:" with the go statement's site, from
@@ -170,10 +146,6 @@ void cs_race_report(const cs_race_info *r) {
     const char *var = cs_race_var_name(r->addr, &off, &vsize);
 
     pthread_mutex_lock(&report_lock);
-    if (seen_before(&cur, r->cur.pc, &prev, r->prev.pc)) {
-        pthread_mutex_unlock(&report_lock);
-        return;
-    }
     int num = ++nreported;
 
     /* one fprintf stream, flushed at once: reports from two goroutines
@@ -197,7 +169,9 @@ void cs_race_report(const cs_race_info *r) {
         free(buf);
     }
 
-    if (CS_TRACING()) {
+    /* (not CS_TRACING(): in the race build it is 1, every event feeds the
+     * detector; whether a trace is recorded is cs_tracing) */
+    if (atomic_load_explicit(&cs_tracing, memory_order_relaxed)) {
         cs_site here = {cur.file, cur.line}, there = {prev.file, prev.line};
         int64_t obj = var_object(var ? r->addr - off : r->addr, var, here);
         cs_trace_event_g(r->cur.gid, EV_RACE_PREV, obj, num, r->prev.gid, r->prev.write ? 1 : 0,
