@@ -14,7 +14,7 @@
  * memory access of the program (-fsanitize=thread) and the program is linked
  * against libchanscope-race.a, chanscope's own detector, instead of clang's
  * ThreadSanitizer runtime (-fno-sanitize-link-runtime):
- *   clang -std=c11 -D_GNU_SOURCE -g -gdwarf-aranges -O1 -fno-omit-frame-pointer
+ *   clang -std=c11 -D_GNU_SOURCE -g -gdwarf-aranges -O0 -fno-omit-frame-pointer
  *       -fsanitize=thread -fno-sanitize-link-runtime -Wall $CFLAGS -I<include>
  *       FILE.c... -o OUT <lib>/libchanscope-race.a -lsqlite3
  *       -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
@@ -165,7 +165,8 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
     av[n++] = "-g";
     if (race) {
         av[n++] = "-gdwarf-aranges";
-        av[n++] = "-O1";
+        av[n++] = "-O0"; /* every access where the source has it (-O1 may fold a
+                            static pointer into a bool: "instance.init", line 0) */
         av[n++] = "-fno-omit-frame-pointer";
         av[n++] = "-fsanitize=thread";
         av[n++] = "-fno-sanitize-link-runtime"; /* chanscope's detector, not libtsan */

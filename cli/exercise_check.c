@@ -530,6 +530,8 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     if (s->race_build) { /* instrumented, linked against chanscope's detector */
         for (size_t k = 0; k < nav; k++)
             if (ccargv[k] == lib) ccargv[k] = racelib;
+        for (size_t k = 0; k < nav; k++) /* as chanscope build --race: exact lines */
+            if (!strcmp(ccargv[k], "-O1")) ccargv[k] = "-O0";
         ccargv[nav++] = "-fsanitize=thread";
         ccargv[nav++] = "-fno-sanitize-link-runtime";
         ccargv[nav++] = "-fno-omit-frame-pointer";

@@ -21,7 +21,7 @@ $(BUILD)/patterns/%: patterns/%.c $(LIB)
 # so `chanscope run NAME/VARIANT`, demo, the site and an install use them
 # unchanged.
 RACE_BUILD_CC     ?= clang
-RACE_BUILD_CFLAGS  = $(CSTD) $(WARN) -g -gdwarf-aranges -O1 -fno-omit-frame-pointer \
+RACE_BUILD_CFLAGS  = $(CSTD) $(WARN) -g -gdwarf-aranges -O0 -fno-omit-frame-pointer \
                      -fsanitize=thread -fno-sanitize-link-runtime -pthread -Iruntime
 RACE_BUILD_LIBS    = -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
 RACE_BUILD_LIB    := $(BUILD)/lib/libchanscope-race.a

@@ -24,7 +24,10 @@
 RACE_SRC   := $(wildcard race/*.c)
 RACE_LIB   := $(BUILD)/lib/libchanscope-race.a
 RACE_RAW   := -Dmemcpy=cs_race_raw_memcpy -Dmemmove=cs_race_raw_memmove -Dmemset=cs_race_raw_memset
-RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace $(RACE_RAW)
+# -fno-tree-loop-distribute-patterns: gcc would turn the detector's own
+# zeroing/copy loops (vclock.c) into memset/memcpy calls, which the
+# interposed copies (mem.c) then check as the program's accesses.
+RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace $(RACE_RAW) $(if $(findstring clang,$(CC)),,-fno-tree-loop-distribute-patterns)
 RACE_CC    ?= clang
 # How a program is built for the race detector (compile, then link).
 RACE_PROG_CFLAGS = $(CSTD) -O1 -g -fsanitize=thread -pthread -Iruntime -Irace
