@@ -7,15 +7,17 @@
 # libtsan) against this library:
 #
 #   clang -fsanitize=thread -O1 -g -c prog.c -I runtime -o prog.o
+#   objcopy --redefine-sym memcpy=__tsan_memcpy --redefine-sym memmove=__tsan_memmove \
+#           --redefine-sym memset=__tsan_memset prog.o            ($(RACE_OBJCOPY))
 #   clang -o prog prog.o build/lib/libchanscope-race.a -lsqlite3 -pthread
+#
+# The objcopy step: clang 14 lowers the program's memory intrinsics to
+# plain memcpy/memmove/memset calls (libtsan intercepts those); renaming
+# them in the program's own objects sends them to our checked versions
+# (race/mem.c) without touching the runtime's or the C library's.
 #
 # -DCS_RACE turns on the hooks of runtime/race_hooks.h and makes every
 # runtime event reach the detector whether or not a trace is recorded.
-# RACE_RAW renames the runtime's own memcpy/memmove/memset calls to the
-# uninterposed copies (race/mem.c): the library interposes those three for
-# the program (clang 14 instruments memory intrinsics as plain calls to
-# them), and the runtime's copies (a channel's buffer) must not count as
-# the program's accesses.
 #
 # make race-test: every tests/race/*.c built with the race build and run by
 # tests/race/run.sh (a racy_* program must report, a clean_* one must not),
@@ -23,16 +25,14 @@
 
 RACE_SRC   := $(wildcard race/*.c)
 RACE_LIB   := $(BUILD)/lib/libchanscope-race.a
-RACE_RAW   := -Dmemcpy=cs_race_raw_memcpy -Dmemmove=cs_race_raw_memmove -Dmemset=cs_race_raw_memset
-# -fno-tree-loop-distribute-patterns: gcc would turn the detector's own
-# zeroing/copy loops (vclock.c) into memset/memcpy calls, which the
-# interposed copies (mem.c) then check as the program's accesses.
-RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace $(RACE_RAW) $(if $(findstring clang,$(CC)),,-fno-tree-loop-distribute-patterns)
+RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace
 RACE_CC    ?= clang
 # How a program is built for the race detector (compile, then link).
 RACE_PROG_CFLAGS = $(CSTD) -O1 -g -fsanitize=thread -pthread -Iruntime -Irace
 # -u, -ldw -lelf: the strong cs_race_report (race/race_report.c, libdw)
 RACE_PROG_LIBS   = $(RACE_LIB) -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
+RACE_OBJCOPY     = objcopy --redefine-sym memcpy=__tsan_memcpy --redefine-sym memmove=__tsan_memmove \
+                   --redefine-sym memset=__tsan_memset
 
 $(BUILD)/race/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -47,9 +47,11 @@ all: $(RACE_LIB)
 # Test programs: compiled instrumented, linked without libtsan.
 RACE_TEST_SRC := $(wildcard tests/race/*.c)
 RACE_TEST_BIN := $(RACE_TEST_SRC:tests/race/%.c=$(BUILD)/tests/race/%)
+.SECONDARY: $(RACE_TEST_SRC:tests/race/%.c=$(BUILD)/tests/race/%.o) $(RACE_PAT_SRC:patterns/%.c=$(BUILD)/race-patterns/%.o)
 $(BUILD)/tests/race/%.o: tests/race/%.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(RACE_CC) $(RACE_PROG_CFLAGS) -Itests/race $(DEPFLAGS) -c $< -o $@
+	$(RACE_CC) $(RACE_PROG_CFLAGS) $(WARN) -Itests/race $(DEPFLAGS) -c $< -o $@
+	$(RACE_OBJCOPY) $@
 $(BUILD)/tests/race/%: $(BUILD)/tests/race/%.o $(RACE_LIB)
 	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
 
@@ -59,6 +61,7 @@ RACE_PAT_BIN := $(filter-out $(BUILD)/race-patterns/common/%,$(RACE_PAT_SRC:patt
 $(BUILD)/race-patterns/%.o: patterns/%.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(RACE_CC) $(RACE_PROG_CFLAGS) -Ipatterns/common $(DEPFLAGS) -c $< -o $@
+	$(RACE_OBJCOPY) $@
 $(BUILD)/race-patterns/%: $(BUILD)/race-patterns/%.o $(RACE_LIB)
 	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
 

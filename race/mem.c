@@ -1,34 +1,27 @@
 /*
- * mem.c — memcpy, memmove and memset for the program, checked.
+ * mem.c — the program's memcpy, memmove and memset, checked.
  *
  * clang 14's ThreadSanitizer pass turns the program's memory intrinsics
- * (struct copies, explicit memcpy) into plain calls to memcpy/memmove/
- * memset and leaves the checking to the runtime's interceptors, so the
- * race library defines those three: check the ranges as the current
- * goroutine's read and write, then copy with glibc's own code (its
- * __*_chk entry points reach the real implementation without coming back
- * here).  __tsan_memcpy & co. (newer compilers) do the same.
+ * (struct copies, explicit memcpy calls) into plain calls to memcpy,
+ * memmove and memset and leaves their checking to libtsan's interceptors.
+ * We do not interpose those symbols (the runtime, glibc and sqlite call
+ * them too, and the compiler emits calls to them for the runtime's own
+ * struct initialisations): instead the race build renames them in the
+ * PROGRAM's objects only, after compiling and before linking:
  *
- * The runtime's own calls (a channel's buffer) are renamed at compile
- * time to the cs_race_raw_* functions (RACE_RAW in race/build.mk), which
- * check nothing: they are not the program's accesses.
+ *   objcopy --redefine-sym memcpy=__tsan_memcpy \
+ *           --redefine-sym memmove=__tsan_memmove \
+ *           --redefine-sym memset=__tsan_memset prog.o
+ *
+ * (RACE_OBJCOPY in race/build.mk; newer compilers call __tsan_memcpy & co.
+ * directly.)  Each checks the source as read and the destination as
+ * written by the current goroutine, then does the real thing.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "race_internal.h"
-
-#undef memcpy
-#undef memmove
-#undef memset
-
-void *__memcpy_chk(void *d, const void *s, size_t n, size_t dn);
-void *__memmove_chk(void *d, const void *s, size_t n, size_t dn);
-void *__memset_chk(void *d, int c, size_t n, size_t dn);
-
-void *cs_race_raw_memcpy(void *d, const void *s, size_t n) { return __memcpy_chk(d, s, n, (size_t)-1); }
-void *cs_race_raw_memmove(void *d, const void *s, size_t n) { return __memmove_chk(d, s, n, (size_t)-1); }
-void *cs_race_raw_memset(void *d, int c, size_t n) { return __memset_chk(d, c, n, (size_t)-1); }
 
 #define PC() ((uintptr_t)__builtin_return_address(0))
 
@@ -39,27 +32,15 @@ static inline void check(const void *d, const void *s, size_t n, uintptr_t pc) {
     race_access_range(g, (uintptr_t)d, n, true, pc);
 }
 
-void *memcpy(void *d, const void *s, size_t n) {
-    check(d, s, n, PC());
-    return __memcpy_chk(d, s, n, (size_t)-1);
-}
-void *memmove(void *d, const void *s, size_t n) {
-    check(d, s, n, PC());
-    return __memmove_chk(d, s, n, (size_t)-1);
-}
-void *memset(void *d, int c, size_t n) {
-    check(d, NULL, n, PC());
-    return __memset_chk(d, c, n, (size_t)-1);
-}
 void *__tsan_memcpy(void *d, const void *s, size_t n) {
     check(d, s, n, PC());
-    return __memcpy_chk(d, s, n, (size_t)-1);
+    return memcpy(d, s, n);
 }
 void *__tsan_memmove(void *d, const void *s, size_t n) {
     check(d, s, n, PC());
-    return __memmove_chk(d, s, n, (size_t)-1);
+    return memmove(d, s, n);
 }
 void *__tsan_memset(void *d, int c, size_t n) {
     check(d, NULL, n, PC());
-    return __memset_chk(d, c, n, (size_t)-1);
+    return memset(d, c, n);
 }

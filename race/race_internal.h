@@ -161,11 +161,6 @@ void race_report_init(void);
 /* gid of the goroutine that owned slot s at clock c (0 if unknown). */
 int64_t race_slot_gid(uint32_t s, uint32_t c);
 
-/* ---- raw memory functions (mem.c): glibc's, not our interposers -------- */
-void *cs_race_raw_memcpy(void *d, const void *s, size_t n);
-void *cs_race_raw_memmove(void *d, const void *s, size_t n);
-void *cs_race_raw_memset(void *d, int c, size_t n);
-
 /* glibc's allocator under our interposers (alloc.c). */
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);

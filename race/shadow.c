@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "race_hooks.h"
 #include "race_internal.h"
 
 #define DIR_ENTRIES (UINT64_C(1) << (SH_APP_BITS - SH_CHUNK_SHIFT))
@@ -65,12 +67,12 @@ static void zero_bytes(char *p, size_t n) {
         uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
         uintptr_t hi = ((uintptr_t)p + n) & ~(pg - 1);
         if (hi > lo && madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0) {
-            cs_race_raw_memset(p, 0, lo - (uintptr_t)p);
-            cs_race_raw_memset((void *)hi, 0, (uintptr_t)p + n - hi);
+            memset(p, 0, lo - (uintptr_t)p);
+            memset((void *)hi, 0, (uintptr_t)p + n - hi);
             return;
         }
     }
-    cs_race_raw_memset(p, 0, n);
+    memset(p, 0, n);
 }
 
 void sh_clear(const void *start, size_t n) {
@@ -99,3 +101,6 @@ void sh_clear(const void *start, size_t n) {
         a = stop;
     }
 }
+
+/* The runtime hands [lo, lo+n) to a new owner (a pooled stack). */
+void cs_race_forget(const void *lo, size_t n) { sh_clear(lo, n); }

@@ -8,6 +8,7 @@
  * several owners drop theirs on different threads.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "race_internal.h"
@@ -40,7 +41,7 @@ static rvc *own(rvc **dst, uint32_t n) {
     if (v && n > v->cap) cap = n + n / 2;
     rvc *w = rvc_new(cap);
     if (v) {
-        cs_race_raw_memcpy(w->c, v->c, (size_t)v->n * sizeof v->c[0]);
+        memcpy(w->c, v->c, (size_t)v->n * sizeof v->c[0]);
         w->n = v->n;
         rvc_unref(v);
     }
@@ -89,6 +90,6 @@ void rvc_assign(rvc **dst, const rvc *src) {
         rvc_unref(d);
         d = *dst = rvc_new(src->n);
     }
-    cs_race_raw_memcpy(d->c, src->c, (size_t)src->n * sizeof d->c[0]);
+    memcpy(d->c, src->c, (size_t)src->n * sizeof d->c[0]);
     d->n = src->n;
 }

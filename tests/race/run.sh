@@ -1,0 +1,74 @@
+#!/bin/bash
+# tests/race/run.sh — the race detector's tests (make race-test).
+#
+# 1. Every $BUILD/tests/race/racy_* must report a data race (a
+#    "WARNING: DATA RACE" on stderr and exit status 66); every clean_* must
+#    report none and exit 0.  The programs are tests/race/*.c, built with
+#    the race build (race/build.mk).
+# 2. Every catalog variant (patterns/*/*.c, built with the race build into
+#    $BUILD/race-patterns/) whose pattern.json expects no "race" finding
+#    must not report one (the runtime's own code must never be reported);
+#    a variant that expects "race" must report one.
+# Each program runs in a child with a timeout.
+set -u
+BUILD=${BUILD:-build}
+TIMEOUT=${RACE_TEST_TIMEOUT:-60}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+fails=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+run() { # run BIN ARGS...: sets rc, output in $out
+    timeout -k 5 "$TIMEOUT" "$@" >"$out" 2>&1
+    rc=$?
+}
+fail() {
+    echo "FAIL $1"
+    sed 's/^/    /' "$out" | head -40
+    fails=$((fails + 1))
+}
+
+n=0
+for src in "$here"/racy_*.c "$here"/clean_*.c; do
+    name=$(basename "$src" .c)
+    bin=$BUILD/tests/race/$name
+    [ -x "$bin" ] || { echo "FAIL $name: not built ($bin)"; fails=$((fails + 1)); continue; }
+    run "$bin"
+    n=$((n + 1))
+    reported=0
+    grep -q "WARNING: DATA RACE" "$out" && reported=1
+    case $name in
+    racy_*)
+        if [ $reported = 1 ] && [ $rc = 66 ]; then echo "ok   $name (race found)"
+        else fail "$name: a race must be reported and the status be 66 (status $rc)"; fi ;;
+    clean_*)
+        if [ $reported = 0 ] && [ $rc = 0 ]; then echo "ok   $name (clean)"
+        else fail "$name: no race may be reported, status 0 (status $rc)"; fi ;;
+    esac
+done
+
+if [ "${RACE_TEST_PATTERNS:-1}" = 1 ]; then
+    for json in "$root"/patterns/*/pattern.json; do
+        pat=$(basename "$(dirname "$json")")
+        while IFS=$'\t' read -r variant expect; do
+            bin=$BUILD/race-patterns/$pat/$variant
+            [ -x "$bin" ] || { echo "FAIL $pat/$variant: not built ($bin)"; fails=$((fails + 1)); continue; }
+            run "$bin"
+            n=$((n + 1))
+            reported=0
+            grep -q "WARNING: DATA RACE" "$out" && reported=1
+            if [ "$expect" = race ]; then
+                if [ $reported = 1 ]; then echo "ok   $pat/$variant (race found)"
+                else fail "$pat/$variant: expects a race, none reported (status $rc)"; fi
+            elif [ $reported = 0 ]; then
+                echo "ok   $pat/$variant (no race)"
+            else
+                fail "$pat/$variant: the race build reported a race in a race-free variant"
+            fi
+        done < <(jq -r '.variants[] | [(.file | sub("\\.c$"; "")), (if (.expect | index("race")) then "race" else "-" end)] | @tsv' "$json")
+    done
+fi
+
+echo "race tests: $n run, $fails failed"
+[ $fails = 0 ]
