@@ -10,16 +10,7 @@
  * about a misused macro (chan_send(c, 5)) name the learner's file:line and
  * show the learner's line, not the insides of chanscope.h.
  *
- * --race (docs/races.md), like `go build -race`: clang instruments every
- * memory access of the program (-fsanitize=thread) and the program is linked
- * against libchanscope-race.a, chanscope's own detector, instead of clang's
- * ThreadSanitizer runtime (-fno-sanitize-link-runtime):
- *   clang -std=c11 -D_GNU_SOURCE -g -gdwarf-aranges -O0 -fno-omit-frame-pointer
- *       -fsanitize=thread -fno-sanitize-link-runtime -Wall $CFLAGS -I<include>
- *       FILE.c... -o OUT <lib>/libchanscope-race.a -lsqlite3
- *       -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
- * (-gdwarf-aranges: the race report finds each pc's line quickly; CC is
- * ignored: only clang has this instrumentation here.)
+ * --race (docs/races.md), like `go build -race`: cli/build_race.c.
  *
  * The compiler's messages go to stderr unchanged; a failed compile is
  * status 1 (the learner's error, like a check finding), bad usage or a
@@ -144,12 +135,12 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
         if (l < 3 || strcmp(files[i] + l - 2, ".c"))
             return cs_bad_input("build: %s is not a C source (FILE.c)", files[i]);
     }
+    if (race) return cs_build_race(files, nfiles, out, verbose, inc, lib);
     const char *cc = getenv("CC");
     if (!cc || !*cc) cc = "cc";
-    if (race) cc = "clang"; /* the instrumentation chanscope's detector implements */
     char *cflags = strdup(getenv("CFLAGS") ? getenv("CFLAGS") : "");
     char libpath[PATH_MAX + 32], incflag[PATH_MAX + 4];
-    snprintf(libpath, sizeof libpath, "%s/%s", lib, race ? "libchanscope-race.a" : "libchanscope.a");
+    snprintf(libpath, sizeof libpath, "%s/libchanscope.a", lib);
     snprintf(incflag, sizeof incflag, "-I%s", inc);
     int max = nfiles + 32 + (int)strlen(cflags ? cflags : "") / 2;
     char **av = calloc((size_t)max, sizeof *av);
@@ -163,14 +154,6 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
     av[n++] = "-std=c11";
     av[n++] = "-D_GNU_SOURCE";
     av[n++] = "-g";
-    if (race) {
-        av[n++] = "-gdwarf-aranges";
-        av[n++] = "-O0"; /* every access where the source has it (-O1 may fold a
-                            static pointer into a bool: "instance.init", line 0) */
-        av[n++] = "-fno-omit-frame-pointer";
-        av[n++] = "-fsanitize=thread";
-        av[n++] = "-fno-sanitize-link-runtime"; /* chanscope's detector, not libtsan */
-    }
     av[n++] = "-Wall";
     /* Diagnostics at the learner's line: gcc otherwise walks every macro
      * expansion into chanscope.h (clang's first line is already the
@@ -185,11 +168,6 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
     av[n++] = (char *)out;
     av[n++] = libpath;
     av[n++] = "-lsqlite3";
-    if (race) { /* the race report (race/race_report.c) and its symbolizer */
-        av[n++] = "-Wl,-u,cs_race_report_symbolized";
-        av[n++] = "-ldw";
-        av[n++] = "-lelf";
-    }
     av[n++] = "-lm";
     av[n++] = "-pthread";
     av[n] = NULL;

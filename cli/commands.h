@@ -56,6 +56,9 @@ int cs_build_program(char *const *files, int nfiles, const char *out, bool verbo
 /* The same; race: the race build (clang -fsanitize=thread, libchanscope-race.a). */
 int cs_build_program_race(char *const *files, int nfiles, const char *out, bool verbose,
                           bool race);
+/* The race build's steps (cli/build_race.c), with the toolchain found. */
+int cs_build_race(char *const *files, int nfiles, const char *out, bool verbose,
+                  const char *inc, const char *libdir);
 
 /* A progress line on stderr while the analyzer loads, analyzes or stores
  * (cli/progress.c): only on a terminal, only after about a second, erased
