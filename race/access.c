@@ -14,10 +14,15 @@
  *          us (or is ours), else the reads become a read set (FastTrack's
  *          read-shared state) holding every concurrent reader.
  *
- * Reports are made after the stripe lock is dropped.  The words are also
- * read by the hot path without the lock (relaxed): a stale read there only
- * sends us here.
+ * Most calls end in try_quick: no race and nothing to merge, one store to
+ * the word, no lock.  The locked path handles races and read sets; the
+ * words it stores may be overwritten by a concurrent try_quick (last
+ * writer wins): two truly simultaneous accesses can miss each other (a
+ * false negative, as in ThreadSanitizer), never invent a race.  Reports
+ * are made after the stripe lock is dropped.
  */
+#include <sched.h>
+
 #include "race_internal.h"
 
 #define STRIPES 4096
@@ -28,8 +33,12 @@ static struct {
 
 static inline void lock(uintptr_t a) {
     _Atomic int *l = &stripes[(a >> 3) % STRIPES].v;
+    int spins = 0;
     while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-        while (atomic_load_explicit(l, memory_order_relaxed)) __builtin_ia32_pause();
+        while (atomic_load_explicit(l, memory_order_relaxed)) {
+            if (++spins < 64) __builtin_ia32_pause();
+            else sched_yield(); /* the holder may be preempted (more threads than cores) */
+        }
 }
 static inline void unlock(uintptr_t a) {
     atomic_store_explicit(&stripes[(a >> 3) % STRIPES].v, 0, memory_order_release);
@@ -37,7 +46,7 @@ static inline void unlock(uintptr_t a) {
 
 /* Does the access of epoch e (bytes in e) race with g's access of bytes? */
 static inline bool races(const race_g *g, uint64_t e, uint64_t bytes) {
-    return e && ep_slot(e) != g->slot && (ep_bytes(e) & bytes) && ep_clock(e) > rg_knows(g, ep_slot(e));
+    return e && (ep_bytes(e) & bytes) && !rg_mine(g, e) && !rg_after(g, e);
 }
 
 typedef struct pending {
@@ -46,6 +55,11 @@ typedef struct pending {
     uint32_t pc;
 } pending;
 #define MAX_PENDING 4
+/* At most this many concurrent readers are remembered per granule; a new
+ * one then replaces an old one (as ThreadSanitizer keeps 4 accesses per
+ * granule): a write racing only with a forgotten read is missed, and a
+ * variable read by 100 000 goroutines costs 16 entries, not 100 000. */
+#define RSET_MAX 16
 
 static rset *rset_grow(rset *s) {
     uint32_t cap = s ? s->cap * 2 : 4;
@@ -56,7 +70,36 @@ static rset *rset_grow(rset *s) {
     return n;
 }
 
+/* The common cases without the lock: no race, and the other word needs
+ * no change (a write leaves an ordered-before read word alone: a later
+ * access racing with that read races with this write too or is ordered
+ * after it).  A plain (relaxed) store, no lock, no CAS: false when the
+ * locked path must decide. */
+static inline bool try_quick(race_g *g, rcell *c, rpcs *pcs, uint64_t bytes, bool write,
+                             uint32_t pc32) {
+    uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
+    uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
+    if ((r & EP_SHARED) || races(g, w, bytes)) return false;
+    uint64_t me = g->epoch | bytes;
+    if (write) {
+        if (races(g, r, bytes)) return false;
+        uint64_t keep = (w & ~EP_BYTES) == g->epoch ? ep_bytes(w) : 0;
+        atomic_store_explicit(&c->w, me | keep, memory_order_relaxed);
+        pcs->wpc = pc32;
+        return true;
+    }
+    if (r && !rg_mine(g, r) && !(rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) return false;
+    uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
+    atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
+    pcs->rpc = pc32;
+    return true;
+}
+
 void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc) {
+    {
+        rcell *c = sh_cell(a);
+        if (try_quick(g, c, sh_pcs(c, a), bytes, write, (uint32_t)pc)) return;
+    }
     pending found[MAX_PENDING];
     int nfound = 0;
     uint64_t me = g->epoch | bytes;
@@ -76,7 +119,7 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
                 if (races(g, e, bytes)) {
                     if (nfound < MAX_PENDING) found[nfound++] = (pending){e, false, s->v[i].pc};
                     s->v[k++] = s->v[i]; /* (kept: reported once per pc pair) */
-                } else if ((ep_bytes(e) & ~bytes) != 0 && ep_slot(e) != g->slot) {
+                } else if ((ep_bytes(e) & ~bytes) != 0 && !rg_mine(g, e)) {
                     s->v[k++] = s->v[i]; /* bytes we did not write: still needed */
                 }
             }
@@ -98,19 +141,23 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
         bool placed = false;
         for (uint32_t i = 0; i < s->n; i++) {
             uint64_t e = s->v[i].e;
-            if (ep_slot(e) == g->slot) {
+            if (rg_mine(g, e)) {
                 uint64_t keep = (e & ~EP_BYTES) == g->epoch ? ep_bytes(e) : 0;
                 s->v[k].e = me | keep;
                 s->v[k++].pc = pc32;
                 placed = true;
-            } else if (ep_clock(e) <= rg_knows(g, ep_slot(e)) && (ep_bytes(e) & ~bytes) == 0) {
+            } else if (rg_after(g, e) && (ep_bytes(e) & ~bytes) == 0) {
                 continue; /* happens before this read, which covers it */
             } else {
                 s->v[k++] = s->v[i];
             }
         }
         s->n = k;
-        if (!placed) {
+        if (!placed && s->n >= RSET_MAX) { /* full: take the place of one reader */
+            uint32_t i = g->slot % RSET_MAX;
+            s->v[i].e = me;
+            s->v[i].pc = pc32;
+        } else if (!placed) {
             if (s->n == s->cap) {
                 rset *n = rset_grow(s);
                 if (n != s) atomic_store_explicit(&c->r, EP_SHARED | (uintptr_t)n, memory_order_relaxed);
@@ -121,8 +168,7 @@ void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintpt
                 s->v[s->n++].pc = pc32;
             }
         }
-    } else if (!r || ep_slot(r) == g->slot ||
-               (ep_clock(r) <= rg_knows(g, ep_slot(r)) && (ep_bytes(r) & ~bytes) == 0)) {
+    } else if (!r || rg_mine(g, r) || (rg_after(g, r) && (ep_bytes(r) & ~bytes) == 0)) {
         uint64_t keep = r && (r & ~EP_BYTES) == g->epoch ? ep_bytes(r) : 0;
         atomic_store_explicit(&c->r, me | keep, memory_order_relaxed);
         pcs->rpc = pc32;

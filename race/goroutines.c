@@ -56,6 +56,7 @@ race_g *race_g_find(int64_t gid) {
 /* ---- slots ----------------------------------------------------------------- */
 
 #define HIST 4
+#define QUARANTINE 64 /* freed slots kept unused (see race_internal.h) */
 typedef struct slotinfo {
     uint32_t last;            /* last clock an owner reached */
     uint32_t start[HIST];     /* owners' first clocks, newest at [n % HIST] */
@@ -72,7 +73,7 @@ static uint32_t free_head, free_n, freeq_cap;
 static uint32_t slot_take(int64_t gid, uint32_t *clock) {
     pthread_mutex_lock(&slot_lock);
     uint32_t s;
-    if (free_n > 0) {
+    if (free_n > QUARANTINE) {
         s = freeq[free_head];
         free_head = (free_head + 1) % freeq_cap;
         free_n--;
@@ -140,7 +141,9 @@ race_g *race_g_new(int64_t gid) {
     if (!g) oom();
     g->gid = gid;
     g->xslot = UINT32_MAX;
+    g->min_sp = UINTPTR_MAX;
     g->slot = slot_take(gid, &g->clock);
+    g->start = g->clock;
     g->epoch = ep_make(g->clock, g->slot);
     race_g *_Atomic *e = gentry(gid, true);
     if (e) atomic_store_explicit(e, g, memory_order_release);

@@ -37,8 +37,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "race_internal.h"
+#include "goroutine.h"
 #include "race_hooks.h"
+#include "race_internal.h"
 #include "trace_hooks.h"
 
 typedef struct robj {
@@ -197,6 +198,22 @@ static void on_recv(race_g *g, robj *o, int64_t msg) {
     race_g_tick(g);
 }
 
+/* ---- goroutine end: its stack goes back to the pool ------------------------ */
+
+/* The next goroutine to get this stack must find no history in it (it is
+ * not ordered after this one): clear the shadow of the part instrumented
+ * code used — from the deepest function entry seen (less a red zone) to
+ * the top.  Runs on the ending goroutine's own stack (go_end is its last
+ * event). */
+static void forget_stack(race_g *g) {
+    cs_g *cg = cs_getg_if_any();
+    if (!cg || cg->id != g->gid || cg->stack.kind == CS_STACK_NONE || g->min_sp == UINTPTR_MAX)
+        return;
+    uintptr_t lo = (uintptr_t)cg->stack.lo, hi = lo + cg->stack.size;
+    uintptr_t from = g->min_sp > lo + 512 ? g->min_sp - 512 : lo;
+    if (from < hi) sh_clear((void *)from, hi - from);
+}
+
 /* ---- the events -------------------------------------------------------------- */
 
 enum { OP_LOAD = 0, OP_STORE = 1, OP_ADD = 2, OP_CAS_OK = 3, OP_CAS_FAIL = 4 };
@@ -235,7 +252,10 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     }
     if (kind == EV_GO_END) {
         race_g *g = race_g_find(gid);
-        if (g) race_g_end(g);
+        if (g) {
+            forget_stack(g);
+            race_g_end(g);
+        }
         return;
     }
     race_g *g = who(gid);

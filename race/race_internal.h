@@ -6,11 +6,13 @@
  * gives it back when it ends; slots are reused first-freed-first (as Go's
  * race runtime reuses thread ids), so a vector clock has as many entries
  * as goroutines were ever alive at once, not as goroutines ever existed.
- * A new owner's clock continues after the previous owner's last value, so
- * an epoch of the old owner is never mistaken for a later one of the new
- * owner; what can be lost is a race between the old owner and the new one
- * (the new owner's own clock covers the old owner's epochs): a false
- * negative, never a false report.
+ * A new owner's clock continues after the previous owner's last value and
+ * remembers where it started, so an epoch of an old owner is never taken
+ * for the new owner's (rg_mine, rg_after).  A freed slot waits in
+ * quarantine (QUARANTINE later frees) before reuse.  What can still be
+ * lost: a third goroutine that synchronised with the new owner is taken to
+ * know the old owner's accesses up to that clock too (a false negative,
+ * never a false report).
  *
  * Epoch (64 bits): clock << 32 | byte mask << 24 | slot.  The mask says
  * which bytes of the 8-byte granule the access touched: accesses to
@@ -70,6 +72,8 @@ void rvc_assign(rvc **dst, const rvc *src);
 typedef struct race_g {
     uint64_t epoch;       /* ep_make(clock, slot): this goroutine's now */
     uint32_t slot, clock;
+    uint32_t start;       /* its first clock in the slot: older epochs of
+                             the slot are a previous owner's */
     rvc *vc;              /* what it knows of the others (its own slot: clock) */
     uint32_t xslot, xclock; /* and its creator's epoch at the go statement,
                                kept aside so that vc can stay shared with
@@ -77,6 +81,8 @@ typedef struct race_g {
     int64_t gid;
     int block_reason;     /* from go_block, for cond's go_unblock */
     int64_t block_obj;
+    uintptr_t min_sp;     /* lowest stack address seen at a function entry:
+                             its stack's shadow is cleared that deep at its end */
     int depth;            /* function entry shadow stack */
     uintptr_t stack[RACE_STACK_DEPTH];
 } race_g;
@@ -89,6 +95,20 @@ static inline uint32_t rg_knows(const race_g *g, uint32_t s) {
     if (s == g->slot) return g->clock;
     uint32_t c = rvc_get(g->vc, s);
     return s == g->xslot && g->xclock > c ? g->xclock : c;
+}
+/* The access of epoch e is g's own (same slot, this owner). */
+static inline bool rg_mine(const race_g *g, uint64_t e) {
+    return ep_slot(e) == g->slot && ep_clock(e) >= g->start;
+}
+/* The access of epoch e (not g's own) happens before g's now.  For an
+ * earlier owner of g's own slot, what g learnt of the slot by
+ * synchronising counts, never its own clock. */
+static inline bool rg_after(const race_g *g, uint64_t e) {
+    uint32_t s = ep_slot(e);
+    if (s != g->slot) return ep_clock(e) <= rg_knows(g, s);
+    uint32_t c = rvc_get(g->vc, s);
+    if (s == g->xslot && g->xclock > c) c = g->xclock;
+    return ep_clock(e) <= c;
 }
 race_g *race_g_find(int64_t gid);   /* NULL if unknown */
 race_g *race_g_new(int64_t gid);    /* a fresh slot, knowing nothing */

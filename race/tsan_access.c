@@ -25,6 +25,8 @@ void __tsan_init(void) {
 void __tsan_func_entry(void *caller_pc) {
     race_g *g = race_cur;
     if (!g) return;
+    char here; /* below the caller's frame: a bound on its locals */
+    if ((uintptr_t)&here < g->min_sp) g->min_sp = (uintptr_t)&here;
     if (g->depth < RACE_STACK_DEPTH) g->stack[g->depth] = (uintptr_t)caller_pc;
     g->depth++;
 }

@@ -50,7 +50,6 @@
 #include "scheduler.h"
 #include "spinlock.h"
 #include "stack.h"
-#include "race_hooks.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CS_LSAN 1
@@ -168,7 +167,6 @@ void cs_stack_alloc(cs_stack *s) {
         s->kind = f->kind;
         cs_lock_release(&pool_lock);
         s->lo = (char *)f + sizeof *f - stack_size;
-        CS_RACE_FORGET(s->lo, stack_size); /* a new goroutine's frames: no history */
         return;
     }
     if (slab_next == slab_end) new_slab();

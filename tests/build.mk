@@ -1,6 +1,7 @@
 # tests/ — `make test` runs, in order:
 #   unit      every tests/unit/test_*.c as its own Criterion binary
 #   sanitize  the runtime tests (tests/unit/test_rt_*.c) under TSan and ASan+UBSan
+#   race-test the race detector (race/build.mk, tests/race/run.sh)
 #   e2e       every tests/e2e/*.sh (each gets BIN=build/bin/chanscope)
 #   viewer    tests/viewer/run.sh (tcltest under Xvfb)
 # A test program that may hang or crash runs in a child process with a
@@ -79,11 +80,12 @@ viewer-test: all
 
 # `make test`: build everything the suites need with -j2 first, then run
 # the suites one after another (their output stays readable).
-TEST_BUILD = all $(UNIT_BIN) $(TSAN_BIN) $(ASAN_BIN)
+TEST_BUILD = all $(UNIT_BIN) $(TSAN_BIN) $(ASAN_BIN) $(RACE_TEST_BIN) $(RACE_PAT_BIN)
 test: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory -j2 $(TEST_BUILD)
 	@$(MAKE) --no-print-directory -j2 sanitize-tsan sanitize-asan
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory race-test
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory viewer-test
 	@$(MAKE) --no-print-directory analyzer-test
