@@ -63,7 +63,7 @@ static void run_all(sqlite3 *db) {
 
 static const int kinds[] = {1,  2,  3,  4,  5,  6,  10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22,
                             23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 40, 41, 42,
-                            43, 44, 50, 51, 52, 53, 54, 55, 56, 57, 99, 0, -1, 65536 + 15};
+                            43, 44, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 99, 0, -1, 65536 + 15};
 
 /* An argument: mostly small (counts, flags, reasons, ids of the 16 objects
  * and 6 goroutines), sometimes an extreme. */

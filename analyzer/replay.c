@@ -198,6 +198,7 @@ static void race_build_access(an_replay *rp, const an_ev *e) {
     const an_ev *p = &rp->t->ev[*pi - 1];
     int64_t *gp = an_imap_get(&rp->t->g_index, p->b);
     if (!gp) return; /* a goroutine with no row: validate.c warned */
+    if (*gp == e->g) return; /* one goroutine never races with itself: not a detector's pair */
     an_acc first = {(int32_t)*gp, 0, p->seq, p->site};
     an_acc second = {e->g, 0, e->seq, e->site};
     an_race_finding(rp, e->obj, &first, p->c != 0, &second, e->b != 0, 1);

@@ -105,3 +105,18 @@ Test(analyzer_racebuild, impossible_fields_refuse_the_trace) {
     cr_assert_eq(load(err, sizeof err), -1);
     cr_assert(strstr(err, "race_prev of goroutine 0"), "%s", err);
 }
+
+Test(analyzer_racebuild, odd_pairs_never_crash) {
+    /* no variable object (obj 0), a race number reused, a race before its
+     * race_prev, pairs whose two accesses are one goroutine's: no finding */
+    an_synth_goroutine(s, 1, "main", 0, 0, 0);
+    spawn(1, 2, "worker");
+    spawn(1, 3, "worker");
+    an_synth_ev(s, 2, EV_RACE, 0, 5, 1, 0, 8, L(20), NULL);
+    an_synth_ev(s, 2, EV_RACE_PREV, 0, 5, 3, 0, 0, L(21), NULL);
+    an_synth_ev(s, 3, EV_RACE, 0, 5, 0, 0, 8, L(22), NULL);
+    an_synth_ev(s, 3, EV_RACE_PREV, 0, 5, 2, 1, 0, 0, NULL);
+    an_synth_ev(s, 2, EV_RACE, 0, 5, 1, 0, 8, 0, NULL);
+    run();
+    cr_assert_eq(count("race"), 0);
+}
