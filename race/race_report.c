@@ -131,8 +131,15 @@ static void print_creation(FILE *o, int64_t gid) {
 static void print_location(FILE *o, const cs_race_info *r, const char *var, uintptr_t off,
                            size_t vsize) {
     if (!var) return;
-    if (off) fprintf(o, "Location is global '%s' (at offset %" PRIuPTR ") of size %zu\n", var, off, vsize);
-    else fprintf(o, "Location is global '%s' of size %zu at 0x%012" PRIxPTR "\n", var, vsize, r->addr);
+    char part[256];
+    if (off && cs_race_var_element(r->addr, part, sizeof part))
+        fprintf(o, "Location is %s in global '%s' of size %zu at 0x%012" PRIxPTR "\n", part, var,
+                vsize, r->addr - off);
+    else if (off)
+        fprintf(o, "Location is offset %" PRIuPTR " in global '%s' of size %zu at 0x%012" PRIxPTR "\n",
+                off, var, vsize, r->addr - off);
+    else
+        fprintf(o, "Location is global '%s' of size %zu at 0x%012" PRIxPTR "\n", var, vsize, r->addr);
 }
 
 /* ---- the report --------------------------------------------------------- */

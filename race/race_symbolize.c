@@ -160,6 +160,107 @@ int cs_race_symbolize_pc(uintptr_t pc, cs_race_frame *f) {
     return 0;
 }
 
+/* ---- the part of a variable an address is in (DWARF types) ------------- */
+
+/* Is the variable DIE v located at module address a (DW_OP_addr, or DWARF 5's
+ * DW_OP_addrx through .debug_addr)? */
+static int var_at(Dwarf_Die *v, Dwarf_Addr a) {
+    Dwarf_Attribute at, res;
+    Dwarf_Op *ops;
+    size_t n;
+    if (!dwarf_attr(v, DW_AT_location, &at) || dwarf_getlocation(&at, &ops, &n) != 0 || n != 1)
+        return 0;
+    if (ops[0].atom == DW_OP_addr) return ops[0].number == a;
+    Dwarf_Addr x;
+    if ((ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) &&
+        dwarf_getlocation_attr(&at, &ops[0], &res) == 0 && dwarf_formaddr(&res, &x) == 0)
+        return x == a;
+    return 0;
+}
+
+/* A variable at a among parent's children: globals, and the statics of
+ * functions and their blocks (a few levels down). */
+static int find_var(Dwarf_Die *parent, Dwarf_Addr a, Dwarf_Die *out, int depth) {
+    Dwarf_Die c;
+    if (dwarf_child(parent, &c) != 0) return 0;
+    do {
+        int tag = dwarf_tag(&c);
+        if (tag == DW_TAG_variable && var_at(&c, a)) {
+            *out = c;
+            return 1;
+        }
+        if ((tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block) && depth < 4 &&
+            find_var(&c, a, out, depth + 1))
+            return 1;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return 0;
+}
+
+/* The type DIE of d (DW_AT_type), 0 if none. */
+static int type_of(Dwarf_Die *d, Dwarf_Die *t) {
+    Dwarf_Attribute at;
+    return dwarf_attr(d, DW_AT_type, &at) && dwarf_formref_die(&at, t) != NULL;
+}
+
+/* Append to buf the path of byte off inside type t: "[3]", ".hits[2]". */
+static void type_path(Dwarf_Die *t, Dwarf_Word off, char *buf, size_t n) {
+    Dwarf_Die cur = *t, next;
+    for (int guard = 0; guard < 16; guard++) {
+        int tag = dwarf_tag(&cur);
+        if (tag == DW_TAG_typedef || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
+            tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type) {
+            if (!type_of(&cur, &next)) return;
+            cur = next;
+        } else if (tag == DW_TAG_array_type) {
+            Dwarf_Word esize;
+            if (!type_of(&cur, &next) || dwarf_aggregate_size(&next, &esize) != 0 || !esize) return;
+            size_t l = strlen(buf);
+            snprintf(buf + l, n - l, "[%llu]", (unsigned long long)(off / esize));
+            off %= esize;
+            cur = next;
+        } else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+            Dwarf_Die m;
+            int found = 0;
+            if (dwarf_child(&cur, &m) != 0) return;
+            do {
+                Dwarf_Attribute at;
+                Dwarf_Word loc = 0, msize;
+                if (dwarf_tag(&m) != DW_TAG_member || !type_of(&m, &next)) continue;
+                if (dwarf_attr(&m, DW_AT_data_member_location, &at) && dwarf_formudata(&at, &loc) != 0)
+                    continue;
+                if (dwarf_aggregate_size(&next, &msize) != 0 || off < loc || off >= loc + msize)
+                    continue;
+                const char *name = dwarf_diename(&m);
+                size_t l = strlen(buf);
+                snprintf(buf + l, n - l, ".%s", name ? name : "?");
+                off -= loc;
+                found = 1;
+                break;
+            } while (dwarf_siblingof(&m, &m) == 0);
+            if (!found) return;
+            cur = next;
+        } else {
+            return;
+        }
+    }
+}
+
+/* Under lock: "name[2]", "stats.hits" for byte off of the variable at
+ * module address vaddr (its symbol's), into buf; 0 if DWARF does not say. */
+static int var_path(Dwfl_Module *mod, Dwarf_Addr vaddr, const char *name, Dwarf_Word off,
+                    char *buf, size_t n) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = NULL, var, type;
+    while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+        if (!find_var(cu, vaddr - bias, &var, 0)) continue;
+        if (!type_of(&var, &type)) return 0;
+        snprintf(buf, n, "%s", name);
+        type_path(&type, off, buf, n);
+        return strcmp(buf, name) != 0;
+    }
+    return 0;
+}
+
 const char *cs_race_var_name(uintptr_t addr, uintptr_t *offset, size_t *size) {
     *offset = 0;
     *size = 0;
@@ -181,4 +282,19 @@ const char *cs_race_var_name(uintptr_t addr, uintptr_t *offset, size_t *size) {
     }
     pthread_mutex_unlock(&lock);
     return name;
+}
+
+int cs_race_var_element(uintptr_t addr, char *buf, size_t n) {
+    int ok = 0;
+    pthread_mutex_lock(&lock);
+    Dwfl *d = session();
+    Dwfl_Module *mod = d ? dwfl_addrmodule(d, (Dwarf_Addr)addr) : NULL;
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char *name =
+        mod ? dwfl_module_addrinfo(mod, (Dwarf_Addr)addr, &off, &sym, NULL, NULL, NULL) : NULL;
+    if (name && GELF_ST_TYPE(sym.st_info) == STT_OBJECT && off < sym.st_size)
+        ok = var_path(mod, (Dwarf_Addr)addr - off, name, off, buf, n);
+    pthread_mutex_unlock(&lock);
+    return ok;
 }

@@ -31,4 +31,9 @@ int cs_race_symbolize_pc(uintptr_t pc, cs_race_frame *f);
  * size (0 if unknown). */
 const char *cs_race_var_name(uintptr_t addr, uintptr_t *offset, size_t *size);
 
+/* The part of that variable addr is in, from the DWARF types: "hits[2]",
+ * "stats.count", "grid[1].cells[3]"; 1 with buf filled, 0 when the debug
+ * information does not say (or addr is the whole variable). */
+int cs_race_var_element(uintptr_t addr, char *buf, size_t n);
+
 #endif

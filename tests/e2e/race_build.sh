@@ -174,5 +174,22 @@ timeout "$TIMEOUT" ./plain >/dev/null 2>err
 [ $? = 0 ] || f "the plain build exits non-zero"
 grep -q 'DATA RACE' err && f "the plain build prints a race report"
 
+# the part of a variable a race is on, from the DWARF types
+cat >stats.c <<'EOF'
+#include "chanscope.h"
+static struct { long a; struct { int x, y; } pts[4]; } stats;
+static waitgroup_t wg;
+static void w(void *arg) { (void)arg; time_sleep(MILLISECOND); stats.pts[2].y++; wg_done(&wg); }
+int main(void) {
+    for (int i = 0; i < 2; i++) { wg_add(&wg, 1); go(w, NULL); }
+    wg_wait(&wg);
+    return 0;
+}
+EOF
+timeout 120 "$BIN" build --race -o stats stats.c 2>err || f "build --race stats.c: $(head -3 err)"
+timeout "$TIMEOUT" ./stats >/dev/null 2>err
+grep -q "^Location is stats.pts\[2\].y in global 'stats' of size 40 at " err ||
+    f "stats.c: the report does not locate stats.pts[2].y: $(grep Location err)"
+
 [ $fail = 0 ] && echo "race_build: all checks passed"
 exit $fail
