@@ -23,6 +23,7 @@ BENCH_GO_ENV = GOPATH=$(abspath $(BUILD))/go GOCACHE=$(abspath $(BUILD))/go-cach
 BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer explore:patterns race:bench
 
 export BENCH_RUNS BENCH_TRACE_RUNS BENCH_WORKLOADS BENCH_NO_TRACE BENCH_TIMEOUT
+export RACE_BENCH_RUNS RACE_BENCH_WORKLOADS RACE_BENCH_OPS
 
 # Objects through the top Makefile's rule (bench.h is found beside them).
 $(BENCH_C_BIN): $(BENCH_C_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
