@@ -16,7 +16,9 @@
  *   buffered, capacity C receive k → completion of send k+C
  *   close                → a receive that saw the close
  *   Mutex/RWMutex        Unlock → Lock and RLock; RUnlock → Lock
- *   WaitGroup            Done (Add < 0) → Wait returning
+ *   WaitGroup            Done (Add < 0) → Wait returning; an Add from zero
+ *                        unordered with a blocking Wait is a race (Go's
+ *                        model, wg_order)
  *   Once                 the function's return → every Do returning
  *   Cond                 Signal/Broadcast → the woken Wait
  *   semaphore            release → acquire
@@ -27,6 +29,8 @@
  *                        runtime, goroutine 0: a per-thread clock carries
  *                        the timer's clock from the fire to the send)
  *   signal_notify        registration → delivery on the channel
+ *   pthread_create       → the thread's start; its end → pthread_join
+ *                        (threads.c)
  * Goroutine end gives nothing (only a later sync does).
  *
  * Locking: each object's state has a spinlock; a goroutine's clock is
@@ -53,6 +57,8 @@ typedef struct robj {
     rvc **sent, **recvd; /* buffered: ring of cap clocks each */
     rvc *handoff;        /* unbuffered: the send being handed off */
     int64_t handoff_gid;
+    int waiters;         /* WaitGroup: Waits blocked now */
+    uint64_t wg_word;    /* WaitGroup: Go's &wg.sema (see wg_order) */
 } robj;
 
 /* ---- object table (ids up to 2^32, like goroutines.c's) -------------------- */
@@ -214,6 +220,19 @@ static void forget_stack(race_g *g) {
     if (from < hi) sh_clear((void *)from, hi - from);
 }
 
+/* ---- WaitGroup: an Add from zero must happen before a Wait --------------- */
+
+/* Go's race detector models this rule as memory accesses (sync.WaitGroup):
+ * an Add that takes the counter up from zero reads &wg.sema, the first
+ * Wait to block writes it, so an Add concurrent with a blocking Wait is
+ * reported as a race.  We do the same on a word of the object's state,
+ * with the innermost pc of the goroutine's function-entry stack (the call
+ * of the function that made the call) as the site. */
+static void wg_order(race_g *g, robj *o, bool write) {
+    uintptr_t pc = g->depth > 0 && g->depth <= RACE_STACK_DEPTH ? g->stack[g->depth - 1] : 0;
+    race_access1(g, (uintptr_t)&o->wg_word, 8, write, pc);
+}
+
 /* ---- the events -------------------------------------------------------------- */
 
 enum { OP_LOAD = 0, OP_STORE = 1, OP_ADD = 2, OP_CAS_OK = 3, OP_CAS_FAIL = 4 };
@@ -227,6 +246,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         if (obj == gid) { /* a thread becoming a goroutine (main): announces itself */
             race_g *g = race_g_find(gid);
             race_cur = g ? g : race_g_new(gid);
+            race_thread_adopted(race_cur); /* pthread_create → here (threads.c) */
             return;
         }
         race_g *p = who(gid);
@@ -253,6 +273,8 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     if (kind == EV_GO_END) {
         race_g *g = race_g_find(gid);
         if (g) {
+            cs_g *cg = cs_getg_if_any();
+            if (cg && cg->foreign && cg->id == gid) race_thread_ending(g); /* → pthread_join */
             forget_stack(g);
             race_g_end(g);
         }
@@ -286,6 +308,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     }
     robj *o = obj_get(obj);
     if (!o) return;
+    int wg_access = 0; /* 1 read, 2 write: done after the object's lock */
     olock(o);
     switch (kind) {
     case EV_CHAN_MAKE:
@@ -321,12 +344,20 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         break;
     case EV_WG_ADD:
         if (a < 0) release(g, &o->L);
+        else if (a > 0 && b == a && g->slot != UINT32_MAX) wg_access = 1; /* up from zero */
         break;
     case EV_WG_WAIT:
-        if (a == 0) acquire(g, o->L);
+        if (a == 0) {
+            acquire(g, o->L);
+            g->wg_quick = true; /* its wait_done follows at once */
+        } else if (o->waiters++ == 0 && g->slot != UINT32_MAX) {
+            wg_access = 2; /* the first Wait to block */
+        }
         break;
     case EV_WG_WAIT_DONE:
         acquire(g, o->L);
+        if (g->wg_quick) g->wg_quick = false;
+        else if (o->waiters > 0) o->waiters--;
         break;
     case EV_ONCE_END:
         if (a == 1) release(g, &o->L);
@@ -350,6 +381,7 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         break;
     }
     ounlock(o);
+    if (wg_access) wg_order(g, o, wg_access == 2);
     if (gid == 0) rt_armed = false;
 }
 

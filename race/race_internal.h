@@ -14,7 +14,8 @@
  * know the old owner's accesses up to that clock too (a false negative,
  * never a false report).
  *
- * Epoch (64 bits): clock << 32 | byte mask << 24 | slot.  The mask says
+ * Epoch (64 bits): clock << 32 | byte mask << 24 | atomic << 23 | slot.
+ * The mask says
  * which bytes of the 8-byte granule the access touched: accesses to
  * different bytes of one granule never race (two goroutines filling the
  * neighbouring bytes of a char array).  Clocks stay below 2^31: bit 63 of
@@ -30,7 +31,8 @@
 
 #include "race.h"
 
-#define EP_SLOT_BITS 24
+#define EP_SLOT_BITS 23
+#define EP_ATOMIC (UINT64_C(1) << 23) /* an atomic access (never races with another) */
 #define EP_SLOT_MASK ((UINT64_C(1) << EP_SLOT_BITS) - 1)
 #define EP_BYTES_SHIFT 24
 #define EP_BYTES (UINT64_C(0xff) << EP_BYTES_SHIFT)
@@ -79,6 +81,7 @@ typedef struct race_g {
                                kept aside so that vc can stay shared with
                                the creator (UINT32_MAX: none) */
     int64_t gid;
+    bool wg_quick;        /* in a WaitGroup Wait that does not block */
     int block_reason;     /* from go_block, for cond's go_unblock */
     int64_t block_obj;
     uintptr_t min_sp;     /* lowest stack address seen at a function entry:
@@ -116,6 +119,8 @@ void race_g_end(race_g *g);
 void race_g_tick(race_g *g);        /* after a release: a new epoch */
 void race_acquire(race_g *g, const rvc *v);  /* g ⊔= v (hb.c) */
 void race_release(race_g *g, rvc **dst);     /* *dst ⊔= g, then a new epoch */
+void race_thread_adopted(race_g *g);  /* threads.c: a program's thread became g */
+void race_thread_ending(race_g *g);   /* threads.c: ... and ends */
 
 /* ---- shadow memory (shadow.c) ------------------------------------------
  * Per 8-byte granule: the last write's epoch and the last read's epoch
@@ -159,7 +164,7 @@ typedef struct rset {
 } rset;
 
 /* ---- accesses (access.c) ---------------------------------------------- */
-void race_access_slow(race_g *g, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc);
+void race_access_slow(race_g *g, rcell *c, uintptr_t a, uint64_t bytes, bool write, uintptr_t pc);
 
 /* One access of size bytes at a (within one granule): the hot path. */
 static inline void race_access1(race_g *g, uintptr_t a, unsigned size, bool write, uintptr_t pc) {
@@ -167,16 +172,19 @@ static inline void race_access1(race_g *g, uintptr_t a, unsigned size, bool writ
     rcell *c = sh_cell(a);
     uint64_t old = atomic_load_explicit(write ? &c->w : &c->r, memory_order_relaxed);
     if (__builtin_expect((old & ~EP_BYTES) == g->epoch && (old & bytes) == bytes, 1)) return;
-    race_access_slow(g, a, bytes, write, pc);
+    race_access_slow(g, c, a, bytes, write, pc);
 }
 /* Any access: split at granule boundaries. */
 void race_access_range(race_g *g, uintptr_t a, size_t n, bool write, uintptr_t pc);
+/* An atomic access of n bytes (1..8, naturally aligned): checked against
+ * plain accesses only. */
+void race_access_atomic(race_g *g, uintptr_t a, unsigned n, bool write, uintptr_t pc);
 
 static inline bool race_addr_ok(uintptr_t a) { return a >> SH_APP_BITS == 0 && a >= 4096; }
 
 /* ---- reports (report.c) ----------------------------------------------- */
-void race_found(race_g *g, uintptr_t a, unsigned size, bool write, uintptr_t pc, uint64_t prev,
-                bool prev_write, uint32_t prev_pc);
+void race_found(race_g *g, uintptr_t a, unsigned size, bool write, bool atomic, uintptr_t pc,
+                uint64_t prev, bool prev_write, uint32_t prev_pc);
 void race_report_init(void);
 /* gid of the goroutine that owned slot s at clock c (0 if unknown). */
 int64_t race_slot_gid(uint32_t s, uint32_t c);

@@ -52,15 +52,16 @@ static bool first_time(uintptr_t a, uintptr_t b) {
     return fresh;
 }
 
-void race_found(race_g *g, uintptr_t a, unsigned size, bool write, uintptr_t pc, uint64_t prev,
-                bool prev_write, uint32_t prev_pc) {
+void race_found(race_g *g, uintptr_t a, unsigned size, bool write, bool atomic, uintptr_t pc,
+                uint64_t prev, bool prev_write, uint32_t prev_pc) {
     uintptr_t ppc = prev_pc ? ((pc & ~(uintptr_t)0xffffffff) | prev_pc) : 0;
     if (!first_time(pc, ppc)) return;
     cs_race_info r = {0};
     r.addr = a;
     r.size = size;
-    r.cur = (cs_race_access){g->gid, write, false, pc};
-    r.prev = (cs_race_access){race_slot_gid(ep_slot(prev), ep_clock(prev)), prev_write, false, ppc};
+    r.cur = (cs_race_access){g->gid, write, atomic, pc};
+    r.prev = (cs_race_access){race_slot_gid(ep_slot(prev), ep_clock(prev)), prev_write,
+                              (prev & EP_ATOMIC) != 0, ppc};
     int d = g->depth < RACE_STACK_DEPTH ? g->depth : RACE_STACK_DEPTH;
     for (int i = 0; i < d && r.nstack < CS_RACE_STACK_MAX; i++) r.stack[r.nstack++] = g->stack[d - 1 - i];
     atomic_fetch_add(&nraces, 1);
@@ -84,9 +85,13 @@ static void print_access(const char *what, const cs_race_access *x, const cs_rac
 __attribute__((weak)) void cs_race_report(const cs_race_info *r) {
     flockfile(stderr);
     fprintf(stderr, "==================\nWARNING: DATA RACE\n");
-    print_access(r->cur.write ? "Write" : "Read", &r->cur, r, true);
+    print_access(r->cur.atomic ? (r->cur.write ? "Atomic write" : "Atomic read")
+                               : (r->cur.write ? "Write" : "Read"),
+                 &r->cur, r, true);
     fprintf(stderr, "\n");
-    print_access(r->prev.write ? "Previous write" : "Previous read", &r->prev, r, false);
+    print_access(r->prev.atomic ? (r->prev.write ? "Previous atomic write" : "Previous atomic read")
+                                : (r->prev.write ? "Previous write" : "Previous read"),
+                 &r->prev, r, false);
     fprintf(stderr, "==================\n");
     funlockfile(stderr);
 }

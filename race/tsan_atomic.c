@@ -17,8 +17,9 @@
  * The operation is done seq_cst whatever was asked: stronger than needed,
  * never weaker.
  *
- * Atomic accesses are not recorded in the shadow: a plain access racing
- * with an atomic one is not reported (a known gap).
+ * Each operation is also recorded in the shadow as an atomic access: it
+ * never races with another atomic access, but does with a plain access it
+ * is not ordered with (as in Go).  A failed compare-exchange is a read.
  */
 #include <stdint.h>
 
@@ -71,28 +72,33 @@ static inline int op_begin(const volatile void *a, int mo, bool is_load, bool is
     return (int)b;
 }
 
-static inline void op_end(int b, aentry *e, int mo, bool is_load) {
-    if (b < 0) return;
+/* After the operation: record it as an atomic access (after its acquire,
+ * before its release), then release. */
+static inline void op_end(int b, aentry *e, const volatile void *a, unsigned n, int mo,
+                          bool is_load, uintptr_t pc) {
     race_g *g = race_cur;
+    if (g) race_access_atomic(g, (uintptr_t)a, n, !is_load, pc);
+    if (b < 0) return;
     if (e && g && !is_load && rel(mo)) race_release(g, &e->L);
     atomic_store_explicit(&buckets[b].lock, 0, memory_order_release);
 }
 
 #define SC __ATOMIC_SEQ_CST
+#define PC() ((uintptr_t)__builtin_return_address(0))
 
 #define ATOMICS(N, T)                                                                          \
     T __tsan_atomic##N##_load(const volatile T *a, int mo) {                                   \
         aentry *e = NULL;                                                                      \
         int b = op_begin(a, mo, true, false, &e);                                              \
         T v = __atomic_load_n(a, SC);                                                          \
-        op_end(b, e, mo, true);                                                                \
+        op_end(b, e, a, sizeof(T), mo, true, PC());                                                                \
         return v;                                                                              \
     }                                                                                          \
     void __tsan_atomic##N##_store(volatile T *a, T v, int mo) {                                \
         aentry *e = NULL;                                                                      \
         int b = op_begin(a, mo, false, true, &e);                                              \
         __atomic_store_n(a, v, SC);                                                            \
-        op_end(b, e, mo, false);                                                               \
+        op_end(b, e, a, sizeof(T), mo, false, PC());                                                               \
     }                                                                                          \
     RMW(N, T, exchange, __atomic_exchange_n)                                                   \
     RMW(N, T, fetch_add, __atomic_fetch_add)                                                   \
@@ -106,7 +112,7 @@ static inline void op_end(int b, aentry *e, int mo, bool is_load) {
         aentry *e = NULL;                                                                      \
         int b = op_begin(a, mo, false, false, &e);                                             \
         int ok = __atomic_compare_exchange_n(a, c, v, false, SC, SC);                          \
-        op_end(b, e, mo, !ok);                                                                 \
+        op_end(b, e, a, sizeof(T), mo, !ok, PC());                                                                 \
         return ok;                                                                             \
     }                                                                                          \
     int __tsan_atomic##N##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo) {  \
@@ -122,7 +128,7 @@ static inline void op_end(int b, aentry *e, int mo, bool is_load) {
         aentry *e = NULL;                                                                      \
         int b = op_begin(a, mo, false, false, &e);                                             \
         T old = BUILTIN(a, v, SC);                                                             \
-        op_end(b, e, mo, false);                                                               \
+        op_end(b, e, a, sizeof(T), mo, false, PC());                                                               \
         return old;                                                                            \
     }
 

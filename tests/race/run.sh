@@ -9,6 +9,7 @@
 #    $BUILD/race-patterns/) whose pattern.json expects no "race" finding
 #    must not report one (the runtime's own code must never be reported);
 #    for a variant that expects "race", a run without one is only noted.
+# 3. A few of them again while a trace is recorded: same verdicts.
 # Each program runs in a child with a timeout.
 set -u
 BUILD=${BUILD:-build}
@@ -47,6 +48,23 @@ for src in "$here"/racy_*.c "$here"/clean_*.c; do
         else fail "$name: no race may be reported, status 0 (status $rc)"; fi ;;
     esac
 done
+
+# The same verdicts while a trace is recorded (the detector reads the
+# runtime's events whether or not they are recorded).
+tdir=$(mktemp -d)
+for name in racy_chan_capacity racy_cond clean_chan_capacity clean_handoff; do
+    bin=$BUILD/tests/race/$name
+    [ -x "$bin" ] || continue
+    CHANSCOPE_TRACE=$tdir/$name.db run "$bin"
+    n=$((n + 1))
+    reported=0
+    grep -q "WARNING: DATA RACE" "$out" && reported=1
+    want=0; case $name in racy_*) want=1 ;; esac
+    if [ ! -s "$tdir/$name.db" ]; then fail "$name (traced): no trace written"
+    elif [ $reported = $want ]; then echo "ok   $name (traced)"
+    else fail "$name (traced): race reported: $reported, expected $want (status $rc)"; fi
+done
+rm -rf "$tdir"
 
 if [ "${RACE_TEST_PATTERNS:-1}" = 1 ]; then
     for json in "$root"/patterns/*/pattern.json; do
