@@ -82,6 +82,7 @@ $(BENCH_DIR)/race-obj/%.o: bench/c/%.c | $(DEPS_OK)
 	$(RACE_BUILD_CC) $(RACE_BUILD_CFLAGS) -Ibench/c $(DEPFLAGS) -c $< -o $@
 	$(RACE_OBJCOPY) $@
 $(BENCH_DIR)/bench-c-race: $(BENCH_C_SRC:bench/c/%.c=$(BENCH_DIR)/race-obj/%.o) $(RACE_LIB)
+	@mkdir -p $(@D)
 	$(RACE_BUILD_CC) -o $@ $(filter %.o,$^) $(RACE_LIB) $(RACE_BUILD_LIBS)
 
 .PHONY: bench-race

@@ -34,6 +34,7 @@ $(BUILD)/race-obj/patterns/%.o: patterns/%.c | $(DEPS_OK)
 	$(RACE_BUILD_CC) $(RACE_BUILD_CFLAGS) -Ipatterns/common $(DEPFLAGS) -c $< -o $@
 	$(RACE_OBJCOPY) $@
 $(RACE_PATTERN_BIN): $(BUILD)/patterns/%: $(BUILD)/race-obj/patterns/%.o $(RACE_LIB)
+	@mkdir -p $(@D)
 	$(RACE_BUILD_CC) -o $@ $< $(RACE_LIB) $(RACE_BUILD_LIBS)
 
 .PHONY: patterns
