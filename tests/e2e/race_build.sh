@@ -75,6 +75,8 @@ for nv in $race_variants; do
                       WHERE e.kind IN (58, 59) AND s.file LIKE 'patterns/$name/%' AND s.line > 0")
     np=$(sqlite3 "$t" "SELECT count(*) FROM events WHERE kind=58")
     nr=$(sqlite3 "$t" "SELECT count(*) FROM events WHERE kind=59")
+    [ "$(sqlite3 "$t" "SELECT group_concat(name, ' ') FROM event_kinds WHERE id IN (58, 59) ORDER BY id")" = \
+        "race_prev race" ] || f "$nv: event_kinds does not name race_prev (58) and race (59)"
     { [ "$np" -ge 1 ] && [ "$np" = "$nr" ] && [ "$n" = $((np + nr)) ]; } ||
         f "$nv: trace has $np race_prev, $nr race events, $n with a site in patterns/$name/"
     # chanscope check: a race finding with both sites and both goroutines
