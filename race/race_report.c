@@ -37,7 +37,7 @@
  * same archive and is linked first (its file is needed anyway), so an
  * archive member holding only this strong definition would never be pulled
  * in: every race link line asks for this symbol (-Wl,-u,cs_race_report_symbolized:
- * cli/cmd_build.c, patterns/build.mk, race/build.mk, cli/exercise_check.c). */
+ * cli/build_race.c, patterns/build.mk, race/build.mk, cli/exercise_check.c). */
 const int cs_race_report_symbolized = 1;
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
