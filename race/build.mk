@@ -21,7 +21,8 @@
 #
 # make race-test: every tests/race/*.c built with the race build and run by
 # tests/race/run.sh (a racy_* program must report, a clean_* one must not),
-# then the catalog's race-free variants under the race build.
+# then the catalog's race-free variants and the exercises' solutions under
+# the race build (none may report).
 
 RACE_SRC   := $(wildcard race/*.c)
 RACE_LIB   := $(BUILD)/lib/libchanscope-race.a
@@ -65,7 +66,18 @@ $(BUILD)/race-patterns/%.o: patterns/%.c | $(DEPS_OK)
 $(BUILD)/race-patterns/%: $(BUILD)/race-patterns/%.o $(RACE_LIB)
 	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
 
+# The exercises' solutions under the race build (exercises/*/solution.c).
+RACE_EX_SRC := $(wildcard exercises/*/solution.c)
+RACE_EX_BIN := $(RACE_EX_SRC:exercises/%/solution.c=$(BUILD)/race-exercises/%)
+$(BUILD)/race-exercises/%.o: exercises/%/solution.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(RACE_CC) $(RACE_PROG_CFLAGS) -Iexercises/$* $(DEPFLAGS) -c $< -o $@
+	$(RACE_OBJCOPY) $@
+$(BUILD)/race-exercises/%: $(BUILD)/race-exercises/%.o $(RACE_LIB)
+	$(RACE_CC) -o $@ $< $(RACE_PROG_LIBS)
+.SECONDARY: $(RACE_EX_SRC:exercises/%/solution.c=$(BUILD)/race-exercises/%.o)
+
 .PHONY: race-test race-patterns
-race-patterns: $(RACE_PAT_BIN)
-race-test: $(RACE_TEST_BIN) $(RACE_PAT_BIN)
+race-patterns: $(RACE_PAT_BIN) $(RACE_EX_BIN)
+race-test: $(RACE_TEST_BIN) $(RACE_PAT_BIN) $(RACE_EX_BIN)
 	BUILD=$(CURDIR)/$(BUILD) bash tests/race/run.sh

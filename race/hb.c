@@ -29,6 +29,7 @@
  *                        runtime, goroutine 0: a per-thread clock carries
  *                        the timer's clock from the fire to the send)
  *   signal_notify        registration → delivery on the channel
+ *   socket write         → a socket read (Go's ioSync: CS_RACE_IOSYNC)
  *   pthread_create       → the thread's start; its end → pthread_join
  *                        (threads.c)
  * Goroutine end gives nothing (only a later sync does).
@@ -72,7 +73,10 @@ static void oom(void) {
     _exit(2);
 }
 
+static robj iosync; /* CS_RACE_IOSYNC (race_hooks.h) */
+
 static robj *obj_get(int64_t id) {
+    if (id == CS_RACE_IOSYNC) return &iosync;
     if (id <= 0 || id >= (INT64_C(1) << (2 * PAGE_BITS))) return NULL;
     uint32_t hi = (uint32_t)(id >> PAGE_BITS), lo = (uint32_t)id & (PAGE_N - 1);
     robj *_Atomic *p = atomic_load_explicit(&opages[hi], memory_order_acquire);

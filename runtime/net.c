@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "netpoll.h"
+#include "race_hooks.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -322,6 +323,7 @@ int64_t cs_net_read(net_conn_t *c, void *buf, size_t len, err_t *errp, cs_site s
         }
         ssize_t n = read(cs_poll_fd(c->pd), buf, len);
         if (n > 0) {
+            CS_RACE_ACQUIRE(CS_RACE_IOSYNC); /* a socket write → this read (Go's ioSync) */
             got = n;
             break;
         }
@@ -361,6 +363,7 @@ int64_t cs_net_write(net_conn_t *c, const void *buf, size_t len, err_t *errp, cs
             err = op_error("write", conn_addr(c, ab), status_error(st), NULL, 0);
             break;
         }
+        CS_RACE_RELEASE(CS_RACE_IOSYNC); /* before the bytes can be read */
         ssize_t n = send(cs_poll_fd(c->pd), (const char *)buf + done, len - done, MSG_NOSIGNAL);
         if (n > 0) {
             done += (size_t)n;

@@ -23,7 +23,11 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
 void cs_race_switch(int64_t gid);
 /* [lo, lo+n) is handed to a new owner: forget every access to it. */
 void cs_race_forget(const void *lo, size_t n);
-/* Happens-before through object obj with no event of its own. */
+/* Happens-before through object obj with no event of its own.  The
+ * pseudo object CS_RACE_IOSYNC is Go's ioSync: every socket write releases
+ * it and every socket read acquires it (data written before a write is
+ * seen by the goroutine that reads it, whichever connection). */
+#define CS_RACE_IOSYNC (-1)
 void cs_race_release(int64_t obj);
 void cs_race_acquire(int64_t obj);
 #define CS_RACE_SWITCH(gid) cs_race_switch(gid)

@@ -80,7 +80,7 @@ viewer-test: all
 
 # `make test`: build everything the suites need with -j2 first, then run
 # the suites one after another (their output stays readable).
-TEST_BUILD = all $(UNIT_BIN) $(TSAN_BIN) $(ASAN_BIN) $(RACE_TEST_BIN) $(RACE_PAT_BIN)
+TEST_BUILD = all $(UNIT_BIN) $(TSAN_BIN) $(ASAN_BIN) $(RACE_TEST_BIN) $(RACE_PAT_BIN) $(RACE_EX_BIN)
 test: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory -j2 $(TEST_BUILD)
 	@$(MAKE) --no-print-directory -j2 sanitize-tsan sanitize-asan

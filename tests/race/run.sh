@@ -10,6 +10,7 @@
 #    must not report one (the runtime's own code must never be reported);
 #    for a variant that expects "race", a run without one is only noted.
 # 3. A few of them again while a trace is recorded: same verdicts.
+# 4. Every exercise's solution.c under the race build: no race reported.
 # Each program runs in a child with a timeout.
 set -u
 BUILD=${BUILD:-build}
@@ -88,6 +89,21 @@ if [ "${RACE_TEST_PATTERNS:-1}" = 1 ]; then
                 fail "$pat/$variant: the race build reported a race in a race-free variant"
             fi
         done < <(jq -r '.variants[] | [(.file | sub("\\.c$"; "")), (if (.expect | index("race")) then "race" else "-" end)] | @tsv' "$json")
+    done
+fi
+
+if [ "${RACE_TEST_PATTERNS:-1}" = 1 ]; then
+    for sol in "$root"/exercises/*/solution.c; do
+        ex=$(basename "$(dirname "$sol")")
+        bin=$BUILD/race-exercises/$ex
+        [ -x "$bin" ] || { echo "FAIL exercise $ex: not built ($bin)"; fails=$((fails + 1)); continue; }
+        run "$bin"
+        n=$((n + 1))
+        if grep -q "WARNING: DATA RACE" "$out"; then
+            fail "exercise $ex: the race build reported a race in the solution"
+        else
+            echo "ok   exercise $ex solution (no race)"
+        fi
     done
 fi
 
