@@ -176,6 +176,16 @@ timeout "$TIMEOUT" ./plain >/dev/null 2>err
 [ $? = 0 ] || f "the plain build exits non-zero"
 grep -q 'DATA RACE' err && f "the plain build prints a race report"
 
+# a source that does not compile: status 1, the compiler's words, no program,
+# no temporary folder left behind
+printf 'int main(void) { return x; }\n' >broken.c
+tmpd=$work/tmpdir && mkdir -p "$tmpd"
+TMPDIR=$tmpd timeout 120 "$BIN" build --race broken.c >out 2>err
+[ $? = 1 ] || f "build --race broken.c: status not 1"
+grep -q "broken.c:1:.*error" err && grep -q "does not compile" err || f "build --race broken.c: $(cat err)"
+[ -e broken ] && f "build --race broken.c left a program"
+[ -z "$(ls -A "$tmpd")" ] || f "build --race left $(ls "$tmpd") in TMPDIR"
+
 # the part of a variable a race is on, from the DWARF types
 cat >stats.c <<'EOF'
 #include "chanscope.h"
