@@ -71,6 +71,10 @@ static int64_t var_object(uintptr_t base, const char *name, cs_site site) {
 /* ---- printing ---------------------------------------------------------- */
 
 static void print_frame(FILE *o, uintptr_t pc) {
+    if (!pc) { /* the detector kept no pc for this access */
+        fputs("  ??()\n      (where: unknown)\n", o);
+        return;
+    }
     cs_race_frame f;
     cs_race_symbolize_pc(pc, &f);
     fprintf(o, "  %s()\n", f.func ? f.func : "??");
