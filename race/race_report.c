@@ -72,7 +72,7 @@ static int64_t var_object(uintptr_t base, const char *name, cs_site site) {
 
 static void print_frame(FILE *o, uintptr_t pc) {
     if (!pc) { /* the detector kept no pc for this access */
-        fputs("  ??()\n      (where: unknown)\n", o);
+        fputs("  (unknown function)\n      (unknown line)\n", o);
         return;
     }
     cs_race_frame f;
