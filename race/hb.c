@@ -28,6 +28,8 @@
  *   timer                start → fire → its channel send (sent by the
  *                        runtime, goroutine 0: a per-thread clock carries
  *                        the timer's clock from the fire to the send)
+ *   context deadline     WithDeadline/WithTimeout → the cancel its timer
+ *                        does (CS_RACE_RUNTIME_AS in context.c)
  *   signal_notify        registration → delivery on the channel
  *   socket write         → a socket read (Go's ioSync: CS_RACE_IOSYNC)
  *   pthread_create       → the thread's start; its end → pthread_join
@@ -44,28 +46,8 @@
 
 #include "goroutine.h"
 #include "race_hooks.h"
-#include "race_internal.h"
+#include "sync_obj.h"
 #include "trace_hooks.h"
-
-typedef struct robj {
-    _Atomic int lock;
-    rvc *L;              /* releases: unlock, done, signal, store, close... */
-    rvc *R;              /* RWMutex: RUnlock releases */
-    rvc *closed;         /* channel: the close */
-    rvc *notify;         /* channel: signal_notify registrations */
-    int64_t cap;         /* channel capacity */
-    uint64_t nsend, nrecv;
-    rvc **sent, **recvd; /* buffered: ring of cap clocks each */
-    rvc *handoff;        /* unbuffered: the send being handed off */
-    int64_t handoff_gid;
-    int waiters;         /* WaitGroup: Waits blocked now */
-    uint64_t wg_word;    /* WaitGroup: Go's &wg.sema (see wg_order) */
-} robj;
-
-/* ---- object table (ids up to 2^32, like goroutines.c's) -------------------- */
-#define PAGE_BITS 16
-#define PAGE_N (1u << PAGE_BITS)
-static robj *_Atomic *_Atomic opages[PAGE_N];
 
 static void oom(void) {
     static const char msg[] = "race detector: out of memory\n";
@@ -73,93 +55,17 @@ static void oom(void) {
     _exit(2);
 }
 
-static robj iosync; /* CS_RACE_IOSYNC (race_hooks.h) */
-
-static robj *obj_get(int64_t id) {
-    if (id == CS_RACE_IOSYNC) return &iosync;
-    if (id <= 0 || id >= (INT64_C(1) << (2 * PAGE_BITS))) return NULL;
-    uint32_t hi = (uint32_t)(id >> PAGE_BITS), lo = (uint32_t)id & (PAGE_N - 1);
-    robj *_Atomic *p = atomic_load_explicit(&opages[hi], memory_order_acquire);
-    if (!p) {
-        robj *_Atomic *n = __libc_calloc(PAGE_N, sizeof *n);
-        if (!n) oom();
-        robj *_Atomic *expect = NULL;
-        if (atomic_compare_exchange_strong(&opages[hi], &expect, n)) p = n;
-        else {
-            __libc_free(n);
-            p = expect;
-        }
-    }
-    robj *o = atomic_load_explicit(&p[lo], memory_order_acquire);
-    if (o) return o;
-    robj *n = __libc_calloc(1, sizeof *n);
-    if (!n) oom();
-    robj *expect = NULL;
-    if (atomic_compare_exchange_strong(&p[lo], &expect, n)) return n;
-    __libc_free(n);
-    return expect;
-}
-
-static inline void olock(robj *o) {
-    while (atomic_exchange_explicit(&o->lock, 1, memory_order_acquire))
-        while (atomic_load_explicit(&o->lock, memory_order_relaxed)) __builtin_ia32_pause();
-}
-static inline void ounlock(robj *o) { atomic_store_explicit(&o->lock, 0, memory_order_release); }
-
-/* ---- clock operations ------------------------------------------------------ */
-
-/* g learns everything in v. */
-static void acquire(race_g *g, const rvc *v) {
-    if (!v || !v->n) return;
-    rvc_join(&g->vc, v);
-    if (g->xslot != UINT32_MAX) { /* fold the creator's epoch in, now that vc is private */
-        rvc_set_max(&g->vc, g->xslot, g->xclock);
-        g->xslot = UINT32_MAX;
-    }
-}
-
-/* *dst ⊔= everything g knows, its own epoch included. */
-static void join_g(rvc **dst, race_g *g) {
-    rvc_join(dst, g->vc);
-    if (g->xslot != UINT32_MAX) rvc_set_max(dst, g->xslot, g->xclock);
-    if (g->slot != UINT32_MAX) rvc_set_max(dst, g->slot, g->clock);
-}
-
-/* g releases into *dst and starts a new epoch. */
-static void release(race_g *g, rvc **dst) {
-    join_g(dst, g);
-    if (g->slot != UINT32_MAX) race_g_tick(g);
-}
-
-/* Goroutine s (parked, or running this code) learns everything g knows. */
-static void learn_g(race_g *s, race_g *g) {
-    join_g(&s->vc, g);
-    if (s->xslot != UINT32_MAX) {
-        rvc_set_max(&s->vc, s->xslot, s->xclock);
-        s->xslot = UINT32_MAX;
-    }
-}
-
-/* *dst = exactly what g knows (a store, for a ring slot). */
-static void snapshot(rvc **dst, race_g *g) {
-    rvc_assign(dst, g->vc);
-    if (g->xslot != UINT32_MAX) rvc_set_max(dst, g->xslot, g->xclock);
-    if (g->slot != UINT32_MAX) rvc_set_max(dst, g->slot, g->clock);
-}
-
-void race_acquire(race_g *g, const rvc *v) { acquire(g, v); }
-void race_release(race_g *g, rvc **dst) { release(g, dst); }
-
 /* ---- the runtime as a sender (goroutine 0: timers, signals) ---------------- */
 
 /* The timer that just fired on this thread hands its clock to the send
  * that follows; nothing else the runtime does carries a clock. */
 static _Thread_local race_g rt_g = {.slot = UINT32_MAX, .xslot = UINT32_MAX};
-static _Thread_local bool rt_armed;
+static _Thread_local bool rt_armed;  /* for the next event (timer_fire → its send) */
+static _Thread_local bool rt_acting; /* until cs_race_runtime_end */
 
 static race_g *who(int64_t gid) {
     if (gid == 0) {
-        if (!rt_armed) rvc_assign(&rt_g.vc, NULL);
+        if (!rt_armed && !rt_acting) rvc_assign(&rt_g.vc, NULL);
         return &rt_g;
     }
     race_g *g = race_g_find(gid);
@@ -178,32 +84,32 @@ static rvc **ring(robj *o, rvc ***r) {
 
 static void on_send(race_g *g, robj *o, int64_t gid) {
     if (o->cap == 0) {
-        snapshot(&o->handoff, g);
+        race_snapshot(&o->handoff, g);
         o->handoff_gid = gid;
     } else {
         uint64_t j = o->nsend++;
         uint64_t cap = (uint64_t)o->cap;
-        if (j >= cap) acquire(g, ring(o, &o->recvd)[(j - cap) % cap]);
-        snapshot(&ring(o, &o->sent)[j % cap], g);
+        if (j >= cap) race_acquire(g, ring(o, &o->recvd)[(j - cap) % cap]);
+        race_snapshot(&ring(o, &o->sent)[j % cap], g);
     }
     if (g->slot != UINT32_MAX) race_g_tick(g);
 }
 
 static void on_recv(race_g *g, robj *o, int64_t msg) {
     if (msg == 0) { /* saw the close */
-        acquire(g, o->closed);
+        race_acquire(g, o->closed);
         return;
     }
     if (o->cap == 0) {
-        acquire(g, o->handoff);
+        race_acquire(g, o->handoff);
         race_g *s = o->handoff_gid ? race_g_find(o->handoff_gid) : NULL;
-        if (s && s != g) learn_g(s, g); /* the receive happens before the send completes */
+        if (s && s != g) race_learn_g(s, g); /* the receive happens before the send completes */
         o->handoff_gid = 0;
     } else {
         uint64_t k = o->nrecv++;
         uint64_t cap = (uint64_t)o->cap;
-        acquire(g, ring(o, &o->sent)[k % cap]);
-        snapshot(&ring(o, &o->recvd)[k % cap], g);
+        race_acquire(g, ring(o, &o->sent)[k % cap]);
+        race_snapshot(&ring(o, &o->recvd)[k % cap], g);
     }
     race_g_tick(g);
 }
@@ -292,10 +198,10 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     }
     if (kind == EV_GO_UNBLOCK) {
         if (g->block_reason == BLOCK_COND) {
-            robj *o = obj_get(g->block_obj);
+            robj *o = race_obj_get(g->block_obj);
             if (o) {
                 olock(o);
-                acquire(g, o->L);
+                race_acquire(g, o->L);
                 ounlock(o);
             }
         }
@@ -303,14 +209,14 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         return;
     }
     if (kind == EV_SIGNAL && b == 2) { /* signal_notify(obj = channel) */
-        robj *o = obj_get(obj);
+        robj *o = race_obj_get(obj);
         if (!o) return;
         olock(o);
-        release(g, &o->notify);
+        race_release(g, &o->notify);
         ounlock(o);
         return;
     }
-    robj *o = obj_get(obj);
+    robj *o = race_obj_get(obj);
     if (!o) return;
     int wg_access = 0; /* 1 read, 2 write: done after the object's lock */
     olock(o);
@@ -319,18 +225,18 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
         o->cap = a;
         break;
     case EV_CHAN_SEND:
-        if (gid == 0) acquire(g, o->notify);
+        if (gid == 0) race_acquire(g, o->notify);
         on_send(g, o, gid);
         break;
     case EV_CHAN_RECV:
         on_recv(g, o, a);
         break;
     case EV_CHAN_CLOSE:
-        release(g, &o->closed);
+        race_release(g, &o->closed);
         break;
     case EV_MUTEX_ACQUIRE:
-        acquire(g, o->L);
-        acquire(g, o->R);
+        race_acquire(g, o->L);
+        race_acquire(g, o->R);
         break;
     case EV_MUTEX_RELEASE:
     case EV_SEM_RELEASE:
@@ -338,41 +244,41 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     case EV_COND_BROADCAST:
     case EV_TIMER_START:
     case EV_CTX_CANCEL:
-        release(g, &o->L);
+        race_release(g, &o->L);
         break;
     case EV_RW_RACQUIRE:
-        acquire(g, o->L);
+        race_acquire(g, o->L);
         break;
     case EV_RW_RRELEASE:
-        release(g, &o->R);
+        race_release(g, &o->R);
         break;
     case EV_WG_ADD:
-        if (a < 0) release(g, &o->L);
+        if (a < 0) race_release(g, &o->L);
         else if (a > 0 && b == a && g->slot != UINT32_MAX) wg_access = 1; /* up from zero */
         break;
     case EV_WG_WAIT:
         if (a == 0) {
-            acquire(g, o->L);
+            race_acquire(g, o->L);
             g->wg_quick = true; /* its wait_done follows at once */
         } else if (o->waiters++ == 0 && g->slot != UINT32_MAX) {
             wg_access = 2; /* the first Wait to block */
         }
         break;
     case EV_WG_WAIT_DONE:
-        acquire(g, o->L);
+        race_acquire(g, o->L);
         if (g->wg_quick) g->wg_quick = false;
         else if (o->waiters > 0) o->waiters--;
         break;
     case EV_ONCE_END:
-        if (a == 1) release(g, &o->L);
-        else acquire(g, o->L);
+        if (a == 1) race_release(g, &o->L);
+        else race_acquire(g, o->L);
         break;
     case EV_SEM_ACQUIRE:
-        if (b) acquire(g, o->L);
+        if (b) race_acquire(g, o->L);
         break;
     case EV_ATOMIC:
-        if (a != OP_STORE) acquire(g, o->L);
-        if (a == OP_STORE || a == OP_ADD || a == OP_CAS_OK) release(g, &o->L);
+        if (a != OP_STORE) race_acquire(g, o->L);
+        if (a == OP_STORE || a == OP_ADD || a == OP_CAS_OK) race_release(g, &o->L);
         break;
     case EV_TIMER_FIRE: /* the runtime (gid 0) takes the timer's clock to the send */
         if (g == &rt_g) {
@@ -389,20 +295,34 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
     if (gid == 0) rt_armed = false;
 }
 
+void cs_race_runtime_as(int64_t obj) {
+    robj *o = race_obj_get(obj);
+    if (!o) return;
+    olock(o);
+    rvc_assign(&rt_g.vc, o->L);
+    ounlock(o);
+    rt_acting = true;
+}
+
+void cs_race_runtime_end(void) {
+    rt_acting = false;
+    rvc_assign(&rt_g.vc, NULL);
+}
+
 void cs_race_release(int64_t obj) {
     race_g *g = race_cur;
-    robj *o = obj_get(obj);
+    robj *o = race_obj_get(obj);
     if (!g || !o) return;
     olock(o);
-    release(g, &o->L);
+    race_release(g, &o->L);
     ounlock(o);
 }
 
 void cs_race_acquire(int64_t obj) {
     race_g *g = race_cur;
-    robj *o = obj_get(obj);
+    robj *o = race_obj_get(obj);
     if (!g || !o) return;
     olock(o);
-    acquire(g, o->L);
+    race_acquire(g, o->L);
     ounlock(o);
 }

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "race_hooks.h"
 #include "race_internal.h"
 
 #define DIR_ENTRIES (UINT64_C(1) << (SH_APP_BITS - SH_CHUNK_SHIFT))
@@ -101,6 +100,3 @@ void sh_clear(const void *start, size_t n) {
         a = stop;
     }
 }
-
-/* The runtime hands [lo, lo+n) to a new owner (a pooled stack). */
-void cs_race_forget(const void *lo, size_t n) { sh_clear(lo, n); }

@@ -169,7 +169,9 @@ ctx_t *cs_ctx_with_cancel(ctx_t *parent, cancel_func *cancel, cs_site site) {
 
 static void deadline_fired(void *arg) {
     ctx_t *c = arg;
+    CS_RACE_RUNTIME_AS(c->id); /* the race build: the timer's start → this cancel */
     cancel_ctx(c, true, ERR_DEADLINE_EXCEEDED, false, NULL, c->site);
+    CS_RACE_RUNTIME_END();
 }
 
 static ctx_t *with_deadline(ctx_t *parent, int kind, int64_t deadline, cancel_func *cancel,
@@ -190,7 +192,10 @@ static ctx_t *with_deadline(ctx_t *parent, int kind, int64_t deadline, cancel_fu
     bool expired = false;
     if (!atomic_load_explicit(&c->err, memory_order_relaxed)) {
         if (deadline <= cs_nanotime()) expired = true;
-        else c->timer = cs_timer_after_func(deadline, deadline_fired, c);
+        else {
+            CS_RACE_RELEASE(c->id); /* the creator → deadline_fired (Go: timer start → run) */
+            c->timer = cs_timer_after_func(deadline, deadline_fired, c);
+        }
     }
     pthread_mutex_unlock(&c->lock);
     if (expired) cancel_ctx(c, true, ERR_DEADLINE_EXCEEDED, false, self, site);

@@ -84,10 +84,10 @@
 #include "det.h"
 #include "goroutine.h"
 #include "proc.h"
+#include "race_hooks.h"
 #include "spinlock.h"
 #include "stack.h"
 #include "switch.h"
-#include "race_hooks.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define CS_TSAN 1

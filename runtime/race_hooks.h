@@ -1,7 +1,7 @@
 /*
  * race_hooks.h — where the runtime tells the race detector (race/) what
- * the trace events cannot: which goroutine a thread runs, a reused stack,
- * and the few happens-before edges that have no event.
+ * the trace events cannot: which goroutine a thread runs, and the few
+ * happens-before edges that have no event.
  *
  * Only libchanscope-race.a is compiled with -DCS_RACE; in every other
  * build these macros are empty and cost nothing.  Everything else the
@@ -21,8 +21,6 @@ void cs_race_event(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int
                    int64_t d);
 /* This thread now runs goroutine gid (0: the scheduler, nothing checked). */
 void cs_race_switch(int64_t gid);
-/* [lo, lo+n) is handed to a new owner: forget every access to it. */
-void cs_race_forget(const void *lo, size_t n);
 /* Happens-before through object obj with no event of its own.  The
  * pseudo object CS_RACE_IOSYNC is Go's ioSync: every socket write releases
  * it and every socket read acquires it (data written before a write is
@@ -30,13 +28,20 @@ void cs_race_forget(const void *lo, size_t n);
 #define CS_RACE_IOSYNC (-1)
 void cs_race_release(int64_t obj);
 void cs_race_acquire(int64_t obj);
+/* The runtime (goroutine 0: a timer callback) acts for object obj until
+ * cs_race_runtime_end: its events carry obj's clock (what was released
+ * into obj, e.g. by starting the timer). */
+void cs_race_runtime_as(int64_t obj);
+void cs_race_runtime_end(void);
 #define CS_RACE_SWITCH(gid) cs_race_switch(gid)
-#define CS_RACE_FORGET(lo, n) cs_race_forget((lo), (n))
+#define CS_RACE_RUNTIME_AS(obj) cs_race_runtime_as(obj)
+#define CS_RACE_RUNTIME_END() cs_race_runtime_end()
 #define CS_RACE_RELEASE(obj) cs_race_release(obj)
 #define CS_RACE_ACQUIRE(obj) cs_race_acquire(obj)
 #else
 #define CS_RACE_SWITCH(gid) ((void)0)
-#define CS_RACE_FORGET(lo, n) ((void)0)
+#define CS_RACE_RUNTIME_AS(obj) ((void)0)
+#define CS_RACE_RUNTIME_END() ((void)0)
 #define CS_RACE_RELEASE(obj) ((void)0)
 #define CS_RACE_ACQUIRE(obj) ((void)0)
 #endif
