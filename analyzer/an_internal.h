@@ -177,6 +177,7 @@ typedef struct an_replay {
     an_imap lemap;             /* pair(from,to) -> index in ledges (verified) */
     VEC(an_rrec) rrecs;        /* recursive read locks, first per RWMutex */
     an_imap race_seen;
+    an_imap race_prev;         /* race number -> 1 + index of its race_prev event */
     int nraces;
     int64_t deadlock_seq;
     int8_t panicked;           /* an EV_PANIC was seen */
@@ -238,8 +239,10 @@ void an_describe_block(an_sb *b, const an_trace *t, int reason, int64_t obj,
 const char *an_misuse_name(int code);
 void an_misuse_finding(an_replay *rp, const an_ev *e, int code);
 void an_panic_finding(an_replay *rp, const an_ev *e);
+/* race_build: found by the program's race detector (EV_RACE), not by
+ * replaying SHARED_READ/SHARED_WRITE marks. */
 void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_write,
-                     const an_acc *second, int second_write);
+                     const an_acc *second, int second_write, int race_build);
 void an_wg_misuse_finding(an_replay *rp, int64_t wg, const an_acc *add, const an_acc *wait);
 
 #endif

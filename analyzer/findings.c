@@ -429,7 +429,7 @@ void an_panic_finding(an_replay *rp, const an_ev *e) {
 }
 
 void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_write,
-                     const an_acc *second, int second_write) {
+                     const an_acc *second, int second_write, int race_build) {
     int32_t lo = first->site < second->site ? first->site : second->site;
     int32_t hi = first->site < second->site ? second->site : first->site;
     /* one finding per variable, and one per pair of sites (an array of
@@ -447,15 +447,24 @@ void an_race_finding(an_replay *rp, int64_t var, const an_acc *first, int first_
     an_sb_printf(&title, "data race on %s: %s at %s and %s at %s", vn,
                  first_write ? "write" : "read", an_site_str(t, first->site),
                  second_write ? "write" : "read", an_site_str(t, second->site));
-    an_sb_printf(&ex, "%s (id %lld) %s %s at %s (seq %lld), and %s (id %lld) %s it at %s "
-                      "(seq %lld). Nothing orders these two accesses: no channel operation, "
+    if (race_build) /* the detector saw the earlier access; the trace has no event of it */
+        an_sb_printf(&ex, "%s (id %lld) %s %s at %s, and later %s (id %lld) %s it at %s "
+                          "(seq %lld, where the race build's detector caught it). ",
+                     t->gs[first->g].name, (long long)g1, first_write ? "wrote" : "read", vn,
+                     an_site_str(t, first->site), t->gs[second->g].name, (long long)g2,
+                     second_write ? "wrote" : "read", an_site_str(t, second->site),
+                     (long long)second->seq);
+    else
+        an_sb_printf(&ex, "%s (id %lld) %s %s at %s (seq %lld), and %s (id %lld) %s it at %s "
+                          "(seq %lld). ",
+                     t->gs[first->g].name, (long long)g1, first_write ? "wrote" : "read", vn,
+                     an_site_str(t, first->site), (long long)first->seq, t->gs[second->g].name,
+                     (long long)g2, second_write ? "wrote" : "read", an_site_str(t, second->site),
+                     (long long)second->seq);
+    an_sb_printf(&ex, "Nothing orders these two accesses: no channel operation, "
                       "lock, WaitGroup or other synchronization makes the first happen before "
                       "the second, so they may run at the same time and the result depends on "
-                      "timing (a lost update, a torn or stale read).",
-                 t->gs[first->g].name, (long long)g1, first_write ? "wrote" : "read", vn,
-                 an_site_str(t, first->site), (long long)first->seq, t->gs[second->g].name,
-                 (long long)g2, second_write ? "wrote" : "read", an_site_str(t, second->site),
-                 (long long)second->seq);
+                      "timing (a lost update, a torn or stale read).");
     an_finding_ref(f, first->seq, g1, var, first->site, "access1");
     an_finding_ref(f, second->seq, g2, var, second->site, "access2");
     an_sb line = {0};

@@ -163,7 +163,7 @@ static void var_access(an_replay *rp, const an_ev *e, int write) {
     const an_vc *vc = &g->vc;
     an_acc cur = {e->g, vc_get(vc, (uint32_t)e->g), e->seq, e->site};
     if (o->has_w && o->w.g != e->g && o->w.clk > vc_get(vc, (uint32_t)o->w.g))
-        an_race_finding(rp, e->obj, &o->w, 1, &cur, write);
+        an_race_finding(rp, e->obj, &o->w, 1, &cur, write, 0);
     if (!write) {
         /* Keep the reads an antichain: drop those that happen before this one. */
         size_t k = 0;
@@ -179,11 +179,29 @@ static void var_access(an_replay *rp, const an_ev *e, int write) {
     for (size_t i = 0; i < o->reads.n; i++) {
         an_acc *r = &o->reads.v[i];
         if (r->g != e->g && r->clk > vc_get(vc, (uint32_t)r->g))
-            an_race_finding(rp, e->obj, r, 0, &cur, 1);
+            an_race_finding(rp, e->obj, r, 0, &cur, 1, 0);
     }
     o->reads.n = 0;
     o->w = cur;
     o->has_w = 1;
+}
+
+/* ---- races the race build found (EV_RACE_PREV + EV_RACE) ------------ */
+
+/* The detector in the program (chanscope build --race) already decided that
+ * the two accesses race; the trace holds both sites and goroutines.  The
+ * earlier access has no event of its own: its ref points at race_prev (seq
+ * of the report, g the goroutine that made the access). */
+static void race_build_access(an_replay *rp, const an_ev *e) {
+    int64_t *pi = an_imap_get(&rp->race_prev, e->a);
+    if (!pi || *pi < 1) return; /* race_prev missing (validate.c warned) */
+    const an_ev *p = &rp->t->ev[*pi - 1];
+    int64_t *gp = an_imap_get(&rp->t->g_index, p->b);
+    if (!gp) return; /* a goroutine with no row: validate.c warned */
+    if (*gp == e->g) return; /* one goroutine never races with itself: not a detector's pair */
+    an_acc first = {(int32_t)*gp, 0, p->seq, p->site};
+    an_acc second = {e->g, 0, e->seq, e->site};
+    an_race_finding(rp, e->obj, &first, p->c != 0, &second, e->b != 0, 1);
 }
 
 /* ---- WaitGroup: an Add from zero must happen before a Wait ----------- */
@@ -576,6 +594,12 @@ static void step(an_replay *rp, size_t idx) {
     case EV_VAR_WRITE:
         var_access(rp, e, 1);
         break;
+    case EV_RACE_PREV: /* the earlier access of a race the race build found */
+        *an_imap_put(&rp->race_prev, e->a, 0, NULL) = (int64_t)idx + 1;
+        break;
+    case EV_RACE:
+        race_build_access(rp, e);
+        break;
     case EV_PANIC:
         an_panic_finding(rp, e);
         break;
@@ -648,6 +672,7 @@ void an_replay_free(an_replay *rp) {
     an_imap_free(&rp->msgmap);
     an_imap_free(&rp->lemap);
     an_imap_free(&rp->race_seen);
+    an_imap_free(&rp->race_prev);
 }
 
 an_result *an_analyze(const an_trace *t) {

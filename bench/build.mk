@@ -20,9 +20,10 @@ BENCH_GO_ENV = GOPATH=$(abspath $(BUILD))/go GOCACHE=$(abspath $(BUILD))/go-cach
     GOPROXY=off GOSUMDB=off GOENV=off GO111MODULE=on GOTELEMETRY=off CGO_ENABLED=0
 # Other engineers' targets whose JSON ($(BUILD)/bench-<x>.json) is folded in;
 # each is run only when its fragment defines it.  <x>:<folder>
-BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer explore:patterns
+BENCH_PARTS := trace:tracer analyzer:analyzer viewer:viewer explore:patterns race:bench
 
 export BENCH_RUNS BENCH_TRACE_RUNS BENCH_WORKLOADS BENCH_NO_TRACE BENCH_TIMEOUT
+export RACE_BENCH_RUNS RACE_BENCH_WORKLOADS RACE_BENCH_OPS
 
 # Objects through the top Makefile's rule (bench.h is found beside them).
 $(BENCH_C_BIN): $(BENCH_C_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
@@ -63,3 +64,28 @@ bench-parts:
 	            echo "bench: bench-$$x failed; its figures are left out" >&2; \
 	    fi; \
 	done
+
+# bench-race (folded into make bench): the race build's cost, docs/races.md.
+# Each catalog race variant built plain (the normal library, no detector)
+# beside its race build ($(BUILD)/patterns/...), and bench-c's shared-memory
+# workloads (mutex, pool, spsc) built plain and with the race build; time
+# and peak RSS of each pair, into $(BUILD)/bench-race.json (bench/race.sh).
+# Goals (issue 14): race build <= 10x the time, <= 4x the memory.
+BENCH_RACE_PLAIN := $(RACE_PATTERN_SRC:patterns/%.c=$(BENCH_DIR)/race-plain/%)
+$(BENCH_DIR)/race-plain/%: patterns/%.c $(LIB)
+	$(call link,$(CC) $(ALL_CFLAGS) -Ipatterns/common,$(LDLIBS_LIB))
+$(BENCH_DIR)/race-measure: bench/race_measure.c
+	$(call link,$(CC) $(CSTD) $(WARN) -O2,)
+.SECONDARY: $(BENCH_C_SRC:bench/c/%.c=$(BENCH_DIR)/race-obj/%.o)
+$(BENCH_DIR)/race-obj/%.o: bench/c/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(RACE_BUILD_CC) $(RACE_BUILD_CFLAGS) -Ibench/c $(DEPFLAGS) -c $< -o $@
+	$(RACE_OBJCOPY) $@
+$(BENCH_DIR)/bench-c-race: $(BENCH_C_SRC:bench/c/%.c=$(BENCH_DIR)/race-obj/%.o) $(RACE_LIB)
+	@mkdir -p $(@D)
+	$(RACE_BUILD_CC) -o $@ $(filter %.o,$^) $(RACE_LIB) $(RACE_BUILD_LIBS)
+
+.PHONY: bench-race
+bench-race: $(BENCH_RACE_PLAIN) $(RACE_PATTERN_BIN) $(BENCH_DIR)/race-measure $(BENCH_C_BIN) \
+            $(BENCH_DIR)/bench-c-race
+	bash bench/race.sh $(BUILD) $(BUILD)/bench-race.json $(RACE_PATTERN_SRC)

@@ -236,7 +236,7 @@ runs_of() { awk -v k="$1" '$1 == k {printf "%s%s", sep, $2; sep = ", "}' "$sampl
 # any other JSON contributes each numeric leaf, named by its path.
 figures=$tmp/figures
 : >"$figures"
-for src in trace analyzer viewer explore; do
+for src in trace analyzer viewer explore race; do
     f=$build/bench-$src.json
     [ -f "$f" ] || continue
     if ! awk -f "$here/json-flat.awk" "$f" >"$tmp/flat" 2>"$tmp/err"; then

@@ -126,6 +126,10 @@ static int load_variant(const cJSON *jv, const char *dir, const char *rel, catal
         v->expect |= bit;
     }
     v->showcase = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jv, "showcase"));
+    const cJSON *bld = cJSON_GetObjectItemCaseSensitive(jv, "build");
+    if (bld && !(cJSON_IsString(bld) && !strcmp(bld->valuestring, "race")))
+        return fail(err, errlen, "%s: variant '%s': \"build\" can only be \"race\"", rel, v->name);
+    v->race_build = bld != NULL;
     const cJSON *xp = cJSON_GetObjectItemCaseSensitive(jv, "explore");
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(xp, "demo_seed");
     const cJSON *dst = cJSON_GetObjectItemCaseSensitive(xp, "strategy");

@@ -24,6 +24,7 @@ typedef struct catalog_variant {
     char *summary;
     unsigned expect; /* kind bits */
     bool showcase;
+    bool race_build; /* "build": "race": built with the race build (docs/races.md) */
     char **args;   /* extra program arguments, NULL-terminated */
     /* "explore": {"demo_seed": N, "strategy": S}: a variant whose bug shows
      * only under some schedules runs in demo under this seed (deterministic

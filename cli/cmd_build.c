@@ -1,6 +1,6 @@
 /*
- * cli/cmd_build.c — `chanscope build [-o OUT] FILE.c...`: compile a program
- * against the chanscope runtime, the way `go build` does for Go.
+ * cli/cmd_build.c — `chanscope build [--race] [-o OUT] FILE.c...`: compile a
+ * program against the chanscope runtime, the way `go build` does for Go.
  *
  * The compiler line is the one the README gives by hand:
  *   $CC -std=c11 -D_GNU_SOURCE -g -Wall $CFLAGS -I<include> FILE.c...
@@ -8,9 +8,13 @@
  * with the header and the library found next to this chanscope binary
  * (cs_toolchain).  With gcc, -ftrack-macro-expansion=0 makes every message
  * about a misused macro (chan_send(c, 5)) name the learner's file:line and
- * show the learner's line, not the insides of chanscope.h.  The compiler's
- * messages go to stderr unchanged; a failed compile is status 1 (the learner's
- * error, like a check finding), bad usage or a missing toolchain status 2.
+ * show the learner's line, not the insides of chanscope.h.
+ *
+ * --race (docs/races.md), like `go build -race`: cli/build_race.c.
+ *
+ * The compiler's messages go to stderr unchanged; a failed compile is
+ * status 1 (the learner's error, like a check finding), bad usage or a
+ * missing toolchain status 2.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,10 +39,13 @@ static const char build_usage[] =
     "  -o, --output OUT   the program to write (default: the first FILE without .c,\n"
     "                     in the current folder)\n"
     "  -v, --verbose      print the compiler command on stderr first\n"
-    "      --race         a ThreadSanitizer build (not available yet: issue 14)\n"
+    "      --race         the race build: every memory access of the program is\n"
+    "                     checked by chanscope's race detector, like go build -race\n"
+    "                     (needs clang; see docs/races.md)\n"
     "  -h, --help         this help\n"
     "\n"
-    "Environment: CC the compiler (default cc), CFLAGS extra compiler flags.\n"
+    "Environment: CC the compiler (default cc; clang with --race), CFLAGS extra\n"
+    "compiler flags.\n"
     "Exit status: 0 built, 1 the program does not compile (the compiler's\n"
     "messages are on stderr), 2 bad usage or no runtime found.\n";
 
@@ -107,10 +114,18 @@ static int is_clang(const char *cc) {
 }
 
 int cs_build_program(char *const *files, int nfiles, const char *out, bool verbose) {
+    return cs_build_program_race(files, nfiles, out, verbose, false);
+}
+
+int cs_build_program_race(char *const *files, int nfiles, const char *out, bool verbose,
+                          bool race) {
     char inc[PATH_MAX], lib[PATH_MAX];
     if (cs_toolchain(inc, sizeof inc, lib, sizeof lib) != 0)
         return cs_bad_input("build: cannot find chanscope.h and libchanscope.a next to this "
                             "chanscope (build them with 'make', or reinstall)");
+    if (race && !readable(lib, "libchanscope-race.a"))
+        return cs_bad_input("build: --race: cannot find libchanscope-race.a in %s (build it "
+                            "with 'make', or reinstall)", lib);
     for (int i = 0; i < nfiles; i++) {
         struct stat st;
         if (stat(files[i], &st) != 0)
@@ -120,6 +135,7 @@ int cs_build_program(char *const *files, int nfiles, const char *out, bool verbo
         if (l < 3 || strcmp(files[i] + l - 2, ".c"))
             return cs_bad_input("build: %s is not a C source (FILE.c)", files[i]);
     }
+    if (race) return cs_build_race(files, nfiles, out, verbose, inc, lib);
     const char *cc = getenv("CC");
     if (!cc || !*cc) cc = "cc";
     char *cflags = strdup(getenv("CFLAGS") ? getenv("CFLAGS") : "");
@@ -206,9 +222,6 @@ int cmd_build(int argc, char **argv) {
         default: return cs_option_error("build", c, argv);
         }
     }
-    if (race)
-        return cs_bad_input("build: --race is not available yet (issue 14: a ThreadSanitizer "
-                            "build of the runtime)");
     if (optind >= argc) return cs_usage_error("build", "which FILE.c?");
     char def[PATH_MAX];
     if (!out) { /* go build's default: the first file's name, here */
@@ -219,5 +232,5 @@ int cmd_build(int argc, char **argv) {
         else return cs_usage_error("build", "%s is not a C source (FILE.c)", argv[optind]);
         out = def;
     }
-    return cs_build_program(argv + optind, argc - optind, out, verbose);
+    return cs_build_program_race(argv + optind, argc - optind, out, verbose, race);
 }

@@ -28,6 +28,7 @@ static int list_json(const catalog *cat) {
             cJSON *vo = cJSON_CreateObject();
             cJSON_AddStringToObject(vo, "name", v->name);
             if (v->summary) cJSON_AddStringToObject(vo, "summary", v->summary);
+            if (v->race_build) cJSON_AddStringToObject(vo, "build", "race");
             cJSON *ex = cJSON_AddArrayToObject(vo, "expect");
             for (int k = 0; k < CATALOG_NKINDS; k++)
                 if (v->expect & (1u << k))
@@ -49,9 +50,10 @@ static int list_table(const catalog *cat) {
         const catalog_pattern *p = &cat->patterns[i];
         printf("%-24s %s — %s\n", p->name, p->title, p->summary);
         for (int j = 1; j < p->nvariants; j++)
-            printf("  %-22s %-26s %s\n", p->variants[j].name,
+            printf("  %-22s %-26s %s%s\n", p->variants[j].name,
                    catalog_kinds_str(p->variants[j].expect, kinds, sizeof kinds),
-                   p->variants[j].summary ? p->variants[j].summary : "");
+                   p->variants[j].summary ? p->variants[j].summary : "",
+                   p->variants[j].race_build ? " (race build)" : "");
     }
     printf("\n%d patterns.  Run one: chanscope run NAME[/VARIANT]\n", cat->npatterns);
     return 0;
@@ -64,7 +66,7 @@ static const char list_usage[] =
     "kinds the analyzer must report for it ('-' for a correct one).\n"
     "\n"
     "  -j, --json      an array of {name, title, summary, variants: [{name, summary,\n"
-    "                  expect: [kinds]}]}\n"
+    "                  [build: \"race\"], expect: [kinds]}]}\n"
     "      --variants  one 'NAME/VARIANT KINDS' line per variant, for scripts\n"
     "  -h, --help      this help\n";
 

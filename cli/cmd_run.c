@@ -1,5 +1,5 @@
 /*
- * cli/cmd_run.c — `chanscope run NAME|PATH [-o FILE] [--seed N [--strategy S]] [-- ARGS]`
+ * cli/cmd_run.c — `chanscope run NAME|PATH|[--race] FILE.c... [-o FILE] [--seed N [--strategy S]] [-- ARGS]`
  *
  * Runs a catalog pattern (NAME or NAME/VARIANT, built by `make patterns`) or
  * any program built against the runtime (PATH), with CHANSCOPE_TRACE set so
@@ -36,7 +36,7 @@
 const int cs_trace_no_autostart = 1;
 
 static const char run_usage[] =
-    "usage: chanscope run NAME[/VARIANT] | PROGRAM | FILE.c... [-o TRACE] [--check]\n"
+    "usage: chanscope run NAME[/VARIANT] | PROGRAM | [--race] FILE.c... [-o TRACE] [--check]\n"
     "                     [--seed N [--strategy random|pct[:D]]]\n"
     "                     [-- ARGS...]\n"
     "\n"
@@ -48,6 +48,8 @@ static const char run_usage[] =
     "                      or traces/FILE.db for FILE.c or PROGRAM)\n"
     "  -c, --check         then check the trace (as 'chanscope check'): exit 1 on\n"
     "                      findings, else the program's own status\n"
+    "  --race              FILE.c only: the race build ('chanscope build --race'):\n"
+    "                      races on plain memory are reported, exit status 66\n"
     "  --seed N            deterministic mode: one schedule chosen by seed N, virtual\n"
     "                      time (docs/schedules.md); the same seed replays the run\n"
     "  --strategy S        with --seed: random (default), pct or pct:D\n"
@@ -158,6 +160,7 @@ int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"check", no_argument, NULL, 'c'},
+        {"race", no_argument, NULL, 'R'},
         {"seed", required_argument, NULL, 'S'},
         {"strategy", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
@@ -174,7 +177,7 @@ int cmd_run(int argc, char **argv) {
     char **extra = nown < argc ? argv + nown + 1 : NULL;
     int nextra = nown < argc ? argc - nown - 1 : 0;
     const char *output = NULL;
-    bool check = false;
+    bool check = false, race = false;
     optind = 0;
     opterr = 0;
     int c;
@@ -182,6 +185,7 @@ int cmd_run(int argc, char **argv) {
         switch (c) {
         case 'o': output = optarg; break;
         case 'c': check = true; break;
+        case 'R': race = true; break;
         case 'S':
             if (!valid_seed(optarg))
                 return cs_usage_error("run", "--seed needs a decimal number from 0 to 2^64-1");
@@ -203,6 +207,9 @@ int cmd_run(int argc, char **argv) {
     if (nsrc == 0 && nown - optind > 1)
         return cs_usage_error("run", "unexpected argument '%s' (program arguments go after --)",
                               argv[optind + 1]);
+    if (race && nsrc == 0)
+        return cs_usage_error("run", "--race builds C sources: give FILE.c (a program is "
+                                     "already built, with or without 'chanscope build --race')");
     if (nsrc > 0 && optind + nsrc < nown)
         return cs_usage_error("run", "unexpected argument '%s' (program arguments go after --)",
                               argv[optind + nsrc]);
@@ -219,7 +226,7 @@ int cmd_run(int argc, char **argv) {
         if (!mkdtemp(tmpdir))
             return cs_bad_input("run: cannot create a temporary folder: %s", strerror(errno));
         snprintf(prog, sizeof prog, "%s/%s", tmpdir, name[0] ? name : "prog");
-        int rc = cs_build_program(argv + optind, nsrc, prog, false);
+        int rc = cs_build_program_race(argv + optind, nsrc, prog, false, race);
         if (rc != 0) {
             remove_build_dir(tmpdir, prog);
             return rc;

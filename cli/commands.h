@@ -53,6 +53,12 @@ int cs_toolchain(char *inc, size_t incn, char *lib, size_t libn);
 /* `chanscope build`'s compile (cli/cmd_build.c): FILES into OUT; 0 built,
  * 1 compile errors (the compiler's messages on stderr), 2 bad input. */
 int cs_build_program(char *const *files, int nfiles, const char *out, bool verbose);
+/* The same; race: the race build (clang -fsanitize=thread, libchanscope-race.a). */
+int cs_build_program_race(char *const *files, int nfiles, const char *out, bool verbose,
+                          bool race);
+/* The race build's steps (cli/build_race.c), with the toolchain found. */
+int cs_build_race(char *const *files, int nfiles, const char *out, bool verbose,
+                  const char *inc, const char *libdir);
 
 /* A progress line on stderr while the analyzer loads, analyzes or stores
  * (cli/progress.c): only on a terminal, only after about a second, erased

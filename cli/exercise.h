@@ -46,6 +46,7 @@ typedef struct ex_spec {
     ex_question *questions;
     size_t nquestions;
     int nhints;        /* hints/1.md .. hints/N.md */
+    bool race_build;   /* "build": "race": checked with the race build (docs/races.md) */
 } ex_spec;
 
 /* Every exercise folder under <home>/exercises, sorted by name.  Folders

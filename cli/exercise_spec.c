@@ -193,6 +193,12 @@ int ex_load(const char *home, const char *name, ex_spec *s, char *err, size_t er
     s->runs = get_int(root, "runs", 3);
     s->time_limit_ms = get_int(root, "time_limit_ms", 5000);
     s->exit_status = get_int(root, "exit_status", 0);
+    const cJSON *bld = cJSON_GetObjectItemCaseSensitive(root, "build");
+    if (bld && !(cJSON_IsString(bld) && !strcmp(bld->valuestring, "race"))) {
+        rc = fail(err, errlen, "%s: \"build\" can only be \"race\"", file);
+        goto out;
+    }
+    s->race_build = bld != NULL;
     s->nhints = count_hints(dir);
     if (!s->title) s->title = strdup(name);
     if (s->runs < 1 || s->runs > 100 || s->time_limit_ms < 100) {

@@ -14,6 +14,29 @@ PATTERN_BIN  := $(PATTERN_SRC:%.c=$(BUILD)/%)
 $(BUILD)/patterns/%: patterns/%.c $(LIB)
 	$(call link,$(CC) $(ALL_CFLAGS) -Ipatterns/common,$(LDLIBS_LIB))
 
+# Race variants ("build": "race" in their pattern.json, on the line of their
+# "file") are built with the race build instead, as `chanscope build --race`
+# does (cli/build_race.c, docs/races.md): compiled instrumented at -O0, the
+# memory intrinsics renamed (RACE_OBJCOPY, race/build.mk), linked without
+# libtsan against libchanscope-race.a.  No SHARED_READ/SHARED_WRITE marks:
+# the detector sees every access.  Same output path, so `chanscope run
+# NAME/VARIANT`, demo, the site and an install use them unchanged.
+RACE_BUILD_CC     ?= clang
+RACE_BUILD_CFLAGS  = $(CSTD) $(WARN) -g -gdwarf-aranges -O0 -fno-omit-frame-pointer \
+                     -fsanitize=thread -pthread -Iruntime
+RACE_BUILD_LIBS    = -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
+RACE_PATTERN_SRC  := $(shell for p in patterns/*/pattern.json; do \
+    sed -n 's|.*"file": *"\([^"]*\)", *"build": *"race".*|'"$${p%/pattern.json}"'/\1|p' "$$p"; done)
+RACE_PATTERN_BIN  := $(RACE_PATTERN_SRC:%.c=$(BUILD)/%)
+.SECONDARY: $(RACE_PATTERN_SRC:%.c=$(BUILD)/race-obj/%.o)
+$(BUILD)/race-obj/patterns/%.o: patterns/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(RACE_BUILD_CC) $(RACE_BUILD_CFLAGS) -Ipatterns/common $(DEPFLAGS) -c $< -o $@
+	$(RACE_OBJCOPY) $@
+$(RACE_PATTERN_BIN): $(BUILD)/patterns/%: $(BUILD)/race-obj/patterns/%.o $(RACE_LIB)
+	@mkdir -p $(@D)
+	$(RACE_BUILD_CC) -o $@ $< $(RACE_LIB) $(RACE_BUILD_LIBS)
+
 .PHONY: patterns
 patterns: $(PATTERN_BIN)
 all: patterns

@@ -30,7 +30,8 @@ RACE_LIB_CFLAGS = $(ALL_CFLAGS) -DCS_RACE -Irace
 RACE_CC    ?= clang
 # How a program is built for the race detector (compile, then link).
 RACE_PROG_CFLAGS = $(CSTD) -O1 -g -fsanitize=thread -pthread -Iruntime -Irace
-RACE_PROG_LIBS   = $(RACE_LIB) -lsqlite3 -pthread
+# -u, -ldw -lelf: the strong cs_race_report (race/race_report.c, libdw)
+RACE_PROG_LIBS   = $(RACE_LIB) -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
 RACE_OBJCOPY     = objcopy --redefine-sym memcpy=__tsan_memcpy --redefine-sym memmove=__tsan_memmove \
                    --redefine-sym memset=__tsan_memset
 

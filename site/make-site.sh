@@ -149,16 +149,19 @@ pattern_page() { # NAME PREV NEXT
     local vs
     vs=$(sqlite3 -separator $'\t' :memory: "select json_extract(value,'\$.name'),
         json_extract(value,'\$.file'), coalesce(json_extract(value,'\$.summary'),''),
-        coalesce((select group_concat(e.value, ', ') from json_each(v.value, '\$.expect') e),'')
+        coalesce((select group_concat(e.value, ', ') from json_each(v.value, '\$.expect') e),''),
+        coalesce(json_extract(value,'\$.build'),'')
         from json_each(readfile('$pj'), '\$.variants') v where json_extract(value,'\$.name') <> 'main'")
     if [ -n "$vs" ]; then
         echo '<h2>Misuse variants</h2>'
-        while IFS=$'\t' read -r var file vsum expect; do
+        while IFS=$'\t' read -r var file vsum expect build; do
             printf '<section class="variant" id="%s"><h2 class="vname">%s</h2>\n' "$var" "$var"
             printf '<p>%s</p>\n' "$(printf '%s' "$vsum" | esc)"
             [ -n "$expect" ] && printf '<p class="expect">chanscope should find: %s</p>\n' \
                 "$(printf '%s' "$expect" | esc)"
             printf '<p><code>chanscope run %s/%s</code></p>\n' "$name" "$var"
+            [ "$build" = race ] && printf '<p>Built with the race build, no marks: <code>chanscope run --race patterns/%s/%s</code> (docs/races.md).</p>\n' \
+                "$name" "$(printf '%s' "$file" | esc)"
             printf '<details><summary>%s</summary><pre class="code c">%s</pre></details>\n' \
                 "$(printf '%s' "$file" | esc)" "$(esc <"$src/patterns/$name/$file")"
             variant_html "$name" "$var"

@@ -5,6 +5,7 @@
 #              a caption right of the program end, arrows to what it waits for
 #   leak       the leaked lane outlined from its stuck operation to the end
 #   race       the two accesses joined by a red link, "no happens-before path"
+#              (a race-build race: race_prev's access on its own goroutine)
 #   misuse     a star at the panic, linked to what led to it (the close)
 # Everything drawn here carries the canvas tag "hl".
 
@@ -19,7 +20,11 @@ proc timeline::show_finding {id} {
     set seqs {}
     set gs {}
     foreach {s g o role} $refs {
-        if {$s ne ""} { lappend seqs $s }
+        if {$s ne ""} {
+            lappend seqs $s
+            # a race build's earlier access is drawn before its race_prev
+            if {[dict get $f kind] eq "race"} { lappend seqs [model::race_prev_seq $s] }
+        }
         if {$g ne ""} { lappend gs $g }
     }
     # make sure every lane involved is visible: expand its ancestors
@@ -409,12 +414,21 @@ proc timeline::hl_race {refs} {
     set pts {}
     foreach {s g o role} $refs {
         if {$s eq "" || $g eq "" || ![info exists laney(g$g)]} continue
-        set x [cx [sx $s]]; set y $laney(g$g)
+        set e [model::event $s]
+        # a race the race build found: race_prev (the earlier access:
+        # drawn where model::race_prev_seq puts it) and race
+        set k [dict get $e kname]
+        set at [expr {$k eq "race_prev" ? [model::race_prev_seq $s] : $s}]
+        set x [cx [sx $at]]; set y $laney(g$g)
         lappend pts $x $y
         $c create oval [expr {$x - 8}] [expr {$y - 8}] [expr {$x + 8}] [expr {$y + 8}] \
             -outline #e00000 -fill #ffd0d0 -width 3 -tags [list hl hlpoint]
-        set e [model::event $s]
-        set lbl "[string map {var_ {}} [dict get $e kname]] [model::object_label $o]"
+        switch -- $k {
+            race_prev { set what [expr {[dict get $e c] == 1 ? "write" : "read"}] }
+            race { set what [expr {[dict get $e b] == 1 ? "write" : "read"}] }
+            default { set what [string map {var_ {}} [dict get $e kname]] }
+        }
+        set lbl "$what [model::object_label $o]"
         if {[dict get $e file] ne ""} {
             append lbl " ([file tail [dict get $e file]]:[dict get $e line])"
         }

@@ -707,6 +707,10 @@ proc model::var_window {lo hi {limit 20000}} {
                 AND +kind IN ([kinds var_read var_write]) LIMIT \$limit"] {
             dict lappend out $g [list $seq $kind $obj]
         }
+        # the two accesses of each race the race build found, as var_read/var_write
+        foreach {g seq kind obj} [race_accesses] {
+            if {$seq >= $lo && $seq <= $hi} { dict lappend out $g [list $seq $kind $obj] }
+        }
         dict for {g rows} $out {
             dict set out $g [concat {*}[lsort -integer -index 0 $rows]]
         }
@@ -765,6 +769,37 @@ proc model::once_runs {} {
             }
         }
         set out
+    }]
+}
+
+# The accesses of the races the race build found (chanscope build --race:
+# race_prev then race, docs/trace-format.md) as rows g seq kind obj
+# with kind var_read or var_write.  The race event is the later access,
+# on its own goroutine at its seq.  The earlier access has no event of its
+# own (race_prev is emitted at the report, by the reporting goroutine): it
+# is shown on its goroutine (race_prev's b) at that goroutine's last step
+# at or before the report (race_prev_seq).  Few rows: read once per trace.
+proc model::race_accesses {} {
+    return [memo raceacc {
+        set out {}
+        foreach {seq kind g obj b c} [db eval {SELECT seq, kind, g, obj, b, c FROM events
+                WHERE kind IN ($::trace::EV(race_prev), $::trace::EV(race)) ORDER BY seq LIMIT 2000}] {
+            if {$kind == $::trace::EV(race)} {
+                lappend out $g $seq [expr {$b == 1 ? $::trace::EV(var_write) : $::trace::EV(var_read)}] $obj
+            } else {
+                lappend out $b [race_prev_seq $seq] [expr {$c == 1 ? $::trace::EV(var_write) : $::trace::EV(var_read)}] $obj
+            }
+        }
+        set out
+    }]
+}
+# Where the earlier access of race_prev SEQ is drawn (see race_accesses).
+proc model::race_prev_seq {seq} {
+    return [memo [list raceprev $seq] {
+        set b [db onecolumn {SELECT b FROM events WHERE seq=$seq AND kind=$::trace::EV(race_prev)}]
+        set at ""
+        if {$b ne ""} { set at [db onecolumn {SELECT max(seq) FROM events WHERE g=$b AND seq<=$seq}] }
+        expr {$at eq "" ? $seq : $at}
     }]
 }
 

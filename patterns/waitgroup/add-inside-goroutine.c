@@ -61,7 +61,6 @@ static void worker(void *arg) {
     int i = (int)(intptr_t)arg;
     wg_add(&wg, 1); /* BUG: Add inside the goroutine */
     int r = work(i);
-    SHARED_WRITE(results[i]);
     results[i] = r;
     wg_done(&wg);
 }
@@ -69,7 +68,6 @@ static void worker(void *arg) {
 static int sum_results(int n) {
     int sum = 0;
     for (int i = 0; i < n; i++) {
-        SHARED_READ(results[i]);
         sum += results[i];
     }
     return sum;

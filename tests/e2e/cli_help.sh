@@ -39,7 +39,7 @@ grep -q "usage: chanscope" "$work/err" || fail "no command: no usage on stderr"
 # --- each command's own help --------------------------------------------------
 # Options each help must name (commands owned elsewhere: at least their usage).
 declare -A opts=(
-    [run]="--output --check --"
+    [run]="--output --check --race --"
     [list]="--json --variants"
     [check]="--json --no-store"
     [build]="--output --race --verbose"
@@ -101,7 +101,7 @@ usage_error "demo --timeout x" "--timeout" "$BIN" demo --timeout x
 usage_error "view --screenshot (no argument)" "option '--screenshot' needs an argument" "$BIN" view --screenshot
 usage_error "view --at=x" "--at needs a number" "$BIN" view --at=x t.db
 usage_error "view two traces" "one trace at a time" "$BIN" view a.db b.db
-usage_error "build --race" "issue 14" "$BIN" build --race x.c
+usage_error "run --race PROGRAM" "--race builds C sources" "$BIN" run --race ./prog
 
 # --- --version: the version of runtime/chanscope.h ---------------------------
 want=$(sed -n 's/^#define CHANSCOPE_VERSION "\(.*\)"$/\1/p' "$src/runtime/chanscope.h")

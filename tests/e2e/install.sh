@@ -33,7 +33,7 @@ P=$tmp/usr
 S=$P/share/chanscope
 
 # ---- 1. every part is there --------------------------------------------------
-for f in bin/chanscope lib/libchanscope.a include/chanscope.h lib/pkgconfig/chanscope.pc \
+for f in bin/chanscope lib/libchanscope.a lib/libchanscope-race.a include/chanscope.h lib/pkgconfig/chanscope.pc \
     share/man/man1/chanscope.1 share/bash-completion/completions/chanscope \
     share/chanscope/viewer/main.tcl share/chanscope/viewer/trace_format.tcl \
     share/chanscope/install-manifest \
@@ -70,6 +70,13 @@ for pj in "$ROOT"/patterns/*/pattern.json; do
     name=$(basename "$(dirname "$pj")")
     grep -q "^$name " list.txt || say_fail "installed list does not show $name"
 done
+# the race build from the installed copy (PREFIX/lib/libchanscope-race.a)
+"$CS" build --race -o racy "$S/exercises/03-counter-race/starter.c" 2>race.err ||
+    say_fail "installed build --race: $(head -3 race.err)"
+./racy >/dev/null 2>race.err
+[ $? = 66 ] && grep -q 'WARNING: DATA RACE' race.err || say_fail "installed race build: no race found"
+"$CS" run common-mistakes/race -o race.db >/dev/null 2>race.err
+grep -q 'WARNING: DATA RACE' race.err || say_fail "installed common-mistakes/race: no race report"
 "$CS" run channels/double-close -o t.db >run.out 2>run.err
 grep -q '^trace: ' run.err || say_fail "run channels/double-close wrote no trace: $(tail -3 run.err)"
 # the trace names its sources relative to the catalog; the viewer's source pane
