@@ -96,6 +96,16 @@ int an_check_row(an_vstate *v, an_trace *t, sqlite3_stmt *st, int64_t seq, int64
                         o->type != OBJ_CHAN ? "type" : "capacity",
                         o->type != OBJ_CHAN ? (long long)o->type : (long long)o->a);
     }
+    if (kind == EV_RACE_PREV || kind == EV_RACE) { /* the race build's race pair */
+        if (a < 1)
+            return an_vfail(v, "event seq %lld: %s with race number %lld (they start at 1)",
+                            (long long)seq, kind == EV_RACE ? "race" : "race_prev", (long long)a);
+        if (kind == EV_RACE_PREV && b < 1)
+            return an_vfail(v, "event seq %lld: race_prev of goroutine %lld (ids start at 1)",
+                            (long long)seq, (long long)b);
+        if (kind == EV_RACE_PREV && !an_imap_get(&t->g_index, b))
+            if (!v->n_no_g++) v->no_g = b, v->no_g_seq = seq;
+    }
     /* references to rows that are missing (kept apart; reported at the end) */
     int64_t *gi = gid ? an_imap_get(&t->g_index, gid) : NULL;
     if (gid && (!gi || (size_t)*gi >= v->ng_rows || (gid == 1 && !v->main_row)))
