@@ -10,6 +10,12 @@
 #     (folded into `make bench`).  TRACE_BENCH_EVENTS=N scales the 10 M
 #     figure down; `$(BUILD)/bench/trace_bench --only kill` runs one figure.
 
+# Where a traced program finds `chanscope import` at its exit (after
+# $$CHANSCOPE_BIN): this build tree's binary, then the installed one.
+TRACE_BIN_DEFS = -DCS_BUILD_BIN='"$(abspath $(CLI))"' -DCS_PREFIX_BIN='"$(PREFIX)/bin/chanscope"'
+$(BUILD)/obj/tracer/trace_start.o: EXTRA_CFLAGS += $(TRACE_BIN_DEFS)
+$(BUILD)/tsan/obj/tracer/trace_start.o $(BUILD)/asan/obj/tracer/trace_start.o: SAN_COMMON += $(TRACE_BIN_DEFS)
+
 TRACE_PROG_SRC := $(wildcard tests/programs/trace_*.c)
 TRACE_PROG_BIN := $(TRACE_PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
 
@@ -21,8 +27,8 @@ trace-programs: $(TRACE_PROG_BIN)
 e2e: trace-programs
 
 TRACE_BENCH_BIN := $(BUILD)/bench/trace_bench
-$(TRACE_BENCH_BIN): bench/trace_bench.c $(LIB)
-	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB))
+$(TRACE_BENCH_BIN): bench/trace_bench.c $(CONVLIB) $(LIB) | $(CLI)
+	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_LIB) -lsqlite3)
 
 bench-trace: $(TRACE_BENCH_BIN)
 	$(TRACE_BENCH_BIN) --json $(BUILD)/bench-trace.json --dir $(BUILD)/bench
