@@ -79,6 +79,7 @@ typedef struct conv {
     size_t sites_cap, nsites;
     file_ent *files;
     size_t files_cap, nfiles;
+    double t0;
 } conv;
 
 static void failf(conv *c, const char *what) {
@@ -501,6 +502,8 @@ static bool prepare_all(conv *c) {
            prepare(c, &c->set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)");
 }
 
+static double now_s(void);
+
 /* Write the whole trace into the (empty, temporary) file tmp. */
 static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
     if (sqlite3_open_v2(tmp, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -539,8 +542,12 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
             /* no end_reason: the analyzer calls it truncated (program killed?) */
             set_meta(c, "end_state", "killed");
         }
+        double ti = now_s();
         exec(c, index_sql);
         exec(c, "COMMIT");
+        if (getenv("CS_TRACE_DEBUG"))
+            fprintf(stderr, "chanscope: convert: rows %.3f s, indexes %.3f s\n", ti - c->t0,
+                    now_s() - ti);
     }
     sqlite3_stmt *sts[] = {c->ins_events, c->ins_site, c->ins_obj, c->upd_obj_seq,
                            c->go_create, c->go_end, c->set_meta};
@@ -617,7 +624,7 @@ int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_i
         return -1;
     }
     madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-    conv c = {.err = err, .errlen = errlen, .next_seq = 1};
+    conv c = {.err = err, .errlen = errlen, .next_seq = 1, .t0 = t0};
     char lerr[256];
     if (lr_open(&c.log, map, (size_t)st.st_size, lerr, sizeof lerr) != 0) {
         snprintf(err, errlen, "%s: %s", log, lerr);

@@ -162,20 +162,32 @@ static void after_fork_child(void) {
 
 /* Run `chanscope import --remove-log LOG -o TRACE` and wait for it.  The
  * binary: $CHANSCOPE_BIN, then the build tree's, then the installed one,
- * then `chanscope` on PATH.  0 when the trace was written. */
-static int run_import(void) {
+ * then `chanscope` on PATH.  0 when the trace was written.  In the
+ * background (a new session, not waited for) when `detach`: a program ended
+ * by a signal dies at once, as it would untraced. */
+static int run_import(bool detach) {
     extern char **environ;
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
     const char *cands[] = {getenv("CHANSCOPE_BIN"), CS_BUILD_BIN, CS_PREFIX_BIN};
     char *argv[] = {"chanscope", "import", "--quiet", "--remove-log", log_path, "-o", trace_path, NULL};
     pid_t pid = -1;
     for (size_t i = 0; i < sizeof cands / sizeof *cands && pid < 0; i++) {
         if (!cands[i] || !*cands[i] || access(cands[i], X_OK) != 0) continue;
         argv[0] = (char *)cands[i];
-        if (posix_spawn(&pid, cands[i], NULL, NULL, argv, environ) != 0) pid = -1;
+        if (posix_spawn(&pid, cands[i], NULL, &attr, argv, environ) != 0) pid = -1;
     }
     if (pid < 0) {
         argv[0] = "chanscope";
-        if (posix_spawnp(&pid, "chanscope", NULL, NULL, argv, environ) != 0) return -1;
+        if (posix_spawnp(&pid, "chanscope", NULL, &attr, argv, environ) != 0) pid = -1;
+    }
+    posix_spawnattr_destroy(&attr);
+    if (pid < 0) return -1;
+    if (detach) {
+        fprintf(stderr, "chanscope: converting the trace %s in the background (pid %d)\n",
+                trace_path, (int)pid);
+        return 0;
     }
     int st = 0;
     pid_t r;
@@ -191,7 +203,7 @@ static int run_import(void) {
  * thread killed in between would make it wait forever: 2 s at most). */
 static void wait_stragglers(uint64_t last) {
     int64_t until = cs_trace_now() + 2000000000LL;
-    while (cs_log_written() + 1 < last && cs_trace_now() < until) {
+    while (cs_log_written() < last && cs_trace_now() < until) { /* program_end included */
         struct timespec ts = {0, 50000};
         nanosleep(&ts, NULL);
     }
@@ -239,7 +251,7 @@ void cs_trace_finish(const char *reason, int status) {
     if (!no_convert) {
         fflush(stdout);
         fflush(stderr);
-        if (run_import() != 0) {
+        if (run_import(!strcmp(reason, "signal")) != 0) {
             fprintf(stderr, "chanscope: the trace is still in its binary log %s; convert it "
                             "with: chanscope import '%s' -o '%s'\n", log_path, log_path, trace_path);
             fflush(stderr);
@@ -272,6 +284,20 @@ static int locked_by_other(const char *p) {
     }
     close(fd);
     return live;
+}
+
+/* Without SQLite: does this file (its first bytes in p[0 .. n)) look like a
+ * chanscope trace?  An SQLite file whose first page (the schema's) holds
+ * the CREATE TABLE of meta and of events, or one without any table (a
+ * trace whose creation was interrupted, by older versions).  The converter
+ * checks it for real (meta.schema_version) before it replaces it. */
+static bool looks_like_trace(const unsigned char *p, size_t n) {
+    if (n < 108 || memcmp(p, "SQLite format 3", 16) != 0) return false;
+    size_t psz = (size_t)p[16] << 8 | p[17];
+    if (psz == 1) psz = 65536;
+    if (psz > n) psz = n;
+    if (p[100] == 0x0d && (p[103] << 8 | p[104]) == 0) return true; /* no table */
+    return memmem(p, psz, "CREATE TABLE meta(", 18) && memmem(p, psz, "CREATE TABLE events(", 20);
 }
 
 /* May `path` become a trace?  The runtime's half of the rule in
@@ -324,14 +350,14 @@ static int check_output(const char *path, const char *lp, char *err, size_t errl
     }
     if (st.st_size == 0) return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    char magic[16] = "";
-    ssize_t n = fd >= 0 ? read(fd, magic, sizeof magic) : -1;
+    static unsigned char page[65536];
+    ssize_t n = fd >= 0 ? read(fd, page, sizeof page) : -1;
     if (fd >= 0) close(fd);
     if (n < 0) {
         snprintf(err, errlen, "cannot read %s: %s (not overwriting it)", path, strerror(errno));
         return -1;
     }
-    if (n != (ssize_t)sizeof magic || memcmp(magic, "SQLite format 3", 16) != 0) {
+    if (!looks_like_trace(page, (size_t)n)) {
         snprintf(err, errlen, "%s exists and is not a chanscope trace (not overwriting it)", path);
         return -1;
     }
