@@ -350,6 +350,14 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     /* The program's log -> the trace (whatever way it ended). */
     char *logp = cs_trace_log_path(output);
     bool converted = false;
+    if (logp && cs_is_event_log(logp) == 1 && cs_trace_live(output) == 1) {
+        /* Another program took the path between our check and the start
+         * (its tracer refused ours with a line of its own). */
+        free(logp);
+        fprintf(stderr, "chanscope: run: %s is being recorded by another program, not by this "
+                        "run\n", output);
+        return status ? status : 2;
+    }
     if (logp && cs_is_event_log(logp) == 1) {
         cs_convert_info info;
         if (cs_convert(logp, output, true, &info, err, sizeof err) != 0) {

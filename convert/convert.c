@@ -584,8 +584,8 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_info *info,
-               char *err, size_t errlen) {
+static int convert(const char *log, const char *trace, bool remove_log, bool snapshot,
+                   cs_convert_info *info, char *err, size_t errlen) {
     double t0 = now_s();
     memset(info, 0, sizeof *info);
     struct stat st;
@@ -598,7 +598,7 @@ int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_i
         return -1;
     }
     /* the output first (it looks at the log's lock; then we take it) */
-    if (cs_trace_check_output(trace, err, errlen) != 0) return -1;
+    if (!snapshot && cs_trace_check_output(trace, err, errlen) != 0) return -1;
     struct stat ost;
     info->replaced = stat(trace, &ost) == 0 && ost.st_size > 0;
     int fd = open(log, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -606,7 +606,7 @@ int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_i
         snprintf(err, errlen, "cannot read %s: %s", log, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (!snapshot && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         snprintf(err, errlen, "%s is being recorded by a running program (or converted): try "
                  "again when it has ended", log);
         close(fd);
@@ -689,4 +689,14 @@ int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_i
     close(fd); /* after the unlink: never a moment where the log looks idle */
     info->seconds = now_s() - t0;
     return rc;
+}
+
+int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_info *info,
+               char *err, size_t errlen) {
+    return convert(log, trace, remove_log, false, info, err, errlen);
+}
+
+int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info, char *err,
+                        size_t errlen) {
+    return convert(log, out, false, true, info, err, errlen);
 }

@@ -31,6 +31,12 @@ typedef struct cs_convert_info {
 int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_info *info,
                char *err, size_t errlen);
 
+/* What the log of a running program holds so far, as a trace at `out` (a
+ * scratch file: no checks, no locks; the program goes on recording).  For
+ * `chanscope check` of a live trace. */
+int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info, char *err,
+                        size_t errlen);
+
 /* 1 if `path` starts like a chanscope event log, 0 if not, -1 unreadable. */
 int cs_is_event_log(const char *path);
 

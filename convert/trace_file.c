@@ -74,6 +74,16 @@ static char *log_path_of(const char *path) {
     return p;
 }
 
+/* 1 if the log at lp says its program finished (its conversion may run). */
+static int log_finished(const char *lp) {
+    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return 0;
+    cslog_header h;
+    ssize_t n = read(fd, &h, sizeof h);
+    close(fd);
+    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) && h.finished == 1;
+}
+
 /* 1 if someone holds a flock on `path`, 0 if not or no such file, -1 if it
  * cannot be told. */
 static int flocked(const char *path) {
@@ -203,6 +213,16 @@ static int check_folder(const char *path, char *err, size_t errlen) {
 int cs_trace_check_output(const char *path, char *err, size_t errlen) {
     if (!path || !*path) {
         snprintf(err, errlen, "empty trace path");
+        return -1;
+    }
+    /* first: a program recording it has only its log there yet; a finished
+     * log still locked is being converted: wait for that (60 s at most) */
+    char *lp = log_path_of(path);
+    for (int i = 0; lp && i < 6000 && cs_trace_live(path) == 1 && log_finished(lp); i++)
+        usleep(10000);
+    free(lp);
+    if (cs_trace_live(path) == 1) {
+        live_message(path, err, errlen);
         return -1;
     }
     struct stat st;

@@ -272,6 +272,16 @@ static long long log_pid(const char *lp) {
     return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) ? h.pid : 0;
 }
 
+/* 1 if the log at `lp` says its program finished (its conversion may run). */
+static int log_finished(const char *lp) {
+    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return 0;
+    cslog_header h;
+    ssize_t n = read(fd, &h, sizeof h);
+    close(fd);
+    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) && h.finished == 1;
+}
+
 /* 1 if someone holds a flock on `p` (a program recording), else 0. */
 static int locked_by_other(const char *p) {
     int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -327,6 +337,12 @@ static int check_output(const char *path, const char *lp, char *err, size_t errl
     }
     free(copy);
     if (rc) return rc;
+    /* a finished log still locked: its conversion runs (`chanscope import`,
+     * perhaps of a program killed during it): wait for it, 60 s at most */
+    for (int i = 0; i < 6000 && locked_by_other(lp) && log_finished(lp); i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
     if (locked_by_other(path) || locked_by_other(lp)) {
         long long pid = log_pid(lp);
         char who[48] = "";
@@ -364,6 +380,19 @@ static int check_output(const char *path, const char *lp, char *err, size_t errl
     return 0;
 }
 
+/* The file at lp starts with our magic, or with zeros (a start killed
+ * before it wrote the header), or is shorter than a magic. */
+static bool ours_or_empty(const char *lp) {
+    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return false;
+    char m[8];
+    ssize_t n = read(fd, m, sizeof m);
+    close(fd);
+    if (n < (ssize_t)sizeof m) return n >= 0;
+    static const char zero[8];
+    return !memcmp(m, CSLOG_MAGIC, 8) || !memcmp(m, zero, 8);
+}
+
 /* Create (or take over) the log `lp` and flock(LOCK_EX) it: the mark of a
  * live trace.  Creators in one folder are serialised by a flock on the
  * folder, so that between the check of the old files and the lock of the
@@ -378,8 +407,7 @@ static int create_locked(const char *path, const char *lp, char *err, size_t err
     int fd = -1;
     if (check_output(path, lp, err, errlen) == 0) {
         struct stat st;
-        if (lstat(lp, &st) == 0 && (!S_ISREG(st.st_mode) || (st.st_size > 0 && !log_pid(lp) &&
-                                                             st.st_size >= (off_t)sizeof(cslog_header)))) {
+        if (lstat(lp, &st) == 0 && (!S_ISREG(st.st_mode) || !ours_or_empty(lp))) {
             snprintf(err, errlen, "%s exists and is not a chanscope event log (not overwriting it)", lp);
         } else {
             fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
