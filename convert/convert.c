@@ -526,6 +526,8 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         size_t pos = 0;
         const char *k, *v;
         while (lr_meta_next(&c->log, &pos, &k, &v)) set_meta(c, k, v);
+        /* (indexes built after the rows: sorting the keys once was measured
+         * faster than growing three indexes row by row) */
         merge_events(c, info);
         info->events = c->next_seq - 1;
         const cslog_header *h = c->log.hdr;

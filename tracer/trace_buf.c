@@ -109,6 +109,8 @@ static inline int64_t now_raw(void) {
     return cs_trace_now();
 }
 
+int64_t cs_trace_raw_now(void) { return now_raw(); }
+
 /* The TSC is used only where the kernel itself uses it as its clock (it is
  * then invariant and synchronised across CPUs); CHANSCOPE_TRACE_CLOCK=mono
  * forces clock_gettime. */

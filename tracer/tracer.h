@@ -110,5 +110,7 @@ int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
 /* An event's timestamp: cs_trace_now(), or the virtual clock in
  * deterministic mode (runtime/det.h). */
 int64_t cs_trace_event_now(void);
+/* The raw time stamp a record stores (TSC ticks, or ns): for the bench. */
+int64_t cs_trace_raw_now(void);
 
 #endif
