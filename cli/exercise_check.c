@@ -38,6 +38,7 @@
 
 #include "catalog.h"
 #include "commands.h"
+#include "convert.h"
 #include "exercise.h"
 #include "explore.h"
 #include "tracer.h"
@@ -111,6 +112,8 @@ static int run_child(const char *path, char *const argv[], const char *cwd, cons
         }
         if (env_k) setenv(env_k, env_v, 1);
         else unsetenv("CHANSCOPE_TRACE");
+        if (env_k && !strcmp(env_k, "CHANSCOPE_TRACE")) /* we convert (cs_convert_after_run) */
+            setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1);
         if (path) execv(path, argv);
         else execvp(argv[0], argv);
         fprintf(stderr, "chanscope: cannot execute %s: %s\n", path ? path : argv[0],
@@ -573,6 +576,10 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
                      : WIFEXITED(pst) ? WEXITSTATUS(pst)
                      : WIFSIGNALED(pst) ? 128 + WTERMSIG(pst)
                                         : -1;
+        /* The program's event log -> the trace, however it ended. */
+        char cerr[512];
+        if (cs_convert_after_run(abs_trace, cerr, sizeof cerr) != 0)
+            fprintf(stderr, "chanscope: exercise: %s\n", cerr);
         /* Analyze. */
         char *cargv[] = {self, "check", abs_trace, "--json", NULL};
         int ast = access(abs_trace, R_OK) == 0

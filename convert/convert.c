@@ -702,3 +702,20 @@ int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info,
                         size_t errlen) {
     return convert(log, out, false, true, info, err, errlen);
 }
+
+int cs_convert_after_run(const char *trace, char *err, size_t errlen) {
+    size_t n = strlen(trace) + sizeof ".cslog";
+    char *lp = malloc(n);
+    if (!lp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(lp, n, "%s.cslog", trace);
+    int rc = 0;
+    if (cs_is_event_log(lp) == 1) {
+        cs_convert_info info;
+        rc = cs_convert(lp, trace, true, &info, err, errlen);
+    }
+    free(lp);
+    return rc;
+}

@@ -31,6 +31,11 @@ typedef struct cs_convert_info {
 int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_info *info,
                char *err, size_t errlen);
 
+/* After a program traced into `trace` with CHANSCOPE_TRACE_NOCONVERT=1 has
+ * ended: convert its log (if it left one) and delete it.  0 when there was
+ * none or it was converted; -1 with one line in err. */
+int cs_convert_after_run(const char *trace, char *err, size_t errlen);
+
 /* What the log of a running program holds so far, as a trace at `out` (a
  * scratch file: no checks, no locks; the program goes on recording).  For
  * `chanscope check` of a live trace. */
