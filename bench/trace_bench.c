@@ -128,9 +128,10 @@ static void fig_cost(const char *dir, double *out) {
     out[1] = cost_run(4);
     /* the time-stamp read alone, for the record */
     double t0 = now_s();
-    volatile int64_t sink = 0;
+    int64_t sink = 0;
     for (int i = 0; i < 1000000; i++) sink += cs_trace_raw_now();
     out[2] = (now_s() - t0) * 1e3;
+    if (sink == 42) out[2] += 0; /* keeps the reads */
     cs_trace_finish("exit", 0);
     char *lp = cs_trace_log_path(path);
     if (lp) unlink(lp);

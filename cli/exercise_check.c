@@ -516,8 +516,8 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
     snprintf(incflag, sizeof incflag, "-I%s", inc);
     snprintf(mapflag, sizeof mapflag, "-fmacro-prefix-map=%s=%s", base, learner);
     char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g", "-pthread",
-                      incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3", "-lm", "-pthread",
-                      NULL, NULL};
+                      incflag, mapflag, "-o", "prog", base, lib, "-lm", "-pthread",
+                      NULL, NULL, NULL};
     if (!cc_is_clang(cc)) { /* after the file names: order does not matter to cc */
         size_t k = 0;
         while (ccargv[k]) k++;

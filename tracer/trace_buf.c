@@ -77,13 +77,15 @@ static uint32_t next_thread = 1;
 static _Thread_local tl_thread *my_t;
 
 /* The log: its descriptor, header mapping and chunk segments. */
-static int log_fd = -1;
-static cslog_header *log_hdr;
+/* (atomics, read relaxed: set before tracing is switched on, read by every
+ * producer; the relaxed load of cs_tracing gives no happens-before) */
+static _Atomic int log_fd = -1;
+static cslog_header *_Atomic log_hdr;
 static _Atomic uint64_t next_chunk;
 static uint8_t *_Atomic segs[MAX_SEGS];
 static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int log_failed; /* the file could not grow: say so once, drop */
-static int use_tsc;
+static _Atomic int use_tsc;
 
 /* ---- clocks ------------------------------------------------------------- */
 
@@ -104,7 +106,8 @@ int64_t cs_trace_event_now(void) {
 static inline int64_t now_raw(void) {
     if (__builtin_expect(cs_det_on, 0)) return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);
 #ifdef HAVE_TSC
-    if (__builtin_expect(use_tsc, 1)) return (int64_t)__rdtsc();
+    if (__builtin_expect(atomic_load_explicit(&use_tsc, memory_order_relaxed), 1))
+        return (int64_t)__rdtsc();
 #endif
     return cs_trace_now();
 }
@@ -133,10 +136,10 @@ static int tsc_usable(void) {
 /* ---- the log file ------------------------------------------------------- */
 
 void cs_log_setup(int fd, cslog_header *hdr) {
-    log_fd = fd;
-    log_hdr = hdr;
+    atomic_store(&log_fd, fd);
+    atomic_store(&log_hdr, hdr);
     atomic_store(&next_chunk, 0);
-    use_tsc = !cs_det_on && tsc_usable();
+    atomic_store(&use_tsc, !cs_det_on && tsc_usable());
     hdr->flags = cs_det_on ? CSLOG_F_VIRTUAL : use_tsc ? CSLOG_F_TSC : 0;
     hdr->ns_per_raw = 1.0;
     if (use_tsc) {
@@ -155,7 +158,7 @@ void cs_log_setup(int fd, cslog_header *hdr) {
     hdr->start_raw = now_raw();
 }
 
-cslog_header *cs_log_header(void) { return log_hdr; }
+cslog_header *cs_log_header(void) { return atomic_load(&log_hdr); }
 
 /* After fork() in the child: no more chunks, and this thread forgets its
  * chunk (it is the parent's: the mapping is shared). */
@@ -163,7 +166,7 @@ void cs_log_fork_child(void) {
     pthread_mutex_init(&reg_lock, NULL);
     pthread_mutex_init(&seg_lock, NULL);
     my_t = NULL;
-    log_fd = -1;
+    atomic_store(&log_fd, -1);
     for (size_t i = 0; i < MAX_SEGS; i++) {
         uint8_t *b = atomic_load_explicit(&segs[i], memory_order_relaxed);
         if (b) munmap(b, SEG_BYTES);
@@ -181,16 +184,17 @@ static uint8_t *segment(size_t s) {
     if (base) return base;
     pthread_mutex_lock(&seg_lock);
     base = atomic_load_explicit(&segs[s], memory_order_relaxed);
-    if (!base && log_fd >= 0 && !atomic_load(&log_failed)) {
+    int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
+    if (!base && fd >= 0 && !atomic_load(&log_failed)) {
         off_t off = (off_t)CSLOG_HEADER_SIZE + (off_t)s * (off_t)SEG_BYTES;
         /* fallocate: the blocks exist before anyone stores into the mapping
          * (a store into a hole of a full disk would be SIGBUS) */
-        int rc = posix_fallocate(log_fd, off, (off_t)SEG_BYTES);
+        int rc = posix_fallocate(fd, off, (off_t)SEG_BYTES);
         if (rc == EINVAL || rc == EOPNOTSUPP) {
-            rc = ftruncate(log_fd, off + (off_t)SEG_BYTES) == 0 ? 0 : errno;
+            rc = ftruncate(fd, off + (off_t)SEG_BYTES) == 0 ? 0 : errno;
         }
         void *m = rc == 0 ? mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
-                                 log_fd, off)
+                                 fd, off)
                           : MAP_FAILED;
         if (m == MAP_FAILED) {
             atomic_store(&log_failed, 1);
@@ -209,7 +213,7 @@ static uint8_t *segment(size_t s) {
  * `force`: finish writing program_end) or the log cannot grow. */
 static bool new_chunk(tl_thread *t, bool force) {
     if (!force && seq_closed()) return false;
-    if (log_fd < 0) return false;
+    if (atomic_load_explicit(&log_fd, memory_order_relaxed) < 0) return false;
     uint64_t k = atomic_fetch_add(&next_chunk, 1);
     if (k / CSLOG_SEG_CHUNKS >= MAX_SEGS) return false;
     uint8_t *base = segment((size_t)(k / CSLOG_SEG_CHUNKS));
@@ -223,7 +227,8 @@ static bool new_chunk(tl_thread *t, bool force) {
     if (cs_det_on) c->base_mono = c->base_raw;
     c->magic = CSLOG_CHUNK_MAGIC;
     atomic_store_explicit(&c->used, 0, memory_order_release);
-    atomic_fetch_add_explicit(&log_hdr->nchunks, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&atomic_load_explicit(&log_hdr, memory_order_relaxed)->nchunks, 1,
+                              memory_order_relaxed);
     t->chunk = c;
     t->data = (uint8_t *)(c + 1);
     t->pos = t->data;
