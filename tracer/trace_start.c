@@ -162,9 +162,10 @@ static void after_fork_child(void) {
 
 /* Run `chanscope import --remove-log LOG -o TRACE` and wait for it.  The
  * binary: $CHANSCOPE_BIN, then the build tree's, then the installed one,
- * then `chanscope` on PATH.  0 when the trace was written.  In the
- * background (a new session, not waited for) when `detach`: a program ended
- * by a signal dies at once, as it would untraced. */
+ * then `chanscope` on PATH.  0 when the trace was written.  With `detach`
+ * (a program ended by a signal, which must die at once, as it would
+ * untraced) in a new session, waited for 1 s at most: a big trace goes on
+ * converting in the background. */
 static int run_import(bool detach) {
     extern char **environ;
     posix_spawnattr_t attr;
@@ -184,14 +185,22 @@ static int run_import(bool detach) {
     }
     posix_spawnattr_destroy(&attr);
     if (pid < 0) return -1;
-    if (detach) {
-        fprintf(stderr, "chanscope: converting the trace %s in the background (pid %d)\n",
-                trace_path, (int)pid);
-        return 0;
-    }
     int st = 0;
     pid_t r;
-    while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+    if (detach) { /* wait 1 s at most, then let it finish on its own */
+        int64_t until = cs_trace_now() + 1000000000LL;
+        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && cs_trace_now() < until) {
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+        if (r == 0) {
+            fprintf(stderr, "chanscope: converting the trace %s in the background (pid %d)\n",
+                    trace_path, (int)pid);
+            return 0;
+        }
+    } else {
+        while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+        }
     }
     if (r < 0) /* SIGCHLD ignored: the child was reaped for us */
         return access(log_path, F_OK) != 0 ? 0 : -1;
