@@ -405,3 +405,34 @@ Test(trace_writer, sigkill_loses_no_completed_event, .timeout = 60) {
     cr_assert_eq(tt_qi(db, "SELECT max(seq) FROM events"), have, "seq gaps");
     sqlite3_close(db);
 }
+
+/* A forked child stops tracing: its events are dropped, it writes nothing
+ * into the parent's log (the mapping is shared), and its exit neither
+ * finishes nor converts the parent's trace. */
+Test(trace_writer, forked_child_stops_tracing, .timeout = 60) {
+    const char *path = tt_path("fork.db");
+    tt_start(path);
+    for (int i = 0; i < 1000; i++) cs_trace_event_g(1, EV_VAR_WRITE, 4, 1, i, 0, 0, NULL, here(11));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < 100000; i++)
+            cs_trace_event_g(2, EV_VAR_WRITE, 4, 2, i, 0, 0, "child", here(12));
+        exit(0); /* the exit handler runs: it must leave the parent's trace alone */
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char log[512];
+    snprintf(log, sizeof log, "%s.cslog", path);
+    cr_assert_eq(access(log, F_OK), 0, "the child's exit removed the parent's log");
+    cr_assert_neq(access(path, F_OK), 0, "the child's exit converted the parent's trace");
+    for (int i = 0; i < 1000; i++) cs_trace_event_g(1, EV_VAR_WRITE, 4, 3, i, 0, 0, NULL, here(13));
+    cs_trace_finish("exit", 0);
+    sqlite3 *db = tt_open(path);
+    long long n = tt_check_complete(db);
+    cr_assert_eq(n, 2000 + 1);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE a=2 OR g=2"), 0, "child events traced");
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE a=3"), 1000);
+    sqlite3_close(db);
+}
