@@ -67,21 +67,8 @@ int cmd_check(int argc, char **argv) {
     /* A live trace is its program's event log so far: analyse a snapshot of
      * it (converted into a scratch file) and store nothing. */
     char snap[PATH_MAX] = "";
-    if (live) {
-        char *lp = cs_trace_log_path(path);
-        const char *tmp = getenv("TMPDIR");
-        snprintf(snap, sizeof snap, "%.3000s/chanscope-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        int fd = lp && cs_is_event_log(lp) == 1 ? mkstemp(snap) : -1;
-        cs_convert_info info;
-        if (fd < 0) snap[0] = 0;
-        else close(fd);
-        if (fd >= 0 && cs_convert_snapshot(lp, snap, &info, err, sizeof err) != 0) {
-            unlink(snap);
-            free(lp);
-            return cs_bad_input("check: %s", err);
-        }
-        free(lp);
-    }
+    if (live && cs_live_snapshot(path, snap, sizeof snap, err, sizeof err) < 0)
+        return cs_bad_input("check: %s", err);
     cs_progress_begin("chanscope check");
     an_trace *t = an_open(snap[0] ? snap : path, err, sizeof err);
     if (snap[0]) unlink(snap); /* open: the analysis reads it from memory */

@@ -719,3 +719,38 @@ int cs_convert_after_run(const char *trace, char *err, size_t errlen) {
     free(lp);
     return rc;
 }
+
+int cs_live_snapshot(const char *trace, char *snap, size_t n, char *err, size_t errlen) {
+    snap[0] = 0;
+    size_t ln = strlen(trace) + sizeof ".cslog";
+    char *lp = malloc(ln);
+    if (!lp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(lp, ln, "%s.cslog", trace);
+    int rc = 0;
+    if (cs_trace_live(trace) == 1 && cs_is_event_log(lp) == 1) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(snap, n, "%.3000s/chanscope-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        int fd = mkstemp(snap);
+        cs_convert_info info;
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot create a scratch file in %s: %s", tmp && *tmp ? tmp : "/tmp",
+                     strerror(errno));
+            snap[0] = 0;
+            rc = -1;
+        } else {
+            close(fd);
+            if (cs_convert_snapshot(lp, snap, &info, err, errlen) != 0) {
+                unlink(snap);
+                snap[0] = 0;
+                rc = -1;
+            } else {
+                rc = 1;
+            }
+        }
+    }
+    free(lp);
+    return rc;
+}

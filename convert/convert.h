@@ -42,6 +42,12 @@ int cs_convert_after_run(const char *trace, char *err, size_t errlen);
 int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info, char *err,
                         size_t errlen);
 
+/* For a command that reads `trace` while its program still records it:
+ * convert a snapshot of its log into a scratch file (name in snap, n bytes;
+ * the caller unlinks it) and return 1; 0 when the trace is not live (snap
+ * empty); -1 with one line in err. */
+int cs_live_snapshot(const char *trace, char *snap, size_t n, char *err, size_t errlen);
+
 /* 1 if `path` starts like a chanscope event log, 0 if not, -1 unreadable. */
 int cs_is_event_log(const char *path);
 
