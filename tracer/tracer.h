@@ -14,8 +14,8 @@
  *                   trace, and "is this file a chanscope trace?"
  *
  * docs/trace-format.md is the contract for what ends up in the file.
- * CS_TRACE_DEBUG=1 in the environment makes finish print its timings
- * (checkpoint, index build, writer CPU per event) on stderr.
+ * CS_TRACE_DEBUG=1 in the environment makes the converter print its
+ * timings (rows, index build) on stderr.
  */
 #ifndef CS_TRACER_H
 #define CS_TRACER_H
