@@ -547,9 +547,10 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         double ti = now_s();
         exec(c, index_sql);
         exec(c, "COMMIT");
+        info->index_seconds = now_s() - ti;
         if (getenv("CS_TRACE_DEBUG"))
             fprintf(stderr, "chanscope: convert: rows %.3f s, indexes %.3f s\n", ti - c->t0,
-                    now_s() - ti);
+                    info->index_seconds);
     }
     sqlite3_stmt *sts[] = {c->ins_events, c->ins_site, c->ins_obj, c->upd_obj_seq,
                            c->go_create, c->go_end, c->set_meta};

@@ -19,6 +19,7 @@ typedef struct cs_convert_info {
     size_t bad_chunks;     /* chunks whose end could not be decoded */
     long long pid;         /* the recording program */
     double seconds;        /* wall time of the conversion */
+    double index_seconds;  /* of which building the indexes */
 } cs_convert_info;
 
 /* Convert the log at `log` into the trace `trace`.  The trace is written
