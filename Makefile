@@ -18,8 +18,11 @@ OPT     ?= -O2
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -pthread -Iruntime -Itracer -Ianalyzer -Iformat -I$(BUILD)/format $(EXTRA_CFLAGS)
-LDLIBS_LIB = -lsqlite3 -pthread
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -pthread -Iruntime -Itracer -Iconvert -Ianalyzer -Iformat -I$(BUILD)/format $(EXTRA_CFLAGS)
+# The runtime library does not link SQLite (tests/e2e/trace_nosqlite.sh):
+# traced programs write a binary log that the converter (convert/, linked by
+# the CLI) turns into the SQLite trace.
+LDLIBS_LIB = -pthread
 LDLIBS_CLI = -lsqlite3 -lcjson -lm -pthread
 
 # Header dependencies: every compile writes its own make rules (X.o -> X.d,
@@ -53,12 +56,14 @@ include format/build.mk
 
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 TRACER_SRC   := $(wildcard tracer/*.c)
+CONVERT_SRC  := $(wildcard convert/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 LIB_SRC      := $(RUNTIME_SRC) $(TRACER_SRC)
 
 LIB      := $(BUILD)/lib/libchanscope.a
 ANALIB   := $(BUILD)/lib/libchanscope-analyzer.a
+CONVLIB  := $(BUILD)/lib/libchanscope-convert.a
 CLI      := $(BUILD)/bin/chanscope
 
 .PHONY: all demo test unit sanitize e2e viewer-test bench clean fuzz deps version
@@ -79,7 +84,11 @@ $(ANALIB): $(ANALYZER_SRC:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(CLI): $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(ANALIB) $(LIB)
+$(CONVLIB): $(CONVERT_SRC:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CLI): $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(ANALIB) $(CONVLIB) $(LIB)
 	$(call link,$(CC) $(ALL_CFLAGS),$(LDLIBS_CLI))
 
 include runtime/build.mk

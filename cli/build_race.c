@@ -17,7 +17,7 @@
  *        objcopy --redefine-sym memcpy=__tsan_memcpy ... TMP/N.o
  *   3. link WITHOUT -fsanitize=thread (no libtsan) against chanscope's own
  *      detector and report:
- *        clang -o OUT TMP/N.o... <lib>/libchanscope-race.a -lsqlite3
+ *        clang -o OUT TMP/N.o... <lib>/libchanscope-race.a
  *            -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
  * The compiler's messages go to stderr unchanged.  0 built, 1 does not
  * compile, 2 a tool is missing (said on stderr).
@@ -124,7 +124,6 @@ int cs_build_race(char *const *files, int nfiles, const char *out, bool verbose,
         av[n++] = (char *)out;
         for (int i = 0; i < nfiles; i++) av[n++] = objs[i];
         av[n++] = racelib;
-        av[n++] = "-lsqlite3";
         av[n++] = "-Wl,-u,cs_race_report_symbolized"; /* race/race_report.c */
         av[n++] = "-ldw";
         av[n++] = "-lelf";

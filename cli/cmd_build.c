@@ -4,7 +4,7 @@
  *
  * The compiler line is the one the README gives by hand:
  *   $CC -std=c11 -D_GNU_SOURCE -g -Wall $CFLAGS -I<include> FILE.c...
- *       -o OUT <lib>/libchanscope.a -lsqlite3 -lm -pthread
+ *       -o OUT <lib>/libchanscope.a -lm -pthread
  * with the header and the library found next to this chanscope binary
  * (cs_toolchain).  With gcc, -ftrack-macro-expansion=0 makes every message
  * about a misused macro (chan_send(c, 5)) name the learner's file:line and
@@ -167,7 +167,6 @@ int cs_build_program_race(char *const *files, int nfiles, const char *out, bool 
     av[n++] = "-o";
     av[n++] = (char *)out;
     av[n++] = libpath;
-    av[n++] = "-lsqlite3";
     av[n++] = "-lm";
     av[n++] = "-pthread";
     av[n] = NULL;

@@ -6,6 +6,8 @@
  * given.  A trace that a running program is still recording (cs_trace_live)
  * is analysed as far as it goes and never written: one note on stderr says so. */
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "analyzer.h"
 #include "commands.h"
 #include "paths.h"
+#include "convert.h"
 #include "tracer.h"
 
 static const char check_usage[] =
@@ -61,8 +64,14 @@ int cmd_check(int argc, char **argv) {
     /* Probed before an_open: no SQLite connection of ours is open on it yet. */
     bool live = cs_trace_live(path) == 1;
     char err[512];
+    /* A live trace is its program's event log so far: analyse a snapshot of
+     * it (converted into a scratch file) and store nothing. */
+    char snap[PATH_MAX] = "";
+    if (live && cs_live_snapshot(path, snap, sizeof snap, err, sizeof err) < 0)
+        return cs_bad_input("check: %s", err);
     cs_progress_begin("chanscope check");
-    an_trace *t = an_open(path, err, sizeof err);
+    an_trace *t = an_open(snap[0] ? snap : path, err, sizeof err);
+    if (snap[0]) unlink(snap); /* open: the analysis reads it from memory */
     if (!t) {
         cs_progress_end();
         return cs_bad_input("%s", err);

@@ -47,6 +47,7 @@
 #include "analyzer.h"
 #include "catalog.h"
 #include "commands.h"
+#include "convert.h"
 #include "explore.h"
 
 static const char explore_usage[] =
@@ -230,6 +231,7 @@ static void run_one(const config *c, uint64_t seed, char *line, size_t n) {
             if (nul > 2) close(nul);
         }
         setenv("CHANSCOPE_TRACE", trace, 1);
+        setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1); /* converted below */
         setenv("CHANSCOPE_SEED", seedbuf, 1);
         setenv("CHANSCOPE_STRATEGY", c->strategy, 1);
         execv(c->prog, c->pargv);
@@ -257,12 +259,18 @@ static void run_one(const config *c, uint64_t seed, char *line, size_t n) {
         struct timespec ts = {(time_t)left, (long)((left - (time_t)left) * 1e9)};
         sigtimedwait(&chld, NULL, &ts);
     }
+    char err[512];
+    if (cs_convert_after_run(trace, err, sizeof err) != 0) {
+        for (char *p = err; *p; p++)
+            if (*p == '\t' || *p == '\n') *p = ' ';
+        snprintf(line, n, "%s\tE\terror\terror\t%s\n", seedbuf, err);
+        return;
+    }
     if (timed_out) {
         snprintf(line, n, "%s\tT\ttimeout\ttimeout\tthe run did not end within %g s (a hang, or "
                  "a livelock)\n", seedbuf, c->timeout);
         return;
     }
-    char err[512];
     an_trace *t = access(trace, F_OK) == 0 ? an_open(trace, err, sizeof err) : NULL;
     if (!t) {
         if (access(trace, F_OK) != 0)

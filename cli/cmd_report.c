@@ -11,12 +11,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer.h"
 #include "commands.h"
+#include "convert.h"
 #include "paths.h"
 #include "report.h"
 #include "cmd_report.h"
@@ -42,8 +45,13 @@ static int load(const char *cmd, const char *path, an_trace **tp, an_result **rp
     char err[512];
     char what[64];
     snprintf(what, sizeof what, "chanscope %s", cmd);
+    /* a live trace: a snapshot of its program's event log so far */
+    char snap[PATH_MAX] = "";
+    if (live && cs_live_snapshot(path, snap, sizeof snap, err, sizeof err) < 0)
+        return cs_bad_input("%s: %s", cmd, err);
     cs_progress_begin(what);
-    an_trace *t = an_open(path, err, sizeof err);
+    an_trace *t = an_open(snap[0] ? snap : path, err, sizeof err);
+    if (snap[0]) unlink(snap);
     if (!t) {
         cs_progress_end();
         return cs_bad_input("%s", err);

@@ -3,8 +3,11 @@
  *
  * Runs a catalog pattern (NAME or NAME/VARIANT, built by `make patterns`) or
  * any program built against the runtime (PATH), with CHANSCOPE_TRACE set so
- * that its tracer records into FILE (default traces/<name>[-<variant>].db,
- * folder created).  The program's stdout/stderr pass through; at the end one
+ * that its tracer records into FILE's binary log FILE.cslog (default
+ * traces/<name>[-<variant>].db, folder created), and CHANSCOPE_TRACE_NOCONVERT
+ * so that it leaves the conversion to us: when the program has ended,
+ * however it ended (return, exit, panic, deadlock, signal, kill -9), the log
+ * becomes the SQLite trace FILE (convert/convert.c) and is deleted.  The program's stdout/stderr pass through; at the end one
  * line "trace: FILE (N events)" goes to stderr and the exit status is the
  * program's (128 + signal when a signal killed it).
  *
@@ -29,6 +32,7 @@
 
 #include "catalog.h"
 #include "commands.h"
+#include "convert.h"
 #include "tracer.h"
 
 /* The chanscope tool links the runtime library: never let a CHANSCOPE_TRACE
@@ -86,11 +90,6 @@ static volatile sig_atomic_t child_pid;
 
 static void forward_signal(int sig) {
     if (child_pid > 0) kill((pid_t)child_pid, sig);
-}
-
-static bool is_file(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
 }
 
 /* traces/<pattern>[-<variant>].db, or traces/<basename>.db for a path. */
@@ -336,6 +335,7 @@ static int run_traced(const char *target, const char *output, char **extra, int 
         sigaction(SIGTERM, &old_term, NULL);
         sigaction(SIGHUP, &old_hup, NULL);
         setenv("CHANSCOPE_TRACE", output, 1);
+        setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1); /* we convert (below) */
         if (run_seed) setenv("CHANSCOPE_SEED", run_seed, 1);
         if (run_strategy) setenv("CHANSCOPE_STRATEGY", run_strategy, 1);
         execv(prog, pargv);
@@ -354,10 +354,34 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     catalog_free(&cat);
 
     int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 2;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && !is_file(output)) return 127;
+    /* The program's log -> the trace (whatever way it ended). */
+    char *logp = cs_trace_log_path(output);
+    bool converted = false;
+    if (logp && cs_is_event_log(logp) == 1 && cs_trace_live(output) == 1) {
+        /* Another program took the path between our check and the start
+         * (its tracer refused ours with a line of its own). */
+        free(logp);
+        fprintf(stderr, "chanscope: run: %s is being recorded by another program, not by this "
+                        "run\n", output);
+        return status ? status : 2;
+    }
+    if (logp && cs_is_event_log(logp) == 1) {
+        cs_convert_info info;
+        if (cs_convert(logp, output, true, &info, err, sizeof err) != 0) {
+            fprintf(stderr, "chanscope: run: %s\n", err);
+            free(logp);
+            return status ? status : 2;
+        }
+        converted = true;
+        if (info.bad_chunks)
+            fprintf(stderr, "chanscope: run: %zu damaged chunk%s in the event log: their later "
+                            "events are missing\n", info.bad_chunks, info.bad_chunks == 1 ? "" : "s");
+    }
+    free(logp);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && !converted) return 127;
     bool truncated;
     long long tpid;
-    long long n = is_file(output) ? count_events(output, &truncated, &tpid) : -1;
+    long long n = converted ? count_events(output, &truncated, &tpid) : -1;
     if (n < 0) {
         if (sources) /* the temporary program's path would mean nothing */
             fprintf(stderr, "chanscope: run: %s.c wrote no trace (does it use the chanscope "

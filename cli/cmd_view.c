@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -35,8 +36,10 @@
 #include "analyzer.h"
 #include "cmd_report.h"
 #include "commands.h"
+#include "convert.h"
 #include "explore.h"
 #include "paths.h"
+#include "tracer.h"
 
 /* the versions it reads: the trace contract's (format/trace.def) */
 #define VIEW_SCHEMA CS_TRACE_SCHEMA_VERSION
@@ -405,6 +408,7 @@ int cmd_view(int argc, char **argv) {
     int explored = explore_view_args(&argc, argv); /* view DIR of an explore: explore_view.c */
     if (explored >= 0) return explored;
     const char *trace = NULL, *shot = NULL;
+    char logsnap[PATH_MAX] = ""; /* a live trace's log, converted (removed at the end) */
     int no_check = 0;
     const char *svg = NULL; /* --svg FILE: the timeline alone, no window */
     /* tclsh main.tcl -- TRACE [--name TRACE] [options] NULL; an option may
@@ -489,6 +493,18 @@ int cmd_view(int argc, char **argv) {
         goto out;
     }
     int ended = 0;
+    /* A live trace is its program's event log so far: view a snapshot of it
+     * (converted into a scratch file), shown under the trace's name. */
+    const char *shown = trace;
+    if (cs_trace_live(trace) == 1) {
+        char lerr[512];
+        int lr = cs_live_snapshot(trace, logsnap, sizeof logsnap, lerr, sizeof lerr);
+        if (lr < 0) {
+            status = cs_bad_input("view: %s", lerr);
+            goto out;
+        }
+        if (lr == 1) trace = logsnap;
+    }
     if (cs_input_trace("view", trace) != 0) goto out; /* FIFO, truncated, hot journal */
     enum trace_state ts = check_trace(trace, &ended);
     if (ts == TRACE_BAD) goto out;
@@ -503,7 +519,7 @@ int cmd_view(int argc, char **argv) {
             /* still being written (or its program was killed): never
              * store into it; view an analysed snapshot instead */
             fprintf(stderr, "chanscope: %s has no end yet (program still running, or killed): "
-                            "viewing a snapshot, the trace is not written\n", trace);
+                            "viewing a snapshot, the trace is not written\n", shown);
             snapshot = make_snapshot(trace);
             if (!snapshot) goto out;
         } else {
@@ -564,7 +580,7 @@ int cmd_view(int argc, char **argv) {
     wargv[wn++] = snapshot ? snapshot : (char *)trace;
     if (snapshot) {
         wargv[wn++] = "--name";
-        wargv[wn++] = (char *)trace;
+        wargv[wn++] = (char *)shown;
     }
     for (int i = 0; i < on; i++) wargv[wn++] = opts[i];
     wargv[wn] = NULL;
@@ -597,6 +613,7 @@ out:
         waitpid(xvfb, NULL, 0);
     }
     remove_snapshot(snapshot);
+    if (logsnap[0]) unlink(logsnap);
     free(wargv);
     free(opts);
     return status;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+int cmd_import(int argc, char **argv); /* cli/cmd_import.c (convert/)  */
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c      (tracer)    */
 int cmd_list(int argc, char **argv);     /* cli/cmd_list.c     (catalog)   */
 int cmd_check(int argc, char **argv);    /* cli/cmd_check.c    (analyzer)  */

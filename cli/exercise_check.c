@@ -38,6 +38,7 @@
 
 #include "catalog.h"
 #include "commands.h"
+#include "convert.h"
 #include "exercise.h"
 #include "explore.h"
 #include "tracer.h"
@@ -111,6 +112,8 @@ static int run_child(const char *path, char *const argv[], const char *cwd, cons
         }
         if (env_k) setenv(env_k, env_v, 1);
         else unsetenv("CHANSCOPE_TRACE");
+        if (env_k && !strcmp(env_k, "CHANSCOPE_TRACE")) /* we convert (cs_convert_after_run) */
+            setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1);
         if (path) execv(path, argv);
         else execvp(argv[0], argv);
         fprintf(stderr, "chanscope: cannot execute %s: %s\n", path ? path : argv[0],
@@ -179,7 +182,7 @@ static int race_compile(char *incflag, char *mapflag, char *base, char *racelib,
     char *oc[] = {"objcopy", "--redefine-sym", "memcpy=__tsan_memcpy", "--redefine-sym",
                   "memmove=__tsan_memmove", "--redefine-sym", "memset=__tsan_memset", "prog.o",
                   NULL};
-    char *ld[] = {"clang", "-o", "prog", "prog.o", racelib, "-lsqlite3",
+    char *ld[] = {"clang", "-o", "prog", "prog.o", racelib,
                   "-Wl,-u,cs_race_report_symbolized", "-ldw", "-lelf", "-lm", "-pthread", NULL};
     char *const *steps[] = {cc, oc, ld};
     for (size_t i = 0; i < 3; i++) {
@@ -549,8 +552,8 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         cst = race_compile(incflag, mapflag, base, racelib, tmp, cerr);
     } else {
         char *ccargv[] = {(char *)cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-O1", "-g",
-                          "-pthread", incflag, mapflag, "-o", "prog", base, lib, "-lsqlite3",
-                          "-lm", "-pthread", NULL, NULL};
+                          "-pthread", incflag, mapflag, "-o", "prog", base, lib, "-lm",
+                          "-pthread", NULL, NULL};
         if (!cc_is_clang(cc)) { /* after the file names: order does not matter to cc */
             size_t k = 0;
             while (ccargv[k]) k++;
@@ -613,6 +616,10 @@ int ex_check(const ex_spec *s, const ex_check_opts *o) {
         /* The race build turns a clean exit into 66 when it found a race:
          * the race finding says so; judge the program's own status. */
         if (s->race_build && status == 66 && s->exit_status != 66) status = 0;
+        /* The program's event log -> the trace, however it ended. */
+        char cerr[512];
+        if (cs_convert_after_run(abs_trace, cerr, sizeof cerr) != 0)
+            fprintf(stderr, "chanscope: exercise: %s\n", cerr);
         /* Analyze. */
         char *cargv[] = {self, "check", abs_trace, "--json", NULL};
         int ast = access(abs_trace, R_OK) == 0

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"list", "the pattern catalog", cmd_list},
     {"run", "run a pattern, a program or a FILE.c (built first), traced", cmd_run},
     {"build", "compile FILE.c... against the chanscope runtime", cmd_build},
+    {"import", "convert a binary event log (TRACE.db.cslog) into a trace", cmd_import},
     {"check", "find deadlocks, leaks, races and misuse in a trace", cmd_check},
     {"export", "a trace as Chrome/Perfetto trace-event JSON", cmd_export},
     {"view", "replay a trace in the Tk viewer, or render it", cmd_view},
@@ -138,6 +139,14 @@ static int run_command(const struct command *c, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* Traced programs this command starts convert their event log at exit
+     * with `chanscope import`: this very binary (tracer/trace_start.c). */
+    char self[PATH_MAX];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sn > 0 && !getenv("CHANSCOPE_BIN")) {
+        self[sn] = 0;
+        setenv("CHANSCOPE_BIN", self, 1);
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;

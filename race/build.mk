@@ -9,7 +9,7 @@
 #   clang -fsanitize=thread -O1 -g -c prog.c -I runtime -o prog.o
 #   objcopy --redefine-sym memcpy=__tsan_memcpy --redefine-sym memmove=__tsan_memmove \
 #           --redefine-sym memset=__tsan_memset prog.o            ($(RACE_OBJCOPY))
-#   clang -o prog prog.o build/lib/libchanscope-race.a -lsqlite3 -pthread
+#   clang -o prog prog.o build/lib/libchanscope-race.a -pthread
 #
 # The objcopy step: clang 14 lowers the program's memory intrinsics to
 # plain memcpy/memmove/memset calls (libtsan intercepts those); renaming
@@ -31,7 +31,7 @@ RACE_CC    ?= clang
 # How a program is built for the race detector (compile, then link).
 RACE_PROG_CFLAGS = $(CSTD) -O1 -g -fsanitize=thread -pthread -Iruntime -Irace
 # -u, -ldw -lelf: the strong cs_race_report (race/race_report.c, libdw)
-RACE_PROG_LIBS   = $(RACE_LIB) -lsqlite3 -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
+RACE_PROG_LIBS   = $(RACE_LIB) -Wl,-u,cs_race_report_symbolized -ldw -lelf -lm -pthread
 RACE_OBJCOPY     = objcopy --redefine-sym memcpy=__tsan_memcpy --redefine-sym memmove=__tsan_memmove \
                    --redefine-sym memset=__tsan_memset
 

@@ -18,10 +18,12 @@ TEST_LIBS  = $(LIB) $(LDLIBS_LIB) -lcriterion
 SAN_SRC   := $(LIB_SRC)
 
 # Runtime tests link the runtime library only; the others the analyzer too.
-$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIB) $(FORMAT_SQL_H)
-	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_LIB) -lcriterion)
+# The trace tests read the converted trace with SQLite themselves; the
+# conversion at cs_trace_finish runs the CLI (`chanscope import`).
+$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIB) $(FORMAT_SQL_H) | $(CLI)
+	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_LIB) -lsqlite3 -lcriterion)
 
-$(BUILD)/tests/%: tests/unit/%.c $(ANALIB) $(LIB) $(FORMAT_SQL_H)
+$(BUILD)/tests/%: tests/unit/%.c $(ANALIB) $(CONVLIB) $(LIB) $(FORMAT_SQL_H)
 	$(call link,$(CC) $(ALL_CFLAGS) -Itests/unit,$(LDLIBS_CLI) -lcriterion)
 
 .PHONY: unit sanitize sanitize-tsan sanitize-asan e2e viewer-test
@@ -32,7 +34,7 @@ unit: $(UNIT_BIN) $(CLI)
 # Sanitizer builds: the library sources compiled once per sanitizer into
 # $(BUILD)/<san>/libchanscope.a, then each runtime test linked against it.
 SAN_CC ?= clang
-SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Iformat -I$(BUILD)/format -Itests/unit
+SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Iconvert -Iformat -I$(BUILD)/format -Itests/unit
 TSAN_FLAGS = -fsanitize=thread
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -49,18 +51,17 @@ $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
 ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
-$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/tsan/libchanscope.a $(FORMAT_SQL_H)
-	$(call link,$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini,-lsqlite3)
-$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/asan/libchanscope.a $(FORMAT_SQL_H)
+SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Iconvert -Iformat -I$(BUILD)/format -Itests/unit
 	$(call link,$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS),-lsqlite3 -lcriterion)
 
 sanitize: sanitize-tsan sanitize-asan
 sanitize-tsan: $(TSAN_BIN)
 	@set -e; for b in $(TSAN_BIN); do echo "== [tsan] $$b"; \
+	    CHANSCOPE_BIN=$(CURDIR)/$(CLI) \
 	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 atexit_sleep_ms=0" $$b || exit 1; done
 sanitize-asan: $(ASAN_BIN)
 	@set -e; for b in $(ASAN_BIN); do echo "== [asan+ubsan] $$b"; \
-	    ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/tests/unit/lsan.supp" \
+	    CHANSCOPE_BIN=$(CURDIR)/$(CLI) ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/tests/unit/lsan.supp" \
 	    UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
 	    $$b --jobs 2 || exit 1; done
 

@@ -1,23 +1,30 @@
 /*
- * trace_buf.c — the producer side: cs_trace_event() and its per-thread rings.
+ * trace_buf.c — the producer side: cs_trace_event() and friends append
+ * records to this thread's chunk of the binary log (trace_log.h), a
+ * MAP_SHARED mapping of TRACE.db.cslog.
  *
- * Hot path (tracing on, ring not full): one thread-local load, one relaxed
- * fetch_add on the global seq, one vDSO clock read, a 88-byte store and one
- * release store of the ring head.  No lock, no allocation (except a copy of
- * the rare text argument).
+ * Hot path (tracing on, room left in the chunk, file name already defined
+ * in it): one thread-local load, one relaxed fetch_add on the global seq,
+ * one time-stamp read (rdtsc where the kernel trusts the TSC), ~10 bytes of
+ * varints stored into the mapping and one release store of the chunk's
+ * `used`.  No lock, no system call, no allocation.  Taking a new chunk (every
+ * 64 KiB) takes a lock only when a new 8 MiB segment must be mapped.
  *
  * Invariants:
  *  - seq is taken inside cs_trace_event, i.e. inside the runtime's critical
  *    section that calls it: the modification order of cs_trace_seq follows
  *    happens-before, so seq order respects causality.
- *  - Space is reserved *before* the seq is taken, so a taken seq is always
- *    published a few instructions later: finish can wait for every seq it
- *    handed out (the seq space is gap-free on a clean exit).
- *  - Once finish has set CS_SEQ_CLOSED, events are dropped (counted).
- *  - A ring outlives its thread: the thread's exit marks it dead and the
- *    writer frees it after draining it.
+ *  - Room is reserved *before* the seq is taken, so a taken seq is written a
+ *    few instructions later (no wait, no lock in between): finish can wait
+ *    for every seq it handed out (gap-free on a clean exit).  A kill -9 in
+ *    those instructions leaves a gap; the converter renumbers.
+ *  - A record is visible (to a reader, or after a kill) only once `used`
+ *    covers it; `used` is stored after the record's bytes (release).
+ *  - Once finish has set CS_SEQ_CLOSED, events are dropped (counted), and no
+ *    chunk is handed out any more (a forked child sees it closed too).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,40 +32,63 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#endif
 
-#include "scheduler.h"
 #include "det.h"
+#include "scheduler.h"
+#include "trace_log.h"
 #include "tracer.h"
 #include "race_hooks.h"
 
 _Atomic uint64_t cs_trace_seq = 1;
 _Atomic uint64_t cs_trace_dropped;
-_Atomic int cs_trace_starved;
 
-static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
-static cs_tbuf *list_head;
-static pthread_key_t exit_key;
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local cs_tbuf *my_buf;
+#define SEG_BYTES ((size_t)CSLOG_SEG_CHUNKS * CSLOG_CHUNK)
+#define MAX_SEGS 16384 /* 128 GiB of log */
+#define FCACHE 64      /* per-thread file-name cache slots (power of two) */
+#define REC_FIXED 128  /* an event record without its text and file definition */
 
-void cs_tbuf_list_lock(void) { pthread_mutex_lock(&list_lock); }
-void cs_tbuf_list_unlock(void) { pthread_mutex_unlock(&list_lock); }
-cs_tbuf *cs_tbuf_list_head(void) { return list_head; }
+/* One writing thread's state.  Never freed (the registry keeps the counts of
+ * threads that are gone for the statistics and finish's wait). */
+typedef struct tl_thread {
+    uint8_t *pos, *end;       /* next record byte in the chunk, end of the chunk */
+    uint8_t *data;            /* first record byte of the chunk */
+    cslog_chunk *chunk;       /* NULL before the first chunk */
+    uint64_t prev_seq;
+    int64_t prev_raw, prev_g;
+    uint32_t number;          /* cslog_chunk.thread */
+    uint32_t nchunks;         /* chunks taken (the current one's thread_chunk + 1) */
+    uint32_t nfiles;          /* file indexes defined in the current chunk */
+    _Atomic uint64_t written; /* events written (owner stores, others load) */
+    struct tl_thread *next;   /* registry */
+    struct {
+        const char *key;
+        uint32_t gen;         /* nchunks when defined: older entries are stale */
+        uint32_t idx;
+    } fc[FCACHE];
+} tl_thread;
 
-#define TBUF_BYTES (sizeof(cs_tbuf) + CS_RING_CAP * sizeof(cs_rec))
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static tl_thread *reg_head;
+static uint32_t next_thread = 1;
+static _Thread_local tl_thread *my_t;
 
-void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev) {
-    if (prev) prev->next = tb->next;
-    else list_head = tb->next;
-    munmap(tb, TBUF_BYTES);
-}
+/* The log: its descriptor, header mapping and chunk segments. */
+/* (atomics, read relaxed: set before tracing is switched on, read by every
+ * producer; the relaxed load of cs_tracing gives no happens-before) */
+static _Atomic int log_fd = -1;
+static cslog_header *_Atomic log_hdr;
+static _Atomic uint64_t next_chunk;
+static uint8_t *_Atomic segs[MAX_SEGS];
+static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int log_failed; /* the file could not grow: say so once, drop */
+static _Atomic int use_tsc;
 
-/* An event's time: the monotonic clock, or in deterministic mode the
- * virtual one (det.h), so a trace shows the time the program saw. */
-int64_t cs_trace_event_now(void) {
-    if (__builtin_expect(cs_det_on, 0)) return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);
-    return cs_trace_now();
-}
+/* ---- clocks ------------------------------------------------------------- */
 
 int64_t cs_trace_now(void) {
     struct timespec ts;
@@ -66,97 +96,283 @@ int64_t cs_trace_now(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Thread exit: hand the ring to the writer (it frees it once drained). */
-static void thread_gone(void *p) {
-    cs_tbuf *tb = p;
-    if (my_buf == tb) my_buf = NULL;
-    atomic_store_explicit(&tb->dead, 1, memory_order_release);
+/* An event's timestamp in ns: the monotonic clock, or in deterministic mode
+ * the virtual one (det.h), so a trace shows the time the program saw. */
+int64_t cs_trace_event_now(void) {
+    if (__builtin_expect(cs_det_on, 0)) return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);
+    return cs_trace_now();
 }
 
-static void make_exit_key(void) { pthread_key_create(&exit_key, thread_gone); }
-
-static cs_tbuf *tbuf_new(void) {
-    pthread_once(&exit_key_once, make_exit_key);
-    /* Mapped, so pages are touched only as the ring fills (an idle thread
-     * costs a page or two) and go back to the system when it is freed. */
-    void *mem = mmap(NULL, TBUF_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) return NULL;
-    cs_tbuf *tb = mem; /* zero-filled */
-    pthread_setspecific(exit_key, tb);
-    pthread_mutex_lock(&list_lock);
-    tb->next = list_head;
-    list_head = tb;
-    pthread_mutex_unlock(&list_lock);
-    my_buf = tb;
-    return tb;
+/* The raw time a record stores (header.flags says which). */
+static inline int64_t now_raw(void) {
+    if (__builtin_expect(cs_det_on, 0)) return atomic_load_explicit(&cs_det_vclock, memory_order_relaxed);
+#ifdef HAVE_TSC
+    if (__builtin_expect(atomic_load_explicit(&use_tsc, memory_order_relaxed), 1))
+        return (int64_t)__rdtsc();
+#endif
+    return cs_trace_now();
 }
 
-/* Producers wait here for ring space; the writer broadcasts after a pass
- * that released space (cs_trace_space_freed).  No lost wake-up: the waiter
- * publishes `starved` and then re-reads the tail, the writer publishes the
- * tail and then reads `starved` (a seq_cst fence on each side), so at least
- * one of them sees the other.  The wait is also timed (1 ms) for safety. */
-static pthread_mutex_t space_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t space_cond = PTHREAD_COND_INITIALIZER;
+int64_t cs_trace_raw_now(void) { return now_raw(); }
 
-static void wait_space(cs_tbuf *tb, uint64_t head) {
-    pthread_mutex_lock(&space_lock);
-    atomic_store_explicit(&cs_trace_starved, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
-    if (head - atomic_load_explicit(&tb->tail, memory_order_acquire) >= CS_RING_CAP) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&space_cond, &space_lock, &ts);
+/* The TSC is used only where the kernel itself uses it as its clock (it is
+ * then invariant and synchronised across CPUs); CHANSCOPE_TRACE_CLOCK=mono
+ * forces clock_gettime. */
+static int tsc_usable(void) {
+#ifdef HAVE_TSC
+    const char *env = getenv("CHANSCOPE_TRACE_CLOCK");
+    if (env && !strcmp(env, "mono")) return 0;
+    int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                  O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[16] = "";
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n >= 3 && !strncmp(buf, "tsc", 3) && (n == 3 || buf[3] == '\n');
+#else
+    return 0;
+#endif
+}
+
+/* ---- the log file ------------------------------------------------------- */
+
+void cs_log_setup(int fd, cslog_header *hdr) {
+    atomic_store(&log_fd, fd);
+    atomic_store(&log_hdr, hdr);
+    atomic_store(&next_chunk, 0);
+    atomic_store(&use_tsc, !cs_det_on && tsc_usable());
+    hdr->flags = cs_det_on ? CSLOG_F_VIRTUAL : use_tsc ? CSLOG_F_TSC : 0;
+    hdr->ns_per_raw = 1.0;
+    if (use_tsc) {
+#ifdef HAVE_TSC
+        /* ~200 us of calibration: only extrapolation past the last chunk's
+         * calibration point uses it (convert/log_read.c) */
+        int64_t m0 = cs_trace_now(), r0 = (int64_t)__rdtsc(), m1, r1;
+        do {
+            m1 = cs_trace_now();
+            r1 = (int64_t)__rdtsc();
+        } while (m1 - m0 < 200000);
+        if (r1 > r0) hdr->ns_per_raw = (double)(m1 - m0) / (double)(r1 - r0);
+#endif
     }
-    pthread_mutex_unlock(&space_lock);
+    hdr->start_mono = cs_trace_event_now();
+    hdr->start_raw = now_raw();
 }
 
-void cs_trace_space_freed(void) {
-    atomic_thread_fence(memory_order_seq_cst); /* tails stored before: see above */
-    if (!atomic_load_explicit(&cs_trace_starved, memory_order_relaxed)) return;
-    pthread_mutex_lock(&space_lock);
-    atomic_store_explicit(&cs_trace_starved, 0, memory_order_relaxed);
-    pthread_cond_broadcast(&space_cond);
-    pthread_mutex_unlock(&space_lock);
+cslog_header *cs_log_header(void) { return atomic_load(&log_hdr); }
+
+/* After fork() in the child: no more chunks, and this thread forgets its
+ * chunk (it is the parent's: the mapping is shared). */
+void cs_log_fork_child(void) {
+    pthread_mutex_init(&reg_lock, NULL);
+    pthread_mutex_init(&seg_lock, NULL);
+    my_t = NULL;
+    atomic_store(&log_fd, -1);
+    for (size_t i = 0; i < MAX_SEGS; i++) {
+        uint8_t *b = atomic_load_explicit(&segs[i], memory_order_relaxed);
+        if (b) munmap(b, SEG_BYTES);
+        atomic_store_explicit(&segs[i], NULL, memory_order_relaxed);
+    }
 }
 
 static inline bool seq_closed(void) {
     return atomic_load_explicit(&cs_trace_seq, memory_order_relaxed) & CS_SEQ_CLOSED;
 }
 
-/* Reserve the next slot of this thread's ring; NULL if tracing has ended
- * (or memory ran out).  Waits for the writer when the ring is full. */
-static cs_rec *reserve(cs_tbuf **tbp) {
-    cs_tbuf *tb = my_buf;
-    if (__builtin_expect(tb == NULL, 0)) {
-        if (seq_closed()) return NULL;
-        tb = tbuf_new();
-        if (!tb) return NULL;
-    }
-    *tbp = tb;
-    uint64_t head = atomic_load_explicit(&tb->head, memory_order_relaxed);
-    if (__builtin_expect(head - tb->tail_cache >= CS_RING_CAP, 0)) {
-        /* Full: wait for the writer (it wakes us after each pass).  The
-         * runtime may hold one of its locks here; the writer never takes
-         * runtime locks, so this always ends. */
-        for (;;) {
-            tb->tail_cache = atomic_load_explicit(&tb->tail, memory_order_acquire);
-            if (head - tb->tail_cache < CS_RING_CAP) break;
-            if (seq_closed()) return NULL;
-            wait_space(tb, head);
+/* The mapping of segment `s`, mapping it (and growing the file) if needed. */
+static uint8_t *segment(size_t s) {
+    uint8_t *base = atomic_load_explicit(&segs[s], memory_order_acquire);
+    if (base) return base;
+    pthread_mutex_lock(&seg_lock);
+    base = atomic_load_explicit(&segs[s], memory_order_relaxed);
+    int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
+    if (!base && fd >= 0 && !atomic_load(&log_failed)) {
+        off_t off = (off_t)CSLOG_HEADER_SIZE + (off_t)s * (off_t)SEG_BYTES;
+        /* fallocate: the blocks exist before anyone stores into the mapping
+         * (a store into a hole of a full disk would be SIGBUS) */
+        int rc = posix_fallocate(fd, off, (off_t)SEG_BYTES);
+        if (rc == EINVAL || rc == EOPNOTSUPP) {
+            rc = ftruncate(fd, off + (off_t)SEG_BYTES) == 0 ? 0 : errno;
+        }
+        void *m = rc == 0 ? mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+                                 fd, off)
+                          : MAP_FAILED;
+        if (m == MAP_FAILED) {
+            atomic_store(&log_failed, 1);
+            fprintf(stderr, "chanscope: trace: cannot grow the event log: %s (later events are "
+                            "not recorded)\n", strerror(rc ? rc : errno));
+        } else {
+            base = m;
+            atomic_store_explicit(&segs[s], base, memory_order_release);
         }
     }
-    return &tb->ring[head & (CS_RING_CAP - 1)];
+    pthread_mutex_unlock(&seg_lock);
+    return base;
 }
 
-static inline void publish(cs_tbuf *tb) {
-    uint64_t head = atomic_load_explicit(&tb->head, memory_order_relaxed);
-    atomic_store_explicit(&tb->head, head + 1, memory_order_release);
+/* Hand thread t a fresh chunk; false when tracing has ended (unless
+ * `force`: finish writing program_end) or the log cannot grow. */
+static bool new_chunk(tl_thread *t, bool force) {
+    if (!force && seq_closed()) return false;
+    if (atomic_load_explicit(&log_fd, memory_order_relaxed) < 0) return false;
+    uint64_t k = atomic_fetch_add(&next_chunk, 1);
+    if (k / CSLOG_SEG_CHUNKS >= MAX_SEGS) return false;
+    uint8_t *base = segment((size_t)(k / CSLOG_SEG_CHUNKS));
+    if (!base) return false;
+    cslog_chunk *c = (cslog_chunk *)(base + (k % CSLOG_SEG_CHUNKS) * (size_t)CSLOG_CHUNK);
+    c->thread = t->number;
+    c->thread_chunk = t->nchunks++;
+    c->base_seq = 0;
+    c->base_mono = cs_trace_now();
+    c->base_raw = now_raw();
+    if (cs_det_on) c->base_mono = c->base_raw;
+    c->magic = CSLOG_CHUNK_MAGIC;
+    atomic_store_explicit(&c->used, 0, memory_order_release);
+    atomic_fetch_add_explicit(&atomic_load_explicit(&log_hdr, memory_order_relaxed)->nchunks, 1,
+                              memory_order_relaxed);
+    t->chunk = c;
+    t->data = (uint8_t *)(c + 1);
+    t->pos = t->data;
+    t->end = (uint8_t *)c + CSLOG_CHUNK;
+    t->prev_seq = 0;
+    t->prev_raw = c->base_raw;
+    t->prev_g = 0;
+    t->nfiles = 0;
+    return true;
+}
+
+static tl_thread *thread_new(void) {
+    tl_thread *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    pthread_mutex_lock(&reg_lock);
+    t->number = next_thread++;
+    t->next = reg_head;
+    reg_head = t;
+    pthread_mutex_unlock(&reg_lock);
+    my_t = t;
+    return t;
+}
+
+uint64_t cs_log_written(void) {
+    uint64_t n = 0;
+    pthread_mutex_lock(&reg_lock);
+    for (tl_thread *t = reg_head; t; t = t->next) n += atomic_load_explicit(&t->written, memory_order_acquire);
+    pthread_mutex_unlock(&reg_lock);
+    return n;
+}
+
+uint64_t cs_log_chunks(void) { return atomic_load(&next_chunk); }
+
+/* ---- records ------------------------------------------------------------ */
+
+/* The chunk's index for file name `f`, or -1 if not defined in it yet. */
+static inline int file_lookup(tl_thread *t, const char *f) {
+    unsigned h = (unsigned)((uintptr_t)f >> 3) & (FCACHE - 1);
+    if (t->fc[h].key == f && t->fc[h].gen == t->nchunks) return (int)t->fc[h].idx;
+    return -1;
+}
+
+/* Append a definition of `f` at p; returns the new p and its index. */
+static uint8_t *define_file(tl_thread *t, uint8_t *p, const char *f, int *idx) {
+    size_t n = strnlen(f, CSLOG_MAX_FILE);
+    unsigned h = (unsigned)((uintptr_t)f >> 3) & (FCACHE - 1);
+    *idx = (int)t->nfiles++;
+    t->fc[h].key = f;
+    t->fc[h].gen = t->nchunks;
+    t->fc[h].idx = (uint32_t)*idx;
+    *p++ = CSLOG_REC_FILE;
+    p = cslog_put_u(p, (uint64_t)*idx);
+    p = cslog_put_u(p, n);
+    memcpy(p, f, n);
+    return p + n;
+}
+
+static inline void publish(tl_thread *t, uint8_t *p) {
+    t->pos = p;
+    atomic_store_explicit(&t->chunk->used, (uint32_t)(p - t->data), memory_order_release);
+}
+
+/* Make room for `need` bytes plus a definition of file (if not defined yet)
+ * and write that definition; returns the write position (NULL: dropped) and
+ * the file's index in *fidx. */
+static inline uint8_t *reserve(tl_thread *t, size_t need, const char *file, int *fidx, bool force) {
+    int fi = file ? file_lookup(t, file) : 0;
+    if (fi < 0) need += CSLOG_MAX_FILE + 16;
+    if (__builtin_expect(t->chunk == NULL || (size_t)(t->end - t->pos) < need, 0)) {
+        if (!new_chunk(t, force)) return NULL;
+        if (file) fi = -1;
+    }
+    uint8_t *p = t->pos;
+    if (fi < 0) p = define_file(t, p, file, &fi);
+    *fidx = fi;
+    return p;
+}
+
+#define PUT_NZ(bit, v)                                                         \
+    do {                                                                       \
+        if (v) {                                                               \
+            mask |= (bit);                                                     \
+            p = cslog_put_z(p, (v));                                           \
+        }                                                                      \
+    } while (0)
+
+/* fixed_seq: 0 takes the next seq; else (finish's program_end) that one. */
+static void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
+                 const char *s, cs_site site, uint64_t fixed_seq) {
+    tl_thread *t = my_t;
+    if (__builtin_expect(t == NULL, 0)) {
+        if ((!fixed_seq && seq_closed()) || !(t = thread_new())) goto drop;
+    }
+    size_t slen = 0;
+    if (__builtin_expect(s != NULL, 0)) slen = strnlen(s, CSLOG_MAX_TEXT);
+    int fidx;
+    uint8_t *p = reserve(t, REC_FIXED + slen, site.file, &fidx, fixed_seq != 0);
+    if (!p) goto drop;
+    uint64_t seq = fixed_seq;
+    if (!seq) {
+        seq = atomic_fetch_add_explicit(&cs_trace_seq, 1, memory_order_relaxed);
+        if (__builtin_expect(seq & CS_SEQ_CLOSED, 0)) {
+            if (p != t->pos) publish(t, p); /* keep the file definition */
+            goto drop;
+        }
+    }
+    int64_t raw = now_raw();
+    uint8_t *rec = p;
+    p += 2; /* kind, mask */
+    uint8_t mask = 0;
+    p = cslog_put_u(p, seq - t->prev_seq);
+    p = cslog_put_z(p, raw - t->prev_raw);
+    t->prev_seq = seq;
+    t->prev_raw = raw;
+    if (gid != t->prev_g) {
+        mask |= CSLOG_M_G;
+        p = cslog_put_z(p, gid);
+        t->prev_g = gid;
+    }
+    if (site.file) {
+        mask |= CSLOG_M_SITE;
+        p = cslog_put_u(p, (uint64_t)fidx);
+        p = cslog_put_z(p, site.line);
+    }
+    PUT_NZ(CSLOG_M_OBJ, obj);
+    PUT_NZ(CSLOG_M_A, a);
+    PUT_NZ(CSLOG_M_B, b);
+    PUT_NZ(CSLOG_M_C, c);
+    PUT_NZ(CSLOG_M_D, d);
+    if (s) {
+        mask |= CSLOG_M_S;
+        p = cslog_put_u(p, slen);
+        memcpy(p, s, slen);
+        p += slen;
+    }
+    rec[0] = (uint8_t)kind;
+    rec[1] = mask;
+    publish(t, p);
+    atomic_store_explicit(&t->written, atomic_load_explicit(&t->written, memory_order_relaxed) + 1,
+                          memory_order_release);
+    return;
+drop:
+    atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
 }
 
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
@@ -165,58 +381,50 @@ void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, 
     cs_race_event(gid, kind, obj, a, b, c, d);
     if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
 #endif
-    cs_tbuf *tb;
-    cs_rec *r = reserve(&tb);
-    if (!r) {
-        atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
-        return;
-    }
-    uint64_t seq = atomic_fetch_add_explicit(&cs_trace_seq, 1, memory_order_relaxed);
-    if (__builtin_expect(seq & CS_SEQ_CLOSED, 0)) {
-        atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
-        return;
-    }
-    r->seq = seq;
-    r->t = cs_trace_event_now();
-    r->g = gid;
-    r->obj = obj;
-    r->a = a;
-    r->b = b;
-    r->c = c;
-    r->d = d;
-    r->s = s ? strdup(s) : NULL;
-    r->file = site.file;
-    r->line = site.line;
-    r->kind = kind;
-    publish(tb);
+    emit(gid, kind, obj, a, b, c, d, s, site, 0);
 }
 
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
                     const char *s, cs_site site) {
     /* (no early "closed?" test here: it would read the contended seq line
-     * once more per event; cs_trace_event_g drops late events anyway) */
-    cs_trace_event_g(cs_getg()->id, kind, obj, a, b, c, d, s, site);
+     * once more per event; emit drops late events anyway) */
+    emit(cs_getg()->id, kind, obj, a, b, c, d, s, site, 0);
+}
+
+void cs_log_emit_end(uint64_t seq, int64_t gid, int status, int sig, const char *reason) {
+    emit(gid, EV_PROGRAM_END, 0, status, sig, 0, 0, reason, (cs_site){NULL, 0}, seq);
 }
 
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,
                      int64_t b) {
     if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed) || seq_closed()) return;
-    cs_tbuf *tb;
-    cs_rec *r = reserve(&tb);
-    if (!r) return;
-    r->seq = 0;
-    r->t = 0;
-    r->g = 0;
-    r->obj = id;
-    r->a = type;
-    r->b = a;
-    r->c = b;
-    r->d = 0;
-    r->s = name ? strdup(name) : NULL;
-    r->file = site.file;
-    r->line = site.line;
-    r->kind = REC_OBJECT;
-    publish(tb);
+    tl_thread *t = my_t;
+    if (!t && !(t = thread_new())) return;
+    size_t nlen = name ? strnlen(name, CSLOG_MAX_TEXT) : 0;
+    int fidx;
+    uint8_t *p = reserve(t, REC_FIXED + nlen, site.file, &fidx, false);
+    if (!p) return;
+    uint8_t *rec = p;
+    p += 2;
+    p = cslog_put_z(p, id);
+    p = cslog_put_z(p, type);
+    p = cslog_put_z(p, a);
+    p = cslog_put_z(p, b);
+    uint8_t mask = 0;
+    if (site.file) {
+        mask |= CSLOG_M_SITE;
+        p = cslog_put_u(p, (uint64_t)fidx);
+        p = cslog_put_z(p, site.line);
+    }
+    if (name) {
+        mask |= CSLOG_M_S;
+        p = cslog_put_u(p, nlen);
+        memcpy(p, name, nlen);
+        p += nlen;
+    }
+    rec[0] = CSLOG_REC_OBJECT;
+    rec[1] = mask;
+    publish(t, p);
 }
 
 void cs_trace_log(cs_site site, const char *fmt, ...) {

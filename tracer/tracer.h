@@ -4,15 +4,18 @@
  *
  * The runtime-facing half is runtime/trace_hooks.h.  How the pieces fit:
  *
- *   trace_buf.c     per-thread SPSC rings; cs_trace_event() & co. (producers)
- *   trace_writer.c  the one background writer thread: rings -> SQLite
- *   trace_start.c   CHANSCOPE_TRACE constructor, start, finish, exit paths
- *   trace_file.c    "is this file a chanscope trace?" (no tracing state; the
- *                   CLI links it without pulling in the constructor)
+ *   trace_log.h     the binary log's layout (shared with the converter)
+ *   trace_buf.c     cs_trace_event() & co.: records into per-thread chunks of
+ *                   the log, a MAP_SHARED mapping of TRACE.db.cslog
+ *   trace_start.c   CHANSCOPE_TRACE constructor, start, finish, exit paths,
+ *                   and the conversion at exit (runs `chanscope import`)
+ *   convert/        NOT in the runtime library (libchanscope-convert.a, the
+ *                   CLI's side, the one that links SQLite): log -> SQLite
+ *                   trace, and "is this file a chanscope trace?"
  *
  * docs/trace-format.md is the contract for what ends up in the file.
- * CS_TRACE_DEBUG=1 in the environment makes finish print its timings
- * (checkpoint, index build, writer CPU per event) on stderr.
+ * CS_TRACE_DEBUG=1 in the environment makes the converter print its
+ * timings (rows, index build) on stderr.
  */
 #ifndef CS_TRACER_H
 #define CS_TRACER_H
@@ -23,7 +26,7 @@
 
 #include "trace_hooks.h" /* CS_TRACE_SCHEMA_VERSION: format/trace.def */
 
-/* ---- trace_file.c ------------------------------------------------------ */
+/* ---- convert/trace_file.c (libchanscope-convert.a: the CLI's side) ----- */
 
 /* Can `path` become a trace?  0 when it does not exist (and its folder is
  * writable), is empty, is half-created (see cs_trace_is_trace) or is a
@@ -40,11 +43,13 @@ int cs_trace_check_output(const char *path, char *err, size_t errlen);
 int cs_trace_is_trace(const char *path);
 
 /* 1 if a running program is recording into `path` (it holds flock LOCK_EX
- * on the file, see trace_file.c), 0 if not (or no such file), -1 if it
- * cannot be told.  Never call it on a file this process has open in SQLite. */
+ * on its log `path`.cslog, or on the file itself, see trace_file.c) or a
+ * converter is writing it, 0 if not (or no such file), -1 if it cannot be
+ * told.  Never call it on a file this process has open in SQLite. */
 int cs_trace_live(const char *path);
 
-/* meta.pid of the trace at `path`, 0 if unknown. */
+/* pid of the program recording `path` (its log's header) or that recorded
+ * it (meta.pid), 0 if unknown. */
 long long cs_trace_pid(const char *path);
 
 /* If `path-journal` exists (a write into the trace was interrupted: killed
@@ -68,91 +73,42 @@ int cs_trace_start(const char *path, char *err, size_t errlen);
 /* Counters for tests and the benchmark. */
 typedef struct cs_trace_stats {
     uint64_t emitted;  /* seq numbers handed out (events accepted) */
-    uint64_t stored;   /* event rows inserted so far (committed or not) */
-    uint64_t commits;  /* transactions committed */
+    uint64_t stored;   /* events written into the log so far */
+    uint64_t commits;  /* log chunks handed out */
     uint64_t dropped;  /* events offered after finish (not recorded) */
-    int64_t writer_cpu_ns;        /* CPU time of the writer thread so far */
-    int64_t writer_cpu_finish_ns; /* of which finishing (indexes, checkpoint) */
+    int64_t writer_cpu_ns;        /* CPU time spent converting (0: the
+                                   * conversion runs in another process) */
+    int64_t writer_cpu_finish_ns;
 } cs_trace_stats;
 void cs_trace_get_stats(cs_trace_stats *st);
 
-/* ---- shared between trace_buf.c, trace_writer.c, trace_start.c --------- */
+/* The log of trace `path`: `path`.cslog in a malloc'd string. */
+char *cs_trace_log_path(const char *path);
 
-/* One slot of a per-thread ring.  kind > 0: an event (seq > 0).
- * kind == REC_OBJECT: a cs_trace_object() registration (seq == 0; obj = id,
- * a = type, b/c = the object's a/b, s = name). */
-#define REC_OBJECT 0
-typedef struct cs_rec {
-    uint64_t seq;
-    int64_t t;          /* CLOCK_MONOTONIC ns (absolute) */
-    int64_t g;
-    int64_t obj, a, b, c, d;
-    char *s;            /* owned copy, freed by the writer; NULL if none */
-    const char *file;   /* site; static string from __FILE__ (not copied) */
-    int32_t line;
-    int32_t kind;
-} cs_rec;
+/* ---- shared between trace_buf.c and trace_start.c ---------------------- */
 
-#define CS_RING_CAP 8192u /* slots per thread (power of two) */
-
-/* A thread's ring.  Single producer (the owning thread) and single consumer
- * (the writer).  head is written only by the producer (release), tail only
- * by the consumer (release); slots in [tail, head) belong to the consumer,
- * the others to the producer.  The buffer outlives its thread: the thread's
- * exit only sets `dead`; the writer frees it once it is dead and empty. */
-typedef struct cs_tbuf {
-    _Alignas(64) _Atomic uint64_t head;
-    uint64_t tail_cache;            /* producer's last view of tail */
-    _Alignas(64) _Atomic uint64_t tail;
-    _Atomic int dead;
-    struct cs_tbuf *next;           /* registry list, guarded by cs_tbuf_lock */
-    /* writer-only: an object registration waiting for the next event of this
-     * thread to give it create_seq (see docs/trace-format.md, objects) */
-    int64_t pending_obj[8];
-    int npending;
-    cs_rec ring[];
-} cs_tbuf;
-
-/* Registry of every ring not yet freed (newest first). */
-void cs_tbuf_list_lock(void);
-void cs_tbuf_list_unlock(void);
-cs_tbuf *cs_tbuf_list_head(void);
-/* Writer only, with the list lock held: unlink and free a dead, empty ring. */
-void cs_tbuf_remove_locked(cs_tbuf *tb, cs_tbuf *prev);
+struct cslog_header;
+/* trace_buf.c: use `fd` (the log, flock'ed) whose header is mapped at hdr:
+ * fills the header's clock fields. */
+void cs_log_setup(int fd, struct cslog_header *hdr);
+struct cslog_header *cs_log_header(void);
+void cs_log_fork_child(void);
+/* Write program_end with seq `seq` (finish, after the seq space closed). */
+void cs_log_emit_end(uint64_t seq, int64_t gid, int status, int sig, const char *reason);
+uint64_t cs_log_written(void); /* events written by every thread */
+uint64_t cs_log_chunks(void);  /* chunks handed out */
 
 /* Global sequence counter: the next seq to hand out; CS_SEQ_CLOSED is set
  * once finish has taken the last seq (program_end). */
 #define CS_SEQ_CLOSED (UINT64_C(1) << 62)
 extern _Atomic uint64_t cs_trace_seq;
 extern _Atomic uint64_t cs_trace_dropped;
-extern _Atomic int cs_trace_starved; /* a producer waits for ring space */
-void cs_trace_space_freed(void);  /* writer: after releasing tails, wake waiters */
 
 int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */
 /* An event's timestamp: cs_trace_now(), or the virtual clock in
  * deterministic mode (runtime/det.h). */
 int64_t cs_trace_event_now(void);
-
-/* trace_writer.c */
-typedef struct cs_writer cs_writer;
-/* Open the database (`path`, created empty and flock(LOCK_EX)ed by the caller
- * through `lock_fd`), write schema and meta, commit.  The writer owns lock_fd
- * from then on (also on failure) and closes it after its SQLite connection,
- * when the trace is finished.  NULL + err. */
-cs_writer *cs_writer_open(const char *path, int lock_fd, const char *program,
-                          const char *args_json, int64_t start_mono_ns, char *err,
-                          size_t errlen);
-int cs_writer_start(cs_writer *w); /* start the background thread */
-/* Ask the thread to drain everything up to seq `last_seq` (the program_end
- * event, written by the writer itself), finish the file and exit; joins and
- * frees w.  Returns the number of event rows stored. */
-uint64_t cs_writer_finish(cs_writer *w, uint64_t last_seq, int64_t end_t, const char *reason,
-                          int status, int64_t end_g, int end_sig, int64_t *cpu_ns,
-                          int64_t *cpu_before_finish);
-/* After fork() in the child: forget the writer without touching SQLite. */
-void cs_writer_abandon(cs_writer *w);
-uint64_t cs_writer_stored(cs_writer *w);
-uint64_t cs_writer_commits(cs_writer *w);
-int64_t cs_writer_cpu_ns(cs_writer *w); /* writer thread CPU time so far */
+/* The raw time stamp a record stores (TSC ticks, or ns): for the bench. */
+int64_t cs_trace_raw_now(void);
 
 #endif

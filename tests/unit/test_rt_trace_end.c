@@ -101,6 +101,7 @@ static char *slurp(const char *path) {
 
 /* The trace is finished and says the program ended by `reason`. */
 static sqlite3 *check_finished(const char *reason, int status) {
+    tt_wait_converted(g_db);
     sqlite3 *db = tt_open(g_db);
     long long n = tt_check_complete(db);
     cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_reason'"), reason);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "tracer.h"
@@ -121,6 +122,30 @@ static inline void tt_start(const char *path) {
     char err[512];
     int rc = cs_trace_start(path, err, sizeof err);
     cr_assert_eq(rc, 0, "cs_trace_start(%s): %s", path, err);
+}
+
+/* The CLI, for `chanscope import` (make unit sets CHANSCOPE_BIN). */
+static inline const char *tt_cli(void) {
+    const char *b = getenv("CHANSCOPE_BIN");
+    return b && *b ? b : "build/bin/chanscope";
+}
+
+/* Convert the event log a killed program left (path.cslog) into path. */
+static inline void tt_import(const char *path) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' import --quiet --remove-log '%s.cslog' -o '%s'", tt_cli(),
+             path, path);
+    int rc = system(cmd);
+    cr_assert_eq(rc, 0, "%s: status %d", cmd, rc);
+}
+
+/* A program ended by a signal converts its log in the background: wait
+ * (30 s at most) until the trace is there and the log gone. */
+static inline void tt_wait_converted(const char *path) {
+    char log[512];
+    snprintf(log, sizeof log, "%s.cslog", path);
+    for (int i = 0; i < 3000 && access(log, F_OK) == 0; i++) usleep(10 * 1000);
+    cr_assert_neq(access(log, F_OK), 0, "%s was not converted within 30 s", log);
 }
 
 /* The file is a complete trace: gap-free seqs 1..N, N = meta.events,

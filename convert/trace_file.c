@@ -10,8 +10,10 @@
  * refused and left untouched.
  *
  * Liveness protocol (docs/trace-format.md, "Files"): the program recording a
- * trace holds flock(LOCK_EX) on the trace file from its creation until the
- * file is finished and closed.  Commands that write into a trace (check's
+ * trace holds flock(LOCK_EX) on its event log TRACE.cslog from its creation
+ * until the log is finished; the converter holds it while it writes the
+ * trace (older chanscope versions held it on the trace file itself: still
+ * honoured).  Commands that write into a trace (check's
  * derived tables) take flock(LOCK_SH | LOCK_NB) for the time of the write and
  * write nothing if they cannot get it.  flock locks are independent of the
  * fcntl locks SQLite uses (Linux), so they never interfere with SQLite; but
@@ -31,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "trace_log.h"
 #include "tracer.h"
 
 int cs_trace_is_trace(const char *path) {
@@ -63,7 +66,27 @@ int cs_trace_is_trace(const char *path) {
     return is;
 }
 
-int cs_trace_live(const char *path) {
+/* TRACE.cslog, the log of trace TRACE (malloc'd; NULL: out of memory). */
+static char *log_path_of(const char *path) {
+    size_t n = strlen(path) + sizeof ".cslog";
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s.cslog", path);
+    return p;
+}
+
+/* 1 if the log at lp says its program finished (its conversion may run). */
+static int log_finished(const char *lp) {
+    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return 0;
+    cslog_header h;
+    ssize_t n = read(fd, &h, sizeof h);
+    close(fd);
+    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) && h.finished == 1;
+}
+
+/* 1 if someone holds a flock on `path`, 0 if not or no such file, -1 if it
+ * cannot be told. */
+static int flocked(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return errno == ENOENT ? 0 : -1;
     struct stat st;
@@ -76,9 +99,29 @@ int cs_trace_live(const char *path) {
     return live;
 }
 
+int cs_trace_live(const char *path) {
+    char *lp = log_path_of(path);
+    int l = lp ? flocked(lp) : 0;
+    free(lp);
+    if (l == 1) return 1;
+    int t = flocked(path);
+    return t == 1 ? 1 : l < 0 ? l : t;
+}
+
 long long cs_trace_pid(const char *path) {
+    char *lp = log_path_of(path);
+    int lfd = lp ? open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) : -1;
+    free(lp);
+    if (lfd >= 0) { /* being recorded: the log's header says by whom */
+        cslog_header h;
+        ssize_t n = read(lfd, &h, sizeof h);
+        close(lfd);
+        if (n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8)) return h.pid;
+    }
     sqlite3 *db = NULL;
     long long pid = 0;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='pid'", -1, &st, NULL) ==
@@ -170,6 +213,16 @@ static int check_folder(const char *path, char *err, size_t errlen) {
 int cs_trace_check_output(const char *path, char *err, size_t errlen) {
     if (!path || !*path) {
         snprintf(err, errlen, "empty trace path");
+        return -1;
+    }
+    /* first: a program recording it has only its log there yet; a finished
+     * log still locked is being converted: wait for that (60 s at most) */
+    char *lp = log_path_of(path);
+    for (int i = 0; lp && i < 6000 && cs_trace_live(path) == 1 && log_finished(lp); i++)
+        usleep(10000);
+    free(lp);
+    if (cs_trace_live(path) == 1) {
+        live_message(path, err, errlen);
         return -1;
     }
     struct stat st;
