@@ -319,8 +319,10 @@ static void fig_kill(const char *dir, double *out) {
         cs_convert_info info;
         char err[512];
         if (cs_convert(logp, db, true, &info, err, sizeof err) != 0) die(err);
-        long long traced = q_int(db, "SELECT count(*) FROM events e JOIN objects o ON o.id=e.obj "
-                                     "WHERE o.name='pong' AND e.g=1 AND e.kind=14");
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM events e JOIN objects o ON o.id=e.obj "
+                 "WHERE o.name='pong' AND e.g=1 AND e.kind=%d", EV_CHAN_RECV);
+        long long traced = q_int(db, sql);
         out[2] += (double)done;
         if (traced >= done && traced <= done + 1) out[1] += 1;
         else if (traced < done) out[0] += (double)(done - traced);

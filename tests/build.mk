@@ -51,7 +51,9 @@ $(BUILD)/asan/libchanscope.a: $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 TSAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/tsan/%)
 ASAN_BIN := $(RT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
-SAN_COMMON = $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread -Iruntime -Itracer -Iconvert -Iformat -I$(BUILD)/format -Itests/unit
+$(BUILD)/tsan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/tsan/libchanscope.a $(FORMAT_SQL_H) | $(CLI)
+	$(call link,$(SAN_CC) $(SAN_COMMON) $(TSAN_FLAGS) -Itests/unit/mini,-lsqlite3)
+$(BUILD)/asan/test_rt_%: tests/unit/test_rt_%.c $(BUILD)/asan/libchanscope.a $(FORMAT_SQL_H) | $(CLI)
 	$(call link,$(SAN_CC) $(SAN_COMMON) $(ASAN_FLAGS),-lsqlite3 -lcriterion)
 
 sanitize: sanitize-tsan sanitize-asan

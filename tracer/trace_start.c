@@ -310,13 +310,19 @@ static int locked_by_other(const char *p) {
  * the CREATE TABLE of meta and of events, or one without any table (a
  * trace whose creation was interrupted, by older versions).  The converter
  * checks it for real (meta.schema_version) before it replaces it. */
+static bool has_table(const unsigned char *p, size_t n, const char *name) {
+    char pat[64];
+    int len = snprintf(pat, sizeof pat, "CREATE TABLE %s(", name);
+    return memmem(p, n, pat, (size_t)len) != NULL;
+}
+
 static bool looks_like_trace(const unsigned char *p, size_t n) {
     if (n < 108 || memcmp(p, "SQLite format 3", 16) != 0) return false;
     size_t psz = (size_t)p[16] << 8 | p[17];
     if (psz == 1) psz = 65536;
     if (psz > n) psz = n;
     if (p[100] == 0x0d && (p[103] << 8 | p[104]) == 0) return true; /* no table */
-    return memmem(p, psz, "CREATE TABLE meta(", 18) && memmem(p, psz, "CREATE TABLE events(", 20);
+    return has_table(p, psz, "meta") && has_table(p, psz, "events");
 }
 
 /* May `path` become a trace?  The runtime's half of the rule in
