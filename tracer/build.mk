@@ -14,7 +14,7 @@
 # Where a traced program finds `chanscope import` at its exit (after
 # $$CHANSCOPE_BIN): this build tree's binary, then the installed one.
 TRACE_BIN_DEFS = -DCS_BUILD_BIN='"$(abspath $(CLI))"' -DCS_PREFIX_BIN='"$(PREFIX)/bin/chanscope"'
-$(BUILD)/obj/tracer/trace_start.o: EXTRA_CFLAGS += $(TRACE_BIN_DEFS)
+$(BUILD)/obj/tracer/trace_start.o $(BUILD)/race/obj/tracer/trace_start.o: EXTRA_CFLAGS += $(TRACE_BIN_DEFS)
 $(BUILD)/tsan/obj/tracer/trace_start.o $(BUILD)/asan/obj/tracer/trace_start.o: SAN_COMMON += $(TRACE_BIN_DEFS)
 
 TRACE_PROG_SRC := $(wildcard tests/programs/trace_*.c)
