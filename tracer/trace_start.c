@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,18 @@ static void after_fork_child(void) {
  * (a program ended by a signal, which must die at once, as it would
  * untraced) in a new session, waited for 1 s at most: a big trace goes on
  * converting in the background. */
+/* A second signal that would end the program, pending while a signal's
+ * end waits for the conversion (the threads that could take it may all
+ * block it by then): stop waiting, so that it kills at once. */
+static bool end_signal_pending(void) {
+    static const int ending[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+    sigset_t pend;
+    if (sigpending(&pend) != 0) return false;
+    for (size_t i = 0; i < sizeof ending / sizeof *ending; i++)
+        if (sigismember(&pend, ending[i])) return true;
+    return false;
+}
+
 static int run_import(bool detach) {
     extern char **environ;
     posix_spawnattr_t attr;
@@ -189,7 +202,8 @@ static int run_import(bool detach) {
     pid_t r;
     if (detach) { /* wait 1 s at most, then let it finish on its own */
         int64_t until = cs_trace_now() + 1000000000LL;
-        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && cs_trace_now() < until) {
+        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && cs_trace_now() < until &&
+               !end_signal_pending()) {
             struct timespec ts = {0, 2000000};
             nanosleep(&ts, NULL);
         }
