@@ -9,6 +9,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= [WITH_SOLUTIONS=1]; make uninstall
 #   make handout    course guide and exercise sheets, HTML and PDF (docs/build.mk)
 #   make site       the catalog as a static site in build/site (site/build.mk)
+#   make cross-aarch64  the runtime cross-built for aarch64, run under qemu (tests/cross.mk)
 
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -97,6 +98,7 @@ include race/build.mk
 include analyzer/build.mk
 include patterns/build.mk
 include tests/build.mk
+include tests/cross.mk
 include bench/build.mk
 include viewer/build.mk
 include exercises/build.mk

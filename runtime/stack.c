@@ -17,7 +17,9 @@
  * Guard regions.  Since Linux 6.13, madvise(MADV_GUARD_INSTALL) makes a page
  * fault on access without splitting the mapping: a slab stays one mapping
  * however many guard pages it holds, and this is what we use when the
- * kernel has it.  Older kernels get mprotect'd guard pages within a budget:
+ * kernel has it and the first guard is seen to fault (guard_faults: an
+ * emulator may say yes and do nothing).  Older kernels get mprotect'd
+ * guard pages within a budget:
  *
  * The VMA budget.  The kernel counts each run of pages with one protection
  * as a mapping (VMA), and a process may have vm.max_map_count of them
@@ -121,7 +123,22 @@ static _Noreturn void no_memory(const char *what) {
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
 #endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
 static bool no_guard_regions; /* the kernel lacks MADV_GUARD_INSTALL */
+static bool guard_proven;     /* a guard region was seen to fault */
+
+/* Does the guard region at p really fault?  An emulator may accept
+ * MADV_GUARD_INSTALL without doing it: qemu-user (7.2 and later) answers 0
+ * to madvise advice it does not pass on, and the "guarded" stacks would
+ * then overflow silently into their neighbours (tests/cross/run.sh,
+ * "overflow").  Prefaulting a guard page fails with EFAULT (the kernel's
+ * guard-region contract), prefaulting an ordinary page succeeds: ask once
+ * per process, without touching the page ourselves. */
+static bool guard_faults(char *p) {
+    return madvise(p, page_size, MADV_POPULATE_READ) != 0 && errno == EFAULT;
+}
 
 /* pool_lock held.  A new slab: guard regions if the kernel has them, else
  * guarded by mprotect while the VMA budget lasts, else canaries. */
@@ -138,7 +155,8 @@ static void new_slab(void) {
         int i = 0;
         for (; i < SLAB_STACKS; i++)
             if (madvise(m + (size_t)i * slot_size, page_size, MADV_GUARD_INSTALL) != 0) break;
-        if (i == SLAB_STACKS) {
+        if (i == SLAB_STACKS && (guard_proven || guard_faults(m))) {
+            guard_proven = true;
             slab_next = m;
             slab_end = m + len;
             slab_kind = CS_STACK_GUARD_REGION;

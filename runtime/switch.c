@@ -91,6 +91,23 @@ void cs_ctx_init(void **sp, void *stack_hi, void (*fn)(void *), void *arg) {
 }
 
 #elif defined(__aarch64__)
+/* The AAPCS64 contract, checked under qemu-aarch64 by `make cross-aarch64`
+ * (tests/cross/switch_check.c "regs", "deep", "overflow"; docs/runtime.md):
+ *  - callee-saved: x19..x28, x29 (frame pointer), sp, and the low 64 bits
+ *    (d8..d15) of v8..v15; x30 is the return address, saved so that `ret`
+ *    lands in the other context.  Everything else, x9/x10 included, a
+ *    caller of cs_ctx_switch already treats as clobbered.
+ *  - FPCR (rounding mode, flush-to-zero, default NaN) must be preserved
+ *    across a call unless the callee's purpose is to change it, so it is
+ *    per context; FPSR (cumulative exception flags) is not preserved by the
+ *    ABI and is left alone.
+ *  - sp stays 16-byte aligned (the frame is 176 bytes; cs_ctx_init aligns
+ *    the top), as the hardware checks on every sp-relative access.
+ *  - x18 (platform register) is never touched.
+ * Go's gogo/mcall (runtime/asm_arm64.s) save less (sp, pc, lr, R29 and the
+ * closure context) because Go's own ABI has no callee-saved registers; this
+ * switch is called from C and keeps C's.  No BTI landing pad is needed:
+ * cs_ctx_switch is reached by direct `bl` only, cs_ctx_start by `ret`. */
 __asm__(".pushsection .text\n"
         ".globl cs_ctx_switch\n"
         ".type cs_ctx_switch,%function\n"
@@ -109,12 +126,16 @@ __asm__(".pushsection .text\n"
         "    stp d14, d15, [sp, #144]\n"
         "    mrs x9, fpcr\n"
         "    str x9, [sp, #160]\n"
-        "    mov x9, sp\n"
-        "    str x9, [x0]\n"          /* *save_sp = sp */
+        "    mov x10, sp\n"
+        "    str x10, [x0]\n"         /* *save_sp = sp */
         "    mov sp, x1\n"            /* now on the other stack */
-        "    ldr x9, [sp, #160]\n"
-        "    msr fpcr, x9\n"
-        "    ldp x19, x20, [sp, #0]\n"
+        /* As on x86-64: write FPCR only when the other context's differs
+         * (x9 still holds ours; x9, x10 are scratch in the ABI). */
+        "    ldr x10, [sp, #160]\n"
+        "    cmp x9, x10\n"
+        "    b.eq 1f\n"
+        "    msr fpcr, x10\n"
+        "1:  ldp x19, x20, [sp, #0]\n"
         "    ldp x21, x22, [sp, #16]\n"
         "    ldp x23, x24, [sp, #32]\n"
         "    ldp x25, x26, [sp, #48]\n"
