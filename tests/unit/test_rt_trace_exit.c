@@ -258,6 +258,7 @@ static void check_signal(int sig) {
         cr_assert_fail("the program did not end on signal %d", sig);
     }
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == sig, "should die by the signal (status %x)", st);
+    tt_wait_converted(g_db); /* a signal's end may leave the conversion running */
     sqlite3 *db = tt_open(g_db);
     check_end(db, "signal", 128 + sig);
     cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d AND a=%d AND b=0",
