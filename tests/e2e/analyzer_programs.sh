@@ -5,7 +5,7 @@
 # its correct twin (*_ok.c) produces no finding at all.
 # A program whose source says `SIGNALS: INT TERM` is run once per signal (the
 # signal's name is its mode, for EXPECT(kind,INT)): started in the background,
-# sent the signal as soon as its live trace shows `BLOCKED: n` goroutines
+# sent the signal as soon as its live trace (a snapshot of its event log) shows `BLOCKED: n` goroutines
 # blocked (not sleeping), and checked; its twin gets the same treatment and
 # may have exactly one finding, the signal's own warning (or none, if it
 # ended by itself before the signal).
@@ -36,8 +36,10 @@ nfindings() { sqlite3 :memory: "SELECT json_array_length(readfile('$1'), '\$.fin
 # the reason's number from the trace contract's generated tables)
 sleep_reason=$(echo "source $BUILD/format/trace_format.tcl; puts \$::trace::BLOCK(sleep)" | tclsh)
 [ -n "$sleep_reason" ] || { echo "analyzer_programs: no $BUILD/format/trace_format.tcl (make)" >&2; exit 1; }
+# (of a running program: a snapshot of what its event log holds so far)
 blocked_now() {
-    sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM (SELECT g, max(seq) m FROM events
+    "$BIN" import --snapshot --quiet "$1.cslog" -o "$tmp/snap.db" 2>/dev/null || return 1
+    sqlite3 "file:$tmp/snap.db?mode=ro" "SELECT count(*) FROM (SELECT g, max(seq) m FROM events
         WHERE g > 0 GROUP BY g) x JOIN events e ON e.seq = x.m
         WHERE e.kind = (SELECT id FROM event_kinds WHERE name='go_block') AND e.a != $sleep_reason" 2>/dev/null
 }

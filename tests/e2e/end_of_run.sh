@@ -48,8 +48,9 @@ grep -q "main returned" "$tmp/segv.txt" && fail "crash: worded as if main return
 # ignore is kept: give it the default action, as an interactive shell does)
 env --default-signal=INT "$BIN" run "$progs/crash" -o "$tmp/int.db" -- wait >"$tmp/int.out" 2>&1 &
 kpid=$!
-for _ in $(seq 400); do # until the worker is waiting (its trace has the send)
-    [ "$(sqlite3 "file:$tmp/int.db?mode=ro" "SELECT count(*) FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null)" = 1 ] && break
+for _ in $(seq 400); do # until the worker is waiting (a snapshot of its log has the send)
+    "$BIN" import --snapshot -q "$tmp/int.db.cslog" -o "$tmp/int-snap.db" 2>/dev/null &&
+    [ "$(sqlite3 "file:$tmp/int-snap.db?mode=ro" "SELECT count(*) FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_send')" 2>/dev/null)" = 1 ] && break
     sleep 0.025
 done
 kill -INT "$kpid"
