@@ -74,50 +74,20 @@ static char *log_path_of(const char *path) {
     return p;
 }
 
-/* 1 if the log at lp says its program finished (its conversion may run). */
-static int log_finished(const char *lp) {
-    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return 0;
-    cslog_header h;
-    ssize_t n = read(fd, &h, sizeof h);
-    close(fd);
-    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) && h.finished == 1;
-}
-
-/* 1 if someone holds a flock on `path`, 0 if not or no such file, -1 if it
- * cannot be told. */
-static int flocked(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return errno == ENOENT ? 0 : -1;
-    struct stat st;
-    int live = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if (flock(fd, LOCK_SH | LOCK_NB) == 0) flock(fd, LOCK_UN);
-        else if (errno == EWOULDBLOCK) live = 1;
-    }
-    close(fd);
-    return live;
-}
-
 int cs_trace_live(const char *path) {
     char *lp = log_path_of(path);
-    int l = lp ? flocked(lp) : 0;
+    int l = lp ? cs_file_flocked(lp) : 0;
     free(lp);
     if (l == 1) return 1;
-    int t = flocked(path);
+    int t = cs_file_flocked(path);
     return t == 1 ? 1 : l < 0 ? l : t;
 }
 
 long long cs_trace_pid(const char *path) {
     char *lp = log_path_of(path);
-    int lfd = lp ? open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) : -1;
+    long long lpid = lp ? cs_log_pid(lp) : 0; /* being recorded: the log says by whom */
     free(lp);
-    if (lfd >= 0) { /* being recorded: the log's header says by whom */
-        cslog_header h;
-        ssize_t n = read(lfd, &h, sizeof h);
-        close(lfd);
-        if (n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8)) return h.pid;
-    }
+    if (lpid) return lpid;
     sqlite3 *db = NULL;
     long long pid = 0;
     struct stat st;
@@ -188,28 +158,6 @@ int cs_trace_recover(const char *path, char *err, size_t errlen) {
     return rc;
 }
 
-/* The folder that will hold path must exist and be writable (the trace is
- * created there, with its -wal and -shm companions). */
-static int check_folder(const char *path, char *err, size_t errlen) {
-    char *copy = strdup(path);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    const char *dir = dirname(copy);
-    struct stat st;
-    int rc = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "cannot write trace %s: folder %s does not exist", path, dir);
-        rc = -1;
-    } else if (access(dir, W_OK | X_OK) != 0) {
-        snprintf(err, errlen, "cannot write trace %s: folder %s is not writable", path, dir);
-        rc = -1;
-    }
-    free(copy);
-    return rc;
-}
-
 int cs_trace_check_output(const char *path, char *err, size_t errlen) {
     if (!path || !*path) {
         snprintf(err, errlen, "empty trace path");
@@ -218,7 +166,7 @@ int cs_trace_check_output(const char *path, char *err, size_t errlen) {
     /* first: a program recording it has only its log there yet; a finished
      * log still locked is being converted: wait for that (60 s at most) */
     char *lp = log_path_of(path);
-    for (int i = 0; lp && i < 6000 && cs_trace_live(path) == 1 && log_finished(lp); i++)
+    for (int i = 0; lp && i < 6000 && cs_trace_live(path) == 1 && cs_log_finished(lp); i++)
         usleep(10000);
     free(lp);
     if (cs_trace_live(path) == 1) {
@@ -231,7 +179,7 @@ int cs_trace_check_output(const char *path, char *err, size_t errlen) {
             snprintf(err, errlen, "cannot write trace %s: %s", path, strerror(errno));
             return -1;
         }
-        return check_folder(path, err, errlen);
+        return cs_trace_check_folder(path, err, errlen);
     }
     if (S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "cannot write trace %s: it is a directory", path);
@@ -241,7 +189,7 @@ int cs_trace_check_output(const char *path, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot write trace %s: not a regular file", path);
         return -1;
     }
-    if (check_folder(path, err, errlen) != 0) return -1;
+    if (cs_trace_check_folder(path, err, errlen) != 0) return -1;
     int live = cs_trace_live(path);
     if (live == 1) {
         live_message(path, err, errlen);

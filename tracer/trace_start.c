@@ -285,40 +285,6 @@ void cs_trace_finish(const char *reason, int status) {
 
 /* ---- start -------------------------------------------------------------- */
 
-/* pid in the header of log `lp` if it is a chanscope log, else 0. */
-static long long log_pid(const char *lp) {
-    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return 0;
-    cslog_header h;
-    ssize_t n = read(fd, &h, sizeof h);
-    close(fd);
-    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) ? h.pid : 0;
-}
-
-/* 1 if the log at `lp` says its program finished (its conversion may run). */
-static int log_finished(const char *lp) {
-    int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return 0;
-    cslog_header h;
-    ssize_t n = read(fd, &h, sizeof h);
-    close(fd);
-    return n == (ssize_t)sizeof h && !memcmp(h.magic, CSLOG_MAGIC, 8) && h.finished == 1;
-}
-
-/* 1 if someone holds a flock on `p` (a program recording), else 0. */
-static int locked_by_other(const char *p) {
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return 0;
-    struct stat st;
-    int live = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if (flock(fd, LOCK_SH | LOCK_NB) == 0) flock(fd, LOCK_UN);
-        else if (errno == EWOULDBLOCK) live = 1;
-    }
-    close(fd);
-    return live;
-}
-
 /* Without SQLite: does this file (its first bytes in p[0 .. n)) look like a
  * chanscope trace?  An SQLite file whose first page (the schema's) holds
  * the CREATE TABLE of meta and of events, or one without any table (a
@@ -349,37 +315,22 @@ static int check_output(const char *path, const char *lp, char *err, size_t errl
         snprintf(err, errlen, "empty trace path");
         return -1;
     }
-    char *copy = strdup(path);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    const char *dir = dirname(copy);
-    struct stat st;
-    int rc = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "cannot write trace %s: folder %s does not exist", path, dir);
-        rc = -1;
-    } else if (access(dir, W_OK | X_OK) != 0) {
-        snprintf(err, errlen, "cannot write trace %s: folder %s is not writable", path, dir);
-        rc = -1;
-    }
-    free(copy);
-    if (rc) return rc;
+    if (cs_trace_check_folder(path, err, errlen) != 0) return -1;
     /* a finished log still locked: its conversion runs (`chanscope import`,
      * perhaps of a program killed during it): wait for it, 60 s at most */
-    for (int i = 0; i < 6000 && locked_by_other(lp) && log_finished(lp); i++) {
+    for (int i = 0; i < 6000 && cs_file_flocked(lp) == 1 && cs_log_finished(lp); i++) {
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
-    if (locked_by_other(path) || locked_by_other(lp)) {
-        long long pid = log_pid(lp);
+    if (cs_file_flocked(path) == 1 || cs_file_flocked(lp) == 1) {
+        long long pid = cs_log_pid(lp);
         char who[48] = "";
         if (pid > 0) snprintf(who, sizeof who, " (pid %lld)", pid);
         snprintf(err, errlen, "%s is being recorded by a running program%s: not replacing it "
                  "(wait for that program to end, or choose another file)", path, who);
         return -1;
     }
+    struct stat st;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return 0;
         snprintf(err, errlen, "cannot write trace %s: %s", path, strerror(errno));

@@ -26,6 +26,21 @@
 
 #include "trace_hooks.h" /* CS_TRACE_SCHEMA_VERSION: format/trace.def */
 
+/* ---- trace_files.c (runtime library; the converter uses them too) ----- */
+
+/* 1 if someone holds a flock on `path` (a program recording it, or a
+ * conversion writing it), 0 if not or no such file, -1 if it cannot be
+ * told. */
+int cs_file_flocked(const char *path);
+/* The pid in the header of the event log at lp, 0 if it is not one. */
+long long cs_log_pid(const char *lp);
+/* 1 if the event log at lp says its program finished (its conversion may
+ * be running), else 0. */
+int cs_log_finished(const char *lp);
+/* The folder that will hold trace `path` must exist and be writable (the
+ * trace is created there, with its companions): 0, or -1 with one line. */
+int cs_trace_check_folder(const char *path, char *err, size_t errlen);
+
 /* ---- convert/trace_file.c (libchanscope-convert.a: the CLI's side) ----- */
 
 /* Can `path` become a trace?  0 when it does not exist (and its folder is
