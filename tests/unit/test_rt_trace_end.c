@@ -381,19 +381,25 @@ Test(trace_end, sigint_under_load_stops_at_once, .timeout = 90) {
     sqlite3_close(db);
 }
 
-/* Is SIG pending for the whole process PID (sent, not yet taken by a
- * thread)?  /proc/PID/status, ShdPnd. */
-static bool sig_pending(pid_t pid, int sig) {
+/* Bit SIG of the mask KEY ("SigIgn:", "ShdPnd:") in /proc/PID/status;
+ * false when PID is gone (MUST_EXIST: fail then). */
+static bool status_bit(pid_t pid, const char *key, int sig, bool must_exist) {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
+    if (must_exist) cr_assert(f);
     if (!f) return false;
     unsigned long long mask = 0;
+    size_t kn = strlen(key);
     while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "ShdPnd:", 7)) mask = strtoull(line + 7, NULL, 16);
+        if (!strncmp(line, key, kn)) mask = strtoull(line + kn, NULL, 16);
     fclose(f);
     return mask >> (sig - 1) & 1;
 }
+
+/* Is SIG pending for the whole process PID (sent, not yet taken by a
+ * thread)? */
+static bool sig_pending(pid_t pid, int sig) { return status_bit(pid, "ShdPnd:", sig, false); }
 
 /* A second SIGINT while the trace is being flushed kills at once.  The
  * second is sent once the first was taken (two pending SIGINTs are one). */
@@ -410,17 +416,7 @@ Test(trace_end, second_sigint_kills_at_once, .timeout = 90) {
     cr_assert_lt(took, SAN_BOUND(0.5, 3.0), "took %.2f s after the second SIGINT", took);
 }
 
-static bool sig_ignored(pid_t pid, int sig) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    cr_assert(f);
-    unsigned long long mask = 0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "SigIgn:", 7)) mask = strtoull(line + 7, NULL, 16);
-    fclose(f);
-    return mask >> (sig - 1) & 1;
-}
+static bool sig_ignored(pid_t pid, int sig) { return status_bit(pid, "SigIgn:", sig, true); }
 
 /* A background job's ignored SIGINT/SIGQUIT stays ignored when traced. */
 static void check_inherited_ignore(int sig) {
