@@ -32,6 +32,7 @@
 
 #include "convert.h"
 #include "log_read.h"
+#include "msg_ids.h"
 #include "trace_sql.h" /* the schema, from the contract (format/schema.sql) */
 #include "tracer.h"
 
@@ -74,6 +75,7 @@ typedef struct conv {
     row *rows;
     size_t nrows;
     uint64_t next_seq; /* the next dense seq */
+    msg_ids msgs;      /* per-channel message numbers -> trace-wide ids */
     site_ent *sites;
     size_t sites_cap, nsites;
     file_ent *files;
@@ -463,6 +465,13 @@ static void merge_events(conv *c) {
         w->kind = r->kind;
         w->obj = r->obj;
         w->a = r->a;
+        if ((r->kind == EV_CHAN_SEND || r->kind == EV_CHAN_RECV) && r->a) {
+            w->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
+            if (w->a < 0) {
+                c->failed = true;
+                snprintf(c->err, c->errlen, "out of memory");
+            }
+        }
         w->b = r->b;
         w->c = r->c;
         w->d = r->d;
@@ -476,6 +485,7 @@ static void merge_events(conv *c) {
         sift_down(heap, hn, 0);
     }
     flush_rows(c);
+    msg_ids_free(&c->msgs);
     /* a thread's last registrations, with no event after them */
     free(srcs);
     free(heap);
