@@ -47,6 +47,11 @@ void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int6
  * behalf of nobody: gid 0). */
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
                       int64_t d, const char *s, cs_site site);
+/* Goroutine gid begins an operation on channel chan (kind: EV_CHAN_SEND_BEGIN
+ * or EV_CHAN_RECV_BEGIN), before taking its lock: the tracer keeps it, with
+ * its time stamp, until the operation completes (one record) or blocks
+ * (tracer/trace_buf.c).  CS_EV with fewer arguments. */
+void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site);
 /* Register an object (row in `objects`).  Name may be NULL. */
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,
                      int64_t b);

@@ -580,6 +580,14 @@ void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int6
 #endif
 }
 
+void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site) {
+#ifdef CS_RACE
+    cs_race_event(gid, kind, chan, 0, 0, 0, 0);
+    if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
+#endif
+    emit(gid, kind, chan, 0, 0, 0, 0, NULL, site, 0);
+}
+
 void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason) {
     emit(gid, EV_PROGRAM_END, 0, status, sig, 0, 0, reason, (cs_site){NULL, 0}, CSLOG_SEQ_END);
 }
