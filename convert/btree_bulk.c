@@ -73,7 +73,7 @@ typedef struct bt_index {
 
 /* The sorted pairs of the index being built. */
 typedef struct pair {
-    uint64_t key; /* 0: NULL; else value - min + 1 */
+    uint64_t key; /* see sort_pairs */
     uint64_t rowid;
 } pair;
 
@@ -95,6 +95,7 @@ struct bt_bulk {
     uint8_t *rec;       /* one record */
     size_t rec_cap;
     pair *pairs, *tmp;  /* index build */
+    uint64_t nnull;     /* pairs[0, nnull) have a NULL key */
     char *err;
     size_t errlen;
     bool failed;
@@ -366,13 +367,12 @@ static void level_free(level *lv) {
 /* ---- index entries ------------------------------------------------------ */
 
 /* The record (key, rowid) of sorted pair i into out; its size. */
-static int index_record(const bt_bulk *b, const bt_index *ix, const pair *pr, int64_t min,
-                        uint8_t *out) {
-    (void)ix;
+static int index_record(const bt_bulk *b, uint64_t i, uint64_t base, uint8_t *out) {
+    const pair *pr = &b->pairs[i];
     uint8_t *p = out + 3;
     int kt = 0, len;
-    if (pr->key) {
-        int64_t v = (int64_t)((uint64_t)min + pr->key - 1);
+    if (i >= b->nnull) {
+        int64_t v = (int64_t)((pr->key + base) ^ (UINT64_C(1) << 63));
         kt = int_type(b, v, &len);
         p = put_int(p, v, len);
     }
@@ -386,12 +386,12 @@ static int index_record(const bt_bulk *b, const bt_index *ix, const pair *pr, in
 
 /* An interior cell (child, key) into out; its size.  Table: key is a
  * rowid; index: the position of the divider pair. */
-static int interior_cell(const bt_bulk *b, const bt_index *ix, int64_t min, uint32_t child,
+static int interior_cell(const bt_bulk *b, const bt_index *ix, uint64_t min, uint32_t child,
                          uint64_t key, uint8_t *out) {
     put_be32(out, child);
     if (!ix) return 4 + put_varint(out + 4, key);
     uint8_t rec[32];
-    int n = index_record(b, ix, &b->pairs[key], min, rec);
+    int n = index_record(b, key, min, rec);
     int v = put_varint(out + 4, (uint64_t)n);
     memcpy(out + 4 + v, rec, (size_t)n);
     return 4 + v + n;
@@ -399,7 +399,7 @@ static int interior_cell(const bt_bulk *b, const bt_index *ix, int64_t min, uint
 
 /* Build the levels above `lv` (its children written already) up to the
  * root page.  ix NULL: the table.  lv is consumed. */
-static int build_upper(bt_bulk *b, level *lv, const bt_index *ix, int64_t min, uint32_t root) {
+static int build_upper(bt_bulk *b, level *lv, const bt_index *ix, uint64_t min, uint32_t root) {
     int type = ix ? PG_INDEX_INTERIOR : PG_TABLE_INTERIOR;
     page pg = {.p = b->scratch};
     uint8_t cell[64];
@@ -536,48 +536,54 @@ uint64_t bt_bulk_rows(const bt_bulk *b) { return b->rows; }
 
 static bool null_col(int col, int64_t v) { return (col == COL_OBJ || col == COL_SITE) && v == 0; }
 
-/* The pairs of index ix, sorted; min gets the smallest non-NULL value. */
-static int sort_pairs(bt_bulk *b, const bt_index *ix, int64_t *min) {
-    uint64_t n = b->rows;
-    bool any = false;
-    int64_t lo = 0, hi = 0;
+/* The pairs of index ix sorted: the NULLs first (b->nnull of them), then
+ * by value; rowids ascending within a key.  A non-NULL key is stored as
+ * (value with its sign bit flipped) - base, so it sorts as unsigned. */
+static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
+    uint64_t n = b->rows, nnull = 0, lo = UINT64_MAX, hi = 0;
+    const uint64_t sign = UINT64_C(1) << 63;
     for (uint64_t i = 0; i < n; i++) {
         int64_t v = ix->vals[i];
-        if (null_col(ix->col, v)) continue;
-        if (!any || v < lo) lo = v;
-        if (!any || v > hi) hi = v;
-        any = true;
+        if (null_col(ix->col, v)) {
+            nnull++;
+            continue;
+        }
+        uint64_t u = (uint64_t)v ^ sign;
+        if (u < lo) lo = u;
+        if (u > hi) hi = u;
     }
-    if (any && (uint64_t)hi - (uint64_t)lo == UINT64_MAX)
-        return fail(b, "%s", "index keys span the whole 64-bit range");
-    *min = lo;
-    uint64_t range = any ? (uint64_t)hi - (uint64_t)lo + 1 : 0;
+    b->nnull = nnull;
+    *base = lo;
+    uint64_t range = nnull < n ? hi - lo : 0, inull = 0, ival = nnull;
     for (uint64_t i = 0; i < n; i++) {
         int64_t v = ix->vals[i];
-        b->pairs[i].key = null_col(ix->col, v) ? 0 : (uint64_t)v - (uint64_t)lo + 1;
-        b->pairs[i].rowid = i + 1;
+        if (null_col(ix->col, v)) b->pairs[inull++] = (pair){0, i + 1};
+        else b->pairs[ival++] = (pair){((uint64_t)v ^ sign) - lo, i + 1};
     }
-    /* LSD radix sort, one pass per byte of the key range (stable) */
+    /* LSD radix sort of the non-NULL part, one pass per byte of the range */
     size_t count[256];
+    pair *a = b->pairs + nnull, *t = b->tmp + nnull;
+    uint64_t m = n - nnull;
     for (int shift = 0; shift < 64 && (range >> shift); shift += 8) {
         memset(count, 0, sizeof count);
-        for (uint64_t i = 0; i < n; i++) count[(b->pairs[i].key >> shift) & 0xff]++;
+        for (uint64_t i = 0; i < m; i++) count[(a[i].key >> shift) & 0xff]++;
         size_t pos = 0;
         for (int d = 0; d < 256; d++) {
             size_t c = count[d];
             count[d] = pos;
             pos += c;
         }
-        for (uint64_t i = 0; i < n; i++) b->tmp[count[(b->pairs[i].key >> shift) & 0xff]++] = b->pairs[i];
-        pair *t = b->pairs;
-        b->pairs = b->tmp;
-        b->tmp = t;
+        for (uint64_t i = 0; i < m; i++) t[count[(a[i].key >> shift) & 0xff]++] = a[i];
+        pair *x = a;
+        a = t;
+        t = x;
     }
+    if (a != b->pairs + nnull) memcpy(b->pairs + nnull, a, m * sizeof *a);
     return 0;
 }
 
 static int build_index(bt_bulk *b, const bt_index *ix) {
-    int64_t min = 0;
+    uint64_t min = 0;
     if (sort_pairs(b, ix, &min) != 0) return -1;
     uint64_t n = b->rows;
     level lv = {0};
@@ -587,7 +593,7 @@ static int build_index(bt_bulk *b, const bt_index *ix) {
     do {
         page_init(&pg, 8, b->usable);
         while (i < n) {
-            int rn = index_record(b, ix, &b->pairs[i], min, rec);
+            int rn = index_record(b, i, min, rec);
             int cn = put_varint(cell, (uint64_t)rn);
             memcpy(cell + cn, rec, (size_t)rn);
             cn += rn;
@@ -711,9 +717,9 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
         bool pk = sqlite3_column_int(st, 2) != 0;
         if (id < 0 || b->ncols == MAX_TABLE_COLS || pk != (id == COL_SEQ) ||
             (pk && (!type || strcmp(type, "INTEGER")))) {
+            fail(b, "events column '%s' is not one convert/btree_bulk.c writes", name ? name : "?");
             sqlite3_finalize(st);
-            return fail(b, "events column '%s' is not one convert/btree_bulk.c writes",
-                        name ? name : "?");
+            return -1;
         }
         b->cols[b->ncols++] = id;
     }
@@ -734,10 +740,11 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
         if (b->nidx == MAX_INDEXES || sqlite3_column_int(st, 2) || sqlite3_column_int(st, 3) ||
             sqlite3_column_int(st, 4) != 1 || id < 0 || id == COL_S || id == COL_SEQ ||
             sqlite3_column_int64(st, 1) < 2) {
+            fail(b, "index %s on events is not one convert/btree_bulk.c writes (one "
+                    "ascending integer column, not unique, not partial)",
+                 name ? name : "?");
             sqlite3_finalize(st);
-            return fail(b, "index %s on events is not one convert/btree_bulk.c writes (one "
-                           "ascending integer column, not unique, not partial)",
-                        name ? name : "?");
+            return -1;
         }
         b->idx[b->nidx].col = id;
         b->idx[b->nidx].root = (uint32_t)sqlite3_column_int64(st, 1);
