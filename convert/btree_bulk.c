@@ -174,92 +174,69 @@ static inline int int_type(const bt_bulk *b, int64_t v, int *len) {
 }
 
 static inline uint8_t *put_int(uint8_t *p, int64_t v, int len) {
-    for (int i = len - 1; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v = (int64_t)((uint64_t)v >> 8);
+    uint64_t u = (uint64_t)v;
+    switch (len) { /* big-endian, the low `len` bytes */
+    case 1: p[0] = (uint8_t)u; break;
+    case 2: p[0] = (uint8_t)(u >> 8), p[1] = (uint8_t)u; break;
+    case 3: p[0] = (uint8_t)(u >> 16), p[1] = (uint8_t)(u >> 8), p[2] = (uint8_t)u; break;
+    case 4: put_be32(p, (uint32_t)u); break;
+    case 6: put_be16(p, (int)(uint16_t)(u >> 32)), put_be32(p + 2, (uint32_t)u); break;
+    case 8: put_be32(p, (uint32_t)(u >> 32)), put_be32(p + 4, (uint32_t)u); break;
+    default: break;
     }
     return p + len;
 }
 
-/* A column of a row: false if NULL. */
-static inline bool col_value(const cs_event_row *r, int col, int64_t *v) {
-    switch (col) {
-    case COL_T: *v = r->t; return true;
-    case COL_G: *v = r->g; return true;
-    case COL_KIND: *v = r->kind; return true;
-    case COL_OBJ: *v = r->obj; return r->obj != 0;
-    case COL_A: *v = r->a; return true;
-    case COL_B: *v = r->b; return true;
-    case COL_C: *v = r->c; return true;
-    case COL_D: *v = r->d; return true;
-    case COL_SITE: *v = r->site; return r->site != 0;
-    default: *v = 0; return false; /* seq: the rowid, NULL in the record */
+/* A row's record, planned: each column's serial type and value, the
+ * header's and the whole record's size. */
+typedef struct rec_plan {
+    uint64_t type[MAX_TABLE_COLS];
+    int64_t val[MAX_TABLE_COLS];
+    uint8_t len[MAX_TABLE_COLS];
+    size_t hdr, size;
+} rec_plan;
+
+/* v and null: the row's columns by id (seq, the rowid, is NULL in the
+ * record; obj and site 0 are NULL; s NULL is NULL). */
+static inline void plan_record(const bt_bulk *b, const cs_event_row *r, const int64_t *v,
+                               const bool *null, rec_plan *pl) {
+    size_t hl = 1, dl = 0;
+    for (int i = 0; i < b->ncols; i++) {
+        int col = b->cols[i], len = 0;
+        uint64_t t = 0;
+        if (null[col]) {
+        } else if (col == COL_S) {
+            t = 13 + 2 * (uint64_t)r->slen;
+            hl += (size_t)varint_len(t) - 1;
+            dl += r->slen; /* the text is copied apart (len 0) */
+        } else {
+            t = (uint64_t)int_type(b, v[col], &len);
+            pl->val[i] = v[col];
+        }
+        pl->type[i] = t;
+        pl->len[i] = (uint8_t)len;
+        hl++;
+        dl += (size_t)len;
     }
+    if (hl > 127) hl++; /* the header's size counts its own varint */
+    pl->hdr = hl;
+    pl->size = hl + dl;
 }
 
-/* The record of a row into b->rec; its size. */
-static size_t row_record(bt_bulk *b, const cs_event_row *r) {
-    size_t need = 2 + (size_t)b->ncols * 10 + (size_t)b->ncols * 8 + r->slen;
-    if (need > b->rec_cap) {
-        uint8_t *n = realloc(b->rec, need);
-        if (!n) return 0;
-        b->rec = n;
-        b->rec_cap = need;
-    }
-    uint8_t types[MAX_TABLE_COLS * 9];
-    int tn = 0;
-    uint8_t data[MAX_TABLE_COLS * 8];
-    uint8_t *d = data;
+/* Write the planned record at p. */
+static inline void put_record(const bt_bulk *b, const cs_event_row *r, const rec_plan *pl,
+                              uint8_t *p) {
+    uint8_t *t = p + put_varint(p, pl->hdr), *d = p + pl->hdr;
     for (int i = 0; i < b->ncols; i++) {
-        int col = b->cols[i];
-        if (col == COL_S) {
-            if (r->s) tn += put_varint(types + tn, 13 + 2 * (uint64_t)r->slen);
-            else types[tn++] = 0;
-            continue;
-        }
-        int64_t v;
-        if (!col_value(r, col, &v)) {
-            types[tn++] = 0;
-            continue;
-        }
-        int len;
-        types[tn++] = (uint8_t)int_type(b, v, &len);
-        d = put_int(d, v, len);
-    }
-    int hl = 1 + tn; /* the header's size counts its own varint */
-    if (hl > 127) hl++;
-    uint8_t *p = b->rec;
-    p += put_varint(p, (uint64_t)hl);
-    memcpy(p, types, (size_t)tn);
-    p += tn;
-    /* the integers in column order, then the text: s is the last column in
-     * the schema only if it is; keep the column order exactly */
-    size_t dn = (size_t)(d - data);
-    if (b->cols[b->ncols - 1] == COL_S || !r->s) {
-        memcpy(p, data, dn);
-        p += dn;
-        if (r->s) {
-            memcpy(p, r->s, r->slen);
-            p += r->slen;
-        }
-    } else { /* s somewhere in the middle: lay the values out again in order */
-        uint8_t *q = data;
-        for (int i = 0; i < b->ncols; i++) {
-            int col = b->cols[i];
-            int64_t v;
-            if (col == COL_S) {
-                memcpy(p, r->s, r->slen);
-                p += r->slen;
-            } else if (col_value(r, col, &v)) {
-                int len;
-                int_type(b, v, &len);
-                memcpy(p, q, (size_t)len);
-                p += len;
-                q += len;
-            }
+        if (pl->type[i] < 128) *t++ = (uint8_t)pl->type[i];
+        else t += put_varint(t, pl->type[i]);
+        if (pl->len[i]) {
+            d = put_int(d, pl->val[i], pl->len[i]);
+        } else if (b->cols[i] == COL_S && r->s) {
+            memcpy(d, r->s, r->slen);
+            d += r->slen;
         }
     }
-    return (size_t)(p - b->rec);
 }
 
 /* ---- pages -------------------------------------------------------------- */
@@ -366,8 +343,9 @@ static void level_free(level *lv) {
 
 /* ---- index entries ------------------------------------------------------ */
 
-/* The record (key, rowid) of sorted pair i into out; its size. */
-static int index_record(const bt_bulk *b, uint64_t i, uint64_t base, uint8_t *out) {
+/* The record (key, rowid) of sorted pair i into out (at most 19 bytes);
+ * its size. */
+static inline int index_record(const bt_bulk *b, uint64_t i, uint64_t base, uint8_t *out) {
     const pair *pr = &b->pairs[i];
     uint8_t *p = out + 3;
     int kt = 0, len;
@@ -469,8 +447,12 @@ static int leaf_out(bt_bulk *b, page *pg, int type, uint64_t key) {
 /* Append a row's cell to the current leaf (spilling to overflow pages a
  * payload too large for a page, as SQLite would). */
 static int add_row(bt_bulk *b, const cs_event_row *r) {
-    size_t P = row_record(b, r);
-    if (!P) return fail(b, "%s", "out of memory");
+    int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0};
+    bool null[NCOLS] = {true,  false, false, false,       r->obj == 0, false,
+                        false, false, false, r->site == 0, r->s == NULL};
+    rec_plan pl;
+    plan_record(b, r, v, null, &pl);
+    size_t P = pl.size;
     uint64_t rowid = b->rows + 1;
     size_t U = b->usable, X = U - 35, local = P;
     if (P > X) {
@@ -484,6 +466,13 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
     }
     uint32_t first_ovfl = 0;
     if (local < P) { /* the overflow chain, written before the leaf */
+        if (P > b->rec_cap) {
+            uint8_t *n = realloc(b->rec, P);
+            if (!n) return fail(b, "%s", "out of memory");
+            b->rec = n;
+            b->rec_cap = P;
+        }
+        put_record(b, r, &pl, b->rec);
         const uint8_t *src = b->rec + local;
         size_t left = P - local;
         first_ovfl = b->next_page;
@@ -500,13 +489,13 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
     uint8_t *p = page_cell(&b->leaf, size);
     p += put_varint(p, P);
     p += put_varint(p, rowid);
-    memcpy(p, b->rec, local);
-    if (local < P) put_be32(p + local, first_ovfl);
-    for (int i = 0; i < b->nidx; i++) {
-        int64_t v;
-        if (!col_value(r, b->idx[i].col, &v)) v = 0; /* obj, site: 0 is NULL */
-        b->idx[i].vals[b->rows] = v;
+    if (local < P) {
+        memcpy(p, b->rec, local);
+        put_be32(p + local, first_ovfl);
+    } else {
+        put_record(b, r, &pl, p);
     }
+    for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = v[b->idx[i].col]; /* obj, site: 0 is NULL */
     b->rows++;
     return 0;
 }
@@ -588,17 +577,17 @@ static int build_index(bt_bulk *b, const bt_index *ix) {
     uint64_t n = b->rows;
     level lv = {0};
     page pg = {.p = b->scratch};
-    uint8_t rec[32], cell[40];
+    uint8_t rec[32];
     uint64_t i = 0;
     do {
         page_init(&pg, 8, b->usable);
         while (i < n) {
-            int rn = index_record(b, i, min, rec);
-            int cn = put_varint(cell, (uint64_t)rn);
-            memcpy(cell + cn, rec, (size_t)rn);
-            cn += rn;
-            if (!page_fits(&pg, (size_t)cn)) break;
-            memcpy(page_cell(&pg, (size_t)cn), cell, (size_t)cn);
+            /* a leaf cell: the record's size (one byte: < 128) and the record */
+            int rn = index_record(b, i, min, rec + 1);
+            rec[0] = (uint8_t)rn;
+            if (!page_fits(&pg, (size_t)rn + 1)) break;
+            uint8_t *c = page_cell(&pg, (size_t)rn + 1);
+            for (int k = 0; k <= rn; k++) c[k] = rec[k];
             i++;
         }
         memset(b->scratch + b->usable, 0, b->page_size - b->usable);
