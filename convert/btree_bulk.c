@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +97,20 @@ struct bt_bulk {
     size_t rec_cap;
     pair *pairs, *tmp;  /* index build */
     uint64_t nnull;     /* pairs[0, nnull) have a NULL key */
-    char *err;
-    size_t errlen;
+    char msg[512];      /* the first failure */
     bool failed;
+    /* the writer thread: rows handed over by bt_bulk_add (job, job_n) are
+     * written while the caller merges the next batch */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const cs_event_row *job;
+    size_t job_n;
+    bool busy, stop, started, no_thread;
 };
 
 static int fail(bt_bulk *b, const char *fmt, const char *what) {
-    if (!b->failed) snprintf(b->err, b->errlen, fmt, what);
+    if (!b->failed) snprintf(b->msg, sizeof b->msg, fmt, what);
     b->failed = true;
     return -1;
 }
@@ -500,9 +508,7 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
     return 0;
 }
 
-int bt_bulk_add(bt_bulk *b, const cs_event_row *rows, size_t n, char *err, size_t errlen) {
-    b->err = err;
-    b->errlen = errlen;
+static int add_rows(bt_bulk *b, const cs_event_row *rows, size_t n) {
     if (b->failed) return -1;
     if (b->rows + n > b->vals_cap && b->nidx) {
         uint64_t nc = b->vals_cap ? b->vals_cap : 65536;
@@ -519,7 +525,71 @@ int bt_bulk_add(bt_bulk *b, const cs_event_row *rows, size_t n, char *err, size_
     return 0;
 }
 
-uint64_t bt_bulk_rows(const bt_bulk *b) { return b->rows; }
+static void *writer(void *arg) {
+    bt_bulk *b = arg;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->job && !b->stop) pthread_cond_wait(&b->cv, &b->mu);
+        if (!b->job) break;
+        const cs_event_row *rows = b->job;
+        size_t n = b->job_n;
+        pthread_mutex_unlock(&b->mu);
+        add_rows(b, rows, n);
+        pthread_mutex_lock(&b->mu);
+        b->job = NULL;
+        b->busy = false;
+        pthread_cond_broadcast(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* Wait until the writer thread has written what it was given. */
+static void wait_idle(bt_bulk *b) {
+    if (!b->started) return;
+    pthread_mutex_lock(&b->mu);
+    while (b->busy) pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void stop_writer(bt_bulk *b) {
+    if (!b->started) return;
+    pthread_mutex_lock(&b->mu);
+    while (b->busy) pthread_cond_wait(&b->cv, &b->mu);
+    b->stop = true;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->th, NULL);
+    b->started = false;
+}
+
+static int report(bt_bulk *b, char *err, size_t errlen) {
+    if (!b->failed) return 0;
+    snprintf(err, errlen, "%s", b->msg);
+    return -1;
+}
+
+int bt_bulk_add(bt_bulk *b, const cs_event_row *rows, size_t n, char *err, size_t errlen) {
+    if (!b->started && !b->no_thread) {
+        b->started = pthread_create(&b->th, NULL, writer, b) == 0;
+        b->no_thread = !b->started;
+    }
+    if (b->no_thread) return add_rows(b, rows, n) != 0 ? report(b, err, errlen) : 0;
+    wait_idle(b); /* the previous batch written: b->failed, b->rows are ours to read */
+    if (b->failed) return report(b, err, errlen);
+    pthread_mutex_lock(&b->mu);
+    b->job = rows;
+    b->job_n = n;
+    b->busy = true;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
+uint64_t bt_bulk_rows(bt_bulk *b) {
+    wait_idle(b);
+    return b->rows;
+}
 
 /* ---- the indexes -------------------------------------------------------- */
 
@@ -622,10 +692,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int bt_bulk_finish(bt_bulk *b, double *index_seconds, char *err, size_t errlen) {
-    b->err = err;
-    b->errlen = errlen;
-    *index_seconds = 0;
+static int finish(bt_bulk *b, double *index_seconds) {
     if (b->failed) return -1;
     /* the table's last leaf; interior levels */
     memset(b->leaf.p + b->usable, 0, b->page_size - b->usable);
@@ -662,6 +729,13 @@ int bt_bulk_finish(bt_bulk *b, double *index_seconds, char *err, size_t errlen) 
     if (pwrite(b->fd, h, sizeof h, 0) != (ssize_t)sizeof h)
         return fail(b, "writing the trace failed: %s", strerror(errno));
     *index_seconds = now_s() - t0;
+    return 0;
+}
+
+int bt_bulk_finish(bt_bulk *b, double *index_seconds, char *err, size_t errlen) {
+    *index_seconds = 0;
+    stop_writer(b);
+    if (finish(b, index_seconds) != 0) return report(b, err, errlen);
     return 0;
 }
 
@@ -749,9 +823,9 @@ bt_bulk *bt_bulk_open(sqlite3 *db, const char *path, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    b->err = err;
-    b->errlen = errlen;
     b->fd = -1;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
     if (read_schema(b, db) != 0) goto bad;
     b->fd = open(path, O_RDWR | O_CLOEXEC);
     uint8_t h[100];
@@ -777,12 +851,16 @@ bt_bulk *bt_bulk_open(sqlite3 *db, const char *path, char *err, size_t errlen) {
     page_init(&b->leaf, 8, b->usable);
     return b;
 bad:
+    report(b, err, errlen);
     bt_bulk_free(b);
     return NULL;
 }
 
 void bt_bulk_free(bt_bulk *b) {
     if (!b) return;
+    stop_writer(b);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
     if (b->fd >= 0) close(b->fd);
     for (int i = 0; i < b->nidx; i++) free(b->idx[i].vals);
     level_free(&b->leaves);

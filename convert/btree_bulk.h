@@ -33,15 +33,20 @@ typedef struct bt_bulk bt_bulk;
  * indexes is not of a shape we write (format/schema.sql changed). */
 bt_bulk *bt_bulk_open(sqlite3 *db, const char *path, char *err, size_t errlen);
 
-/* Append rows (rowids: the previous row's + 1, from 1).  -1 with err. */
+/* Append rows (rowids: the previous row's + 1, from 1).  They are written
+ * by a thread of the writer's while the caller goes on: `rows` (and the
+ * text its rows point to) must stay as they are until the next bt_bulk_add
+ * or bt_bulk_finish has returned (fill a second buffer meanwhile).  -1 with
+ * err when an earlier batch failed. */
 int bt_bulk_add(bt_bulk *b, const cs_event_row *rows, size_t n, char *err, size_t errlen);
 
-/* The interior pages, the indexes, the header.  index_seconds gets the
+/* The rows handed over written, then the interior pages, the indexes, the
+ * header.  index_seconds gets the
  * time the indexes took.  -1 with err. */
 int bt_bulk_finish(bt_bulk *b, double *index_seconds, char *err, size_t errlen);
 
-/* The rows added so far. */
-uint64_t bt_bulk_rows(const bt_bulk *b);
+/* The rows written so far (waits for the batch being written). */
+uint64_t bt_bulk_rows(bt_bulk *b);
 
 void bt_bulk_free(bt_bulk *b);
 

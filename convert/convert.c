@@ -69,7 +69,8 @@ typedef struct conv {
     size_t errlen;
     bt_bulk *bulk; /* the events table and its indexes, straight into the file */
     sqlite3_stmt *ins_site, *ins_obj, *upd_obj_seq, *go_create, *go_end, *set_meta;
-    row *rows;
+    row *rows;     /* the batch being filled: one half of rows_buf */
+    row *rows_buf; /* two batches: one filled while the other is written */
     size_t nrows;
     uint64_t next_seq; /* the next dense seq */
     site_ent *sites;
@@ -250,13 +251,12 @@ static void event_side_effects(conv *c, src *sr, const lr_rec *r, uint64_t seq, 
     }
 }
 
+/* Hand the batch to the bulk writer's thread and fill the other buffer
+ * meanwhile (the writer reads a batch until the next one is handed over). */
 static void flush_rows(conv *c) {
     if (c->nrows && !c->failed) {
         if (bt_bulk_add(c->bulk, c->rows, c->nrows, c->err, c->errlen) != 0) c->failed = true;
-        if (!c->failed && bt_bulk_rows(c->bulk) != c->next_seq - 1) {
-            c->failed = true;
-            snprintf(c->err, c->errlen, "event seq mismatch while writing the trace");
-        }
+        c->rows = c->rows == c->rows_buf ? c->rows_buf + BATCH : c->rows_buf;
     }
     c->nrows = 0;
 }
@@ -455,6 +455,10 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         double ti = now_s();
         if (!c->failed && bt_bulk_finish(c->bulk, &info->index_seconds, c->err, c->errlen) != 0)
             c->failed = true;
+        if (!c->failed && bt_bulk_rows(c->bulk) != info->events) {
+            c->failed = true;
+            snprintf(c->err, c->errlen, "event seq mismatch while writing the trace");
+        }
         if (!c->failed) copy_tables(c, tmp);
         if (getenv("CS_TRACE_DEBUG"))
             fprintf(stderr, "chanscope: convert: rows %.3f s, indexes %.3f s, the rest %.3f s\n",
@@ -547,7 +551,7 @@ static int convert(const char *log, const char *trace, bool remove_log, bool sna
     }
     info->finished = c.log.finished;
     info->pid = c.log.hdr->pid;
-    c.rows = malloc(BATCH * sizeof *c.rows);
+    c.rows = c.rows_buf = malloc(2 * BATCH * sizeof *c.rows);
     /* the temporary file, in the trace's folder (rename is atomic there) */
     char *copy = strdup(trace), *copy2 = strdup(trace);
     int tfd = -1;
@@ -594,7 +598,7 @@ static int convert(const char *log, const char *trace, bool remove_log, bool sna
     }
     info->bad_chunks = c.log.bad_chunks;
     lr_close(&c.log);
-    free(c.rows);
+    free(c.rows_buf);
     free(c.sites);
     free(c.files);
     munmap(map, (size_t)st.st_size);

@@ -101,7 +101,8 @@ static void check_rows(uint64_t n, int mode, int page_size) {
                                     &ins, NULL),
                  SQLITE_OK);
     rng = 88172645463325252ull + (uint64_t)mode;
-    cs_event_row batch[64];
+    /* two batches: the writer's thread reads one until the next is handed over */
+    cs_event_row bufs[2][64], *batch = bufs[0];
     size_t nb = 0;
     for (uint64_t i = 0; i < n; i++) {
         cs_event_row r = make_row(i, mode);
@@ -117,6 +118,7 @@ static void check_rows(uint64_t n, int mode, int page_size) {
         sqlite3_reset(ins);
         if (nb == 64 || i + 1 == n) {
             cr_assert_eq(bt_bulk_add(b, batch, nb, err, sizeof err), 0, "%s", err);
+            batch = batch == bufs[0] ? bufs[1] : bufs[0];
             nb = 0;
         }
     }
