@@ -107,6 +107,7 @@ struct bt_bulk {
     const cs_event_row *job;
     size_t job_n;
     bool busy, stop, started, no_thread;
+    bool canonical;     /* the columns in col_names order: add_row_fast */
 };
 
 static int fail(bt_bulk *b, const char *fmt, const char *what) {
@@ -454,7 +455,84 @@ static int leaf_out(bt_bulk *b, page *pg, int type, uint64_t key) {
 
 /* Append a row's cell to the current leaf (spilling to overflow pages a
  * payload too large for a page, as SQLite would). */
+/* An indexed column's value (obj and site 0: NULL, sorted as such). */
+static inline int64_t idx_value(const cs_event_row *r, int col) {
+    int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0};
+    return v[col];
+}
+
+/* The fast path for the schema's own column order (seq, t_ns, g, kind,
+ * obj, a, b, c, d, site, s) and a record that fits its page: the cell
+ * written in place with few branches.  The integers are stored backwards,
+ * each as an 8-byte big-endian word ending where the column ends: the bytes
+ * it spills before the column are overwritten by the columns before it and
+ * by the header, written last (the header is >= 12 bytes, so nothing before
+ * the record is touched).  0 when the row needs the general path. */
+static inline int int_type_bl(int64_t v, bool fmt4, int *len) {
+    static const int8_t lens[6] = {1, 2, 3, 4, 6, 8};
+    uint64_t u = (uint64_t)(v ^ (v >> 63));
+    int c = (u > 127) + (u > 32767) + (u > 8388607) + (u > 2147483647) +
+            (u > UINT64_C(0x7fffffffffff));
+    bool small = fmt4 && (v & 1) == v;
+    *len = small ? 0 : lens[c];
+    return small ? 8 + (int)v : c + 1;
+}
+
+static inline void store_be_ending(uint8_t *end, int64_t v) {
+    uint64_t y = __builtin_bswap64((uint64_t)v);
+    memcpy(end - 8, &y, 8);
+}
+
+static int add_row_fast(bt_bulk *b, const cs_event_row *r, uint64_t rowid) {
+    int64_t v[9] = {r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site};
+    int len[9], type[9];
+    size_t dl = 0;
+    for (int i = 0; i < 9; i++) {
+        type[i] = int_type_bl(v[i], b->fmt4, &len[i]);
+        dl += (size_t)len[i];
+    }
+    if (!r->obj) type[3] = 0, dl -= (size_t)len[3], len[3] = 0;
+    if (!r->site) type[8] = 0, dl -= (size_t)len[8], len[8] = 0;
+    uint64_t st = r->s ? 13 + 2 * (uint64_t)r->slen : 0;
+    size_t hl = 11 + (size_t)varint_len(st);
+    size_t P = hl + dl + (r->s ? r->slen : 0);
+    if (P > b->usable - 35) return 0;
+    size_t size = (size_t)varint_len(P) + (size_t)varint_len(rowid) + P;
+    if (!page_fits(&b->leaf, size)) {
+        if (leaf_out(b, &b->leaf, PG_TABLE_LEAF, b->rows) != 0) return -1;
+        page_init(&b->leaf, 8, b->usable);
+    }
+    uint8_t *cell = page_cell(&b->leaf, size), *end = cell + size;
+    uint8_t *rec = end - P;
+    if (r->s) {
+        end -= r->slen;
+        memcpy(end, r->s, r->slen);
+    }
+    for (int i = 8; i >= 0; i--) {
+        store_be_ending(end, v[i]);
+        end -= len[i];
+    }
+    rec[0] = (uint8_t)hl;
+    rec[1] = 0; /* seq: the rowid */
+    for (int i = 0; i < 9; i++) rec[2 + i] = (uint8_t)type[i];
+    put_varint(rec + 11, st);
+    uint8_t *p = cell + put_varint(cell, P);
+    put_varint(p, rowid);
+    return 1;
+}
+
 static int add_row(bt_bulk *b, const cs_event_row *r) {
+    if (b->canonical) {
+        int rc = add_row_fast(b, r, b->rows + 1);
+        if (rc < 0) return -1;
+        if (rc) {
+            for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = b->idx[i].col == COL_G ? r->g
+                : b->idx[i].col == COL_OBJ ? r->obj : b->idx[i].col == COL_KIND ? r->kind
+                : idx_value(r, b->idx[i].col);
+            b->rows++;
+            return 0;
+        }
+    }
     int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0};
     bool null[NCOLS] = {true,  false, false, false,       r->obj == 0, false,
                         false, false, false, r->site == 0, r->s == NULL};
@@ -637,7 +715,12 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         a = t;
         t = x;
     }
-    if (a != b->pairs + nnull) memcpy(b->pairs + nnull, a, m * sizeof *a);
+    if (a != b->pairs + nnull) { /* the sorted part is in tmp: bring the NULLs over */
+        memcpy(b->tmp, b->pairs, nnull * sizeof *a);
+        pair *x = b->pairs;
+        b->pairs = b->tmp;
+        b->tmp = x;
+    }
     return 0;
 }
 
@@ -788,6 +871,8 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
     }
     sqlite3_finalize(st);
     if (b->ncols != NCOLS) return fail(b, "%s", "the events table's columns changed (convert/btree_bulk.c)");
+    b->canonical = true;
+    for (int i = 0; i < NCOLS; i++) b->canonical &= b->cols[i] == i;
     if (sqlite3_prepare_v2(db,
                            "SELECT s.name, s.rootpage, l.\"unique\", l.partial,"
                            " (SELECT count(*) FROM pragma_index_xinfo(s.name) x WHERE x.key),"
