@@ -95,7 +95,9 @@ struct bt_bulk {
     uint8_t *scratch;   /* a page for interior nodes and overflow */
     uint8_t *rec;       /* one record */
     size_t rec_cap;
-    pair *pairs, *tmp;  /* index build */
+    pair *pairs, *tmp;  /* index build: (key, rowid) pairs, or when both fit */
+    bool packed;        /* 32 bits: pk, key << 32 | rowid - 1 (psorted: sorted) */
+    uint64_t *pk, *psorted;
     uint64_t nnull;     /* pairs[0, nnull) have a NULL key */
     char msg[512];      /* the first failure */
     bool failed;
@@ -355,16 +357,23 @@ static void level_free(level *lv) {
 /* The record (key, rowid) of sorted pair i into out (at most 19 bytes);
  * its size. */
 static inline int index_record(const bt_bulk *b, uint64_t i, uint64_t base, uint8_t *out) {
-    const pair *pr = &b->pairs[i];
+    uint64_t key, rowid;
+    if (b->packed) {
+        key = b->psorted[i] >> 32;
+        rowid = (b->psorted[i] & UINT32_MAX) + 1;
+    } else {
+        key = b->pairs[i].key;
+        rowid = b->pairs[i].rowid;
+    }
     uint8_t *p = out + 3;
     int kt = 0, len;
     if (i >= b->nnull) {
-        int64_t v = (int64_t)((pr->key + base) ^ (UINT64_C(1) << 63));
+        int64_t v = (int64_t)((key + base) ^ (UINT64_C(1) << 63));
         kt = int_type(b, v, &len);
         p = put_int(p, v, len);
     }
-    int rt = int_type(b, (int64_t)pr->rowid, &len);
-    p = put_int(p, (int64_t)pr->rowid, len);
+    int rt = int_type(b, (int64_t)rowid, &len);
+    p = put_int(p, (int64_t)rowid, len);
     out[0] = 3;
     out[1] = (uint8_t)kt;
     out[2] = (uint8_t)rt;
@@ -691,16 +700,50 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
     }
     b->nnull = nnull;
     *base = lo;
-    uint64_t range = nnull < n ? hi - lo : 0, inull = 0, ival = nnull;
+    uint64_t range = nnull < n ? hi - lo : 0, inull = 0, ival = nnull, m = n - nnull;
+    size_t count[256];
+    /* the usual case: key and rowid - 1 both fit 32 bits, a pair is one word */
+    b->packed = n <= UINT32_MAX && range <= UINT32_MAX;
+    if (b->packed) {
+        if (!b->pk && !(b->pk = malloc(2 * n * sizeof *b->pk))) return fail(b, "%s", "out of memory");
+        uint64_t *a = b->pk, *t = b->pk + n;
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t v = ix->vals[i];
+            if (null_col(ix->col, v)) a[inull++] = i;
+            else a[ival++] = (((uint64_t)v ^ sign) - lo) << 32 | i;
+        }
+        a += nnull;
+        t += nnull;
+        for (int shift = 32; shift < 64 && (range >> (shift - 32)); shift += 8) {
+            memset(count, 0, sizeof count);
+            for (uint64_t i = 0; i < m; i++) count[(a[i] >> shift) & 0xff]++;
+            size_t pos = 0;
+            for (int d = 0; d < 256; d++) {
+                size_t c = count[d];
+                count[d] = pos;
+                pos += c;
+            }
+            for (uint64_t i = 0; i < m; i++) t[count[(a[i] >> shift) & 0xff]++] = a[i];
+            uint64_t *x = a;
+            a = t;
+            t = x;
+        }
+        b->psorted = a - nnull;
+        if (b->psorted != b->pk) memcpy(b->psorted, b->pk, nnull * sizeof *a); /* the NULLs */
+        return 0;
+    }
+    if (!b->pairs) {
+        b->pairs = malloc(n * sizeof *b->pairs);
+        b->tmp = malloc(n * sizeof *b->tmp);
+        if (!b->pairs || !b->tmp) return fail(b, "%s", "out of memory");
+    }
     for (uint64_t i = 0; i < n; i++) {
         int64_t v = ix->vals[i];
         if (null_col(ix->col, v)) b->pairs[inull++] = (pair){0, i + 1};
         else b->pairs[ival++] = (pair){((uint64_t)v ^ sign) - lo, i + 1};
     }
     /* LSD radix sort of the non-NULL part, one pass per byte of the range */
-    size_t count[256];
     pair *a = b->pairs + nnull, *t = b->tmp + nnull;
-    uint64_t m = n - nnull;
     for (int shift = 0; shift < 64 && (range >> shift); shift += 8) {
         memset(count, 0, sizeof count);
         for (uint64_t i = 0; i < m; i++) count[(a[i].key >> shift) & 0xff]++;
@@ -787,11 +830,6 @@ static int finish(bt_bulk *b, double *index_seconds) {
         if (build_upper(b, &b->leaves, NULL, 0, b->table_root) != 0) return -1;
     }
     double t0 = now_s();
-    if (b->nidx && b->rows) {
-        b->pairs = malloc(b->rows * sizeof *b->pairs);
-        b->tmp = malloc(b->rows * sizeof *b->tmp);
-        if (!b->pairs || !b->tmp) return fail(b, "%s", "out of memory");
-    }
     for (int i = 0; i < b->nidx; i++) {
         if (!b->rows) { /* the root is SQLite's empty leaf already */
             continue;
@@ -955,5 +993,6 @@ void bt_bulk_free(bt_bulk *b) {
     free(b->rec);
     free(b->pairs);
     free(b->tmp);
+    free(b->pk);
     free(b);
 }
