@@ -2,19 +2,22 @@
  * convert.c — the binary event log -> the SQLite trace (convert.h).
  *
  * One pass: the log's streams (one per writing thread; each one's events
- * are in seq order) are k-way merged by seq with a binary heap, so events
- * come out in global seq order.  They are renumbered densely 1, 2, ... in
- * that order (identical to their seq when nothing is missing; a killed
- * program may leave a seq taken but never written, and the analyzer wants
- * seq = rowid without gaps).  Rows go in batches through `INSERT INTO events
- * SELECT * FROM cs_batch`, where cs_batch is a virtual table that reads the
- * batch in place, with a NULL seq: SQLite's append path (max rowid + 1),
- * no B-tree search per row and no per-column bind calls.
+ * are in Lamport-clock order) are k-way merged by (clock, time, thread)
+ * with a binary heap, so events come out in an order that respects
+ * happens-before (tracer/trace_buf.c says why).  They are numbered densely
+ * 1, 2, ... in that order: the trace's seq (= rowid, no gaps).  Rows go in
+ * batches of BATCH to the bulk writer (btree_bulk.h), which writes them on a
+ * thread of its own straight into the file as the pages of the events
+ * b-tree, and at the end the pages of its indexes: SQLite's own insert and
+ * CREATE INDEX were 5-10x slower (docs/performance.md, "The conversion").
+ * Two batch buffers: the merge fills one while the other is written, so a
+ * row must not be touched once flush_rows has handed its batch over.
  *
  * Objects (a registration's create_seq is the next event of the same
- * thread), goroutines (go_create / go_end) and sites are written as their
- * records come out of the merge.  The file is written with the journal off
- * (it is a temporary file nobody else sees) and renamed into place.
+ * thread), goroutines (go_create / go_end), sites and meta go into an
+ * in-memory SQLite database as their records come out of the merge, and
+ * are copied into the file at the end.  The file is a temporary one nobody
+ * else sees (no journal, no syncs), renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -275,7 +278,14 @@ static void src_advance(conv *c, src *sr) {
     }
 }
 
-static inline bool before(const src *x, const src *y) { return x->cur.seq < y->cur.seq; }
+/* The trace's order: by Lamport clock (which respects happens-before:
+ * tracer/trace_buf.c), events with the same clock (concurrent ones) by
+ * time, then by thread.  Each stream is already in this order. */
+static inline bool before(const src *x, const src *y) {
+    if (x->cur.seq != y->cur.seq) return x->cur.seq < y->cur.seq;
+    if (x->cur.raw != y->cur.raw) return x->cur.raw < y->cur.raw;
+    return x < y; /* srcs[] is in stream order */
+}
 
 static void sift_down(src **h, size_t n, size_t i) {
     for (;;) {
@@ -290,7 +300,7 @@ static void sift_down(src **h, size_t n, size_t i) {
     }
 }
 
-static void merge_events(conv *c, cs_convert_info *info) {
+static void merge_events(conv *c) {
     size_t n = c->log.nstreams;
     src *srcs = calloc(n ? n : 1, sizeof *srcs);
     src **heap = calloc(n ? n : 1, sizeof *heap);
@@ -309,32 +319,38 @@ static void merge_events(conv *c, cs_convert_info *info) {
         if (srcs[i].live) heap[hn++] = &srcs[i];
     }
     for (size_t i = hn / 2; i-- > 0;) sift_down(heap, hn, i);
-    uint64_t last_seq = 0;
     while (hn && !c->failed) {
         src *sr = heap[0];
         lr_rec *r = &sr->cur;
-        if (r->seq == last_seq) { /* a damaged log: never two rows for one seq */
-            src_advance(c, sr);
-        } else {
-            if (r->seq > last_seq + 1) info->gaps += r->seq - last_seq - 1;
-            last_seq = r->seq;
-            uint64_t seq = c->next_seq++;
+        if (r->begun) { /* its implied begin row first (trace_log.h) */
+            uint64_t bseq = c->next_seq++;
             row *w = &c->rows[c->nrows++];
+            *w = (row){0};
             w->t = lr_time_ns(&c->log, sr->st, r->raw);
             w->g = r->g;
-            w->kind = r->kind;
+            w->kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN;
             w->obj = r->obj;
-            w->a = r->a;
-            w->b = r->b;
-            w->c = r->c;
-            w->d = r->d;
             w->site = site_id(c, r->file, r->line);
-            w->s = r->s;
-            w->slen = r->slen;
-            event_side_effects(c, sr, r, seq, w->site);
+            lr_rec b = {.kind = w->kind, .g = r->g, .obj = r->obj};
+            event_side_effects(c, sr, &b, bseq, w->site);
             if (c->nrows == BATCH) flush_rows(c);
-            src_advance(c, sr);
         }
+        uint64_t seq = c->next_seq++;
+        row *w = &c->rows[c->nrows++];
+        w->t = lr_time_ns(&c->log, sr->st, r->raw);
+        w->g = r->g;
+        w->kind = r->kind;
+        w->obj = r->obj;
+        w->a = r->a;
+        w->b = r->b;
+        w->c = r->c;
+        w->d = r->d;
+        w->site = site_id(c, r->file, r->line);
+        w->s = r->s;
+        w->slen = r->slen;
+        event_side_effects(c, sr, r, seq, w->site);
+        if (c->nrows == BATCH) flush_rows(c);
+        src_advance(c, sr);
         if (!sr->live) heap[0] = heap[--hn];
         sift_down(heap, hn, 0);
     }
@@ -435,7 +451,7 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         size_t pos = 0;
         const char *k, *v;
         while (lr_meta_next(&c->log, &pos, &k, &v)) set_meta(c, k, v);
-        merge_events(c, info);
+        merge_events(c);
         info->events = c->next_seq - 1;
         const cslog_header *h = c->log.hdr;
         if (c->log.finished) {

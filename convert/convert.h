@@ -13,7 +13,6 @@
 
 typedef struct cs_convert_info {
     uint64_t events;       /* rows written into events */
-    uint64_t gaps;         /* seqs taken but never written (a killed program) */
     bool finished;         /* the program recorded its end (else: killed) */
     bool replaced;         /* an older trace was replaced */
     size_t bad_chunks;     /* chunks whose end could not be decoded */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log_read.h"
+#include "trace_format.h" /* the event kinds (format/trace.def) */
 
 static int cmp_chunk(const void *x, const void *y) {
     const cslog_chunk *a = *(const cslog_chunk *const *)x, *b = *(const cslog_chunk *const *)y;
@@ -24,7 +25,6 @@ static void stream_enter(lr_stream *st) {
     if (used > CSLOG_CHUNK - sizeof *c) used = CSLOG_CHUNK - sizeof *c;
     st->p = (const uint8_t *)(c + 1);
     st->end = st->p + used;
-    st->prev_seq = c->base_seq;
     st->prev_raw = c->base_raw;
     st->prev_g = 0;
     st->nfiles = 0;
@@ -169,13 +169,17 @@ int lr_next(lr_log *log, lr_stream *st, lr_rec *r) {
             GETZ(r->a);
             GETZ(r->b);
             GETZ(r->c);
-        } else if (kind >= 1 && kind < 128) {
-            uint64_t ds;
-            int64_t dt;
-            GET(ds);
+        } else if (kind >= 1 && kind < CSLOG_REC_OBJECT) {
+            if (kind & CSLOG_K_BEGUN) { /* only on the kinds that have a begin */
+                r->kind = kind &= ~CSLOG_K_BEGUN;
+                if (kind != EV_CHAN_SEND && kind != EV_CHAN_RECV) goto bad;
+                r->begun = true;
+            }
+            int64_t dt, dseq;
             GETZ(dt);
-            r->seq = st->prev_seq += ds;
+            GETZ(dseq);
             r->raw = st->prev_raw += dt;
+            r->seq = (uint64_t)r->raw + (uint64_t)dseq;
             if (mask & CSLOG_M_G) GETZ(st->prev_g);
             r->g = st->prev_g;
         } else {

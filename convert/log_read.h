@@ -26,6 +26,7 @@ typedef struct lr_file {
 /* One record.  Strings point into the mapping (length given). */
 typedef struct lr_rec {
     int kind;        /* event kind (1..127) or CSLOG_REC_OBJECT */
+    bool begun;      /* its begin row is implied (CSLOG_K_BEGUN, trace_log.h) */
     uint64_t seq;    /* events */
     int64_t raw;     /* events: raw time */
     int64_t g, obj, a, b, c, d; /* objects: obj = id, a = type, b/c = a/b */
@@ -39,7 +40,6 @@ typedef struct lr_stream {
     const cslog_chunk **chunks; /* this thread's chunks, in its order */
     size_t nchunks, ci;
     const uint8_t *p, *end;     /* records left in chunks[ci] */
-    uint64_t prev_seq;
     int64_t prev_raw, prev_g;
     lr_file *files;             /* file indexes of the current chunk */
     size_t nfiles, files_cap;

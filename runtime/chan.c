@@ -234,8 +234,10 @@ void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
     cs_chan_check_size(c, valsize, true, site);
-    cs_lock_acquire(&c->lock);
+    /* Before the lock: the tracer keeps it (and its time stamp) until the
+     * send completes or blocks, and writes one record then (trace_buf.c). */
     CS_EV(EV_CHAN_SEND_BEGIN, c->id, 0, 0, 0, 0, site);
+    cs_lock_acquire(&c->lock);
     if (c->closed) {
         cs_lock_release(&c->lock);
         cs_chan_panic_send_closed(c, site);
@@ -287,8 +289,8 @@ bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
         cs_block_forever(BLOCK_NIL_CHAN, site);
     }
     if (ep) cs_chan_check_size(c, valsize, false, site);
+    CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site); /* before the lock: see send */
     cs_lock_acquire(&c->lock);
-    CS_EV(EV_CHAN_RECV_BEGIN, c->id, 0, 0, 0, 0, site);
     if (c->closed && c->qcount == 0) {
         cs_chan_recv_closed(c, ep, self->id, 0, site);
         cs_lock_release(&c->lock);

@@ -138,7 +138,7 @@ static void foreign_wait(cs_g *g) {
     atomic_store_explicit(&g->wakeword, WAKE_NONE, memory_order_relaxed);
 }
 
-void cs_park_switch(cs_g *g) {
+static void park_switch(cs_g *g) {
     if (g->foreign) {
         foreign_wait(g);
         return;
@@ -157,6 +157,12 @@ void cs_park_switch(cs_g *g) {
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
 }
 
+void cs_park_switch(cs_g *g) {
+    park_switch(g);
+    /* Woken: what follows comes after what the waker did (its clock). */
+    if (CS_TRACING()) cs_lc_join(g->wake_lc);
+}
+
 void cs_park_wait(cs_g *g) {
     cs_park_switch(g);
     g->block_reason = 0;
@@ -165,6 +171,7 @@ void cs_park_wait(cs_g *g) {
 
 void cs_ready(cs_g *g, cs_g *waker) {
     g->waker = waker ? waker->id : 0;
+    if (CS_TRACING()) g->wake_lc = cs_lc_now(); /* joined when its park returns */
     if (!g->park_uncounted) atomic_fetch_sub(&counts, BLOCKED_ONE);
     if (g->foreign) {
         uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);

@@ -19,7 +19,16 @@
 
 typedef struct cs_lock {
     _Atomic uint32_t v;
+    uint64_t lc; /* tracing: the Lamport clock of the last holder (holders only) */
 } cs_lock;
+
+/* Tracing (trace_hooks.h, tracer/trace_buf.c): a holder's events come after
+ * every event of the previous holders, because the lock carries their
+ * thread's clock.  Out of line: a goroutine may resume on another thread. */
+extern _Atomic int cs_tracing;
+void cs_lc_acquire(const uint64_t *lock_clock);
+void cs_lc_release(uint64_t *lock_clock);
+#define CS_LC_ON() __builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0)
 
 #define CS_LOCK_SPIN 100
 
@@ -45,14 +54,15 @@ static inline void cs_lock_slow(cs_lock *l) {
 
 static inline void cs_lock_acquire(cs_lock *l) {
     uint32_t z = 0;
-    if (__builtin_expect(atomic_compare_exchange_strong_explicit(
-                             &l->v, &z, 1, memory_order_acquire, memory_order_relaxed),
-                         1))
-        return;
-    cs_lock_slow(l);
+    if (!__builtin_expect(atomic_compare_exchange_strong_explicit(
+                              &l->v, &z, 1, memory_order_acquire, memory_order_relaxed),
+                          1))
+        cs_lock_slow(l);
+    if (CS_LC_ON()) cs_lc_acquire(&l->lc);
 }
 
 static inline void cs_lock_release(cs_lock *l) {
+    if (CS_LC_ON()) cs_lc_release(&l->lc);
     if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
         syscall(SYS_futex, (uint32_t *)&l->v, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
 }

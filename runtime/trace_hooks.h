@@ -3,11 +3,13 @@
  *
  * The runtime calls CS_EV(...) at every observable step.  When tracing is
  * off this is one predictable branch on a global flag.  When it is on, the
- * tracer assigns the global sequence number *at the call*, so the runtime
- * must call CS_EV inside the critical section that makes the step visible
- * (the channel lock, the wait-queue lock): that is what makes seq order
- * respect causality (a send's completion is logged before its receive's,
- * unlock n before lock n+1).
+ * tracer stamps the event *at the call* with the thread's logical clock,
+ * which meets other threads' clocks where the runtime synchronises
+ * (tracer/trace_buf.c), so the runtime must call CS_EV inside the critical
+ * section that makes the step visible: a release event before the release,
+ * an acquire event after the acquire.  That is what makes seq order respect
+ * causality (a send's completion is logged before its receive's, unlock n
+ * before lock n+1).
  *
  * Argument meaning per kind is written once, in format/trace.def (the
  * contract; docs/trace-format.md explains it); its numbers are stored in
@@ -38,7 +40,7 @@ extern _Atomic int cs_tracing;
 #define CS_TRACING() (__builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0))
 #endif
 
-/* Emit one event for the current goroutine.  Takes the global seq. */
+/* Emit one event for the current goroutine.  Takes the thread's clock. */
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
                     const char *s, cs_site site);
 /* Same, attributed to goroutine gid (for events the timer thread emits on
@@ -63,6 +65,13 @@ void cs_trace_end_info(int64_t *gid, int *sig);
     do {                                                                       \
         if (CS_TRACING()) cs_trace_event((kind), (obj), (a), (b), 0, 0, (s), (site)); \
     } while (0)
+
+/* The calling thread's Lamport clock (tracer/trace_buf.c): read it when a
+ * goroutine leaves the thread or readies another, join a clock where a
+ * goroutine resumes.  Out of line: never keep a thread-local address across
+ * a switch (proc.h).  cs_lc_acquire/cs_lc_release: spinlock.h. */
+uint64_t cs_lc_now(void);
+void cs_lc_join(uint64_t clock);
 
 /* New object id (global space shared by every object type; 0 = none). */
 int64_t cs_new_object_id(void);

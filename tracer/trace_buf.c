@@ -4,24 +4,49 @@
  * MAP_SHARED mapping of TRACE.db.cslog.
  *
  * Hot path (tracing on, room left in the chunk, file name already defined
- * in it): one thread-local load, one relaxed fetch_add on the global seq,
- * one time-stamp read (rdtsc where the kernel trusts the TSC), ~10 bytes of
+ * in it): one thread-local load, one Lamport-clock step (below), one
+ * time-stamp read (rdtsc where the kernel trusts the TSC), ~10 bytes of
  * varints stored into the mapping and one release store of the chunk's
- * `used`.  No lock, no system call, no allocation.  Taking a new chunk (every
- * 64 KiB) takes a lock only when a new 8 MiB segment must be mapped.
+ * `used`.  No lock, no system call, no allocation, and no store to a cache
+ * line another thread writes: a channel operation on 2 cores costs what it
+ * costs untraced plus the thread's own writes.  Taking a new chunk (every
+ * 64 KiB) takes a lock only when a new 8 MiB segment must be mapped (and
+ * populated: the page faults are taken there, in one call, not one per
+ * 4 KiB page in the middle of events).
+ *
+ * Order: a hybrid logical clock (Kulkarni et al., 2014), not a global
+ * counter.  Each thread has a clock (cs_lc); each record stores the clock's
+ * next value: max(clock + 1, the record's time stamp), so the clock follows
+ * real time, and is pushed past it only where causality needs it.  Clocks
+ * meet wherever the runtime synchronises, so that an event that happens
+ * before another always has the smaller value:
+ *  - a goroutine carries its thread's clock when it leaves a thread and
+ *    joins it where it resumes (runtime/proc.c), a created goroutine starts
+ *    at its creator's (goroutine.c), a woken one joins its waker's
+ *    (cs_ready / cs_park_wait, sched.c);
+ *  - a channel's lock carries the clock of its last holder (spinlock.h):
+ *    every channel event is written under that lock;
+ *  - every other object (mutex, WaitGroup, Once, semaphore, atomic...)
+ *    meets in obj_clock[], a table indexed by object id: an event on object
+ *    o takes max(thread clock, obj_clock[o]) + 1 and raises obj_clock[o] to
+ *    it with a CAS (concurrent readers of an RWMutex, Done calls of a
+ *    WaitGroup are not serialised by a lock).  A shared slot (two ids, one
+ *    slot) only adds order, never removes it.
+ * The converter sorts records by (clock, time, thread): an order that
+ * respects happens-before and is real-time order between events that are
+ * not causally related (as far as the threads' time stamps agree), and
+ * numbers them 1, 2, 3... (the trace's seq).
+ * In deterministic mode, where speed does not matter and the order must be
+ * the same on every run, the clock is the global counter cs_trace_seq.
  *
  * Invariants:
- *  - seq is taken inside cs_trace_event, i.e. inside the runtime's critical
- *    section that calls it: the modification order of cs_trace_seq follows
- *    happens-before, so seq order respects causality.
- *  - Room is reserved *before* the seq is taken, so a taken seq is written a
- *    few instructions later (no wait, no lock in between): finish can wait
- *    for every seq it handed out (gap-free on a clean exit).  A kill -9 in
- *    those instructions leaves a gap; the converter renumbers.
  *  - A record is visible (to a reader, or after a kill) only once `used`
  *    covers it; `used` is stored after the record's bytes (release).
- *  - Once finish has set CS_SEQ_CLOSED, events are dropped (counted), and no
- *    chunk is handed out any more (a forked child sees it closed too).
+ *  - Once finish has set cs_trace_closed, events are dropped (counted), and
+ *    no chunk is handed out any more (a forked child sees it closed too).
+ *    A thread is `busy` while it writes a record; finish waits for busy
+ *    threads after a membarrier (so that a thread either saw the flag or
+ *    is seen busy): a clean exit loses no event that began before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +55,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,8 +71,22 @@
 #include "tracer.h"
 #include "race_hooks.h"
 
-_Atomic uint64_t cs_trace_seq = 1;
+_Atomic uint64_t cs_trace_seq = 1; /* deterministic mode's clock */
 _Atomic uint64_t cs_trace_dropped;
+/* Set once by finish (or a forked child); alone on its cache line: every
+ * event reads it, nobody writes it while events flow. */
+_Alignas(64) _Atomic int cs_trace_closed;
+static char closed_pad[60] __attribute__((unused));
+
+/* This thread's Lamport clock (see the top).  Only functions of this file
+ * touch it: a goroutine may resume on another thread after a switch, so no
+ * code that can switch may keep its address (runtime/proc.h). */
+static _Thread_local uint64_t cs_lc;
+
+#define OBJ_CLOCKS 1024 /* obj_clock[] slots (power of two), one cache line each */
+static struct {
+    _Alignas(64) _Atomic uint64_t v;
+} obj_clock[OBJ_CLOCKS];
 
 #define SEG_BYTES ((size_t)CSLOG_SEG_CHUNKS * CSLOG_CHUNK)
 #define MAX_SEGS 16384 /* 128 GiB of log */
@@ -58,12 +99,19 @@ typedef struct tl_thread {
     uint8_t *pos, *end;       /* next record byte in the chunk, end of the chunk */
     uint8_t *data;            /* first record byte of the chunk */
     cslog_chunk *chunk;       /* NULL before the first chunk */
-    uint64_t prev_seq;
     int64_t prev_raw, prev_g;
     uint32_t number;          /* cslog_chunk.thread */
     uint32_t nchunks;         /* chunks taken (the current one's thread_chunk + 1) */
     uint32_t nfiles;          /* file indexes defined in the current chunk */
     _Atomic uint64_t written; /* events written (owner stores, others load) */
+    _Atomic int busy;         /* 1 while writing a record (owner stores, finish loads) */
+    /* A chan_send_begin / chan_recv_begin not written yet (pend_kind 0:
+     * none): written with its completion as one record (CSLOG_K_BEGUN), or
+     * on its own before the goroutine's next other event (a block, a
+     * panic).  Both happen in the channel's critical section. */
+    int pend_kind;
+    int64_t pend_g, pend_obj, pend_raw;
+    cs_site pend_site;
     struct tl_thread *next;   /* registry */
     struct {
         const char *key;
@@ -137,6 +185,9 @@ static int tsc_usable(void) {
 /* ---- the log file ------------------------------------------------------- */
 
 void cs_log_setup(int fd, cslog_header *hdr) {
+    /* for cs_log_close (fails harmlessly where membarrier is missing) */
+    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+    atomic_store(&cs_trace_closed, 0);
     atomic_store(&log_fd, fd);
     atomic_store(&log_hdr, hdr);
     atomic_store(&next_chunk, 0);
@@ -176,7 +227,21 @@ void cs_log_fork_child(void) {
 }
 
 static inline bool seq_closed(void) {
-    return atomic_load_explicit(&cs_trace_seq, memory_order_relaxed) & CS_SEQ_CLOSED;
+    return atomic_load_explicit(&cs_trace_closed, memory_order_relaxed);
+}
+
+/* Write n zero bytes at off: 0 or an errno. */
+static int write_zeros(int fd, off_t off, size_t n) {
+    static const uint8_t zeros[256 * 1024];
+    while (n) {
+        size_t k = n < sizeof zeros ? n : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, k, off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : ENOSPC;
+        off += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 /* The mapping of segment `s`, mapping it (and growing the file) if needed. */
@@ -188,12 +253,12 @@ static uint8_t *segment(size_t s) {
     int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
     if (!base && fd >= 0 && !atomic_load(&log_failed)) {
         off_t off = (off_t)CSLOG_HEADER_SIZE + (off_t)s * (off_t)SEG_BYTES;
-        /* fallocate: the blocks exist before anyone stores into the mapping
-         * (a store into a hole of a full disk would be SIGBUS) */
-        int rc = posix_fallocate(fd, off, (off_t)SEG_BYTES);
-        if (rc == EINVAL || rc == EOPNOTSUPP) {
-            rc = ftruncate(fd, off + (off_t)SEG_BYTES) == 0 ? 0 : errno;
-        }
+        /* Written with zeros first: the blocks are reserved (a full disk
+         * says ENOSPC here, where a store into a hole of the mapping would
+         * be SIGBUS), and the pages are in the page cache already.  On ext4
+         * this is 6x cheaper than posix_fallocate's unwritten extents, whose
+         * first store per page costs ~7 us (docs/performance.md). */
+        int rc = write_zeros(fd, off, SEG_BYTES);
         void *m = rc == 0 ? mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
                                  fd, off)
                           : MAP_FAILED;
@@ -203,6 +268,11 @@ static uint8_t *segment(size_t s) {
                             "not recorded)\n", strerror(rc ? rc : errno));
         } else {
             base = m;
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+            /* page tables now, in one call, not one fault per page later */
+            madvise(base, SEG_BYTES, MADV_POPULATE_WRITE);
             atomic_store_explicit(&segs[s], base, memory_order_release);
         }
     }
@@ -234,7 +304,6 @@ static bool new_chunk(tl_thread *t, bool force) {
     t->data = (uint8_t *)(c + 1);
     t->pos = t->data;
     t->end = (uint8_t *)c + CSLOG_CHUNK;
-    t->prev_seq = 0;
     t->prev_raw = c->base_raw;
     t->prev_g = 0;
     t->nfiles = 0;
@@ -257,6 +326,16 @@ uint64_t cs_log_written(void) {
     uint64_t n = 0;
     pthread_mutex_lock(&reg_lock);
     for (tl_thread *t = reg_head; t; t = t->next) n += atomic_load_explicit(&t->written, memory_order_acquire);
+    pthread_mutex_unlock(&reg_lock);
+    return n;
+}
+
+uint64_t cs_log_begun(void) {
+    uint64_t n = 0;
+    pthread_mutex_lock(&reg_lock);
+    for (tl_thread *t = reg_head; t; t = t->next)
+        n += atomic_load_explicit(&t->written, memory_order_acquire) +
+             (uint64_t)atomic_load_explicit(&t->busy, memory_order_relaxed);
     pthread_mutex_unlock(&reg_lock);
     return n;
 }
@@ -287,9 +366,16 @@ static uint8_t *define_file(tl_thread *t, uint8_t *p, const char *f, int *idx) {
     return p + n;
 }
 
+/* PREFETCH_AHEAD bytes past the write position are prefetched for writing:
+ * the log's memory is cold (a new cache line every ~6 records), and a store
+ * that misses, followed by the locked instruction of a channel's unlock,
+ * stalls that unlock for a memory access (measured: 3x the pool's cost). */
+#define PREFETCH_AHEAD 512
+
 static inline void publish(tl_thread *t, uint8_t *p) {
     t->pos = p;
     atomic_store_explicit(&t->chunk->used, (uint32_t)(p - t->data), memory_order_release);
+    if (p + PREFETCH_AHEAD < t->end) __builtin_prefetch(p + PREFETCH_AHEAD, 1, 3);
 }
 
 /* Make room for `need` bytes plus a definition of file (if not defined yet)
@@ -316,33 +402,75 @@ static inline uint8_t *reserve(tl_thread *t, size_t need, const char *file, int 
         }                                                                      \
     } while (0)
 
-/* fixed_seq: 0 takes the next seq; else (finish's program_end) that one. */
-static void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
-                 const char *s, cs_site site, uint64_t fixed_seq) {
-    tl_thread *t = my_t;
-    if (__builtin_expect(t == NULL, 0)) {
-        if ((!fixed_seq && seq_closed()) || !(t = thread_new())) goto drop;
+/* ---- the Lamport clock ---------------------------------------------------- */
+
+/* Channel events are written under the channel's lock, whose clock orders
+ * them (cs_lc_acquire / cs_lc_release below); every other event on an
+ * object meets in obj_clock. */
+static inline bool lock_ordered(int kind) {
+    return kind == EV_CHAN_SEND || kind == EV_CHAN_RECV || kind == EV_CHAN_SEND_BEGIN ||
+           kind == EV_CHAN_RECV_BEGIN || kind == EV_CHAN_CLOSE;
+}
+
+/* The clock value of this thread's next event (kind on object obj, at raw
+ * time `raw`). */
+static inline uint64_t next_clock(int kind, int64_t obj, int64_t raw) {
+    if (__builtin_expect(cs_det_on, 0))
+        return atomic_fetch_add_explicit(&cs_trace_seq, 1, memory_order_relaxed);
+    uint64_t lc = cs_lc + 1;
+    if ((uint64_t)raw > lc) lc = (uint64_t)raw; /* a hybrid logical clock: see the top */
+    if (obj && !lock_ordered(kind)) {
+        _Atomic uint64_t *oc = &obj_clock[(uint64_t)obj & (OBJ_CLOCKS - 1)].v;
+        uint64_t o = atomic_load_explicit(oc, memory_order_relaxed);
+        if (o >= lc) lc = o + 1;
+        /* Raise the slot to lc unless a concurrent event raised it higher
+         * (relaxed: the primitive's own release/acquire orders the slot's
+         * store before a later event's load, as it orders the events). */
+        while (o < lc && !atomic_compare_exchange_weak_explicit(oc, &o, lc, memory_order_relaxed,
+                                                                memory_order_relaxed)) {
+        }
     }
+    cs_lc = lc;
+    return lc;
+}
+
+void cs_lc_acquire(const uint64_t *lock_clock) {
+    if (*lock_clock > cs_lc) cs_lc = *lock_clock;
+}
+
+void cs_lc_release(uint64_t *lock_clock) { *lock_clock = cs_lc; }
+
+uint64_t cs_lc_now(void) { return cs_lc; }
+
+void cs_lc_join(uint64_t clock) {
+    if (clock > cs_lc) cs_lc = clock;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+/* Write one record into t's chunk.  kind may carry CSLOG_K_BEGUN;
+ * fixed_seq: 0 takes the next clock value; else (finish's program_end)
+ * that one. */
+static void write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_t b,
+                         int64_t c, int64_t d, const char *s, cs_site site, uint64_t fixed_seq,
+                         int64_t raw) {
+    /* busy before the closed test (finish: closed, membarrier, then waits
+     * for busy threads); the fence keeps the compiler from swapping them */
+    atomic_store_explicit(&t->busy, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (__builtin_expect(!fixed_seq && seq_closed(), 0)) goto drop_busy;
     size_t slen = 0;
     if (__builtin_expect(s != NULL, 0)) slen = strnlen(s, CSLOG_MAX_TEXT);
     int fidx;
     uint8_t *p = reserve(t, REC_FIXED + slen, site.file, &fidx, fixed_seq != 0);
-    if (!p) goto drop;
-    uint64_t seq = fixed_seq;
-    if (!seq) {
-        seq = atomic_fetch_add_explicit(&cs_trace_seq, 1, memory_order_relaxed);
-        if (__builtin_expect(seq & CS_SEQ_CLOSED, 0)) {
-            if (p != t->pos) publish(t, p); /* keep the file definition */
-            goto drop;
-        }
-    }
-    int64_t raw = now_raw();
+    if (!p) goto drop_busy;
+    if (!raw) raw = now_raw();
+    uint64_t seq = fixed_seq ? fixed_seq : next_clock(kind & ~CSLOG_K_BEGUN, obj, raw);
     uint8_t *rec = p;
     p += 2; /* kind, mask */
     uint8_t mask = 0;
-    p = cslog_put_u(p, seq - t->prev_seq);
     p = cslog_put_z(p, raw - t->prev_raw);
-    t->prev_seq = seq;
+    p = cslog_put_z(p, (int64_t)(seq - (uint64_t)raw)); /* 0 unless causality moved it */
     t->prev_raw = raw;
     if (gid != t->prev_g) {
         mask |= CSLOG_M_G;
@@ -368,11 +496,65 @@ static void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64
     rec[0] = (uint8_t)kind;
     rec[1] = mask;
     publish(t, p);
-    atomic_store_explicit(&t->written, atomic_load_explicit(&t->written, memory_order_relaxed) + 1,
-                          memory_order_release);
+    atomic_store_explicit(&t->written, atomic_load_explicit(&t->written, memory_order_relaxed) +
+                                           (kind & CSLOG_K_BEGUN ? 2 : 1),
+                          memory_order_relaxed);
+    atomic_store_explicit(&t->busy, 0, memory_order_release);
     return;
-drop:
-    atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
+drop_busy:
+    atomic_store_explicit(&t->busy, 0, memory_order_release);
+    atomic_fetch_add_explicit(&cs_trace_dropped, kind & CSLOG_K_BEGUN ? 2 : 1,
+                              memory_order_relaxed);
+}
+
+/* The completion a begin kind waits for (0: not a deferred begin). */
+static inline int completion_of(int kind) {
+    return kind == EV_CHAN_SEND_BEGIN ? EV_CHAN_SEND : kind == EV_CHAN_RECV_BEGIN ? EV_CHAN_RECV : 0;
+}
+_Static_assert(EV_CHAN_SEND < CSLOG_K_BEGUN && EV_CHAN_RECV < CSLOG_K_BEGUN &&
+                   (EV_CHAN_SEND | CSLOG_K_BEGUN) < CSLOG_REC_OBJECT &&
+                   (EV_CHAN_RECV | CSLOG_K_BEGUN) < CSLOG_REC_OBJECT,
+               "a begun kind must stay below the other record types");
+
+static void flush_pending(tl_thread *t) {
+    int k = t->pend_kind;
+    t->pend_kind = 0;
+    write_record(t, t->pend_g, k, t->pend_obj, 0, 0, 0, 0, NULL, t->pend_site, 0, t->pend_raw);
+}
+
+static void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
+                 const char *s, cs_site site, uint64_t fixed_seq) {
+    tl_thread *t = my_t;
+    if (__builtin_expect(t == NULL, 0)) {
+        if ((!fixed_seq && seq_closed()) || !(t = thread_new())) {
+            atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    int64_t raw = 0; /* now */
+    if (t->pend_kind && t->pend_g == gid) {
+        if (kind == completion_of(t->pend_kind) && obj == t->pend_obj &&
+            site.file == t->pend_site.file && site.line == t->pend_site.line) {
+            /* one record, at the begin's time (outside the channel's lock:
+             * the critical section stays short); the completion follows
+             * within the operation */
+            t->pend_kind = 0;
+            kind |= CSLOG_K_BEGUN;
+            raw = t->pend_raw;
+        } else {
+            flush_pending(t);
+        }
+    }
+    if (completion_of(kind) && !fixed_seq) {
+        if (t->pend_kind) flush_pending(t); /* (another goroutine's: not expected) */
+        t->pend_kind = kind;
+        t->pend_g = gid;
+        t->pend_obj = obj;
+        t->pend_site = site;
+        t->pend_raw = now_raw();
+        return;
+    }
+    write_record(t, gid, kind, obj, a, b, c, d, s, site, fixed_seq, raw);
 }
 
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
@@ -386,14 +568,42 @@ void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, 
 
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
                     const char *s, cs_site site) {
-    /* (no early "closed?" test here: it would read the contended seq line
-     * once more per event; emit drops late events anyway).  Through
-     * cs_trace_event_g: the race build's detector sees every event. */
+    /* (emit drops late events).  The race build goes through
+     * cs_trace_event_g: its detector sees every event. */
+#ifdef CS_RACE
     cs_trace_event_g(cs_getg()->id, kind, obj, a, b, c, d, s, site);
+#else
+    emit(cs_getg()->id, kind, obj, a, b, c, d, s, site, 0);
+#endif
 }
 
-void cs_log_emit_end(uint64_t seq, int64_t gid, int status, int sig, const char *reason) {
-    emit(gid, EV_PROGRAM_END, 0, status, sig, 0, 0, reason, (cs_site){NULL, 0}, seq);
+void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason) {
+    emit(gid, EV_PROGRAM_END, 0, status, sig, 0, 0, reason, (cs_site){NULL, 0}, CSLOG_SEQ_END);
+}
+
+/* Close the log to new events: after this returns, no thread writes an
+ * event any more, except one stuck (or killed) in the middle of one for 2 s.
+ * The membarrier makes every thread's `busy` store visible here, or this
+ * store of the flag visible to it (a thread that saw it open is seen busy):
+ * without it, a store-buffered busy flag could be missed. */
+void cs_log_close(void) {
+    atomic_store(&cs_trace_closed, 1);
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0 &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0) {
+        struct timespec ts = {0, 1000000}; /* no membarrier: stores drain in far less */
+        nanosleep(&ts, NULL);
+    }
+    int64_t until = cs_trace_now() + 2000000000LL;
+    for (;;) {
+        bool busy = false;
+        pthread_mutex_lock(&reg_lock);
+        for (tl_thread *t = reg_head; t && !busy; t = t->next)
+            busy = atomic_load_explicit(&t->busy, memory_order_acquire) && t != my_t;
+        pthread_mutex_unlock(&reg_lock);
+        if (!busy || cs_trace_now() >= until) return;
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,

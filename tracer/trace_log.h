@@ -16,7 +16,8 @@
  * what a store put there survives the death of the process.
  *
  * Record (all integers little-endian varints; zz = zigzag varint):
- *   event   kind (1..127), mask, seq delta, zz time delta, then by mask:
+ *   event   kind (1..111, | CSLOG_K_BEGUN), mask, zz time delta, zz (clock
+ *           - time), then by mask:
  *           [zz g] [file index, zz line] [zz obj] [zz a] [zz b] [zz c] [zz d]
  *           [text length, text bytes]
  *   object  CSLOG_REC_OBJECT, mask (CSLOG_M_S, CSLOG_M_SITE only), zz id,
@@ -25,8 +26,17 @@
  *           index `index` (sites name their file by this index; an index is
  *           defined before its first use, once per chunk)
  * Deltas are taken from the previous event record of the same chunk (the
- * first from the chunk's base_seq / base_raw); g is written only when it
- * differs from the previous event's (initially 0).
+ * first from the chunk's base_raw); g is written only when it differs from
+ * the previous event's (initially 0).  The "seq" of a record is its clock
+ * value (a hybrid logical clock, tracer/trace_buf.c): it grows along a
+ * thread's records, and the converter orders all records by (clock, time,
+ * thread).
+ *
+ * CSLOG_K_BEGUN on a chan_send or chan_recv: the operation completed in the
+ * critical section it began in, so its chan_send_begin / chan_recv_begin
+ * (same g, channel, site and time) was not written as a record of its own:
+ * the converter writes that row just before this one.  Half the records of a
+ * channel operation that does not block.
  */
 #ifndef CS_TRACE_LOG_H
 #define CS_TRACE_LOG_H
@@ -36,7 +46,7 @@
 #include <string.h>
 
 #define CSLOG_MAGIC "CSCOPLOG"        /* 8 bytes, no NUL */
-#define CSLOG_VERSION 1
+#define CSLOG_VERSION 2 /* 2: hybrid-logical-clock records, CSLOG_K_BEGUN */
 #define CSLOG_HEADER_SIZE (64 * 1024) /* header + meta text */
 #define CSLOG_META_OFF 4096           /* meta: "key\0value\0" pairs */
 #define CSLOG_CHUNK (64 * 1024)       /* bytes per chunk, header included */
@@ -44,11 +54,14 @@
 #define CSLOG_MAX_TEXT (CSLOG_CHUNK - 1024) /* longer text is cut to this */
 #define CSLOG_MAX_FILE 1024           /* longer file names are cut to this */
 #define CSLOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+/* program_end's clock value: after every event's (trace_buf.c) */
+#define CSLOG_SEQ_END (UINT64_C(1) << 62)
 
 /* header.flags: what the records' time values are */
 #define CSLOG_F_VIRTUAL 1 /* deterministic mode's virtual ns (no conversion) */
 #define CSLOG_F_TSC 2     /* CPU time-stamp counter ticks (else CLOCK_MONOTONIC ns) */
 
+#define CSLOG_K_BEGUN 0x80 /* event kind flag: its begin row is implied (above) */
 #define CSLOG_REC_OBJECT 0xF0
 #define CSLOG_REC_FILE 0xF1
 
@@ -90,7 +103,7 @@ typedef struct cslog_chunk {
     uint32_t magic;           /* CSLOG_CHUNK_MAGIC once taken */
     uint32_t thread;          /* the writing thread's number (1, 2, ...) */
     uint32_t thread_chunk;    /* this is that thread's n-th chunk (0, 1, ...) */
-    uint64_t base_seq;        /* seq delta of the first event is from this */
+    uint64_t base_seq;        /* unused (0) */
     int64_t base_raw;         /* time delta of the first event is from this */
     int64_t base_mono;        /* CLOCK_MONOTONIC ns read with base_raw (calibration) */
     int64_t reserved[3];

@@ -150,7 +150,7 @@ static void on_exit_handler(int status, void *arg) {
 static void after_fork_child(void) {
     pthread_mutex_init(&state_lock, NULL);
     if (state == ST_RUNNING) {
-        atomic_fetch_or(&cs_trace_seq, CS_SEQ_CLOSED);
+        atomic_store(&cs_trace_closed, 1);
         atomic_store(&cs_tracing, 0);
         cs_log_fork_child(); /* unmaps the chunks: they would hold the lock */
         munmap(hdr, CSLOG_HEADER_SIZE);
@@ -221,36 +221,21 @@ static int run_import(bool detach) {
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* All seqs below `last` were handed out before the seq space closed: each
- * is written a few instructions after it was taken.  Wait for them (a
- * thread killed in between would make it wait forever: 2 s at most). */
-static void wait_stragglers(uint64_t last) {
-    int64_t until = cs_trace_now() + 2000000000LL;
-    while (cs_log_written() < last && cs_trace_now() < until) { /* program_end included */
-        struct timespec ts = {0, 50000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 void cs_trace_finish(const char *reason, int status) {
     pthread_mutex_lock(&state_lock);
     if (state != ST_RUNNING) {
         pthread_mutex_unlock(&state_lock);
         return;
     }
-    /* Take the last seq (program_end) and close the seq space in one step:
-     * every event that got a smaller seq is written by its thread a few
-     * instructions later; every later attempt is dropped. */
-    uint64_t cur = atomic_load(&cs_trace_seq);
-    while (!atomic_compare_exchange_weak(&cs_trace_seq, &cur, (cur + 1) | CS_SEQ_CLOSED)) {
-    }
-    final_emitted = cur;
+    /* Close the log: every event begun before this is written; every
+     * later attempt is dropped.  program_end comes after all of them. */
+    cs_log_close();
     int64_t end_g;
     int end_sig;
     cs_trace_end_info(&end_g, &end_sig);
     if (!reason) reason = "exit";
-    cs_log_emit_end(cur, end_g, status, end_sig, reason);
-    wait_stragglers(cur);
+    cs_log_emit_end(end_g, status, end_sig, reason);
+    final_emitted = cs_log_begun(); /* = written, unless a thread is stuck mid-record */
     hdr->end_mono = cs_trace_now();
     hdr->end_raw = cs_det_on ? atomic_load(&cs_det_vclock) : hdr->end_mono;
     if (hdr->flags & CSLOG_F_TSC) {
@@ -261,7 +246,7 @@ void cs_trace_finish(const char *reason, int status) {
     hdr->end_g = end_g;
     hdr->end_status = status;
     hdr->end_sig = end_sig;
-    hdr->end_seq = cur;
+    hdr->end_seq = CSLOG_SEQ_END;
     snprintf(hdr->end_reason, sizeof hdr->end_reason, "%s", reason);
     atomic_store_explicit(&hdr->finished, 1, memory_order_release);
     atomic_store(&cs_tracing, 0);
@@ -531,8 +516,7 @@ __attribute__((constructor(101))) static void trace_from_env(void) {
 
 void cs_trace_get_stats(cs_trace_stats *st) {
     pthread_mutex_lock(&state_lock);
-    uint64_t seq = atomic_load(&cs_trace_seq);
-    st->emitted = state == ST_DONE ? final_emitted : (seq & ~CS_SEQ_CLOSED) - 1;
+    st->emitted = state == ST_DONE ? final_emitted : cs_log_begun();
     st->stored = cs_log_written();
     st->commits = cs_log_chunks();
     st->dropped = atomic_load(&cs_trace_dropped);

@@ -87,7 +87,7 @@ int cs_trace_start(const char *path, char *err, size_t errlen);
 
 /* Counters for tests and the benchmark. */
 typedef struct cs_trace_stats {
-    uint64_t emitted;  /* seq numbers handed out (events accepted) */
+    uint64_t emitted;  /* events accepted (begun before the log closed) */
     uint64_t stored;   /* events written into the log so far */
     uint64_t commits;  /* log chunks handed out */
     uint64_t dropped;  /* events offered after finish (not recorded) */
@@ -108,15 +108,19 @@ struct cslog_header;
 void cs_log_setup(int fd, struct cslog_header *hdr);
 struct cslog_header *cs_log_header(void);
 void cs_log_fork_child(void);
-/* Write program_end with seq `seq` (finish, after the seq space closed). */
-void cs_log_emit_end(uint64_t seq, int64_t gid, int status, int sig, const char *reason);
+/* Stop taking events and wait (2 s at most) for those being written. */
+void cs_log_close(void);
+/* Write program_end (finish, after cs_log_close): clock CSLOG_SEQ_END,
+ * after every other event. */
+void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason);
 uint64_t cs_log_written(void); /* events written by every thread */
+uint64_t cs_log_begun(void);   /* written, plus those being written now */
 uint64_t cs_log_chunks(void);  /* chunks handed out */
 
-/* Global sequence counter: the next seq to hand out; CS_SEQ_CLOSED is set
- * once finish has taken the last seq (program_end). */
-#define CS_SEQ_CLOSED (UINT64_C(1) << 62)
+/* Deterministic mode's Lamport clock: one global counter (trace_buf.c). */
 extern _Atomic uint64_t cs_trace_seq;
+/* 1 once the log is closed (finish, or a forked child): events are dropped. */
+extern _Atomic int cs_trace_closed;
 extern _Atomic uint64_t cs_trace_dropped;
 
 int64_t cs_trace_now(void); /* CLOCK_MONOTONIC ns */

@@ -7,6 +7,7 @@
  *   - for each mutex, acquire and release alternate in seq order, each
  *     release by the goroutine of the acquire before it (release n < acquire n+1);
  *   - go_create < go_start < every other event of that goroutine < go_end;
+ *   - a WaitGroup's wait returns after the Done that brought it to zero;
  *   - the seq space is gap-free and ends with program_end.
  * Each traced child process (one trace per process) runs ROUNDS rounds
  * with fresh channels and mutexes: 2 x 150 x 5 = 1500 random runs.
@@ -108,6 +109,11 @@ static long long violations(sqlite3 *db, long long *messages) {
                  "(pk IS NULL AND kind != %d) OR pk = kind OR (kind=%d AND pg != g)",
                  EV_MUTEX_ACQUIRE, EV_MUTEX_RELEASE, OBJ_MUTEX, EV_MUTEX_ACQUIRE,
                  EV_MUTEX_RELEASE);
+    /* each wg_wait_done after a wg_add that left its counter at zero */
+    bad += tt_qi(db,
+                 "SELECT count(*) FROM events w WHERE w.kind=%d AND NOT EXISTS (SELECT 1 FROM "
+                 "events d WHERE d.kind=%d AND d.obj=w.obj AND d.b=0 AND d.seq<w.seq)",
+                 EV_WG_WAIT_DONE, EV_WG_ADD);
     /* goroutine life: create < start = first event; end = last event (a
      * goroutine still finishing when main returned has no end) */
     bad += tt_qi(db,
