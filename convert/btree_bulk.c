@@ -105,18 +105,10 @@ static inline void put_record(const bt_bulk *b, const cs_event_row *r, const rec
 /* Finish the current leaf: append it; its largest rowid separates it from
  * the next. */
 static int leaf_out(bt_bulk *b, page *pg, int type, uint64_t key) {
-    bt_page_seal(pg, type, 0, b->usable);
+    bt_page_seal(pg, type, 0);
     uint32_t no = bt_append(b, pg->p);
     if (!no) return -1;
     return bt_level_push(b, &b->leaves, no, key);
-}
-
-/* Append a row's cell to the current leaf (spilling to overflow pages a
- * payload too large for a page, as SQLite would). */
-/* An indexed column's value (obj and site 0: NULL, sorted as such). */
-static inline int64_t idx_value(const cs_event_row *r, int col) {
-    int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0};
-    return v[col];
 }
 
 /* The fast path for the schema's own column order (seq, t_ns, g, kind,
@@ -179,14 +171,19 @@ static int add_row_fast(bt_bulk *b, const cs_event_row *r, uint64_t rowid) {
     return 1;
 }
 
+/* Append a row's cell to the current leaf (spilling to overflow pages a
+ * payload too large for a page, as SQLite would), and keep its indexed
+ * columns' values. */
 static int add_row(bt_bulk *b, const cs_event_row *r) {
     if (b->canonical) {
         int rc = add_row_fast(b, r, b->rows + 1);
         if (rc < 0) return -1;
         if (rc) {
-            for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = b->idx[i].col == COL_G ? r->g
-                : b->idx[i].col == COL_OBJ ? r->obj : b->idx[i].col == COL_KIND ? r->kind
-                : idx_value(r, b->idx[i].col);
+            if (b->nidx) {
+                const int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a,
+                                          r->b, r->c, r->d, r->site, 0};
+                for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = v[b->idx[i].col];
+            }
             b->rows++;
             return 0;
         }
@@ -338,7 +335,7 @@ static int finish(bt_bulk *b, double *index_seconds) {
     /* the table's last leaf; interior levels */
     memset(b->leaf.p + b->usable, 0, b->page_size - b->usable);
     if (!b->leaves.n) {
-        bt_page_seal(&b->leaf, PG_TABLE_LEAF, 0, b->usable);
+        bt_page_seal(&b->leaf, PG_TABLE_LEAF, 0);
         if (bt_write_at(b, b->leaf.p, b->table_root) != 0) return -1;
     } else {
         if (leaf_out(b, &b->leaf, PG_TABLE_LEAF, 0) != 0) return -1;

@@ -123,7 +123,7 @@ int bt_build_index(bt_bulk *b, const bt_index *ix) {
         }
         memset(b->scratch + b->usable, 0, b->page_size - b->usable);
         if (i == n) { /* the last leaf */
-            bt_page_seal(&pg, PG_INDEX_LEAF, 0, b->usable);
+            bt_page_seal(&pg, PG_INDEX_LEAF, 0);
             if (!lv.n) {
                 int rc = bt_write_at(b, b->scratch, ix->root);
                 bt_level_free(&lv);
@@ -139,7 +139,7 @@ int bt_build_index(bt_bulk *b, const bt_index *ix) {
             bt_page_pop(&pg);
             div = --i;
         }
-        bt_page_seal(&pg, PG_INDEX_LEAF, 0, b->usable);
+        bt_page_seal(&pg, PG_INDEX_LEAF, 0);
         uint32_t no = bt_append(b, b->scratch);
         if (!no || bt_level_push(b, &lv, no, div) != 0) return bt_level_free(&lv), -1;
         i = div + 1;

@@ -65,10 +65,10 @@ uint32_t bt_append(bt_bulk *b, const uint8_t *pg) {
     return b->next_page++;
 }
 
-void bt_page_init(page *pg, int hdr, uint32_t page_size) {
+void bt_page_init(page *pg, int hdr, uint32_t usable) {
     pg->hdr = hdr;
     pg->ncell = 0;
-    pg->content = (int)page_size;
+    pg->content = (int)usable;
     pg->last_size = 0;
 }
 
@@ -79,7 +79,7 @@ void bt_page_pop(page *pg) {
 }
 
 /* The header; the free space between the pointers and the cells zeroed. */
-void bt_page_seal(page *pg, int type, uint32_t right, uint32_t page_size) {
+void bt_page_seal(page *pg, int type, uint32_t right) {
     uint8_t *p = pg->p;
     p[0] = (uint8_t)type;
     put_be16(p + 1, 0);
@@ -89,7 +89,6 @@ void bt_page_seal(page *pg, int type, uint32_t right, uint32_t page_size) {
     if (pg->hdr == 12) put_be32(p + 8, right);
     int ptr_end = pg->hdr + 2 * pg->ncell;
     memset(p + ptr_end, 0, (size_t)(pg->content - ptr_end));
-    (void)page_size;
 }
 
 int bt_level_push(bt_bulk *b, level *lv, uint32_t child, uint64_t key) {
@@ -167,7 +166,7 @@ int bt_build_upper(bt_bulk *b, level *lv, const bt_index *ix, uint64_t min, uint
                 return bt_fail(b, "%s", "a b-tree node without cells (page too small)");
             }
             memset(b->scratch + b->usable, 0, b->page_size - b->usable);
-            bt_page_seal(&pg, type, lv->child[i], b->usable);
+            bt_page_seal(&pg, type, lv->child[i]);
             uint32_t no;
             if (top) {
                 if (bt_write_at(b, b->scratch, root) != 0) return bt_level_free(&up), -1;

@@ -101,7 +101,7 @@ void bt_page_init(page *pg, int hdr, uint32_t usable);
 /* Take the last cell off again. */
 void bt_page_pop(page *pg);
 /* The page header; the free space between the pointers and the cells zeroed. */
-void bt_page_seal(page *pg, int type, uint32_t right, uint32_t usable);
+void bt_page_seal(page *pg, int type, uint32_t right);
 int bt_level_push(bt_bulk *b, level *lv, uint32_t child, uint64_t key);
 void bt_level_free(level *lv);
 /* Build the levels above lv (its children written already) up to the root
