@@ -37,6 +37,7 @@
 #include "btree_bulk.h"
 #include "convert.h"
 #include "log_read.h"
+#include "msg_ids.h"
 #include "trace_sql.h" /* the schema, from the contract (format/schema.sql) */
 #include "tracer.h"
 
@@ -76,6 +77,7 @@ typedef struct conv {
     row *rows_buf; /* two batches: one filled while the other is written */
     size_t nrows;
     uint64_t next_seq; /* the next dense seq */
+    msg_ids msgs;      /* per-channel message numbers -> trace-wide ids */
     site_ent *sites;
     size_t sites_cap, nsites;
     file_ent *files;
@@ -342,6 +344,13 @@ static void merge_events(conv *c) {
         w->kind = r->kind;
         w->obj = r->obj;
         w->a = r->a;
+        if ((r->kind == EV_CHAN_SEND || r->kind == EV_CHAN_RECV) && r->a) {
+            w->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
+            if (w->a < 0) {
+                c->failed = true;
+                snprintf(c->err, c->errlen, "out of memory");
+            }
+        }
         w->b = r->b;
         w->c = r->c;
         w->d = r->d;
@@ -355,6 +364,7 @@ static void merge_events(conv *c) {
         sift_down(heap, hn, 0);
     }
     flush_rows(c);
+    msg_ids_free(&c->msgs);
     /* a thread's last registrations, with no event after them */
     free(srcs);
     free(heap);

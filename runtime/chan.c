@@ -18,11 +18,10 @@
 #include "det.h"
 #include "trace_hooks.h"
 
-static _Atomic int64_t next_msg = 1;
-
-static int64_t new_msg(void) {
-    return CS_TRACING() ? atomic_fetch_add_explicit(&next_msg, 1, memory_order_relaxed) : 0;
-}
+/* The id of a message sent on c (tracing; lock held): numbered per channel,
+ * so that no counter is shared by all threads; the converter turns
+ * (channel, number) into a trace-wide id (convert/msg_ids.c). */
+static int64_t new_msg(chan_t *c) { return CS_TRACING() ? ++c->nmsg : 0; }
 
 /* Element copies.  A zero-size element (chan struct{}) copies nothing, and
  * its pointers may be NULL or point at a zero-size variable. */
@@ -118,7 +117,7 @@ void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site 
     int64_t slot = c->sendx;
     elem_copy(c, c->buf + slot * c->elemsize, ep);
     if (CS_TRACING()) { /* (msgs is read only when tracing, which is on from the start) */
-        c->msgs[slot] = new_msg();
+        c->msgs[slot] = new_msg(c);
         ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
     }
     if (++c->sendx == c->cap) c->sendx = 0;
@@ -144,7 +143,7 @@ void cs_chan_send_to_waiter(chan_t *c, cs_sudog *sg, const void *ep, cs_g *self,
                             cs_site site) {
     /* Only possible when the buffer is empty: hand the value straight to
      * the parked receiver. */
-    int64_t msg = new_msg();
+    int64_t msg = new_msg(c);
     ev_send(c, gid_of(self), msg, -1, ep, flags, site);
     if (sg->elem) elem_copy(c, sg->elem, ep);
     ev_recv(c, sg->g->id, msg, -1, ep, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
@@ -158,7 +157,7 @@ void cs_chan_recv_from_waiter(chan_t *c, cs_sudog *sg, void *ep, cs_g *self, int
                               cs_site site) {
     int sflags = sg->is_select ? CS_EVF_SELECT : 0;
     if (c->cap == 0) {
-        int64_t msg = new_msg();
+        int64_t msg = new_msg(c);
         ev_send(c, sg->g->id, msg, -1, sg->elem, sflags, sg->site);
         if (ep) elem_copy(c, ep, sg->elem);
         ev_recv(c, gid_of(self), msg, -1, sg->elem, flags, site);

@@ -451,7 +451,7 @@ void cs_lc_join(uint64_t clock) {
 /* Write one record into t's chunk.  kind may carry CSLOG_K_BEGUN;
  * fixed_seq: 0 takes the next clock value; else (finish's program_end)
  * that one. */
-static void write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_t b,
+static inline __attribute__((always_inline)) void write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_t b,
                          int64_t c, int64_t d, const char *s, cs_site site, uint64_t fixed_seq,
                          int64_t raw) {
     /* busy before the closed test (finish: closed, membarrier, then waits
@@ -516,13 +516,13 @@ _Static_assert(EV_CHAN_SEND < CSLOG_K_BEGUN && EV_CHAN_RECV < CSLOG_K_BEGUN &&
                    (EV_CHAN_RECV | CSLOG_K_BEGUN) < CSLOG_REC_OBJECT,
                "a begun kind must stay below the other record types");
 
-static void flush_pending(tl_thread *t) {
+static __attribute__((noinline)) void flush_pending(tl_thread *t) {
     int k = t->pend_kind;
     t->pend_kind = 0;
     write_record(t, t->pend_g, k, t->pend_obj, 0, 0, 0, 0, NULL, t->pend_site, 0, t->pend_raw);
 }
 
-static void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
+static inline __attribute__((always_inline)) void emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
                  const char *s, cs_site site, uint64_t fixed_seq) {
     tl_thread *t = my_t;
     if (__builtin_expect(t == NULL, 0)) {
