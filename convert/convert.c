@@ -5,15 +5,19 @@
  * are in Lamport-clock order) are k-way merged by (clock, time, thread)
  * with a binary heap, so events come out in an order that respects
  * happens-before (tracer/trace_buf.c says why).  They are numbered densely
- * 1, 2, ... in that order: the trace's seq (= rowid, no gaps).  Rows go in batches through `INSERT INTO events
- * SELECT * FROM cs_batch`, where cs_batch is a virtual table that reads the
- * batch in place, with a NULL seq: SQLite's append path (max rowid + 1),
- * no B-tree search per row and no per-column bind calls.
+ * 1, 2, ... in that order: the trace's seq (= rowid, no gaps).  Rows go in
+ * batches of BATCH to the bulk writer (btree_bulk.h), which writes them on a
+ * thread of its own straight into the file as the pages of the events
+ * b-tree, and at the end the pages of its indexes: SQLite's own insert and
+ * CREATE INDEX were 5-10x slower (docs/performance.md, "The conversion").
+ * Two batch buffers: the merge fills one while the other is written, so a
+ * row must not be touched once flush_rows has handed its batch over.
  *
  * Objects (a registration's create_seq is the next event of the same
- * thread), goroutines (go_create / go_end) and sites are written as their
- * records come out of the merge.  The file is written with the journal off
- * (it is a temporary file nobody else sees) and renamed into place.
+ * thread), goroutines (go_create / go_end), sites and meta go into an
+ * in-memory SQLite database as their records come out of the merge, and
+ * are copied into the file at the end.  The file is a temporary one nobody
+ * else sees (no journal, no syncs), renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +34,7 @@
 
 #include <sqlite3.h>
 
+#include "btree_bulk.h"
 #include "convert.h"
 #include "log_read.h"
 #include "msg_ids.h"
@@ -39,12 +44,7 @@
 #define BATCH 65536
 #define MAX_PENDING 8 /* object registrations waiting for their thread's next event */
 
-typedef struct row {
-    int64_t t, g, obj, a, b, c, d, site;
-    const char *s;
-    uint32_t slen;
-    int32_t kind;
-} row;
+typedef cs_event_row row;
 
 typedef struct site_ent {
     uint64_t key; /* file id << 32 | line, + 1 (0: empty) */
@@ -71,8 +71,10 @@ typedef struct conv {
     bool failed;
     char *err;
     size_t errlen;
-    sqlite3_stmt *ins_events, *ins_site, *ins_obj, *upd_obj_seq, *go_create, *go_end, *set_meta;
-    row *rows;
+    bt_bulk *bulk; /* the events table and its indexes, straight into the file */
+    sqlite3_stmt *ins_site, *ins_obj, *upd_obj_seq, *go_create, *go_end, *set_meta;
+    row *rows;     /* the batch being filled: one half of rows_buf */
+    row *rows_buf; /* two batches: one filled while the other is written */
     size_t nrows;
     uint64_t next_seq; /* the next dense seq */
     msg_ids msgs;      /* per-channel message numbers -> trace-wide ids */
@@ -254,135 +256,12 @@ static void event_side_effects(conv *c, src *sr, const lr_rec *r, uint64_t seq, 
     }
 }
 
-/* ---- cs_batch: the events of one batch as a virtual table --------------- */
-
-typedef struct batch_vtab {
-    sqlite3_vtab base;
-    conv *c;
-} batch_vtab;
-
-typedef struct batch_cursor {
-    sqlite3_vtab_cursor base;
-    size_t i;
-} batch_cursor;
-
-static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                      sqlite3_vtab **out, char **err) {
-    (void)argc;
-    (void)argv;
-    (void)err;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(seq, t_ns, g, kind, obj, a, b, c, d, site, s)");
-    if (rc != SQLITE_OK) return rc;
-    batch_vtab *vt = sqlite3_malloc(sizeof *vt);
-    if (!vt) return SQLITE_NOMEM;
-    memset(vt, 0, sizeof *vt);
-    vt->c = aux;
-    *out = &vt->base;
-    return SQLITE_OK;
-}
-
-static int vt_disconnect(sqlite3_vtab *vt) {
-    sqlite3_free(vt);
-    return SQLITE_OK;
-}
-
-static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
-    (void)vt;
-    info->estimatedCost = 1e6;
-    info->estimatedRows = BATCH;
-    return SQLITE_OK;
-}
-
-static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    (void)vt;
-    batch_cursor *cur = sqlite3_malloc(sizeof *cur);
-    if (!cur) return SQLITE_NOMEM;
-    memset(cur, 0, sizeof *cur);
-    *out = &cur->base;
-    return SQLITE_OK;
-}
-
-static int vt_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static conv *vt_conv(sqlite3_vtab_cursor *cur) { return ((batch_vtab *)cur->pVtab)->c; }
-
-static int vt_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc,
-                     sqlite3_value **argv) {
-    (void)idx;
-    (void)idxs;
-    (void)argc;
-    (void)argv;
-    ((batch_cursor *)cur)->i = 0;
-    return SQLITE_OK;
-}
-
-static int vt_next(sqlite3_vtab_cursor *cur) {
-    ((batch_cursor *)cur)->i++;
-    return SQLITE_OK;
-}
-
-static int vt_eof(sqlite3_vtab_cursor *cur) {
-    return ((batch_cursor *)cur)->i >= vt_conv(cur)->nrows;
-}
-
-static int vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
-    const row *r = &vt_conv(cur)->rows[((batch_cursor *)cur)->i];
-    switch (col) {
-    case 0: sqlite3_result_null(ctx); break; /* the append path: max(seq) + 1 */
-    case 1: sqlite3_result_int64(ctx, r->t); break;
-    case 2: sqlite3_result_int64(ctx, r->g); break;
-    case 3: sqlite3_result_int(ctx, r->kind); break;
-    case 4:
-        if (r->obj) sqlite3_result_int64(ctx, r->obj);
-        else sqlite3_result_null(ctx);
-        break;
-    case 5: sqlite3_result_int64(ctx, r->a); break;
-    case 6: sqlite3_result_int64(ctx, r->b); break;
-    case 7: sqlite3_result_int64(ctx, r->c); break;
-    case 8: sqlite3_result_int64(ctx, r->d); break;
-    case 9:
-        if (r->site) sqlite3_result_int64(ctx, r->site);
-        else sqlite3_result_null(ctx);
-        break;
-    default:
-        if (r->s) sqlite3_result_text(ctx, r->s, (int)r->slen, SQLITE_STATIC);
-        else sqlite3_result_null(ctx);
-        break;
-    }
-    return SQLITE_OK;
-}
-
-static int vt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
-    *rowid = (sqlite3_int64)((batch_cursor *)cur)->i;
-    return SQLITE_OK;
-}
-
-static const sqlite3_module batch_module = {
-    .iVersion = 1,
-    .xCreate = NULL, /* eponymous only: never in the file's schema */
-    .xConnect = vt_connect,
-    .xBestIndex = vt_best_index,
-    .xDisconnect = vt_disconnect,
-    .xDestroy = vt_disconnect,
-    .xOpen = vt_open,
-    .xClose = vt_close,
-    .xFilter = vt_filter,
-    .xNext = vt_next,
-    .xEof = vt_eof,
-    .xColumn = vt_column,
-    .xRowid = vt_rowid,
-};
-
+/* Hand the batch to the bulk writer's thread and fill the other buffer
+ * meanwhile (the writer reads a batch until the next one is handed over). */
 static void flush_rows(conv *c) {
     if (c->nrows && !c->failed) {
-        step(c, c->ins_events, "insert events");
-        if (!c->failed && (uint64_t)sqlite3_last_insert_rowid(c->db) != c->next_seq - 1) {
-            c->failed = true;
-            snprintf(c->err, c->errlen, "event seq mismatch while writing the trace");
-        }
+        if (bt_bulk_add(c->bulk, c->rows, c->nrows, c->err, c->errlen) != 0) c->failed = true;
+        c->rows = c->rows == c->rows_buf ? c->rows_buf + BATCH : c->rows_buf;
     }
     c->nrows = 0;
 }
@@ -501,9 +380,7 @@ static bool prepare(conv *c, sqlite3_stmt **st, const char *sql) {
 }
 
 static bool prepare_all(conv *c) {
-    return sqlite3_create_module(c->db, "cs_batch", &batch_module, c) == SQLITE_OK &&
-           prepare(c, &c->ins_events, "INSERT INTO events SELECT * FROM cs_batch") &&
-           prepare(c, &c->ins_site, "INSERT INTO sites(id, file, line) VALUES (?,?,?)") &&
+    return prepare(c, &c->ins_site, "INSERT INTO sites(id, file, line) VALUES (?,?,?)") &&
            prepare(c, &c->ins_obj,
                    "INSERT INTO objects(id, type, type_name, name, site, a, b)"
                    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
@@ -523,26 +400,67 @@ static bool prepare_all(conv *c) {
 }
 
 static double now_s(void);
+static bool prepare(conv *c, sqlite3_stmt **st, const char *sql);
 
-/* Write the whole trace into the (empty, temporary) file tmp. */
-static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
+/* The file tmp with the whole schema, empty (tables and indexes), and the
+ * bulk writer of its events table and indexes.  The connection is closed
+ * again: nothing but the bulk writer touches the file until it is done. */
+static bool create_file(conv *c, const char *tmp) {
     if (sqlite3_open_v2(tmp, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         failf(c, "opening the new trace");
+    } else if (exec(c, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF") &&
+               exec(c, "BEGIN") && exec(c, CS_TRACE_TABLES_SQL) && exec(c, CS_TRACE_INDEXES_SQL) &&
+               exec(c, "COMMIT")) {
+        c->bulk = bt_bulk_open(c->db, tmp, c->err, c->errlen);
+        if (!c->bulk) c->failed = true;
+    }
+    sqlite3_close(c->db);
+    c->db = NULL;
+    return !c->failed;
+}
+
+/* Every table but events, from the in-memory database into the file. */
+static void copy_tables(conv *c, const char *tmp) {
+    sqlite3_stmt *st = NULL;
+    if (!prepare(c, &st, "ATTACH ?1 AS out")) return;
+    sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
+    step(c, st, "reopening the new trace");
+    sqlite3_finalize(st);
+    if (!exec(c, "PRAGMA out.journal_mode=OFF; PRAGMA out.synchronous=OFF; BEGIN") ||
+        !prepare(c, &st, "SELECT name FROM main.sqlite_schema WHERE type='table'"
+                         " AND name != 'events' AND name NOT LIKE 'sqlite_%'"))
+        return;
+    while (!c->failed && sqlite3_step(st) == SQLITE_ROW) {
+        char sql[256];
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        snprintf(sql, sizeof sql, "INSERT INTO out.\"%s\" SELECT * FROM main.\"%s\"", name, name);
+        exec(c, sql);
+    }
+    sqlite3_finalize(st);
+    exec(c, "COMMIT");
+    exec(c, "DETACH out");
+}
+
+/* Write the whole trace into the (empty, temporary) file tmp: the events
+ * and their indexes by the bulk writer (btree_bulk.c), the other tables in
+ * an in-memory database first, copied into the file at the end. */
+static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
+    if (!create_file(c, tmp)) return -1;
+    if (sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        failf(c, "opening an in-memory database");
+        sqlite3_close(c->db);
+        c->db = NULL;
+        bt_bulk_free(c->bulk);
         return -1;
     }
-    /* A private temporary file: no journal, no syncs, no locking. */
-    bool ok = exec(c, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                      " PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536;"
-                      " PRAGMA temp_store=FILE") &&
-              exec(c, "BEGIN") && exec(c, CS_TRACE_TABLES_SQL) && prepare_all(c);
+    bool ok = exec(c, "BEGIN") && exec(c, CS_TRACE_TABLES_SQL) && prepare_all(c);
     if (ok) {
         exec(c, CS_TRACE_EVENT_KINDS_SQL);
         set_meta_int(c, "schema_version", CS_TRACE_SCHEMA_VERSION);
         size_t pos = 0;
         const char *k, *v;
         while (lr_meta_next(&c->log, &pos, &k, &v)) set_meta(c, k, v);
-        /* (indexes built after the rows: sorting the keys once was measured
-         * faster than growing three indexes row by row) */
         merge_events(c);
         info->events = c->next_seq - 1;
         const cslog_header *h = c->log.hdr;
@@ -559,15 +477,22 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
             /* no end_reason: the analyzer calls it truncated (program killed?) */
             set_meta(c, "end_state", "killed");
         }
-        double ti = now_s();
-        exec(c, CS_TRACE_INDEXES_SQL);
         exec(c, "COMMIT");
-        info->index_seconds = now_s() - ti;
+        double ti = now_s();
+        if (!c->failed && bt_bulk_finish(c->bulk, &info->index_seconds, c->err, c->errlen) != 0)
+            c->failed = true;
+        if (!c->failed && bt_bulk_rows(c->bulk) != info->events) {
+            c->failed = true;
+            snprintf(c->err, c->errlen, "event seq mismatch while writing the trace");
+        }
+        if (!c->failed) copy_tables(c, tmp);
         if (getenv("CS_TRACE_DEBUG"))
-            fprintf(stderr, "chanscope: convert: rows %.3f s, indexes %.3f s\n", ti - c->t0,
-                    info->index_seconds);
+            fprintf(stderr, "chanscope: convert: rows %.3f s, indexes %.3f s, the rest %.3f s\n",
+                    ti - c->t0, info->index_seconds, now_s() - ti - info->index_seconds);
     }
-    sqlite3_stmt *sts[] = {c->ins_events, c->ins_site, c->ins_obj, c->upd_obj_seq,
+    bt_bulk_free(c->bulk);
+    c->bulk = NULL;
+    sqlite3_stmt *sts[] = {c->ins_site, c->ins_obj, c->upd_obj_seq,
                            c->go_create, c->go_end, c->set_meta};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++) sqlite3_finalize(sts[i]);
     if (sqlite3_close(c->db) != SQLITE_OK && !c->failed) {
@@ -652,7 +577,7 @@ static int convert(const char *log, const char *trace, bool remove_log, bool sna
     }
     info->finished = c.log.finished;
     info->pid = c.log.hdr->pid;
-    c.rows = malloc(BATCH * sizeof *c.rows);
+    c.rows = c.rows_buf = malloc(2 * BATCH * sizeof *c.rows);
     /* the temporary file, in the trace's folder (rename is atomic there) */
     char *copy = strdup(trace), *copy2 = strdup(trace);
     int tfd = -1;
@@ -699,7 +624,7 @@ static int convert(const char *log, const char *trace, bool remove_log, bool sna
     }
     info->bad_chunks = c.log.bad_chunks;
     lr_close(&c.log);
-    free(c.rows);
+    free(c.rows_buf);
     free(c.sites);
     free(c.files);
     munmap(map, (size_t)st.st_size);
