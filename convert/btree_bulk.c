@@ -188,9 +188,9 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
             return 0;
         }
     }
-    int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0};
-    bool null[NCOLS] = {true,  false, false, false,       r->obj == 0, false,
-                        false, false, false, r->site == 0, r->s == NULL};
+    int64_t v[NCOLS + 1] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0, 0};
+    bool null[NCOLS + 1] = {true,  false, false, false,        r->obj == 0, false,
+                            false, false, false, r->site == 0, r->s == NULL, true /* COL_NONE */};
     rec_plan pl;
     plan_record(b, r, v, null, &pl);
     size_t P = pl.size;
@@ -390,7 +390,7 @@ static int64_t query_int(sqlite3 *db, const char *sql, bool *ok) {
 static int col_id(const char *name) {
     for (int i = 0; i < NCOLS; i++)
         if (!strcmp(name, col_names[i])) return i;
-    return -1;
+    return COL_NONE;
 }
 
 /* The table's columns (in their order) and its indexes, as the file has them. */
@@ -409,9 +409,9 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *type = (const char *)sqlite3_column_text(st, 1);
-        int id = name ? col_id(name) : -1;
+        int id = name ? col_id(name) : COL_NONE;
         bool pk = sqlite3_column_int(st, 2) != 0;
-        if (id < 0 || b->ncols == MAX_TABLE_COLS || pk != (id == COL_SEQ) ||
+        if (b->ncols == MAX_TABLE_COLS || pk != (id == COL_SEQ) ||
             (pk && (!type || strcmp(type, "INTEGER")))) {
             bt_fail(b, "events column '%s' is not one convert/btree_bulk.c writes", name ? name : "?");
             sqlite3_finalize(st);
@@ -420,9 +420,15 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
         b->cols[b->ncols++] = id;
     }
     sqlite3_finalize(st);
-    if (b->ncols != NCOLS) return bt_fail(b, "%s", "the events table's columns changed (convert/btree_bulk.c)");
-    b->canonical = true;
-    for (int i = 0; i < NCOLS; i++) b->canonical &= b->cols[i] == i;
+    int seen[NCOLS] = {0};
+    for (int i = 0; i < b->ncols; i++)
+        if (b->cols[i] != COL_NONE) seen[b->cols[i]]++;
+    for (int i = 0; i < NCOLS; i++)
+        if (seen[i] != 1) /* a column the converter fills was renamed or removed */
+            return bt_fail(b, "the events table has no column '%s' (convert/btree_bulk.c)",
+                           col_names[i]);
+    b->canonical = b->ncols == NCOLS;
+    for (int i = 0; i < b->ncols && b->canonical; i++) b->canonical = b->cols[i] == i;
     if (sqlite3_prepare_v2(db,
                            "SELECT s.name, s.rootpage, l.\"unique\", l.partial,"
                            " (SELECT count(*) FROM pragma_index_xinfo(s.name) x WHERE x.key),"
@@ -434,9 +440,9 @@ static int read_schema(bt_bulk *b, sqlite3 *db) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *col = (const char *)sqlite3_column_text(st, 5);
-        int id = col ? col_id(col) : -1;
+        int id = col ? col_id(col) : COL_NONE;
         if (b->nidx == MAX_INDEXES || sqlite3_column_int(st, 2) || sqlite3_column_int(st, 3) ||
-            sqlite3_column_int(st, 4) != 1 || id < 0 || id == COL_S || id == COL_SEQ ||
+            sqlite3_column_int(st, 4) != 1 || id == COL_NONE || id == COL_S || id == COL_SEQ ||
             sqlite3_column_int64(st, 1) < 2) {
             bt_fail(b, "index %s on events is not one convert/btree_bulk.c writes (one "
                     "ascending integer column, not unique, not partial)",

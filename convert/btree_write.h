@@ -19,6 +19,11 @@
 #include "btree_bulk.h"
 
 enum { COL_SEQ, COL_T, COL_G, COL_KIND, COL_OBJ, COL_A, COL_B, COL_C, COL_D, COL_SITE, COL_S, NCOLS };
+/* A column of events the converter does not fill (added to format/schema.sql
+ * before any code gives it values): NULL in every row, as an INSERT that
+ * does not name it would leave it.  So a new column is one edit of the
+ * contract, as docs/architecture.md promises. */
+enum { COL_NONE = NCOLS };
 enum { MAX_INDEXES = 8, MAX_TABLE_COLS = 32, WBUF_PAGES = 64 };
 
 enum { PG_INDEX_INTERIOR = 2, PG_TABLE_INTERIOR = 5, PG_INDEX_LEAF = 10, PG_TABLE_LEAF = 13 };
