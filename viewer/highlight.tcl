@@ -338,12 +338,13 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}}
         set bb [$c bbox $t]
     }
     # where it would hide what is drawn on a lane, it moves up or down to
-    # the nearest place that hides nothing, a dotted leader back to X, Y
-    set dy [expr {$free ? [free_dy $bb] : 0}]
-    if {$dy != 0} {
-        $c move $t 0 $dy
+    # the nearest place that hides nothing (or, when the lanes above and
+    # below are full at X, sideways too), a dotted leader back to X, Y
+    lassign [expr {$free ? [free_shift $bb] : {0 0}}] dx dy
+    if {$dx != 0 || $dy != 0} {
+        $c move $t $dx $dy
         set bb [$c bbox $t]
-        set ly [expr {$dy > 0 ? [lindex $bb 1] - 1 : [lindex $bb 3] + 1}]
+        set ly [expr {$dy > 0 ? [lindex $bb 1] - 1 : $dy < 0 ? [lindex $bb 3] + 1 : $y}]
         set lx [expr {max([lindex $bb 0], min([lindex $bb 2], $x))}]
         $c create line $x $y $lx $ly -fill #d00000 -dash {2 2} -tags {hl leader}
     }
@@ -354,29 +355,41 @@ proc timeline::caption {x y anchor text {font TkHeadingFont} {wrap ""} {free 1}}
     return $t
 }
 
-# The vertical shift (0 if none is needed, or none is found in the view)
+# The shift {dx dy} ({0 0} if none is needed, or none is found in the view)
 # that puts the box BB (x0 y0 x1 y1) where it hides nothing drawn on the
-# lanes: spans, lock bands, marks, labels, tokens, and the other captions;
-# the nearest one.
-proc timeline::free_dy {bb} {
+# lanes: spans, lock bands, marks, labels, tokens, and the other captions.
+# The nearest vertical one first; only when the whole column at X is taken
+# (a busy moment on every lane), the nearest column sideways that has room.
+proc timeline::free_shift {bb} {
     variable c
     lassign $bb x0 y0 x1 y1
-    set H [height]
+    set H [height]; set W [width]
     set dys 0
     for {set d 6} {$d < $H} {incr d 6} { lappend dys -$d $d }
-    foreach dy $dys {
-        set a [expr {$y0 + $dy - 2}]; set b [expr {$y1 + $dy + 2}]
-        if {$a < 22 || $b > $H - 2} continue
-        set hit 0
-        foreach i [$c find overlapping [expr {$x0 - 4}] $a [expr {$x1 + 4}] $b] {
-            set tags [$c gettags $i]
-            if {"hlbox" in $tags || ("hl" ni $tags && [lsearch -regexp $tags \
-                    {^(span|block|spantext|shortlabel|lockband|varmark|objmark|tok|tokband|handoff|close|flag|gend|leak|neverclosed)$}] >= 0)} {
-                set hit 1
-                break
+    set dxs 0
+    for {set d 40} {$d < $W} {incr d 40} { lappend dxs -$d $d }
+    foreach dx $dxs {
+        if {$x0 + $dx < 6 || $x1 + $dx > $W - 6} continue
+        foreach dy $dys {
+            set a [expr {$y0 + $dy - 2}]; set b [expr {$y1 + $dy + 2}]
+            if {$a < 22 || $b > $H - 2} continue
+            if {![hides_something [expr {$x0 + $dx - 4}] $a [expr {$x1 + $dx + 4}] $b]} {
+                return [list $dx $dy]
             }
         }
-        if {!$hit} { return $dy }
+    }
+    return {0 0}
+}
+
+# Does the rectangle hold something drawn on the lanes (or another caption)?
+proc timeline::hides_something {x0 y0 x1 y1} {
+    variable c
+    foreach i [$c find overlapping $x0 $y0 $x1 $y1] {
+        set tags [$c gettags $i]
+        if {"hlbox" in $tags || ("hl" ni $tags && [lsearch -regexp $tags \
+                {^(span|block|spantext|shortlabel|lockband|varmark|objmark|tok|tokband|handoff|close|flag|gend|leak|neverclosed)$}] >= 0)} {
+            return 1
+        }
     }
     return 0
 }
