@@ -103,7 +103,10 @@ typedef struct tl_thread {
     uint32_t nchunks;         /* chunks taken (the current one's thread_chunk + 1) */
     uint32_t nfiles;          /* file indexes defined in the current chunk */
     _Atomic uint64_t written; /* events written (owner stores, others load) */
-    _Atomic int busy;         /* 1 while writing a record (owner stores, finish loads) */
+    /* Odd while writing a record, +1 at its start and at its end (owner
+     * stores, finish loads): a value finish saw odd has changed once that
+     * record is done, even if the thread is writing (or dropping) another. */
+    _Atomic uint32_t busy;
     /* A chan_send_begin / chan_recv_begin not written yet (pend_kind 0:
      * none): written with its completion as one record (CSLOG_K_BEGUN), or
      * on its own before the goroutine's next other event (a block, a
@@ -334,7 +337,7 @@ uint64_t cs_log_begun(void) {
     pthread_mutex_lock(&reg_lock);
     for (tl_thread *t = reg_head; t; t = t->next)
         n += atomic_load_explicit(&t->written, memory_order_acquire) +
-             (uint64_t)atomic_load_explicit(&t->busy, memory_order_relaxed);
+             (uint64_t)(atomic_load_explicit(&t->busy, memory_order_relaxed) & 1);
     pthread_mutex_unlock(&reg_lock);
     return n;
 }
@@ -458,7 +461,8 @@ write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_
              int64_t d, const char *s, cs_site site, uint64_t fixed_seq, int64_t raw) {
     /* busy before the closed test (finish: closed, membarrier, then waits
      * for busy threads); the fence keeps the compiler from swapping them */
-    atomic_store_explicit(&t->busy, 1, memory_order_relaxed);
+    uint32_t busy = atomic_load_explicit(&t->busy, memory_order_relaxed) + 1;
+    atomic_store_explicit(&t->busy, busy, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     if (__builtin_expect(!fixed_seq && seq_closed(), 0)) goto drop_busy;
     size_t slen = 0;
@@ -501,10 +505,10 @@ write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_
     atomic_store_explicit(&t->written, atomic_load_explicit(&t->written, memory_order_relaxed) +
                                            (kind & CSLOG_K_BEGUN ? 2 : 1),
                           memory_order_relaxed);
-    atomic_store_explicit(&t->busy, 0, memory_order_release);
+    atomic_store_explicit(&t->busy, busy + 1, memory_order_release);
     return;
 drop_busy:
-    atomic_store_explicit(&t->busy, 0, memory_order_release);
+    atomic_store_explicit(&t->busy, busy + 1, memory_order_release);
     atomic_fetch_add_explicit(&cs_trace_dropped, kind & CSLOG_K_BEGUN ? 2 : 1,
                               memory_order_relaxed);
 }
@@ -604,17 +608,21 @@ void cs_log_close(void) {
         struct timespec ts = {0, 1000000}; /* no membarrier: stores drain in far less */
         nanosleep(&ts, NULL);
     }
+    /* Wait for the records being written now; not for later attempts
+     * (they see the flag and drop): each thread's busy value must move on
+     * from the odd value seen here. */
     int64_t until = cs_trace_now() + 2000000000LL;
-    for (;;) {
-        bool busy = false;
-        pthread_mutex_lock(&reg_lock);
-        for (tl_thread *t = reg_head; t && !busy; t = t->next)
-            busy = atomic_load_explicit(&t->busy, memory_order_acquire) && t != my_t;
-        pthread_mutex_unlock(&reg_lock);
-        if (!busy || cs_trace_now() >= until) return;
-        struct timespec ts = {0, 50000};
-        nanosleep(&ts, NULL);
+    pthread_mutex_lock(&reg_lock);
+    for (tl_thread *t = reg_head; t; t = t->next) {
+        uint32_t seen = atomic_load_explicit(&t->busy, memory_order_acquire);
+        if (t == my_t || !(seen & 1)) continue;
+        while (atomic_load_explicit(&t->busy, memory_order_acquire) == seen &&
+               cs_trace_now() < until) {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
     }
+    pthread_mutex_unlock(&reg_lock);
 }
 
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,
