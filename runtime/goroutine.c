@@ -170,7 +170,7 @@ int64_t cs_go(go_func fn, void *arg, const char *name, cs_site site) {
     registry_add(g);
     cs_count_live(1);
     CS_EVS(EV_GO_CREATE, id, 0, 0, g->name, site);
-    if (CS_TRACING()) g->lc = cs_lc_now(); /* its go_start follows go_create */
+    if (CS_LC_ON()) g->lc = cs_lc_now(); /* its go_start follows go_create */
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     cs_runq_ready(g, true); /* g may run (and end) from here on */
     return id;

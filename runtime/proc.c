@@ -826,7 +826,7 @@ static void execute(cs_m *m, cs_g *g) {
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
     cs_tls_curg = g;
-    if (CS_TRACING()) cs_lc_join(g->lc); /* its events follow its earlier ones */
+    if (CS_LC_ON()) cs_lc_join(g->lc); /* its events follow its earlier ones */
     g_bind_p(g, m, p);
     /* Owner-only writer: a plain increment, no locked instruction. */
     atomic_store_explicit(&p->schedtick, atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1,
@@ -846,7 +846,7 @@ static void schedule_loop(cs_m *m) {
         if (gp) {
             m->curg = NULL;
             cs_tls_curg = NULL;
-            if (CS_TRACING()) gp->lc = cs_lc_now(); /* before anyone can run it */
+            if (CS_LC_ON()) gp->lc = cs_lc_now(); /* before anyone can run it */
             if (cs_stack_canary_dead(&gp->stack, gp->sp)) cs_stack_overflow_fatal(gp, (uintptr_t)gp->sp);
             atomic_store_explicit(&gp->m, NULL, memory_order_relaxed);
         }

@@ -160,7 +160,7 @@ static void park_switch(cs_g *g) {
 void cs_park_switch(cs_g *g) {
     park_switch(g);
     /* Woken: what follows comes after what the waker did (its clock). */
-    if (CS_TRACING()) cs_lc_join(g->wake_lc);
+    if (CS_LC_ON()) cs_lc_join(g->wake_lc);
 }
 
 void cs_park_wait(cs_g *g) {
@@ -171,7 +171,7 @@ void cs_park_wait(cs_g *g) {
 
 void cs_ready(cs_g *g, cs_g *waker) {
     g->waker = waker ? waker->id : 0;
-    if (CS_TRACING()) g->wake_lc = cs_lc_now(); /* joined when its park returns */
+    if (CS_LC_ON()) g->wake_lc = cs_lc_now(); /* joined when its park returns */
     if (!g->park_uncounted) atomic_fetch_sub(&counts, BLOCKED_ONE);
     if (g->foreign) {
         uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);

@@ -28,6 +28,8 @@ typedef struct cs_lock {
 extern _Atomic int cs_tracing;
 void cs_lc_acquire(const uint64_t *lock_clock);
 void cs_lc_release(uint64_t *lock_clock);
+/* Recording now (not CS_TRACING(), which the race build makes 1 always:
+ * its detector needs the events, not the clocks). */
 #define CS_LC_ON() __builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0)
 
 #define CS_LOCK_SPIN 100

@@ -77,6 +77,8 @@ void cs_trace_end_info(int64_t *gid, int *sig);
  * a switch (proc.h).  cs_lc_acquire/cs_lc_release: spinlock.h. */
 uint64_t cs_lc_now(void);
 void cs_lc_join(uint64_t clock);
+/* Recording now (also in spinlock.h: the same definition). */
+#define CS_LC_ON() __builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0)
 
 /* New object id (global space shared by every object type; 0 = none). */
 int64_t cs_new_object_id(void);
