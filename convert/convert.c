@@ -2,7 +2,7 @@
  * convert.c — the binary event log -> the SQLite trace (convert.h).
  *
  * One pass: the log's streams (one per writing thread; each one's events
- * are in Lamport-clock order) are k-way merged by (clock, time, thread)
+ * are in clock order) are k-way merged by (clock, time, thread)
  * with a binary heap, so events come out in an order that respects
  * happens-before (tracer/trace_buf.c says why).  They are numbered densely
  * 1, 2, ... in that order: the trace's seq (= rowid, no gaps).  Rows go in
@@ -280,7 +280,7 @@ static void src_advance(conv *c, src *sr) {
     }
 }
 
-/* The trace's order: by Lamport clock (which respects happens-before:
+/* The trace's order: by logical clock (which respects happens-before:
  * tracer/trace_buf.c), events with the same clock (concurrent ones) by
  * time, then by thread.  Each stream is already in this order. */
 static inline bool before(const src *x, const src *y) {

@@ -76,7 +76,7 @@ struct cs_g {
     _Atomic uint32_t status;   /* enum cs_gstatus, see "The early wake" */
     _Atomic int select_done;   /* select: one-shot claim among its sudogs */
     int64_t waker;             /* who readied us (written before the wake) */
-    /* Tracing's Lamport clocks (tracer/trace_buf.c): lc, the thread clock
+    /* Tracing's logical clocks (tracer/trace_buf.c): lc, the thread clock
      * when it last left a thread (or its creator's), joined where it runs
      * next; wake_lc, its waker's at the wake, joined when the park returns. */
     uint64_t lc, wake_lc;

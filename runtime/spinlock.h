@@ -19,7 +19,7 @@
 
 typedef struct cs_lock {
     _Atomic uint32_t v;
-    uint64_t lc; /* tracing: the Lamport clock of the last holder (holders only) */
+    uint64_t lc; /* tracing: the logical clock of the last holder (holders only) */
 } cs_lock;
 
 /* Tracing (trace_hooks.h, tracer/trace_buf.c): a holder's events come after

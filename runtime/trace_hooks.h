@@ -71,7 +71,7 @@ void cs_trace_end_info(int64_t *gid, int *sig);
         if (CS_TRACING()) cs_trace_event((kind), (obj), (a), (b), 0, 0, (s), (site)); \
     } while (0)
 
-/* The calling thread's Lamport clock (tracer/trace_buf.c): read it when a
+/* The calling thread's logical clock (tracer/trace_buf.c): read it when a
  * goroutine leaves the thread or readies another, join a clock where a
  * goroutine resumes.  Out of line: never keep a thread-local address across
  * a switch (proc.h).  cs_lc_acquire/cs_lc_release: spinlock.h. */

@@ -597,11 +597,12 @@ void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason) {
 }
 
 /* Close the log to new events: after this returns, no thread writes an
- * event any more, except one stuck (or killed) in the middle of one for 2 s.
+ * event any more, except one stuck (or killed) in the middle of one for 2 s:
+ * returns how many such records it stopped waiting for.
  * The membarrier makes every thread's `busy` store visible here, or this
  * store of the flag visible to it (a thread that saw it open is seen busy):
  * without it, a store-buffered busy flag could be missed. */
-void cs_log_close(void) {
+unsigned cs_log_close(void) {
     atomic_store(&cs_trace_closed, 1);
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0 &&
         syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0) {
@@ -612,6 +613,7 @@ void cs_log_close(void) {
      * (they see the flag and drop): each thread's busy value must move on
      * from the odd value seen here. */
     int64_t until = cs_trace_now() + 2000000000LL;
+    unsigned stuck = 0;
     pthread_mutex_lock(&reg_lock);
     for (tl_thread *t = reg_head; t; t = t->next) {
         uint32_t seen = atomic_load_explicit(&t->busy, memory_order_acquire);
@@ -621,8 +623,10 @@ void cs_log_close(void) {
             struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
         }
+        stuck += atomic_load_explicit(&t->busy, memory_order_acquire) == seen;
     }
     pthread_mutex_unlock(&reg_lock);
+    return stuck;
 }
 
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,

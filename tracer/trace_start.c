@@ -229,13 +229,15 @@ void cs_trace_finish(const char *reason, int status) {
     }
     /* Close the log: every event begun before this is written; every
      * later attempt is dropped.  program_end comes after all of them. */
-    cs_log_close();
+    unsigned stuck = cs_log_close();
     int64_t end_g;
     int end_sig;
     cs_trace_end_info(&end_g, &end_sig);
     if (!reason) reason = "exit";
     cs_log_emit_end(end_g, status, end_sig, reason);
-    final_emitted = cs_log_begun(); /* = written, unless a thread is stuck mid-record */
+    /* accepted: every record begun before the close (a thread mid-record
+     * now is dropping an attempt that saw the close) */
+    final_emitted = cs_log_written() + stuck;
     hdr->end_mono = cs_trace_now();
     hdr->end_raw = cs_det_on ? atomic_load(&cs_det_vclock) : hdr->end_mono;
     if (hdr->flags & CSLOG_F_TSC) {

@@ -108,16 +108,17 @@ struct cslog_header;
 void cs_log_setup(int fd, struct cslog_header *hdr);
 struct cslog_header *cs_log_header(void);
 void cs_log_fork_child(void);
-/* Stop taking events and wait (2 s at most) for those being written. */
-void cs_log_close(void);
+/* Stop taking events and wait (2 s at most) for those being written; the
+ * number of those still unwritten then (a thread stuck or killed). */
+unsigned cs_log_close(void);
 /* Write program_end (finish, after cs_log_close): clock CSLOG_SEQ_END,
  * after every other event. */
 void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason);
 uint64_t cs_log_written(void); /* events written by every thread */
-uint64_t cs_log_begun(void);   /* written, plus those being written now */
+uint64_t cs_log_begun(void);   /* written, plus those being written now (while open) */
 uint64_t cs_log_chunks(void);  /* chunks handed out */
 
-/* Deterministic mode's Lamport clock: one global counter (trace_buf.c). */
+/* Deterministic mode's logical clock: one global counter (trace_buf.c). */
 extern _Atomic uint64_t cs_trace_seq;
 /* 1 once the log is closed (finish, or a forked child): events are dropped. */
 extern _Atomic int cs_trace_closed;

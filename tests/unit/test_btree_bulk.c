@@ -187,18 +187,25 @@ Test(btree_bulk, large, .timeout = 120) {
     check_rows(300000, 0, 16384);
 }
 
-/* A column added to events in format/schema.sql before any code fills it
- * is NULL in every row, as an INSERT that does not name it leaves it:
- * adding a column is one edit of the contract.  (Added here with ALTER
- * TABLE, at the end of the row, with an index on a column it does fill.) */
-Test(btree_bulk, a_column_nobody_fills_is_null) {
-    char path[] = "/tmp/test_btree_bulk-XXXXXX";
+/* A new file (its name in path, a "/tmp/test_btree_bulk-XXXXXX" buffer)
+ * opened with SQLite and given the trace's tables (not their indexes). */
+static sqlite3 *new_trace_file(char *path) {
     int fd = mkstemp(path);
     cr_assert(fd >= 0);
     close(fd);
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     exec(db, CS_TRACE_TABLES_SQL);
+    return db;
+}
+
+/* A column added to events in format/schema.sql before any code fills it
+ * is NULL in every row, as an INSERT that does not name it leaves it:
+ * adding a column is one edit of the contract.  (Added here with ALTER
+ * TABLE, at the end of the row, with an index on a column it does fill.) */
+Test(btree_bulk, a_column_nobody_fills_is_null) {
+    char path[] = "/tmp/test_btree_bulk-XXXXXX";
+    sqlite3 *db = new_trace_file(path);
     exec(db, "ALTER TABLE events ADD COLUMN extra INTEGER");
     exec(db, "ALTER TABLE events ADD COLUMN later TEXT");
     exec(db, CS_TRACE_INDEXES_SQL);
@@ -233,12 +240,7 @@ Test(btree_bulk, a_column_nobody_fills_is_null) {
 
 Test(btree_bulk, refuses_an_index_it_cannot_write) {
     char path[] = "/tmp/test_btree_bulk-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    exec(db, CS_TRACE_TABLES_SQL);
+    sqlite3 *db = new_trace_file(path);
     exec(db, "CREATE INDEX events_two ON events(g, kind)");
     char err[256] = "";
     cr_assert_null(bt_bulk_open(db, path, err, sizeof err));
