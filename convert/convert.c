@@ -302,6 +302,16 @@ static void sift_down(src **h, size_t n, size_t i) {
     }
 }
 
+/* The next row: record r's, at time t (ns) and site. */
+static inline void put_row(conv *c, src *sr, const lr_rec *r, int64_t t, int64_t site) {
+    uint64_t seq = c->next_seq++;
+    c->rows[c->nrows++] = (row){.t = t, .g = r->g, .obj = r->obj, .a = r->a, .b = r->b,
+                                .c = r->c, .d = r->d, .site = site, .s = r->s,
+                                .slen = r->slen, .kind = r->kind};
+    event_side_effects(c, sr, r, seq, site);
+    if (c->nrows == BATCH) flush_rows(c);
+}
+
 static void merge_events(conv *c) {
     size_t n = c->log.nstreams;
     src *srcs = calloc(n ? n : 1, sizeof *srcs);
@@ -324,41 +334,20 @@ static void merge_events(conv *c) {
     while (hn && !c->failed) {
         src *sr = heap[0];
         lr_rec *r = &sr->cur;
+        int64_t t = lr_time_ns(&c->log, sr->st, r->raw), site = site_id(c, r->file, r->line);
         if (r->begun) { /* its implied begin row first (trace_log.h) */
-            uint64_t bseq = c->next_seq++;
-            row *w = &c->rows[c->nrows++];
-            *w = (row){0};
-            w->t = lr_time_ns(&c->log, sr->st, r->raw);
-            w->g = r->g;
-            w->kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN;
-            w->obj = r->obj;
-            w->site = site_id(c, r->file, r->line);
-            lr_rec b = {.kind = w->kind, .g = r->g, .obj = r->obj};
-            event_side_effects(c, sr, &b, bseq, w->site);
-            if (c->nrows == BATCH) flush_rows(c);
+            lr_rec b = {.kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN,
+                        .g = r->g, .obj = r->obj};
+            put_row(c, sr, &b, t, site);
         }
-        uint64_t seq = c->next_seq++;
-        row *w = &c->rows[c->nrows++];
-        w->t = lr_time_ns(&c->log, sr->st, r->raw);
-        w->g = r->g;
-        w->kind = r->kind;
-        w->obj = r->obj;
-        w->a = r->a;
         if ((r->kind == EV_CHAN_SEND || r->kind == EV_CHAN_RECV) && r->a) {
-            w->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
-            if (w->a < 0) {
+            r->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
+            if (r->a < 0) {
                 c->failed = true;
                 snprintf(c->err, c->errlen, "out of memory");
             }
         }
-        w->b = r->b;
-        w->c = r->c;
-        w->d = r->d;
-        w->site = site_id(c, r->file, r->line);
-        w->s = r->s;
-        w->slen = r->slen;
-        event_side_effects(c, sr, r, seq, w->site);
-        if (c->nrows == BATCH) flush_rows(c);
+        put_row(c, sr, r, t, site);
         src_advance(c, sr);
         if (!sr->live) heap[0] = heap[--hn];
         sift_down(heap, hn, 0);
@@ -400,7 +389,6 @@ static bool prepare_all(conv *c) {
 }
 
 static double now_s(void);
-static bool prepare(conv *c, sqlite3_stmt **st, const char *sql);
 
 /* The file tmp with the whole schema, empty (tables and indexes), and the
  * bulk writer of its events table and indexes.  The connection is closed
