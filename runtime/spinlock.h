@@ -17,20 +17,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "trace_hooks.h"
+
 typedef struct cs_lock {
     _Atomic uint32_t v;
     uint64_t lc; /* tracing: the logical clock of the last holder (holders only) */
 } cs_lock;
 
-/* Tracing (trace_hooks.h, tracer/trace_buf.c): a holder's events come after
- * every event of the previous holders, because the lock carries their
- * thread's clock.  Out of line: a goroutine may resume on another thread. */
-extern _Atomic int cs_tracing;
-void cs_lc_acquire(const uint64_t *lock_clock);
-void cs_lc_release(uint64_t *lock_clock);
-/* Recording now (not CS_TRACING(), which the race build makes 1 always:
- * its detector needs the events, not the clocks). */
-#define CS_LC_ON() __builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0)
+/* Tracing: a holder's events come after every event of the previous
+ * holders, because the lock carries their thread's clock (cs_lc_acquire /
+ * cs_lc_release, trace_hooks.h). */
 
 #define CS_LOCK_SPIN 100
 

@@ -74,10 +74,15 @@ void cs_trace_end_info(int64_t *gid, int *sig);
 /* The calling thread's logical clock (tracer/trace_buf.c): read it when a
  * goroutine leaves the thread or readies another, join a clock where a
  * goroutine resumes.  Out of line: never keep a thread-local address across
- * a switch (proc.h).  cs_lc_acquire/cs_lc_release: spinlock.h. */
+ * a switch (proc.h). */
 uint64_t cs_lc_now(void);
 void cs_lc_join(uint64_t clock);
-/* Recording now (also in spinlock.h: the same definition). */
+/* A lock's clock (cs_lock.lc, spinlock.h): joined by each new holder,
+ * set by each holder as it lets go. */
+void cs_lc_acquire(const uint64_t *lock_clock);
+void cs_lc_release(uint64_t *lock_clock);
+/* Recording now (not CS_TRACING(), which the race build makes 1 always:
+ * its detector needs the events, not the clocks). */
 #define CS_LC_ON() __builtin_expect(atomic_load_explicit(&cs_tracing, memory_order_relaxed), 0)
 
 /* New object id (global space shared by every object type; 0 = none). */

@@ -324,21 +324,15 @@ static tl_thread *thread_new(void) {
     return t;
 }
 
-uint64_t cs_log_written(void) {
-    uint64_t n = 0;
+uint64_t cs_log_written(uint64_t *begun) {
+    uint64_t n = 0, busy = 0;
     pthread_mutex_lock(&reg_lock);
-    for (tl_thread *t = reg_head; t; t = t->next) n += atomic_load_explicit(&t->written, memory_order_acquire);
+    for (tl_thread *t = reg_head; t; t = t->next) {
+        n += atomic_load_explicit(&t->written, memory_order_acquire);
+        busy += atomic_load_explicit(&t->busy, memory_order_relaxed) & 1;
+    }
     pthread_mutex_unlock(&reg_lock);
-    return n;
-}
-
-uint64_t cs_log_begun(void) {
-    uint64_t n = 0;
-    pthread_mutex_lock(&reg_lock);
-    for (tl_thread *t = reg_head; t; t = t->next)
-        n += atomic_load_explicit(&t->written, memory_order_acquire) +
-             (uint64_t)(atomic_load_explicit(&t->busy, memory_order_relaxed) & 1);
-    pthread_mutex_unlock(&reg_lock);
+    if (begun) *begun = n + busy;
     return n;
 }
 

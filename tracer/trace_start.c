@@ -237,7 +237,7 @@ void cs_trace_finish(const char *reason, int status) {
     cs_log_emit_end(end_g, status, end_sig, reason);
     /* accepted: every record begun before the close (a thread mid-record
      * now is dropping an attempt that saw the close) */
-    final_emitted = cs_log_written() + stuck;
+    final_emitted = cs_log_written(NULL) + stuck;
     hdr->end_mono = cs_trace_now();
     hdr->end_raw = cs_det_on ? atomic_load(&cs_det_vclock) : hdr->end_mono;
     if (hdr->flags & CSLOG_F_TSC) {
@@ -518,8 +518,9 @@ __attribute__((constructor(101))) static void trace_from_env(void) {
 
 void cs_trace_get_stats(cs_trace_stats *st) {
     pthread_mutex_lock(&state_lock);
-    st->emitted = state == ST_DONE ? final_emitted : cs_log_begun();
-    st->stored = cs_log_written();
+    uint64_t begun;
+    st->stored = cs_log_written(&begun);
+    st->emitted = state == ST_DONE ? final_emitted : begun;
     st->commits = cs_log_chunks();
     st->dropped = atomic_load(&cs_trace_dropped);
     st->writer_cpu_ns = 0;

@@ -114,8 +114,9 @@ unsigned cs_log_close(void);
 /* Write program_end (finish, after cs_log_close): clock CSLOG_SEQ_END,
  * after every other event. */
 void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason);
-uint64_t cs_log_written(void); /* events written by every thread */
-uint64_t cs_log_begun(void);   /* written, plus those being written now (while open) */
+/* Events written by every thread; *begun (if not NULL): plus those being
+ * written now (while the log is open). */
+uint64_t cs_log_written(uint64_t *begun);
 uint64_t cs_log_chunks(void);  /* chunks handed out */
 
 /* Deterministic mode's logical clock: one global counter (trace_buf.c). */
