@@ -72,6 +72,15 @@ static void ev_recv(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const voi
 
 static int64_t gid_of(cs_g *g) { return g ? g->id : 0; }
 
+/* Let go of c's lock, then write the record of a send or receive that
+ * completed under it: its clock was taken under the lock (which carries it
+ * to the next holder), its record is written here, so the lock is not held
+ * for it (tracer/trace_buf.c, begin_done). */
+static inline void chan_unlock(chan_t *c) {
+    cs_lock_release(&c->lock);
+    if (CS_TRACING()) cs_trace_commit();
+}
+
 
 /* ---- sudog queues ------------------------------------------------------- */
 
@@ -149,7 +158,7 @@ void cs_chan_send_to_waiter(chan_t *c, cs_sudog *sg, const void *ep, cs_g *self,
     ev_recv(c, sg->g->id, msg, -1, ep, sg->is_select ? CS_EVF_SELECT : 0, sg->site);
     sg->success = true;
     sg->g->param = sg;
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     cs_ready(sg->g, self);
 }
 
@@ -169,7 +178,7 @@ void cs_chan_recv_from_waiter(chan_t *c, cs_sudog *sg, void *ep, cs_g *self, int
     }
     sg->success = true;
     sg->g->param = sg;
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     cs_ready(sg->g, self);
 }
 
@@ -238,7 +247,7 @@ void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
     if (CS_TRACING()) cs_trace_chan_begin(self->id, EV_CHAN_SEND_BEGIN, c->id, site);
     cs_lock_acquire(&c->lock);
     if (c->closed) {
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         cs_chan_panic_send_closed(c, site);
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
@@ -248,13 +257,13 @@ void cs_chan_send(chan_t *c, const void *ep, size_t valsize, cs_site site) {
     }
     if (c->qcount < c->cap) {
         cs_chan_buf_put(c, ep, self->id, 0, site);
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         return;
     }
     cs_sudog me = {.g = self, .elem = (void *)ep, .c = c, .site = site};
     cs_sudog_enqueue(&c->sendq, &me);
     cs_park_prepare(self, BLOCK_SEND, c->id, site);
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     cs_park_wait(self);
     self->param = NULL;
     if (!me.success) cs_chan_panic_send_closed(c, site); /* closed while we waited */
@@ -264,7 +273,7 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     if (!c) return false;
     cs_lock_acquire(&c->lock);
     if (c->closed) {
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         cs_chan_panic_send_closed(c, site);
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->recvq);
@@ -274,10 +283,10 @@ bool cs_chan_send_nb_by(chan_t *c, const void *ep, cs_g *by, cs_site site) {
     }
     if (c->qcount < c->cap) {
         cs_chan_buf_put(c, ep, gid_of(by), 0, site);
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         return true;
     }
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     return false;
 }
 
@@ -293,7 +302,7 @@ bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
     cs_lock_acquire(&c->lock);
     if (c->closed && c->qcount == 0) {
         cs_chan_recv_closed(c, ep, self->id, 0, site);
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         return false;
     }
     cs_sudog *sg = cs_sudog_dequeue(&c->sendq);
@@ -303,13 +312,13 @@ bool cs_chan_recv(chan_t *c, void *ep, size_t valsize, cs_site site) {
     }
     if (c->qcount > 0) {
         cs_chan_buf_take(c, ep, self->id, 0, site);
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         return true;
     }
     cs_sudog me = {.g = self, .elem = ep, .c = c, .site = site};
     cs_sudog_enqueue(&c->recvq, &me);
     cs_park_prepare(self, BLOCK_RECV, c->id, site);
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     cs_park_wait(self);
     self->param = NULL;
     return me.success;
@@ -319,7 +328,7 @@ void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
     if (!c) cs_panic_misuse(site, MISUSE_CLOSE_NIL, 0, "close of nil channel");
     cs_lock_acquire(&c->lock);
     if (c->closed) {
-        cs_lock_release(&c->lock);
+        chan_unlock(c);
         cs_panic_misuse(site, MISUSE_CLOSE_CLOSED, c->id, "close of closed channel");
     }
     c->closed = true;
@@ -342,7 +351,7 @@ void cs_chan_close_by(chan_t *c, cs_g *by, cs_site site) {
         sg->next = wake;
         wake = sg;
     }
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     while (wake) {
         sg = wake;
         wake = sg->next; /* read before the ready: sg lives on its owner's stack */
@@ -359,7 +368,7 @@ int64_t chan_len(chan_t *c) {
     if (!c) return 0;
     cs_lock_acquire(&c->lock);
     int64_t n = c->qcount;
-    cs_lock_release(&c->lock);
+    chan_unlock(c);
     return n;
 }
 

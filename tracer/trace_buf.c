@@ -48,6 +48,7 @@
  *    threads after a membarrier (so that a thread either saw the flag or
  *    is seen busy): a clean exit loses no event that began before it.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -114,6 +115,17 @@ typedef struct tl_thread {
     int pend_kind;
     int64_t pend_g, pend_obj, pend_raw;
     cs_site pend_site;
+    /* That operation, completed under the channel's lock, whose record is
+     * not written yet (done_kind 0: none).  Its clock was taken under the
+     * lock; the record is written once the lock is let go
+     * (cs_trace_commit), or before this thread's next record, whichever
+     * comes first: the lock is held for the clock step only, not for the
+     * ~15 ns of the record.  `busy` stays odd from the clock step to the
+     * write, so a clean exit waits for it.  Fields g, obj, site and raw are
+     * pend_'s. */
+    int done_kind;
+    int64_t done_a, done_b, done_c, done_d;
+    uint64_t done_clock;
     struct tl_thread *next;   /* registry */
     struct {
         const char *key;
@@ -436,7 +448,12 @@ void cs_lc_acquire(const uint64_t *lock_clock) {
 
 void cs_lc_release(uint64_t *lock_clock) { *lock_clock = cs_lc; }
 
-uint64_t cs_lc_now(void) { return cs_lc; }
+uint64_t cs_lc_now(void) {
+    /* (called when a goroutine leaves the thread or readies another: every
+     * record of an operation that completed under a lock is written) */
+    assert(!my_t || !my_t->done_kind);
+    return cs_lc;
+}
 
 void cs_lc_join(uint64_t clock) {
     if (clock > cs_lc) cs_lc = clock;
@@ -447,18 +464,24 @@ void cs_lc_join(uint64_t clock) {
 #define RAW_NOW INT64_MIN /* write_record's raw: read the clock now */
 
 /* Write one record into t's chunk.  kind may carry CSLOG_K_BEGUN;
- * fixed_seq: 0 takes the next clock value; else (finish's program_end)
- * that one; raw: the time stamp, or RAW_NOW.  Inlined into emit: the
+ * fixed_seq: 0 takes the next clock value; else that one, and the record is
+ * written even once the log is closed (finish's program_end; a deferred
+ * record whose clock was taken before the close); raw: the time stamp, or
+ * RAW_NOW.  Inlined into emit: the
  * producer is one function (each call layer cost ~2 ns of the ~27). */
 static inline __attribute__((always_inline)) void
 write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
-             int64_t d, const char *s, cs_site site, uint64_t fixed_seq, int64_t raw) {
-    /* busy before the closed test (finish: closed, membarrier, then waits
-     * for busy threads); the fence keeps the compiler from swapping them */
-    uint32_t busy = atomic_load_explicit(&t->busy, memory_order_relaxed) + 1;
-    atomic_store_explicit(&t->busy, busy, memory_order_relaxed);
-    atomic_signal_fence(memory_order_seq_cst);
-    if (__builtin_expect(!fixed_seq && seq_closed(), 0)) goto drop_busy;
+             int64_t d, const char *s, cs_site site, uint64_t fixed_seq, int64_t raw, bool held) {
+    uint32_t busy = atomic_load_explicit(&t->busy, memory_order_relaxed);
+    if (!held) {
+        /* busy before the closed test (finish: closed, membarrier, then
+         * waits for busy threads); the fence keeps the compiler from
+         * swapping them.  held: busy is odd already, since a clock step
+         * that passed this test (begin_done). */
+        atomic_store_explicit(&t->busy, ++busy, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst);
+        if (__builtin_expect(!fixed_seq && seq_closed(), 0)) goto drop_busy;
+    }
     size_t slen = 0;
     if (__builtin_expect(s != NULL, 0)) slen = strnlen(s, CSLOG_MAX_TEXT);
     int fidx;
@@ -519,7 +542,38 @@ _Static_assert(EV_CHAN_SEND < CSLOG_K_BEGUN && EV_CHAN_RECV < CSLOG_K_BEGUN &&
 static __attribute__((noinline)) void flush_pending(tl_thread *t) {
     int k = t->pend_kind;
     t->pend_kind = 0;
-    write_record(t, t->pend_g, k, t->pend_obj, 0, 0, 0, 0, NULL, t->pend_site, 0, t->pend_raw);
+    write_record(t, t->pend_g, k, t->pend_obj, 0, 0, 0, 0, NULL, t->pend_site, 0, t->pend_raw,
+                 false);
+}
+
+/* Write the deferred record of a completed operation (done_kind: see
+ * tl_thread).  done_kind is cleared first: a signal handler's record that
+ * interrupts this one must not write it again. */
+static __attribute__((noinline)) void commit_done(tl_thread *t) {
+    int k = t->done_kind;
+    t->done_kind = 0;
+    write_record(t, t->pend_g, k, t->pend_obj, t->done_a, t->done_b, t->done_c, t->done_d, NULL,
+                 t->pend_site, t->done_clock, t->pend_raw, true);
+}
+
+/* The completion of the pending begin, under the channel's lock: take the
+ * clock now (the lock carries it to its next holder), defer the record. */
+static inline __attribute__((always_inline)) void
+begin_done(tl_thread *t, int kind, int64_t a, int64_t b, int64_t c, int64_t d) {
+    uint32_t busy = atomic_load_explicit(&t->busy, memory_order_relaxed) + 1;
+    atomic_store_explicit(&t->busy, busy, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (__builtin_expect(seq_closed(), 0)) {
+        atomic_store_explicit(&t->busy, busy + 1, memory_order_release);
+        atomic_fetch_add_explicit(&cs_trace_dropped, 2, memory_order_relaxed);
+        return;
+    }
+    t->done_clock = next_clock(kind, t->pend_obj, t->pend_raw);
+    t->done_a = a;
+    t->done_b = b;
+    t->done_c = c;
+    t->done_d = d;
+    t->done_kind = kind | CSLOG_K_BEGUN;
 }
 
 static inline __attribute__((always_inline)) void
@@ -532,14 +586,19 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
             return;
         }
     }
+    if (t->done_kind) commit_done(t); /* records stay in clock order */
     int64_t raw = RAW_NOW;
     if (t->pend_kind && t->pend_g == gid) {
         if (kind == completion_of(t->pend_kind) && obj == t->pend_obj &&
             site.file == t->pend_site.file && site.line == t->pend_site.line) {
-            /* one record, at the begin's time (outside the channel's lock:
-             * the critical section stays short); the completion follows
-             * within the operation */
+            /* one record, at the begin's time (taken outside the channel's
+             * lock: the completion follows within the operation), written
+             * after the lock is let go (cs_trace_commit) */
             t->pend_kind = 0;
+            if (__builtin_expect(!fixed_seq, 1)) {
+                begin_done(t, kind, a, b, c, d);
+                return;
+            }
             kind |= CSLOG_K_BEGUN;
             raw = t->pend_raw;
         } else {
@@ -555,7 +614,12 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
         t->pend_raw = now_raw();
         return;
     }
-    write_record(t, gid, kind, obj, a, b, c, d, s, site, fixed_seq, raw);
+    write_record(t, gid, kind, obj, a, b, c, d, s, site, fixed_seq, raw, false);
+}
+
+void cs_trace_commit(void) {
+    tl_thread *t = my_t;
+    if (t && t->done_kind) commit_done(t);
 }
 
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,

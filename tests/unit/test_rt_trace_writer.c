@@ -219,6 +219,40 @@ Test(trace_writer, causality_beats_time_stamps_chan, .timeout = 30) {
     causal_run(1, EV_CHAN_SEND, EV_CHAN_RECV);
 }
 
+/* A send or receive that does not block is one record (its begin and its
+ * completion): its clock is taken under the channel's lock, the record is
+ * written after the lock is let go, and before the operation returns, so
+ * the log holds it at once (a kill -9 right after loses nothing). */
+Test(trace_writer, an_operation_is_in_the_log_when_it_returns, .timeout = 30) {
+    const char *path = tt_path("returns.db");
+    tt_start(path);
+    chan_t *c = chan_make(int64_t, 2);
+    int64_t v = 5;
+    uint64_t w0 = cs_log_written(NULL);
+    chan_send(c, &v);
+    uint64_t w1 = cs_log_written(NULL);
+    cr_assert_eq(w1 - w0, 2, "send: %llu events written", (unsigned long long)(w1 - w0));
+    cr_assert(chan_recv(c, &v));
+    uint64_t w2 = cs_log_written(NULL);
+    cr_assert_eq(w2 - w1, 2, "receive: %llu events written", (unsigned long long)(w2 - w1));
+    chan_close(c);
+    uint64_t w3 = cs_log_written(NULL);
+    cr_assert(!chan_recv(c, &v));
+    uint64_t w4 = cs_log_written(NULL);
+    cr_assert_eq(w4 - w3, 2, "receive from a closed channel: %llu events written",
+                 (unsigned long long)(w4 - w3));
+    cs_trace_finish("exit", 0);
+    sqlite3 *db = tt_open(path);
+    tt_check_complete(db);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind IN (%d, %d) AND obj=%lld",
+                       EV_CHAN_SEND_BEGIN, EV_CHAN_SEND, (long long)chan_id(c)),
+                 2);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind IN (%d, %d) AND obj=%lld",
+                       EV_CHAN_RECV_BEGIN, EV_CHAN_RECV, (long long)chan_id(c)),
+                 4);
+    sqlite3_close(db);
+}
+
 /* ---- text arguments, objects, goroutines, sites ----------------------- */
 
 Test(trace_writer, strings_are_copied, .timeout = 30) {
