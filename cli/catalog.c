@@ -293,3 +293,33 @@ int catalog_resolve(const char *spec, char *path, size_t n, char *err, size_t er
     return fail(err, errlen, "no built program for '%s' (run 'make patterns'; "
                 "'chanscope list' shows the catalog)", spec);
 }
+
+int catalog_program(const char *verb, const char *target, bool want_args, char *prog, size_t n,
+                    bool *is_name, char ***args, catalog *cat) {
+    *is_name = false;
+    *args = NULL;
+    struct stat st;
+    bool exists = stat(target, &st) == 0;
+    if (exists && S_ISREG(st.st_mode)) {
+        if (access(target, X_OK) != 0)
+            return cs_bad_input("%s: %s is not an executable program", verb, target);
+        snprintf(prog, n, "%s", target);
+        return 0;
+    }
+    if (!catalog_is_spec(target) || (exists && S_ISDIR(st.st_mode) && strchr(target, '/'))) {
+        if (exists) return cs_bad_input("%s: %s is not an executable program", verb, target);
+        return cs_bad_input("%s: no such program or pattern '%s' (see 'chanscope list')", verb,
+                            target);
+    }
+    char err[512];
+    if (catalog_resolve(target, prog, n, err, sizeof err) != 0)
+        return cs_bad_input("%s: %s", verb, err);
+    char canon[PATH_MAX]; /* <build>/bin/../patterns/x/main -> <build>/patterns/x/main */
+    if (realpath(prog, canon)) snprintf(prog, n, "%s", canon);
+    *is_name = true;
+    if (want_args && catalog_load(cs_home(), cat, err, sizeof err) == 0) {
+        const catalog_variant *v = catalog_find(cat, target, NULL);
+        if (v) *args = v->args;
+    }
+    return 0;
+}

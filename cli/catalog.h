@@ -62,4 +62,16 @@ bool catalog_is_spec(const char *spec);
  * fills path when the file exists; -1 with a message in err otherwise. */
 int catalog_resolve(const char *spec, char *path, size_t n, char *err, size_t errlen);
 
+/* The program `chanscope run` and `explore` start (verb names the command
+ * in messages).  TARGET is a path when it names an existing regular file
+ * (which must be executable), else a catalog name (an existing folder
+ * whose name has a '/' is not one: it gets "not an executable program").
+ * Fills prog (n bytes, a canonical path for a name) and *is_name; for a
+ * name, unless the caller has its own arguments (want_args false), *args
+ * is the catalog's argument list for that variant (NULL: none), which
+ * lives in *cat: catalog_free it.  Returns 0, or 2 after one line on
+ * stderr. */
+int catalog_program(const char *verb, const char *target, bool want_args, char *prog, size_t n,
+                    bool *is_name, char ***args, catalog *cat);
+
 #endif

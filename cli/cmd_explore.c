@@ -646,30 +646,12 @@ int cmd_explore(int argc, char **argv) {
     double budget = o.budget;
 
     /* the program, as `chanscope run` resolves it */
-    bool is_name = false;
-    char **catalog_args = NULL;
+    bool is_name;
+    char **catalog_args;
     catalog cat = {0};
-    struct stat tst;
-    bool exists = stat(target, &tst) == 0;
-    if (exists && S_ISREG(tst.st_mode)) {
-        if (access(target, X_OK) != 0)
-            return cs_bad_input("explore: %s is not an executable program", target);
-        snprintf(c.prog, sizeof c.prog, "%s", target);
-    } else if (catalog_is_spec(target) && !(exists && S_ISDIR(tst.st_mode) && strchr(target, '/'))) {
-        char err[512];
-        if (catalog_resolve(target, c.prog, sizeof c.prog, err, sizeof err) != 0)
-            return cs_bad_input("explore: %s", err);
-        char canon[PATH_MAX];
-        if (realpath(c.prog, canon)) snprintf(c.prog, sizeof c.prog, "%s", canon);
-        is_name = true;
-        if (!extra && catalog_load(cs_home(), &cat, err, sizeof err) == 0) {
-            const catalog_variant *v = catalog_find(&cat, target, NULL);
-            if (v) catalog_args = v->args;
-        }
-    } else {
-        return cs_bad_input("explore: no such program or pattern '%s' (see 'chanscope list')",
-                            target);
-    }
+    int bad = catalog_program("explore", target, !extra, c.prog, sizeof c.prog, &is_name,
+                              &catalog_args, &cat);
+    if (bad) return bad;
     int ncat = 0;
     while (catalog_args && catalog_args[ncat]) ncat++;
     int nargs = extra ? nextra : ncat;
@@ -683,7 +665,7 @@ int cmd_explore(int argc, char **argv) {
         default_dir(target, is_name, dirbuf, sizeof dirbuf);
         dir = dirbuf;
     }
-    int bad = prepare_dir(dir);
+    bad = prepare_dir(dir);
     if (bad) {
         free(c.pargv);
         catalog_free(&cat);

@@ -253,36 +253,13 @@ int cmd_run(int argc, char **argv) {
 static int run_traced(const char *target, const char *output, char **extra, int nextra,
                       bool sources, const char *source_name, char *used, size_t usedn,
                       bool *traced) {
-    /* PATH if it names an existing regular file, else a catalog name (a
-     * folder of the same name in the current directory does not count). */
     char prog[PATH_MAX];
-    bool is_name = false;
-    char **catalog_args = NULL;
+    bool is_name;
+    char **catalog_args;
     catalog cat = {0};
-    struct stat tst;
-    bool exists = stat(target, &tst) == 0;
-    if (exists && S_ISREG(tst.st_mode)) {
-        if (access(target, X_OK) != 0)
-            return cs_bad_input("run: %s is not an executable program", target);
-        snprintf(prog, sizeof prog, "%s", target);
-    } else if (exists && !catalog_is_spec(target)) {
-        return cs_bad_input("run: %s is not an executable program", target);
-    } else if (catalog_is_spec(target)) {
-        char err[512];
-        if (catalog_resolve(target, prog, sizeof prog, err, sizeof err) != 0)
-            return cs_bad_input("run: %s", err);
-        char canon[PATH_MAX]; /* <build>/bin/../patterns/x/main -> <build>/patterns/x/main */
-        if (realpath(prog, canon)) snprintf(prog, sizeof prog, "%s", canon);
-        is_name = true;
-        /* The catalog's own arguments for this variant, unless given. */
-        if (!extra && catalog_load(cs_home(), &cat, err, sizeof err) == 0) {
-            const catalog_variant *v = catalog_find(&cat, target, NULL);
-            if (v) catalog_args = v->args;
-        }
-    } else {
-        return cs_bad_input("run: no such program or pattern '%s' (see 'chanscope list')",
-                            target);
-    }
+    int bad = catalog_program("run", target, !extra, prog, sizeof prog, &is_name, &catalog_args,
+                              &cat);
+    if (bad) return bad;
 
     char outbuf[PATH_MAX];
     if (!output) {
