@@ -15,9 +15,11 @@
  * are filled in rowid order and appended after the file's last page; at the
  * end the interior levels are built from the list of leaves and the top
  * node goes on the root page (a single leaf goes there itself).  For each
- * index, its column's values were kept per row; the (key, rowid) pairs are
- * sorted by key (an LSD radix sort: stable, so rowids stay ascending within
- * a key; NULL first, as SQLite orders them), then written the same way,
+ * index, its column's values were kept per row (4 bytes each while they
+ * fit); the (key, rowid) pairs are sorted by key (a counting sort when the
+ * keys span few values, as ids and kinds do, else an LSD radix sort: both
+ * stable, so rowids stay ascending within a key; NULL first, as SQLite
+ * orders them), then written the same way,
  * except that an index b-tree's interior cells are entries themselves (the
  * "divider" between two children).  Last, the header: page count and
  * change counter.  Every page belongs to exactly one b-tree and there is no
@@ -171,6 +173,33 @@ static int add_row_fast(bt_bulk *b, const cs_event_row *r, uint64_t rowid) {
     return 1;
 }
 
+/* Index ix's values from 32 to 64 bits (bt_index): a value that does not
+ * fit 32 bits has come. */
+static int widen(bt_bulk *b, bt_index *ix) {
+    int64_t *w = malloc((b->vals_cap ? b->vals_cap : 1) * sizeof *w);
+    if (!w) return bt_fail(b, "%s", "out of memory");
+    for (uint64_t i = 0; i < b->rows; i++) w[i] = ix->v32[i];
+    free(ix->v32);
+    ix->v32 = NULL;
+    ix->v64 = w;
+    return 0;
+}
+
+/* Keep the indexed columns' values of row b->rows (v: its columns). */
+static inline int keep_vals(bt_bulk *b, const int64_t *v) {
+    for (int i = 0; i < b->nidx; i++) {
+        bt_index *ix = &b->idx[i];
+        int64_t x = v[ix->col]; /* obj, site: 0 is NULL */
+        if (!ix->v64 && (uint64_t)x <= UINT32_MAX) {
+            ix->v32[b->rows] = (uint32_t)x;
+            continue;
+        }
+        if (!ix->v64 && widen(b, ix) != 0) return -1;
+        ix->v64[b->rows] = x;
+    }
+    return 0;
+}
+
 /* Append a row's cell to the current leaf (spilling to overflow pages a
  * payload too large for a page, as SQLite would), and keep its indexed
  * columns' values. */
@@ -180,9 +209,9 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
         if (rc < 0) return -1;
         if (rc) {
             if (b->nidx) {
-                const int64_t v[NCOLS] = {0, r->t, r->g, r->kind, r->obj, r->a,
-                                          r->b, r->c, r->d, r->site, 0};
-                for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = v[b->idx[i].col];
+                const int64_t v[NCOLS + 1] = {0, r->t, r->g, r->kind, r->obj, r->a,
+                                              r->b, r->c, r->d, r->site, 0, 0};
+                if (keep_vals(b, v) != 0) return -1;
             }
             b->rows++;
             return 0;
@@ -236,7 +265,7 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
     } else {
         put_record(b, r, &pl, p);
     }
-    for (int i = 0; i < b->nidx; i++) b->idx[i].vals[b->rows] = v[b->idx[i].col]; /* obj, site: 0 is NULL */
+    if (keep_vals(b, v) != 0) return -1;
     b->rows++;
     return 0;
 }
@@ -247,9 +276,16 @@ static int add_rows(bt_bulk *b, const cs_event_row *rows, size_t n) {
         uint64_t nc = b->vals_cap ? b->vals_cap : 65536;
         while (nc < b->rows + n) nc *= 2;
         for (int i = 0; i < b->nidx; i++) {
-            int64_t *v = realloc(b->idx[i].vals, nc * sizeof *v);
-            if (!v) return bt_fail(b, "%s", "out of memory");
-            b->idx[i].vals = v;
+            bt_index *ix = &b->idx[i];
+            if (ix->v64) {
+                int64_t *v = realloc(ix->v64, nc * sizeof *v);
+                if (!v) return bt_fail(b, "%s", "out of memory");
+                ix->v64 = v;
+            } else {
+                uint32_t *v = realloc(ix->v32, nc * sizeof *v);
+                if (!v) return bt_fail(b, "%s", "out of memory");
+                ix->v32 = v;
+            }
         }
         b->vals_cap = nc;
     }
@@ -347,8 +383,10 @@ static int finish(bt_bulk *b, double *index_seconds) {
             continue;
         }
         if (bt_build_index(b, &b->idx[i]) != 0) return -1;
-        free(b->idx[i].vals);
-        b->idx[i].vals = NULL;
+        free(b->idx[i].v32);
+        free(b->idx[i].v64);
+        b->idx[i].v32 = NULL;
+        b->idx[i].v64 = NULL;
     }
     if (bt_flush(b) != 0) return -1;
     /* the header: page count, change counter = version-valid-for */
@@ -503,7 +541,10 @@ void bt_bulk_free(bt_bulk *b) {
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv);
     if (b->fd >= 0) close(b->fd);
-    for (int i = 0; i < b->nidx; i++) free(b->idx[i].vals);
+    for (int i = 0; i < b->nidx; i++) {
+        free(b->idx[i].v32);
+        free(b->idx[i].v64);
+    }
     bt_level_free(&b->leaves);
     free(b->wbuf);
     free(b->scratch);
@@ -512,5 +553,7 @@ void bt_bulk_free(bt_bulk *b) {
     free(b->pairs);
     free(b->tmp);
     free(b->pk);
+    free(b->perm);
+    free(b->counts);
     free(b);
 }

@@ -2,8 +2,9 @@
  * btree_index.c — one index of events, written by the bulk b-tree writer
  * (btree_write.h): its column's values (kept per row by btree_bulk.c)
  * become (key, rowid) pairs sorted by key, NULL first as SQLite orders them,
- * rowids ascending within a key (an LSD radix sort is stable and the pairs
- * start in rowid order), then its leaves in that order; an index b-tree's
+ * rowids ascending within a key (a counting sort when the keys span few
+ * values, else an LSD radix sort: both stable, and the rows are taken in
+ * rowid order), then its leaves in that order; an index b-tree's
  * interior cells are entries themselves, so the entry after each full leaf
  * is the divider handed up (and never the last one: a leaf must follow it).
  */
@@ -24,7 +25,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
     uint64_t n = b->rows, nnull = 0, lo = UINT64_MAX, hi = 0;
     const uint64_t sign = UINT64_C(1) << 63;
     for (uint64_t i = 0; i < n; i++) {
-        int64_t v = ix->vals[i];
+        int64_t v = bt_idx_val(ix, i);
         if (null_col(ix->col, v)) {
             nnull++;
             continue;
@@ -34,16 +35,49 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         if (u > hi) hi = u;
     }
     b->nnull = nnull;
+    b->sorting = ix;
     *base = lo;
     uint64_t range = nnull < n ? hi - lo : 0, inull = 0, ival = nnull, m = n - nnull;
+    /* the usual case: the keys span at most max(n, 64 Ki) values (ids,
+     * kinds): a counting sort, the entries as rowids (4 bytes each), the
+     * counts no more */
+    if (n <= UINT32_MAX && range < (n > 65536 ? n : 65536)) {
+        b->sorted_as = SORT_COUNTED;
+        if (!b->perm && !(b->perm = malloc(n * sizeof *b->perm)))
+            return bt_fail(b, "%s", "out of memory");
+        if (range + 1 > b->ncounts) {
+            free(b->counts);
+            b->ncounts = range + 1;
+            if (!(b->counts = malloc(b->ncounts * sizeof *b->counts)))
+                return bt_fail(b, "%s", "out of memory");
+        }
+        uint32_t *cnt = b->counts;
+        memset(cnt, 0, (range + 1) * sizeof *cnt);
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t v = bt_idx_val(ix, i);
+            if (!null_col(ix->col, v)) cnt[((uint64_t)v ^ sign) - lo]++;
+        }
+        uint32_t pos = (uint32_t)nnull;
+        for (uint64_t k = 0; k <= range; k++) {
+            uint32_t c = cnt[k];
+            cnt[k] = pos;
+            pos += c;
+        }
+        for (uint64_t i = 0; i < n; i++) { /* rowid order: stable */
+            int64_t v = bt_idx_val(ix, i);
+            if (null_col(ix->col, v)) b->perm[inull++] = (uint32_t)i;
+            else b->perm[cnt[((uint64_t)v ^ sign) - lo]++] = (uint32_t)i;
+        }
+        return 0;
+    }
     size_t count[256];
-    /* the usual case: key and rowid - 1 both fit 32 bits, a pair is one word */
-    b->packed = n <= UINT32_MAX && range <= UINT32_MAX;
-    if (b->packed) {
+    /* else when key and rowid - 1 both fit 32 bits, a pair is one word */
+    b->sorted_as = n <= UINT32_MAX && range <= UINT32_MAX ? SORT_PACKED : SORT_PAIRS;
+    if (b->sorted_as == SORT_PACKED) {
         if (!b->pk && !(b->pk = malloc(2 * n * sizeof *b->pk))) return bt_fail(b, "%s", "out of memory");
         uint64_t *a = b->pk, *t = b->pk + n;
         for (uint64_t i = 0; i < n; i++) {
-            int64_t v = ix->vals[i];
+            int64_t v = bt_idx_val(ix, i);
             if (null_col(ix->col, v)) a[inull++] = i;
             else a[ival++] = (((uint64_t)v ^ sign) - lo) << 32 | i;
         }
@@ -73,7 +107,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         if (!b->pairs || !b->tmp) return bt_fail(b, "%s", "out of memory");
     }
     for (uint64_t i = 0; i < n; i++) {
-        int64_t v = ix->vals[i];
+        int64_t v = bt_idx_val(ix, i);
         if (null_col(ix->col, v)) b->pairs[inull++] = (pair){0, i + 1};
         else b->pairs[ival++] = (pair){((uint64_t)v ^ sign) - lo, i + 1};
     }

@@ -46,11 +46,20 @@ typedef struct page {
     int last_size;
 } page;
 
+/* An index and its column's value per row (rowid - 1), kept while the rows
+ * are written: 32 bits a value while every value so far is in
+ * [0, 2^32) (ids, kinds: the usual case), 64 from the first that is not
+ * (v64 then replaces v32). */
 typedef struct bt_index {
     int col;
     uint32_t root;
-    int64_t *vals; /* the column's value per row (rowid - 1) */
+    uint32_t *v32;
+    int64_t *v64;
 } bt_index;
+
+static inline int64_t bt_idx_val(const bt_index *ix, uint64_t row) {
+    return ix->v64 ? ix->v64[row] : (int64_t)ix->v32[row];
+}
 
 /* The sorted pairs of the index being built. */
 typedef struct pair {
@@ -75,10 +84,20 @@ struct bt_bulk {
     uint8_t *scratch;   /* a page for interior nodes and overflow */
     uint8_t *rec;       /* one record */
     size_t rec_cap;
-    pair *pairs, *tmp;  /* index build: (key, rowid) pairs, or when both fit */
-    bool packed;        /* 32 bits: pk, key << 32 | rowid - 1 (psorted: sorted) */
+    /* index build (btree_index.c, sort_pairs), the entries in index order,
+     * in one of three forms:
+     *   counted: perm[i] = rowid - 1 of entry i, its key read from the
+     *            index's values (the keys span at most max(rows, 64 Ki)
+     *            values: a counting sort, 4 bytes an entry);
+     *   packed:  psorted[i] = key << 32 | rowid - 1 (both fit 32 bits);
+     *   else:    pairs[i] = (key, rowid). */
+    enum { SORT_PAIRS, SORT_PACKED, SORT_COUNTED } sorted_as;
+    const bt_index *sorting; /* the index whose entries these are */
+    uint32_t *perm, *counts;
+    uint64_t ncounts;
+    pair *pairs, *tmp;
     uint64_t *pk, *psorted;
-    uint64_t nnull;     /* pairs[0, nnull) have a NULL key */
+    uint64_t nnull;     /* entries [0, nnull) have a NULL key */
     char msg[512];      /* the first failure */
     bool failed;
     /* the writer thread: rows handed over by bt_bulk_add (job, job_n) are
@@ -215,7 +234,10 @@ static inline uint8_t *page_cell(page *pg, size_t size) {
  * its size. */
 static inline int index_record(const bt_bulk *b, uint64_t i, uint64_t base, uint8_t *out) {
     uint64_t key, rowid;
-    if (b->packed) {
+    if (b->sorted_as == SORT_COUNTED) {
+        rowid = (uint64_t)b->perm[i] + 1;
+        key = ((uint64_t)bt_idx_val(b->sorting, rowid - 1) ^ (UINT64_C(1) << 63)) - base;
+    } else if (b->sorted_as == SORT_PACKED) {
         key = b->psorted[i] >> 32;
         rowid = (b->psorted[i] & UINT32_MAX) + 1;
     } else {

@@ -25,7 +25,8 @@
  *    at its creator's (goroutine.c), a woken one joins its waker's
  *    (cs_ready / cs_park_wait, sched.c);
  *  - a channel's lock carries the clock of its last holder (spinlock.h):
- *    every channel event is written under that lock;
+ *    every channel event takes its clock under that lock (a non-blocking
+ *    operation's record is written just after it: done_kind below);
  *  - every other object (mutex, WaitGroup, Once, semaphore, atomic...)
  *    meets in obj_clock[], a table indexed by object id: an event on object
  *    o takes max(thread clock, obj_clock[o]) + 1 and raises obj_clock[o] to
@@ -111,7 +112,7 @@ typedef struct tl_thread {
     /* A chan_send_begin / chan_recv_begin not written yet (pend_kind 0:
      * none): written with its completion as one record (CSLOG_K_BEGUN), or
      * on its own before the goroutine's next other event (a block, a
-     * panic).  Both happen in the channel's critical section. */
+     * panic), in the channel's critical section. */
     int pend_kind;
     int64_t pend_g, pend_obj, pend_raw;
     cs_site pend_site;

@@ -47,6 +47,10 @@ static cs_event_row make_row(uint64_t i, int mode) {
         r.t = INT64_MIN;
         r.a = INT64_MAX;
     }
+    if (mode == 4 && i == 69000) { /* past the first growth of the kept values */
+        r.g = INT64_MIN;
+        r.obj = (int64_t)1 << 40;
+    }
     if ((x >> 50) % 5 == 0) {
         r.slen = (uint32_t)((x >> 16) % 60);
         if (mode == 2) r.slen = (uint32_t)((x >> 16) % 3000); /* around a 512-byte page */
@@ -175,6 +179,12 @@ Test(btree_bulk, every_size_up_to_three_levels, .timeout = 120) {
 Test(btree_bulk, extreme_values, .timeout = 60) {
     check_rows(5000, 1, 512);
     check_rows(20000, 1, 4096);
+}
+
+/* An index's values are kept in 32 bits until one does not fit: then they
+ * are widened, those of the rows before it too. */
+Test(btree_bulk, a_late_wide_value, .timeout = 60) {
+    check_rows(70000, 4, 4096);
 }
 
 Test(btree_bulk, overflow_pages, .timeout = 60) {
