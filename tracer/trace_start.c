@@ -183,7 +183,14 @@ static int run_import(bool detach) {
     extern char **environ;
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
-    if (detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    /* No signal blocked in the converter: the calling thread may block them
+     * all (the poller thread ends a program killed by a signal), and a mask
+     * is inherited through exec: a converter left running in the
+     * background would then ignore the SIGTERM or Ctrl-C meant to stop it. */
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | (detach ? POSIX_SPAWN_SETSID : 0));
     const char *cands[] = {getenv("CHANSCOPE_BIN"), CS_BUILD_BIN, CS_PREFIX_BIN};
     char *argv[] = {"chanscope", "import", "--quiet", "--remove-log", log_path, "-o", trace_path, NULL};
     pid_t pid = -1;

@@ -6,6 +6,7 @@
 #      runtime runs `chanscope import` at exit
 #   3. when no chanscope binary can be found, it says so in one line naming
 #      the log and the import command, and the log is kept
+#   4. the converter started at a signal's end blocks no signal
 # Needs BIN and BUILD.
 set -u
 BIN=${BIN:?BIN must name the chanscope binary}
@@ -53,6 +54,46 @@ if [ -x "$tmp/p" ]; then
     [ "$(sqlite3 "$tmp/u.db" "SELECT count(*) FROM events WHERE kind=(SELECT id FROM event_kinds WHERE name='chan_recv')")" = 101 ] ||
         fail "the imported trace lacks receives"
 fi
+# 4. the converter a program ended by a signal starts blocks no signal (the
+#    thread that starts it blocks them all; a mask survives exec): a
+#    converter left in the background must stop when told to.  The
+#    "converter" here writes down its own signal mask.
+cat >"$tmp/mask.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void) {
+    FILE *f = fopen("/proc/self/status", "r"), *o = fopen(getenv("MASK_OUT"), "w");
+    char l[256];
+    while (f && o && fgets(l, sizeof l, f))
+        if (!strncmp(l, "SigBlk:", 7)) fputs(l, o);
+    return 1; /* a failed conversion: the log is kept */
+}
+C
+cat >"$tmp/sleeper.c" <<'C'
+#include <stdio.h>
+#include "chanscope.h"
+int main(void) {
+    puts("ready");
+    fflush(stdout);
+    for (;;) time_sleep(10 * MILLISECOND);
+}
+C
+if cc -std=c11 -o "$tmp/mask" "$tmp/mask.c" &&
+    cc -std=c11 -D_GNU_SOURCE -I"$root/runtime" -o "$tmp/sleeper" "$tmp/sleeper.c" "$lib" -pthread; then
+    (cd "$tmp" && MASK_OUT=$tmp/mask.txt CHANSCOPE_BIN=$tmp/mask CHANSCOPE_TRACE=s.db \
+        exec ./sleeper >ready.txt 2>/dev/null) &
+    pid=$!
+    for _ in $(seq 500); do grep -q ready "$tmp/ready.txt" 2>/dev/null && break; sleep 0.02; done
+    kill -TERM $pid
+    wait $pid
+    for _ in $(seq 500); do [ -s "$tmp/mask.txt" ] && break; sleep 0.02; done
+    grep -q "SigBlk:[[:space:]]*0000000000000000" "$tmp/mask.txt" ||
+        fail "the converter started at a signal's end blocks signals: $(cat "$tmp/mask.txt" 2>/dev/null)"
+else
+    fail "the signal-mask programs do not build"
+fi
+
 # `chanscope import` on bad input: one line, status 2, nothing created
 echo "not a log" >"$tmp/bad.cslog"
 "$BIN" import "$tmp/bad.cslog" -o "$tmp/bad.db" 2>"$tmp/ierr"
