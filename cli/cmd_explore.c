@@ -92,6 +92,7 @@ typedef struct group {
 typedef struct shared {   /* in MAP_SHARED memory: the workers' counter */
     unsigned long next;   /* index of the next run to start */
     int stop;             /* no more runs (time's up, interrupted) */
+    int interrupted;      /* Ctrl-C or SIGTERM: runs in progress are not reported */
 } shared;
 
 static shared *sh;
@@ -99,7 +100,10 @@ static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) {
     (void)sig;
     interrupted = 1;
-    if (sh) __atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+    if (sh) {
+        __atomic_store_n(&sh->interrupted, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+    }
 }
 
 static double now_s(void) {
@@ -116,8 +120,8 @@ static uint64_t fnv1a(uint64_t h, const char *s) {
 static void remove_trace(const char *path) {
     char p[PATH_MAX + 96];
     unlink(path);
-    static const char *const sfx[] = {"-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const sfx[] = {"-wal", "-shm", "-journal", ".cslog"};
+    for (size_t i = 0; i < 4; i++) {
         if (snprintf(p, sizeof p, "%s%s", path, sfx[i]) < (int)sizeof p) unlink(p);
     }
 }
@@ -209,6 +213,7 @@ typedef struct config {
     unsigned long runs;     /* ULONG_MAX: until --time */
     double timeout;
     char tmpdir[PATH_MAX];
+    bool int_ignored;       /* explore was started with SIGINT ignored (a background job) */
 } config;
 
 /* Run one schedule; fills the line for the parent. */
@@ -225,6 +230,9 @@ static void run_one(const config *c, uint64_t seed, char *line, size_t n) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* the run takes Ctrl-C as the program would (the worker ignores
+         * it), unless explore itself was started ignoring it */
+        if (!c->int_ignored) signal(SIGINT, SIG_DFL);
         int nul = open("/dev/null", O_RDWR);
         if (nul >= 0) {
             dup2(nul, 0), dup2(nul, 1), dup2(nul, 2);
@@ -250,14 +258,24 @@ static void run_one(const config *c, uint64_t seed, char *line, size_t n) {
         pid_t w = waitpid(pid, &st, WNOHANG);
         if (w == pid) break;
         double left = deadline - now_s();
-        if (left <= 0) {
+        bool stopped = __atomic_load_n(&sh->interrupted, __ATOMIC_RELAXED);
+        if (left <= 0 || stopped) { /* (stopped: explore got a SIGTERM of its own) */
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
-            timed_out = true;
+            timed_out = !stopped;
             break;
         }
-        struct timespec ts = {(time_t)left, (long)((left - (time_t)left) * 1e9)};
+        if (left > 0.1) left = 0.1; /* (and look at the flag again) */
+        struct timespec ts = {0, (long)(left * 1e9)};
         sigtimedwait(&chld, NULL, &ts);
+    }
+    if (__atomic_load_n(&sh->interrupted, __ATOMIC_RELAXED)) {
+        /* stopped with everything else (it took Ctrl-C too): the parent
+         * reports only the runs done before, so its trace is not converted
+         * and analysed (seconds, for a long run) */
+        remove_trace(trace);
+        snprintf(line, n, "%s\tE\terror\terror\tinterrupted\n", seedbuf);
+        return;
     }
     char err[512];
     if (cs_convert_after_run(trace, err, sizeof err) != 0) {
@@ -301,7 +319,7 @@ static void worker(const config *c, int wfd) {
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
-    signal(SIGINT, SIG_IGN); /* the parent decides; the runs themselves see Ctrl-C */
+    signal(SIGINT, SIG_IGN); /* the parent decides (the runs see Ctrl-C: run_one) */
     for (;;) {
         if (__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) break;
         unsigned long i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
@@ -701,6 +719,7 @@ int cmd_explore(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    c.int_ignored = old_int.sa_handler == SIG_IGN;
     fflush(NULL);
     double t0 = now_s();
     pid_t *workers = calloc((size_t)jobs, sizeof *workers);

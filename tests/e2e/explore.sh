@@ -121,6 +121,25 @@ grep -q "interrupted after" intr.err || fail "interrupted explore does not say s
 grep -q "^explore: worker-pool: " intr.out || fail "interrupted explore printed no report"
 [ -z "$(ls scratch2)" ] || fail "interrupted explore left its scratch folder"
 
+# --- SIGTERM to explore alone: the run in progress is stopped at once, not
+# waited for until its timeout (60 s here)
+cat >hang2.sh <<'EOF'
+#!/bin/sh
+exec sleep 31.25
+EOF
+chmod +x hang2.sh
+"$BIN" explore ./hang2.sh -n 1 --timeout 60 -o term >term.out 2>term.err &
+pid=$!
+for _ in $(seq 100); do pgrep -f "sleep 31.25" >/dev/null && break; sleep 0.1; done # (until it runs)
+t0=$(date +%s)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+took=$(($(date +%s) - t0))
+[ "$rc" = 130 ] || fail "explore stopped by SIGTERM exits $rc, want 130"
+[ "$took" -lt 20 ] || fail "explore stopped by SIGTERM took $took s: it waited for the run"
+pgrep -f "sleep 31.25" >/dev/null && fail "the run outlived explore"
+
 # --- clean program: exit 0, nothing kept
 timeout -k 5 120 "$BIN" explore channels -n 4 --json -o ch >ch.json 2>ch.err
 rc=$?
