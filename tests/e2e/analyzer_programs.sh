@@ -80,11 +80,13 @@ for src in "$root"/tests/analyzer/*.c; do
     [ -x "$progs/$name" ] || { fail "$progs/$name not built (make analyzer-progs)"; continue; }
     modes=$(sed -n 's/.*MODES: *//p' "$src" | head -1)
     signals=$(sed -n 's/.*SIGNALS: *//p' "$src" | head -1)
-    nblocked=$(sed -n 's/.*BLOCKED: *//p' "$src" | head -1)
     [ -n "$signals" ] && modes=$signals
     for mode in ${modes:-""}; do
         stopped_by=
         [ -n "$signals" ] && stopped_by=$mode
+        # (per run: the twin below sets its own; the next mode's run of this
+        # program must wait for this program's count again)
+        nblocked=$(sed -n 's/.*BLOCKED: *//p' "$src" | head -1)
         run_traced "$name" "$mode"
         checked=$((checked + 1))
         label="$name${mode:+ $mode}"
