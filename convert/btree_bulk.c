@@ -143,8 +143,8 @@ static int add_row_fast(bt_bulk *b, const cs_event_row *r, uint64_t rowid) {
         type[i] = int_type_bl(v[i], b->fmt4, &len[i]);
         dl += (size_t)len[i];
     }
-    if (!r->obj) type[3] = 0, dl -= (size_t)len[3], len[3] = 0;
-    if (!r->site) type[8] = 0, dl -= (size_t)len[8], len[8] = 0;
+    if (bt_zero_is_null(COL_OBJ, r->obj)) type[3] = 0, dl -= (size_t)len[3], len[3] = 0;
+    if (bt_zero_is_null(COL_SITE, r->site)) type[8] = 0, dl -= (size_t)len[8], len[8] = 0;
     uint64_t st = r->s ? 13 + 2 * (uint64_t)r->slen : 0;
     size_t hl = 11 + (size_t)varint_len(st);
     size_t P = hl + dl + (r->s ? r->slen : 0);
@@ -189,7 +189,7 @@ static int widen(bt_bulk *b, bt_index *ix) {
 static inline int keep_vals(bt_bulk *b, const int64_t *v) {
     for (int i = 0; i < b->nidx; i++) {
         bt_index *ix = &b->idx[i];
-        int64_t x = v[ix->col]; /* obj, site: 0 is NULL */
+        int64_t x = v[ix->col]; /* (obj, site: 0 is NULL, bt_zero_is_null) */
         if (!ix->v64 && (uint64_t)x <= UINT32_MAX) {
             ix->v32[b->rows] = (uint32_t)x;
             continue;
@@ -218,8 +218,10 @@ static int add_row(bt_bulk *b, const cs_event_row *r) {
         }
     }
     int64_t v[NCOLS + 1] = {0, r->t, r->g, r->kind, r->obj, r->a, r->b, r->c, r->d, r->site, 0, 0};
-    bool null[NCOLS + 1] = {true,  false, false, false,        r->obj == 0, false,
-                            false, false, false, r->site == 0, r->s == NULL, true /* COL_NONE */};
+    bool null[NCOLS + 1] = {true,  false, false,
+                            false, bt_zero_is_null(COL_OBJ, r->obj), false,
+                            false, false, false,
+                            bt_zero_is_null(COL_SITE, r->site), r->s == NULL, true /* COL_NONE */};
     rec_plan pl;
     plan_record(b, r, v, null, &pl);
     size_t P = pl.size;

@@ -16,8 +16,6 @@
 
 /* ---- the indexes -------------------------------------------------------- */
 
-static bool null_col(int col, int64_t v) { return (col == COL_OBJ || col == COL_SITE) && v == 0; }
-
 /* The pairs of index ix sorted: the NULLs first (b->nnull of them), then
  * by value; rowids ascending within a key.  A non-NULL key is stored as
  * (value with its sign bit flipped) - base, so it sorts as unsigned. */
@@ -26,7 +24,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
     const uint64_t sign = UINT64_C(1) << 63;
     for (uint64_t i = 0; i < n; i++) {
         int64_t v = bt_idx_val(ix, i);
-        if (null_col(ix->col, v)) {
+        if (bt_zero_is_null(ix->col, v)) {
             nnull++;
             continue;
         }
@@ -55,7 +53,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         memset(cnt, 0, (range + 1) * sizeof *cnt);
         for (uint64_t i = 0; i < n; i++) {
             int64_t v = bt_idx_val(ix, i);
-            if (!null_col(ix->col, v)) cnt[((uint64_t)v ^ sign) - lo]++;
+            if (!bt_zero_is_null(ix->col, v)) cnt[((uint64_t)v ^ sign) - lo]++;
         }
         uint32_t pos = (uint32_t)nnull;
         for (uint64_t k = 0; k <= range; k++) {
@@ -65,7 +63,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         }
         for (uint64_t i = 0; i < n; i++) { /* rowid order: stable */
             int64_t v = bt_idx_val(ix, i);
-            if (null_col(ix->col, v)) b->perm[inull++] = (uint32_t)i;
+            if (bt_zero_is_null(ix->col, v)) b->perm[inull++] = (uint32_t)i;
             else b->perm[cnt[((uint64_t)v ^ sign) - lo]++] = (uint32_t)i;
         }
         return 0;
@@ -78,7 +76,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
         uint64_t *a = b->pk, *t = b->pk + n;
         for (uint64_t i = 0; i < n; i++) {
             int64_t v = bt_idx_val(ix, i);
-            if (null_col(ix->col, v)) a[inull++] = i;
+            if (bt_zero_is_null(ix->col, v)) a[inull++] = i;
             else a[ival++] = (((uint64_t)v ^ sign) - lo) << 32 | i;
         }
         a += nnull;
@@ -108,7 +106,7 @@ static int sort_pairs(bt_bulk *b, const bt_index *ix, uint64_t *base) {
     }
     for (uint64_t i = 0; i < n; i++) {
         int64_t v = bt_idx_val(ix, i);
-        if (null_col(ix->col, v)) b->pairs[inull++] = (pair){0, i + 1};
+        if (bt_zero_is_null(ix->col, v)) b->pairs[inull++] = (pair){0, i + 1};
         else b->pairs[ival++] = (pair){((uint64_t)v ^ sign) - lo, i + 1};
     }
     /* LSD radix sort of the non-NULL part, one pass per byte of the range */

@@ -24,6 +24,14 @@ enum { COL_SEQ, COL_T, COL_G, COL_KIND, COL_OBJ, COL_A, COL_B, COL_C, COL_D, COL
  * does not name it would leave it.  So a new column is one edit of the
  * contract, as docs/architecture.md promises. */
 enum { COL_NONE = NCOLS };
+
+/* The integer columns whose 0 is NULL in the trace: obj and site (no
+ * object, no site), as the converter has always written them.  The one
+ * definition of that rule: the rows (btree_bulk.c) and the indexes
+ * (btree_index.c) both ask here. */
+static inline bool bt_zero_is_null(int col, int64_t v) {
+    return (col == COL_OBJ || col == COL_SITE) && v == 0;
+}
 enum { MAX_INDEXES = 8, MAX_TABLE_COLS = 32, WBUF_PAGES = 64 };
 
 enum { PG_INDEX_INTERIOR = 2, PG_TABLE_INTERIOR = 5, PG_INDEX_LEAF = 10, PG_TABLE_LEAF = 13 };

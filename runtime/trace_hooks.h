@@ -55,7 +55,7 @@ void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site);
 /* Its completion (the chan_send/chan_recv event of that goroutine, channel
  * and site), emitted under the channel's lock, takes its clock there and is
  * written here, once the lock is let go: call it after every release of a
- * channel's lock (chan_unlock, runtime/chan_internal.h). */
+ * channel's lock (chan_unlock, runtime/chan.c). */
 void cs_trace_commit(void);
 /* Register an object (row in `objects`).  Name may be NULL. */
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,
