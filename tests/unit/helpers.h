@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,16 @@ static inline double helpers_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* First thing in a forked child: die with the test that forked it
+ * (parent: the test's pid, read before the fork).  Otherwise a child left
+ * running after its test timed out (and was killed) keeps the test
+ * runner's output pipe open, and the whole suite waits for it: make test
+ * hangs instead of failing one test. */
+static inline void die_with_parent(pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125); /* it died before the prctl */
+}
+
 /* Run fn() in a child; at most timeout_ms.  fn returning ends the child
  * with exit(0) (so the runtime's exit path runs, as a return from main). */
 static inline void run_child(void (*fn)(void), int timeout_ms, child_result *r) {
@@ -41,8 +52,10 @@ static inline void run_child(void (*fn)(void), int timeout_ms, child_result *r) 
     if (pipe(fds) != 0) abort();
     fflush(NULL);
     double start = helpers_now();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         close(fds[0]);
         dup2(fds[1], 1);
         dup2(fds[1], 2);

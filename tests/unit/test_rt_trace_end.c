@@ -54,9 +54,11 @@ static pid_t spawn(const char *name, void (*body)(void), int ignore_sig) {
     }
     memset(sh, 0, sizeof *sh);
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
+        die_with_parent(parent);
         int fd = open(g_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);

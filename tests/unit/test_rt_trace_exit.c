@@ -240,8 +240,10 @@ static void check_signal(int sig) {
     cr_assert_neq(g_received, MAP_FAILED);
     atomic_store(g_received, 0);
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         busy_until_signalled();

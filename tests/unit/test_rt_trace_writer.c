@@ -466,8 +466,10 @@ Test(trace_writer, sigkill_loses_no_completed_event, .timeout = 60) {
     cr_assert_neq(g_prog, MAP_FAILED);
     g_path = tt_path("killed.db");
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         emit_forever();
         _exit(0);
     }
@@ -503,8 +505,10 @@ Test(trace_writer, forked_child_stops_tracing, .timeout = 60) {
     tt_start(path);
     for (int i = 0; i < 1000; i++) cs_trace_event_g(1, EV_VAR_WRITE, 4, 1, i, 0, 0, NULL, here(11));
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         for (int i = 0; i < 100000; i++)
             cs_trace_event_g(2, EV_VAR_WRITE, 4, 2, i, 0, 0, "child", here(12));
         /* The exit handler runs: it must leave the parent's trace alone.

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,8 +85,12 @@ static struct mc_test *mc_tests;
 
 static pid_t mc_start(struct mc_test *t) {
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        /* dies with the runner (a killed make test leaves no test behind) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(125);
         alarm(t->timeout > 0 ? (unsigned)(t->timeout + 0.999) : 60);
         if (t->init) t->init();
         t->fn();
