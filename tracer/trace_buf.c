@@ -10,9 +10,9 @@
  * `used`.  No lock, no system call, no allocation, and no store to a cache
  * line another thread writes: a channel operation on 2 cores costs what it
  * costs untraced plus the thread's own writes.  Taking a new chunk (every
- * 64 KiB) takes a lock only when a new 8 MiB segment must be mapped (and
- * populated: the page faults are taken there, in one call, not one per
- * 4 KiB page in the middle of events).
+ * 64 KiB) takes a lock only when the file must grow (by 1 MiB, populated:
+ * the page faults are taken there, in one call, not one per 4 KiB page in
+ * the middle of events; chunk_memory).
  *
  * Order: a hybrid logical clock (Kulkarni et al., 2014), not a global
  * counter.  Each thread has a clock (cs_lc); each record stores the clock's
@@ -90,6 +90,9 @@ static struct {
 } obj_clock[OBJ_CLOCKS];
 
 #define SEG_BYTES ((size_t)CSLOG_SEG_CHUNKS * CSLOG_CHUNK)
+#define GROW_CHUNKS 16 /* the file grows by 1 MiB at a time (chunk_memory) */
+#define GROW_BYTES ((size_t)GROW_CHUNKS * CSLOG_CHUNK)
+_Static_assert(CSLOG_SEG_CHUNKS % GROW_CHUNKS == 0, "a growth step stays inside one segment");
 #define MAX_SEGS 16384 /* 128 GiB of log */
 #define FCACHE 64      /* per-thread file-name cache slots (power of two) */
 #define REC_FIXED 128  /* an event record without its text and file definition */
@@ -148,6 +151,7 @@ static cslog_header *_Atomic log_hdr;
 static _Atomic uint64_t next_chunk;
 static uint8_t *_Atomic segs[MAX_SEGS];
 static pthread_mutex_t seg_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t grown; /* chunks the file covers, zeroed and populated (seg_lock) */
 static _Atomic int log_failed; /* the file could not grow: say so once, drop */
 static _Atomic int use_tsc;
 
@@ -206,6 +210,7 @@ void cs_log_setup(int fd, cslog_header *hdr) {
     atomic_store(&log_fd, fd);
     atomic_store(&log_hdr, hdr);
     atomic_store(&next_chunk, 0);
+    atomic_store(&grown, 0);
     atomic_store(&use_tsc, !cs_det_on && tsc_usable());
     hdr->flags = cs_det_on ? CSLOG_F_VIRTUAL : use_tsc ? CSLOG_F_TSC : 0;
     hdr->ns_per_raw = 1.0;
@@ -259,40 +264,61 @@ static int write_zeros(int fd, off_t off, size_t n) {
     return 0;
 }
 
-/* The mapping of segment `s`, mapping it (and growing the file) if needed. */
-static uint8_t *segment(size_t s) {
+/* Chunk k's memory: its segment mapped and the file grown over it first,
+ * if that is not done yet; NULL when the log cannot grow.
+ *
+ * A segment is mapped whole (8 MiB of address space, past the end of the
+ * file at first: only the part the file covers is ever touched), and the
+ * file grows by GROW_CHUNKS chunks (1 MiB) at a time, in order: a program
+ * that records a few events pays for 1 MiB of page cache, not 8 (a traced
+ * process's start cost 13 ms with 8 MiB, docs/performance.md).  Each step
+ * is written with zeros first: the blocks are reserved (a full disk says
+ * ENOSPC here, where a store into a hole of the mapping would be SIGBUS),
+ * and the pages are in the page cache already.  On ext4 this is 6x cheaper
+ * than posix_fallocate's unwritten extents, whose first store per page
+ * costs ~7 us.  Then its page tables are filled in one call, not one fault
+ * per page in the middle of events. */
+static uint8_t *chunk_memory(uint64_t k) {
+    size_t s = (size_t)(k / CSLOG_SEG_CHUNKS);
+    size_t at = (size_t)(k % CSLOG_SEG_CHUNKS) * CSLOG_CHUNK;
     uint8_t *base = atomic_load_explicit(&segs[s], memory_order_acquire);
-    if (base) return base;
+    if (base && k < atomic_load_explicit(&grown, memory_order_acquire)) return base + at;
+    uint8_t *mem = NULL;
     pthread_mutex_lock(&seg_lock);
-    base = atomic_load_explicit(&segs[s], memory_order_relaxed);
     int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
-    if (!base && fd >= 0 && !atomic_load(&log_failed)) {
-        off_t off = (off_t)CSLOG_HEADER_SIZE + (off_t)s * (off_t)SEG_BYTES;
-        /* Written with zeros first: the blocks are reserved (a full disk
-         * says ENOSPC here, where a store into a hole of the mapping would
-         * be SIGBUS), and the pages are in the page cache already.  On ext4
-         * this is 6x cheaper than posix_fallocate's unwritten extents, whose
-         * first store per page costs ~7 us (docs/performance.md). */
-        int rc = write_zeros(fd, off, SEG_BYTES);
-        void *m = rc == 0 ? mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
-                                 fd, off)
-                          : MAP_FAILED;
-        if (m == MAP_FAILED) {
+    while (fd >= 0 && !atomic_load(&log_failed)) {
+        uint64_t g = atomic_load_explicit(&grown, memory_order_relaxed);
+        if (g > k) { /* (segment s was mapped when the growth entered it) */
+            mem = atomic_load_explicit(&segs[s], memory_order_relaxed) + at;
+            break;
+        }
+        size_t gs = (size_t)(g / CSLOG_SEG_CHUNKS);
+        uint8_t *gb = atomic_load_explicit(&segs[gs], memory_order_relaxed);
+        int rc = 0;
+        if (!gb) {
+            void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                           (off_t)CSLOG_HEADER_SIZE + (off_t)gs * (off_t)SEG_BYTES);
+            if (m == MAP_FAILED) rc = errno;
+            else atomic_store_explicit(&segs[gs], gb = m, memory_order_release);
+        }
+        size_t step_at = (size_t)(g % CSLOG_SEG_CHUNKS) * CSLOG_CHUNK;
+        if (!rc)
+            rc = write_zeros(fd, (off_t)CSLOG_HEADER_SIZE + (off_t)gs * (off_t)SEG_BYTES +
+                                     (off_t)step_at, GROW_BYTES);
+        if (rc) {
             atomic_store(&log_failed, 1);
             fprintf(stderr, "chanscope: trace: cannot grow the event log: %s (later events are "
-                            "not recorded)\n", strerror(rc ? rc : errno));
-        } else {
-            base = m;
+                            "not recorded)\n", strerror(rc));
+            break;
+        }
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-            /* page tables now, in one call, not one fault per page later */
-            madvise(base, SEG_BYTES, MADV_POPULATE_WRITE);
-            atomic_store_explicit(&segs[s], base, memory_order_release);
-        }
+        madvise(gb + step_at, GROW_BYTES, MADV_POPULATE_WRITE);
+        atomic_store_explicit(&grown, g + GROW_CHUNKS, memory_order_release);
     }
     pthread_mutex_unlock(&seg_lock);
-    return base;
+    return mem;
 }
 
 /* Hand thread t a fresh chunk; false when tracing has ended (unless
@@ -302,9 +328,8 @@ static bool new_chunk(tl_thread *t, bool force) {
     if (atomic_load_explicit(&log_fd, memory_order_relaxed) < 0) return false;
     uint64_t k = atomic_fetch_add(&next_chunk, 1);
     if (k / CSLOG_SEG_CHUNKS >= MAX_SEGS) return false;
-    uint8_t *base = segment((size_t)(k / CSLOG_SEG_CHUNKS));
-    if (!base) return false;
-    cslog_chunk *c = (cslog_chunk *)(base + (k % CSLOG_SEG_CHUNKS) * (size_t)CSLOG_CHUNK);
+    cslog_chunk *c = (cslog_chunk *)chunk_memory(k);
+    if (!c) return false;
     c->thread = t->number;
     c->thread_chunk = t->nchunks++;
     c->base_seq = 0;

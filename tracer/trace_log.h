@@ -50,7 +50,7 @@
 #define CSLOG_HEADER_SIZE (64 * 1024) /* header + meta text */
 #define CSLOG_META_OFF 4096           /* meta: "key\0value\0" pairs */
 #define CSLOG_CHUNK (64 * 1024)       /* bytes per chunk, header included */
-#define CSLOG_SEG_CHUNKS 128          /* chunks mapped (and the file grown) at a time: 8 MiB */
+#define CSLOG_SEG_CHUNKS 128          /* chunks mapped at a time: 8 MiB (the file grows by 1 MiB) */
 #define CSLOG_MAX_TEXT (CSLOG_CHUNK - 1024) /* longer text is cut to this */
 #define CSLOG_MAX_FILE 1024           /* longer file names are cut to this */
 #define CSLOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */

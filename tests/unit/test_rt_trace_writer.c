@@ -543,3 +543,70 @@ Test(trace_writer, forked_child_stops_tracing, .timeout = 60) {
     cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE a=3"), 1000);
     sqlite3_close(db);
 }
+
+/* A log that cannot grow (a full disk; here a file-size limit, which makes
+ * the same write fail with EFBIG) costs the later events, not the program:
+ * one line says so, the events written before stay whole and in order, and
+ * the log converts.  The file grows 1 MiB at a time: the limit falls after
+ * three steps. */
+#include <sys/resource.h>
+#define FULL_LIMIT (64 * 1024 + 3 * 1024 * 1024)
+static char g_full[256];
+
+static void fill_the_log(void) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {FULL_LIMIT, FULL_LIMIT};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(90);
+    setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1); /* (the parent converts, without the limit) */
+    char err[512];
+    if (cs_trace_start(g_full, err, sizeof err) != 0) {
+        printf("start: %s\n", err);
+        _exit(91);
+    }
+    for (int i = 0; i < 1000000; i++)
+        cs_trace_event_g(1, EV_ATOMIC, 7, i, -1, 1, 0, NULL, here(i % 50));
+    cs_trace_stats st;
+    cs_trace_get_stats(&st);
+    printf("stored=%llu dropped=%llu\n", (unsigned long long)st.stored,
+           (unsigned long long)st.dropped);
+    cs_trace_finish("exit", 0);
+    printf("the program went on\n");
+}
+
+Test(trace_writer, a_log_that_cannot_grow_costs_events_not_the_program, .timeout = 60) {
+    snprintf(g_full, sizeof g_full, "%s", tt_path("full.db"));
+    child_result r;
+    run_child(fill_the_log, 50000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d (exited %d): %s", r.status, r.exited, r.out);
+    cr_assert_not_null(strstr(r.out, "the program went on"), "%s", r.out);
+    const char *say = "cannot grow the event log";
+    char *first = strstr(r.out, say);
+    cr_assert_not_null(first, "no message: %s", r.out);
+    cr_assert_null(strstr(first + 1, say), "said more than once: %s", r.out);
+    unsigned long long stored = 0, dropped = 0;
+    const char *s = strstr(r.out, "stored=");
+    cr_assert(s && sscanf(s, "stored=%llu dropped=%llu", &stored, &dropped) == 2, "%s", r.out);
+    cr_assert_gt(dropped, 0, "every event fit: the limit did not bite");
+    cr_assert_gt(stored, 100000, "too few events before the limit: %llu", stored);
+
+    char log[300];
+    snprintf(log, sizeof log, "%s.cslog", g_full);
+    struct stat sb;
+    cr_assert_eq(stat(log, &sb), 0);
+    cr_assert_leq(sb.st_size, FULL_LIMIT);
+    tt_import(g_full);
+    sqlite3 *db = tt_open(g_full);
+    cr_assert_str_eq(tt_qs(db, "PRAGMA integrity_check"), "ok");
+    long long n = tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d", EV_ATOMIC);
+    cr_assert_eq(n, (long long)stored, "the trace has %lld of the %llu events stored", n, stored);
+    /* the first n events, each once, in order */
+    cr_assert_eq(tt_qi(db, "SELECT max(a) FROM events WHERE kind=%d", EV_ATOMIC), n - 1);
+    cr_assert_eq(tt_qi(db,
+                       "SELECT count(*) FROM (SELECT a, lag(a) OVER (ORDER BY seq) AS p "
+                       "FROM events WHERE kind=%d) WHERE p IS NOT NULL AND a != p + 1",
+                       EV_ATOMIC),
+                 0);
+    cr_assert_eq(tt_qi(db, "SELECT max(seq) FROM events"), tt_qi(db, "SELECT count(*) FROM events"),
+                 "seq gaps");
+    sqlite3_close(db);
+}
