@@ -68,6 +68,9 @@ typedef struct an_trace {
     int64_t exit_status;
     bool has_exit_status;
     bool truncated;
+    /* meta.events_lost: events the program's log could not take (it could
+     * not grow); the trace stops before the first of them (also truncated) */
+    int64_t events_lost;
     /* recorded tables */
     an_ev *ev;
     size_t nev;

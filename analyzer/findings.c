@@ -661,6 +661,7 @@ char *an_report_json(const an_trace *t, const an_result *r) {
     if (t->has_exit_status) cJSON_AddNumberToObject(root, "exit_status", (double)t->exit_status);
     else cJSON_AddNullToObject(root, "exit_status");
     cJSON_AddBoolToObject(root, "truncated", t->truncated);
+    cJSON_AddNumberToObject(root, "events_lost", (double)t->events_lost);
     cJSON_AddBoolToObject(root, "damaged", t->damaged);
     cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
     for (size_t i = 0; i < t->nwarnings; i++)
@@ -743,7 +744,11 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     size_t ng = user_goroutines(t);
     fprintf(out, "%s%zu events, %zu goroutine%s)\n", t->program || t->end_reason ? ", " : "",
             t->nev, ng, ng == 1 ? "" : "s");
-    if (t->truncated)
+    if (t->events_lost)
+        fprintf(out, "note: the trace stops early: %lld events were not recorded (its log could "
+                     "not grow: a full disk?); analyzing the events before them\n",
+                (long long)t->events_lost);
+    else if (t->truncated)
         fprintf(out, "note: trace is truncated (program killed?): analyzing the events it has\n");
     for (size_t i = 0; i < t->nwarnings; i++) fprintf(out, "warning: %s\n", t->warnings[i]);
     fputc('\n', out);

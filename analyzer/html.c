@@ -166,7 +166,11 @@ int an_report_html(FILE *out, const an_trace *t, const an_result *r, const an_ht
     fputs("</code></td></tr>\n<tr><td>trace</td><td><code>", out);
     text(out, t->path);
     fputs("</code></td></tr>\n<tr><td>end of run</td><td>", out);
-    if (t->truncated) fputs("<span class=\"note\">none recorded: the trace is truncated "
+    if (t->events_lost)
+        fprintf(out, "<span class=\"note\">none recorded: the trace stops early (%lld events "
+                     "were not recorded: its log could not grow)</span>",
+                (long long)t->events_lost);
+    else if (t->truncated) fputs("<span class=\"note\">none recorded: the trace is truncated "
                             "(program killed or still running)</span>", out);
     else text(out, t->end_reason);
     if (t->has_exit_status) fprintf(out, ", exit status %lld", (long long)t->exit_status);

@@ -790,6 +790,11 @@ ssize_t es_last_event(const an_trace *t, int kind, int64_t b) {
  * the program was killed by SIGINT". */
 void es_end_phrase(endctx *c, int32_t ender) {
     const an_trace *t = c->t;
+    if (c->killed && t->events_lost) {
+        an_sb_printf(&c->end_phrase, "When the trace stopped (the program's log could not grow, "
+                                     "so its later events were not recorded)");
+        return;
+    }
     if (c->killed) {
         an_sb_printf(&c->end_phrase, "When the trace ended (the program was killed before it "
                                      "could record how: kill -9, SIGKILL, timeout -s KILL?)");

@@ -121,10 +121,14 @@ int cmd_import(int argc, char **argv) {
     }
     if (cs_convert(log, output, remove_log, &info, err, sizeof err) != 0)
         return cs_bad_input("import: %s", err);
+    char lost[160] = "";
+    if (info.events_lost)
+        snprintf(lost, sizeof lost, ", incomplete: %llu events were not recorded (the log could "
+                 "not grow: a full disk?)", (unsigned long long)info.events_lost);
     if (!quiet)
         fprintf(stderr, "trace: %s (%llu events%s%s; %.2f s)\n", output,
                 (unsigned long long)info.events,
-                info.finished ? "" : ", truncated: the program was killed",
+                info.events_lost ? lost : info.finished ? "" : ", truncated: the program was killed",
                 info.replaced ? "; replaced the previous trace" : "", info.seconds);
     if (info.bad_chunks)
         fprintf(stderr, "chanscope: import: %zu damaged chunk%s of %s: their later events are "

@@ -110,12 +110,15 @@ static void default_output(const char *target, bool is_name, char *out, size_t n
 }
 
 /* Rows in events; -1 if unreadable.  *truncated: no meta.end_reason;
- * *pid: meta.pid (whose trace it is; 0 if unknown). */
-static long long count_events(const char *path, bool *truncated, long long *pid) {
+ * *pid: meta.pid (whose trace it is; 0 if unknown); *lost: meta.events_lost
+ * (events the log could not take; 0 none). */
+static long long count_events(const char *path, bool *truncated, long long *pid,
+                              long long *lost) {
     sqlite3 *db = NULL;
     long long n = -1;
     *truncated = true;
     *pid = 0;
+    *lost = 0;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &st, NULL) == SQLITE_OK &&
@@ -133,6 +136,12 @@ static long long count_events(const char *path, bool *truncated, long long *pid)
                 SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
             *pid = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='events_lost'", -1, &st,
+                               NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            *lost = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }
     sqlite3_close(db);
@@ -345,7 +354,9 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     if (logp && cs_is_event_log(logp) == 1) {
         cs_convert_info info;
         if (cs_convert(logp, output, true, &info, err, sizeof err) != 0) {
-            fprintf(stderr, "chanscope: run: %s\n", err);
+            /* (a failed conversion leaves the log as it was) */
+            fprintf(stderr, "chanscope: run: %s (the event log is kept: `chanscope import %s -o "
+                            "%s` converts it)\n", err, logp, output);
             free(logp);
             return status ? status : 2;
         }
@@ -357,8 +368,8 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     free(logp);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && !converted) return 127;
     bool truncated;
-    long long tpid;
-    long long n = converted ? count_events(output, &truncated, &tpid) : -1;
+    long long tpid, lost;
+    long long n = converted ? count_events(output, &truncated, &tpid, &lost) : -1;
     if (n < 0) {
         if (sources) /* the temporary program's path would mean nothing */
             fprintf(stderr, "chanscope: run: %s.c wrote no trace (does it use the chanscope "
@@ -378,8 +389,14 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     }
     snprintf(used, usedn, "%s", output);
     *traced = true;
+    char lost_s[160] = "";
+    if (lost)
+        snprintf(lost_s, sizeof lost_s, ", incomplete: %lld events were not recorded (the log "
+                 "could not grow: a full disk?)", lost);
     fprintf(stderr, "trace: %s (%lld events%s%s)\n", output, n,
-            truncated ? ", truncated: the program did not finish" : "",
+            lost        ? lost_s
+            : truncated ? ", truncated: the program did not finish"
+                        : "",
             replaces == 1   ? "; replaced the previous trace"
             : replaces == 2 ? "; replaced a half-created trace"
                             : "");

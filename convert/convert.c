@@ -77,6 +77,8 @@ typedef struct conv {
     row *rows_buf; /* two batches: one filled while the other is written */
     size_t nrows;
     uint64_t next_seq; /* the next dense seq */
+    uint64_t cut;      /* events from this clock value on are left out (0: none) */
+    uint64_t cut_events; /* how many were */
     msg_ids msgs;      /* per-channel message numbers -> trace-wide ids */
     site_ent *sites;
     size_t sites_cap, nsites;
@@ -334,6 +336,16 @@ static void merge_events(conv *c) {
     while (hn && !c->failed) {
         src *sr = heap[0];
         lr_rec *r = &sr->cur;
+        if (c->cut && r->seq >= c->cut) {
+            /* Events were lost from here on (the log could not grow): the
+             * trace stops before the first, so that everything it holds is
+             * there; the rest (all later in clock order) is counted. */
+            c->cut_events += r->begun ? 2 : 1;
+            src_advance(c, sr);
+            if (!sr->live) heap[0] = heap[--hn];
+            sift_down(heap, hn, 0);
+            continue;
+        }
         int64_t t = lr_time_ns(&c->log, sr->st, r->raw), site = site_id(c, r->file, r->line);
         if (r->begun) { /* its implied begin row first (trace_log.h) */
             lr_rec b = {.kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN,
@@ -449,10 +461,18 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         size_t pos = 0;
         const char *k, *v;
         while (lr_meta_next(&c->log, &pos, &k, &v)) set_meta(c, k, v);
+        const cslog_header *h = c->log.hdr;
+        uint64_t lost = atomic_load(&h->lost);
+        if (lost) c->cut = atomic_load(&h->lost_clock);
         merge_events(c);
         info->events = c->next_seq - 1;
-        const cslog_header *h = c->log.hdr;
-        if (c->log.finished) {
+        info->events_lost = lost ? lost + c->cut_events : 0;
+        if (lost) {
+            /* no end_reason: judged as a trace that stops where it stops
+             * (the analyzer's "truncated"), with the reason */
+            set_meta(c, "end_state", "incomplete");
+            set_meta_int(c, "events_lost", (int64_t)info->events_lost);
+        } else if (c->log.finished) {
             char reason[sizeof h->end_reason + 1];
             memcpy(reason, h->end_reason, sizeof h->end_reason);
             reason[sizeof h->end_reason] = 0;

@@ -487,6 +487,34 @@ void cs_lc_join(uint64_t clock) {
 
 /* ---- events ------------------------------------------------------------- */
 
+/* n events this thread completed are not in the log: it could not grow
+ * (or a thread's state could not be allocated).  Counted in the header,
+ * with a lower bound of their clock values: `clock` if it was taken (a
+ * deferred record, program_end's CSLOG_SEQ_END), else the clock the thread
+ * would have given the event.  The converter cuts the trace there
+ * (trace_log.h). */
+static __attribute__((noinline)) void note_lost(uint64_t n, uint64_t clock, int64_t raw) {
+    cslog_header *h = atomic_load_explicit(&log_hdr, memory_order_relaxed);
+    /* (after the end: late, not lost; a forked child: not its log) */
+    if (!h || (!clock && seq_closed()) || atomic_load_explicit(&log_fd, memory_order_relaxed) < 0)
+        return;
+    if (!clock) {
+        if (cs_det_on) {
+            clock = atomic_load_explicit(&cs_trace_seq, memory_order_relaxed);
+        } else {
+            clock = cs_lc + 1;
+            if (raw == INT64_MIN) raw = now_raw();
+            if ((uint64_t)raw > clock) clock = (uint64_t)raw;
+        }
+    }
+    atomic_fetch_add_explicit(&h->lost, n, memory_order_relaxed);
+    uint64_t o = atomic_load_explicit(&h->lost_clock, memory_order_relaxed);
+    while ((o == 0 || clock < o) &&
+           !atomic_compare_exchange_weak_explicit(&h->lost_clock, &o, clock, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
 #define RAW_NOW INT64_MIN /* write_record's raw: read the clock now */
 
 /* Write one record into t's chunk.  kind may carry CSLOG_K_BEGUN;
@@ -512,7 +540,10 @@ write_record(tl_thread *t, int64_t gid, int kind, int64_t obj, int64_t a, int64_
     if (__builtin_expect(s != NULL, 0)) slen = strnlen(s, CSLOG_MAX_TEXT);
     int fidx;
     uint8_t *p = reserve(t, REC_FIXED + slen, site.file, &fidx, fixed_seq != 0);
-    if (!p) goto drop_busy;
+    if (!p) {
+        note_lost(kind & CSLOG_K_BEGUN ? 2 : 1, fixed_seq, raw);
+        goto drop_busy;
+    }
     if (raw == RAW_NOW) raw = now_raw();
     uint64_t seq = fixed_seq ? fixed_seq : next_clock(kind & ~CSLOG_K_BEGUN, obj, raw);
     uint8_t *rec = p;
@@ -608,6 +639,7 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
     tl_thread *t = my_t;
     if (__builtin_expect(t == NULL, 0)) {
         if ((!fixed_seq && seq_closed()) || !(t = thread_new())) {
+            if (!seq_closed()) note_lost(1, 0, INT64_MIN);
             atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
             return;
         }

@@ -96,6 +96,13 @@ typedef struct cslog_header {
     uint64_t end_seq;         /* seq of the program_end event */
     char end_reason[32];      /* meta end_reason */
     _Atomic uint32_t finished; /* 1: the fields above are valid (release) */
+    /* Events the program completed but the log could not take (it could not
+     * grow: a full disk), counted as they are lost, so a killed program's
+     * log says so too; and a clock value no lost event is below (the
+     * smallest such bound): the converter keeps only the events before it,
+     * which are all there.  0, 0: nothing lost. */
+    _Atomic uint64_t lost;
+    _Atomic uint64_t lost_clock;
 } cslog_header;
 
 typedef struct cslog_chunk {

@@ -228,6 +228,9 @@ proc viewer::open_trace {path} {
     set ending "[model::metaval end_reason truncated] [model::metaval exit_status ""]"
     set sig [model::metaval end_signal ""]
     if {$sig ne ""} { set ending "killed by signal $sig, [model::metaval exit_status ""]" }
+    # a log that could not grow: the trace stops early (docs/trace-format.md)
+    set lost [model::metaval events_lost ""]
+    if {$lost ne ""} { set ending "stops early: $lost events not recorded" }
     # a deterministic run (docs/schedules.md) says which schedule it was
     set seed [model::metaval seed ""]
     set sched [expr {$seed eq "" ? "" : " (seed $seed, [model::metaval strategy random])"}]

@@ -547,8 +547,9 @@ Test(trace_writer, forked_child_stops_tracing, .timeout = 60) {
 /* A log that cannot grow (a full disk; here a file-size limit, which makes
  * the same write fail with EFBIG) costs the later events, not the program:
  * one line says so, the events written before stay whole and in order, and
- * the log converts.  The file grows 1 MiB at a time: the limit falls after
- * three steps. */
+ * the log converts into a trace that says it stops early (and how many
+ * events it lacks) instead of one that looks finished.  The file grows
+ * 1 MiB at a time: the limit falls after three steps. */
 #include <sys/resource.h>
 #define FULL_LIMIT (64 * 1024 + 3 * 1024 * 1024)
 static char g_full[256];
@@ -608,5 +609,13 @@ Test(trace_writer, a_log_that_cannot_grow_costs_events_not_the_program, .timeout
                  0);
     cr_assert_eq(tt_qi(db, "SELECT max(seq) FROM events"), tt_qi(db, "SELECT count(*) FROM events"),
                  "seq gaps");
+    /* it stops before the first lost event: program_end (after them) is not
+     * in it, and it does not claim an end */
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM events WHERE kind=%d", EV_PROGRAM_END), 0);
+    cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_state'"), "incomplete");
+    cr_assert_eq(tt_qi_or(db, -1, "SELECT count(*) FROM meta WHERE key='end_reason'"), 0);
+    long long lost = tt_qi(db, "SELECT value FROM meta WHERE key='events_lost'");
+    cr_assert(lost >= (long long)dropped && lost <= (long long)dropped + 1,
+              "events_lost %lld, dropped %llu (+ program_end, left out)", lost, dropped);
     sqlite3_close(db);
 }
