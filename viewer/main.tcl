@@ -234,7 +234,9 @@ proc viewer::open_trace {path} {
     # a deterministic run (docs/schedules.md) says which schedule it was
     set seed [model::metaval seed ""]
     set sched [expr {$seed eq "" ? "" : " (seed $seed, [model::metaval strategy random])"}]
-    .tb.trace configure -text "[file tail $name]$sched: [model::metaval program] \
+    # the program by its file name: its whole path pushed how the run ended
+    # out of the window
+    .tb.trace configure -text "[file tail $name]$sched: [file tail [model::metaval program]] \
         ($ending), $model::maxseq events"
     set axis $opts(axis)
     set timeline::axis $axis
