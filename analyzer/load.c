@@ -412,8 +412,10 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
         return NULL;
     }
     char *mev = t->truncated ? NULL : meta_value(db, "events");
-    an_warn_load(t, &v, mev);
+    char *dch = meta_value(db, "damaged_chunks");
+    an_warn_load(t, &v, mev, dch);
     free(mev);
+    free(dch);
     return t;
 }
 

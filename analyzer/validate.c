@@ -116,7 +116,15 @@ int an_check_row(an_vstate *v, an_trace *t, sqlite3_stmt *st, int64_t seq, int64
 }
 
 /* What loading found that does not stop the analysis: t->warnings. */
-void an_warn_load(an_trace *t, const an_vstate *v, const char *mev) {
+void an_warn_load(an_trace *t, const an_vstate *v, const char *mev, const char *dch) {
+    /* The event log had chunks that stopped decoding (a damaged file): the
+     * converter kept what it could read, whatever the end (killed too) */
+    if (dch) {
+        t->damaged = true;
+        add_warning(t, "the trace is damaged: %.20s chunk%s of its event log could not be read to "
+                       "the end, so events are missing; the analysis covers what is left and may "
+                       "be wrong", dch, strcmp(dch, "1") ? "s" : "");
+    }
     if (v->n_unknown_kind)
         add_warning(t, "%lld event%s of a kind this chanscope does not know %s ignored (the first: "
                        "seq %lld, kind %lld)", (long long)v->n_unknown_kind,

@@ -54,7 +54,9 @@ bool an_kind_known(int64_t kind); /* a kind of trace_hooks.h */
  * is used; the goroutines and objects are already loaded.  0 or -2. */
 int an_check_row(an_vstate *v, an_trace *t, sqlite3_stmt *st, int64_t seq, int64_t gid);
 /* After the events: t->warnings and t->damaged.  meta_events: meta.events
- * (NULL if absent; not looked at for a truncated trace). */
-void an_warn_load(an_trace *t, const an_vstate *v, const char *meta_events);
+ * (NULL if absent; not looked at for a truncated trace);
+ * meta_damaged_chunks: meta.damaged_chunks (NULL if absent). */
+void an_warn_load(an_trace *t, const an_vstate *v, const char *meta_events,
+                  const char *meta_damaged_chunks);
 
 #endif

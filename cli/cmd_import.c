@@ -132,6 +132,7 @@ int cmd_import(int argc, char **argv) {
                 info.replaced ? "; replaced the previous trace" : "", info.seconds);
     if (info.bad_chunks)
         fprintf(stderr, "chanscope: import: %zu damaged chunk%s of %s: their later events are "
-                        "missing\n", info.bad_chunks, info.bad_chunks == 1 ? "" : "s", log);
+                        "missing (the trace says it is damaged)\n", info.bad_chunks,
+                info.bad_chunks == 1 ? "" : "s", log);
     return 0;
 }

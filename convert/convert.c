@@ -467,6 +467,9 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         merge_events(c);
         info->events = c->next_seq - 1;
         info->events_lost = lost ? lost + c->cut_events : 0;
+        /* chunks whose records stopped decoding (a damaged file): their
+         * later events are missing; the analyzer calls the trace damaged */
+        if (c->log.bad_chunks) set_meta_int(c, "damaged_chunks", (int64_t)c->log.bad_chunks);
         if (lost) {
             /* no end_reason: judged as a trace that stops where it stops
              * (the analyzer's "truncated"), with the reason */

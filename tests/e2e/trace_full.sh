@@ -11,6 +11,8 @@
 #   3. `chanscope check` says the trace stops early and finds nothing: the
 #      goroutines it left mid-game are not called leaked (before this, it
 #      reported the cut-off goroutines of a finished-looking trace)
+#   4. a damaged log (bytes overwritten): import keeps what it can read and
+#      says so, the trace says it is damaged, check gives no verdict (2)
 # Every wait polls a state with an upper bound, never a bare sleep.
 # Needs BIN and BUILD (tracer/build.mk builds the program).
 set -u
@@ -82,6 +84,32 @@ grep -q "the trace stops early: $lost events were not recorded" chk ||
 "$BIN" check --json full.db >chk.json 2>/dev/null
 grep -q "\"events_lost\":[[:space:]]*$lost" chk.json ||
     fail "--json has no events_lost $lost: $(head -c 400 chk.json)"
+
+# 4. a damaged log (bytes of a chunk overwritten, as a bad disk or an editor
+# would): import keeps what it can read and says so; the trace says it is
+# damaged, and check gives no verdict (exit 2) and says why
+(
+    exec env CHANSCOPE_TRACE="$tmp/dmg.db" CHANSCOPE_TRACE_NOCONVERT=1 "$prog" count2.bin \
+        >/dev/null 2>&1
+) &
+job=$!
+grew2() { local v; v=$(i64 count2.bin 8); [ -n "$v" ] && [ "$v" -gt 5000 ]; }
+wait_for 30 grew2 || fail "the second program made no progress"
+kill -TERM "$job"
+wait "$job"
+# 12 bytes of 0xff inside the first chunk's records: no record decodes there
+# (a varint is at most 10 bytes; no kind is 0xff)
+printf '\377\377\377\377\377\377\377\377\377\377\377\377' |
+    dd of=dmg.db.cslog bs=1 seek=$((65536 + 64 + 2000)) conv=notrunc 2>/dev/null
+"$BIN" import dmg.db.cslog -o dmg.db 2>imp2 || fail "import of a damaged log failed: $(cat imp2)"
+grep -q "1 damaged chunk" imp2 || fail "import does not say a chunk is damaged: $(cat imp2)"
+[ "$(sqlite3 dmg.db "SELECT value FROM meta WHERE key='damaged_chunks'")" = 1 ] ||
+    fail "meta.damaged_chunks is not 1"
+"$BIN" check dmg.db >chk2 2>&1
+st=$?
+[ "$st" = 2 ] || fail "check of a damaged trace exited $st, not 2: $(cat chk2)"
+grep -q "the trace is damaged: 1 chunk of its event log could not be read" chk2 ||
+    fail "check does not say the trace is damaged: $(cat chk2)"
 
 if [ "$fails" = 0 ]; then
     echo "trace_full: ok (the log filled; $lost events not recorded, said so, nothing misjudged)"
