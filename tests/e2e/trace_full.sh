@@ -20,6 +20,8 @@ BIN=${BIN:?BIN must name the chanscope binary}
 BUILD=${BUILD:?BUILD must name the build folder}
 prog=$BUILD/tests/programs/trace_pingpong
 [ -x "$prog" ] || { echo "trace_full: $prog is not built (make trace-programs)"; exit 1; }
+# shellcheck source=tests/e2e/lib/poll.bash
+. "$(dirname "$0")/lib/poll.bash"
 tmp=$(mktemp -d /tmp/cs-e2e-full-XXXXXX)
 cleanup() {
     for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
@@ -29,15 +31,6 @@ trap cleanup EXIT
 cd "$tmp" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# int64 at byte offset $2 of file $1
-i64() { od -An -t d8 -j "$2" -N 8 "$1" 2>/dev/null | tr -d ' '; }
-# wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds
-wait_for() {
-    local n=$(($1 * 50))
-    shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.02; done
-    return 1
-}
 grew_past() { local v; v=$(i64 count.bin 8); [ -n "$v" ] && [ "$v" -gt "$1" ]; }
 
 # 1. 2 MiB of file: the header and one 1 MiB step of the log fit, the next

@@ -14,6 +14,8 @@ BIN=${BIN:?BIN must name the chanscope binary}
 BUILD=${BUILD:?BUILD must name the build folder}
 prog=$BUILD/tests/programs/trace_pingpong
 [ -x "$prog" ] || { echo "trace_kill9: $prog is not built (make trace-programs)"; exit 1; }
+# shellcheck source=tests/e2e/lib/poll.bash
+. "$(dirname "$0")/lib/poll.bash"
 tmp=$(mktemp -d /tmp/cs-e2e-kill9-XXXXXX)
 cleanup() {
     for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
@@ -24,8 +26,6 @@ trap cleanup EXIT
 cd "$tmp" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# int64 at byte offset $2 of file $1
-i64() { od -An -t d8 -j "$2" -N 8 "$1" 2>/dev/null | tr -d ' '; }
 
 RUNS=20
 for i in $(seq $RUNS); do

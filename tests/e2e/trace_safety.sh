@@ -19,6 +19,8 @@ BUILD=${BUILD:?BUILD must name the build folder}
 demo=$BUILD/tests/programs/trace_demo
 [ -x "$demo" ] || { echo "trace_safety: $demo is not built (make trace-programs)"; exit 1; }
 
+# shellcheck source=tests/e2e/lib/poll.bash
+. "$(dirname "$0")/lib/poll.bash"
 tmp=$(mktemp -d /tmp/cs-e2e-safety-XXXXXX)
 cleanup() { # our own background jobs only, if a failure left one running
     for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
@@ -29,13 +31,6 @@ cd "$tmp" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 q() { sqlite3 "$1" "$2"; }
-# wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds
-wait_for() {
-    local n=$(($1 * 50))
-    shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.02; done
-    return 1
-}
 # chan_send events on the channel named "stream"
 sends() {
     q "$1" "SELECT count(*) FROM events e JOIN objects o ON o.id=e.obj
