@@ -210,6 +210,9 @@ void an_progress(const char *phase, uint64_t done, uint64_t total);
 #define AN_PROGRESS_EVERY 65536
 
 /* Reports. */
+/* What the report says of a trace that does not reach the program's end
+ * (the text after "note: "), in buf; NULL for one that does. */
+const char *an_trace_note(const an_trace *t, char *buf, size_t n);
 void an_report_text(FILE *out, const an_trace *t, const an_result *r);
 char *an_report_json(const an_trace *t, const an_result *r); /* malloc'd */
 char *an_finding_json(const an_trace *t, const an_finding *f, size_t index); /* malloc'd */

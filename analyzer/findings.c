@@ -720,6 +720,18 @@ static const char *kind_label(const char *kind) {
     return k ? k->label : kind;
 }
 
+const char *an_trace_note(const an_trace *t, char *buf, size_t n) {
+    if (t->events_lost)
+        snprintf(buf, n, "the trace stops early: %lld events were not recorded (its log could not "
+                         "grow: a full disk?); analyzing the events before them",
+                 (long long)t->events_lost);
+    else if (t->truncated)
+        snprintf(buf, n, "trace is truncated (program killed?): analyzing the events it has");
+    else
+        return NULL;
+    return buf;
+}
+
 void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     fprintf(out, "chanscope check: %s", t->path);
     if (t->program) fprintf(out, " (program %s", t->program);
@@ -744,12 +756,8 @@ void an_report_text(FILE *out, const an_trace *t, const an_result *r) {
     size_t ng = user_goroutines(t);
     fprintf(out, "%s%zu events, %zu goroutine%s)\n", t->program || t->end_reason ? ", " : "",
             t->nev, ng, ng == 1 ? "" : "s");
-    if (t->events_lost)
-        fprintf(out, "note: the trace stops early: %lld events were not recorded (its log could "
-                     "not grow: a full disk?); analyzing the events before them\n",
-                (long long)t->events_lost);
-    else if (t->truncated)
-        fprintf(out, "note: trace is truncated (program killed?): analyzing the events it has\n");
+    char note[256];
+    if (an_trace_note(t, note, sizeof note)) fprintf(out, "note: %s\n", note);
     for (size_t i = 0; i < t->nwarnings; i++) fprintf(out, "warning: %s\n", t->warnings[i]);
     fputc('\n', out);
     for (size_t i = 0; i < r->findings.n; i++) {

@@ -95,13 +95,11 @@ int cmd_check(int argc, char **argv) {
     if (stored != 0)
         fprintf(stderr, "chanscope: warning: %s (the report below is still complete)\n", err);
     if (json) {
-        if (t->events_lost) /* stdout stays pure JSON ("events_lost": N) */
-            fprintf(stderr, "chanscope: note: the trace stops early: %lld events were not "
-                            "recorded (its log could not grow: a full disk?); analyzing the "
-                            "events before them\n", (long long)t->events_lost);
-        else if (t->truncated && !live) /* stdout stays pure JSON ("truncated": true) */
-            fprintf(stderr, "chanscope: note: trace is truncated (program killed?): analyzing "
-                            "the events it has\n");
+        /* stdout stays pure JSON ("events_lost": N, "truncated": true); a
+         * live trace is truncated by nature (the note above said so) */
+        char note[256];
+        if (an_trace_note(t, note, sizeof note) && (t->events_lost || !live))
+            fprintf(stderr, "chanscope: note: %s\n", note);
         for (size_t i = 0; i < t->nwarnings; i++) /* (the text report has them) */
             fprintf(stderr, "chanscope: warning: %s\n", t->warnings[i]);
         char *s = an_report_json(t, r);

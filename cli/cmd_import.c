@@ -121,18 +121,15 @@ int cmd_import(int argc, char **argv) {
     }
     if (cs_convert(log, output, remove_log, &info, err, sizeof err) != 0)
         return cs_bad_input("import: %s", err);
-    char lost[160] = "";
-    if (info.events_lost)
-        snprintf(lost, sizeof lost, ", incomplete: %llu events were not recorded (the log could "
-                 "not grow: a full disk?)", (unsigned long long)info.events_lost);
+    char lost[160], damage[4200];
     if (!quiet)
         fprintf(stderr, "trace: %s (%llu events%s%s; %.2f s)\n", output,
                 (unsigned long long)info.events,
-                info.events_lost ? lost : info.finished ? "" : ", truncated: the program was killed",
+                info.events_lost ? cs_convert_incomplete(&info, lost, sizeof lost)
+                : info.finished  ? ""
+                                 : ", truncated: the program was killed",
                 info.replaced ? "; replaced the previous trace" : "", info.seconds);
-    if (info.bad_chunks)
-        fprintf(stderr, "chanscope: import: %zu damaged chunk%s of %s: their later events are "
-                        "missing (the trace says it is damaged)\n", info.bad_chunks,
-                info.bad_chunks == 1 ? "" : "s", log);
+    if (cs_convert_damage(&info, log, damage, sizeof damage))
+        fprintf(stderr, "chanscope: import: %s\n", damage);
     return 0;
 }

@@ -110,15 +110,12 @@ static void default_output(const char *target, bool is_name, char *out, size_t n
 }
 
 /* Rows in events; -1 if unreadable.  *truncated: no meta.end_reason;
- * *pid: meta.pid (whose trace it is; 0 if unknown); *lost: meta.events_lost
- * (events the log could not take; 0 none). */
-static long long count_events(const char *path, bool *truncated, long long *pid,
-                              long long *lost) {
+ * *pid: meta.pid (whose trace it is; 0 if unknown). */
+static long long count_events(const char *path, bool *truncated, long long *pid) {
     sqlite3 *db = NULL;
     long long n = -1;
     *truncated = true;
     *pid = 0;
-    *lost = 0;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &st, NULL) == SQLITE_OK &&
@@ -136,12 +133,6 @@ static long long count_events(const char *path, bool *truncated, long long *pid,
                 SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
             *pid = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        st = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='events_lost'", -1, &st,
-                               NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            *lost = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }
     sqlite3_close(db);
@@ -343,6 +334,7 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     /* The program's log -> the trace (whatever way it ended). */
     char *logp = cs_trace_log_path(output);
     bool converted = false;
+    cs_convert_info info = {0};
     if (logp && cs_is_event_log(logp) == 1 && cs_trace_live(output) == 1) {
         /* Another program took the path between our check and the start
          * (its tracer refused ours with a line of its own). */
@@ -352,7 +344,6 @@ static int run_traced(const char *target, const char *output, char **extra, int 
         return status ? status : 2;
     }
     if (logp && cs_is_event_log(logp) == 1) {
-        cs_convert_info info;
         if (cs_convert(logp, output, true, &info, err, sizeof err) != 0) {
             /* (a failed conversion leaves the log as it was) */
             fprintf(stderr, "chanscope: run: %s (the event log is kept: `chanscope import %s -o "
@@ -361,15 +352,15 @@ static int run_traced(const char *target, const char *output, char **extra, int 
             return status ? status : 2;
         }
         converted = true;
-        if (info.bad_chunks)
-            fprintf(stderr, "chanscope: run: %zu damaged chunk%s in the event log: their later "
-                            "events are missing\n", info.bad_chunks, info.bad_chunks == 1 ? "" : "s");
+        char damage[4200];
+        if (cs_convert_damage(&info, logp, damage, sizeof damage))
+            fprintf(stderr, "chanscope: run: %s\n", damage);
     }
     free(logp);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && !converted) return 127;
     bool truncated;
-    long long tpid, lost;
-    long long n = converted ? count_events(output, &truncated, &tpid, &lost) : -1;
+    long long tpid;
+    long long n = converted ? count_events(output, &truncated, &tpid) : -1;
     if (n < 0) {
         if (sources) /* the temporary program's path would mean nothing */
             fprintf(stderr, "chanscope: run: %s.c wrote no trace (does it use the chanscope "
@@ -389,14 +380,11 @@ static int run_traced(const char *target, const char *output, char **extra, int 
     }
     snprintf(used, usedn, "%s", output);
     *traced = true;
-    char lost_s[160] = "";
-    if (lost)
-        snprintf(lost_s, sizeof lost_s, ", incomplete: %lld events were not recorded (the log "
-                 "could not grow: a full disk?)", lost);
+    char lost[160];
     fprintf(stderr, "trace: %s (%lld events%s%s)\n", output, n,
-            lost        ? lost_s
-            : truncated ? ", truncated: the program did not finish"
-                        : "",
+            info.events_lost ? cs_convert_incomplete(&info, lost, sizeof lost)
+            : truncated      ? ", truncated: the program did not finish"
+                             : "",
             replaces == 1   ? "; replaced the previous trace"
             : replaces == 2 ? "; replaced a half-created trace"
                             : "");

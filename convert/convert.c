@@ -655,6 +655,20 @@ int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info,
     return convert(log, out, false, true, info, err, errlen);
 }
 
+const char *cs_convert_incomplete(const cs_convert_info *info, char *buf, size_t n) {
+    if (!info->events_lost) return "";
+    snprintf(buf, n, ", incomplete: %llu events were not recorded (the log could not grow: a "
+                     "full disk?)", (unsigned long long)info->events_lost);
+    return buf;
+}
+
+const char *cs_convert_damage(const cs_convert_info *info, const char *log, char *buf, size_t n) {
+    if (!info->bad_chunks) return NULL;
+    snprintf(buf, n, "%zu damaged chunk%s of %s: their later events are missing (the trace says "
+                     "it is damaged)", info->bad_chunks, info->bad_chunks == 1 ? "" : "s", log);
+    return buf;
+}
+
 int cs_convert_after_run(const char *trace, char *err, size_t errlen) {
     size_t n = strlen(trace) + sizeof ".cslog";
     char *lp = malloc(n);

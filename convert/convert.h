@@ -34,6 +34,13 @@ typedef struct cs_convert_info {
 int cs_convert(const char *log, const char *trace, bool remove_log, cs_convert_info *info,
                char *err, size_t errlen);
 
+/* For what `run` and `import` say after a conversion: ", incomplete: N
+ * events were not recorded (...)" when the log could not take every event
+ * (info.events_lost), else ""; and, when chunks of `log` were damaged, the
+ * sentence that says so (else NULL). */
+const char *cs_convert_incomplete(const cs_convert_info *info, char *buf, size_t n);
+const char *cs_convert_damage(const cs_convert_info *info, const char *log, char *buf, size_t n);
+
 /* After a program traced into `trace` with CHANSCOPE_TRACE_NOCONVERT=1 has
  * ended: convert its log (if it left one) and delete it.  0 when there was
  * none or it was converted; -1 with one line in err. */
