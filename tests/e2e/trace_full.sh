@@ -31,7 +31,8 @@ trap cleanup EXIT
 cd "$tmp" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-grew_past() { local v; v=$(i64 count.bin 8); [ -n "$v" ] && [ "$v" -gt "$1" ]; }
+# grew_past FILE N: the program counting into FILE completed more than N round trips
+grew_past() { local v; v=$(i64 "$1" 8); [ -n "$v" ] && [ "$v" -gt "$2" ]; }
 
 # 1. 2 MiB of file: the header and one 1 MiB step of the log fit, the next
 # step does not.  SIGXFSZ ignored, as the write's error is what we test.
@@ -45,7 +46,7 @@ job=$!
 wait_for 30 grep -q "cannot grow the event log" err ||
     fail "no message that the log cannot grow: $(cat err)"
 at=$(i64 count.bin 8)
-wait_for 30 grew_past "$((${at:-0} + 1000))" ||
+wait_for 30 grew_past count.bin "$((${at:-0} + 1000))" ||
     fail "the program stopped playing when its log filled (round trips: $(i64 count.bin 8))"
 kill -TERM "$job"
 wait "$job"
@@ -86,8 +87,7 @@ grep -q "\"events_lost\":[[:space:]]*$lost" chk.json ||
         >/dev/null 2>&1
 ) &
 job=$!
-grew2() { local v; v=$(i64 count2.bin 8); [ -n "$v" ] && [ "$v" -gt 5000 ]; }
-wait_for 30 grew2 || fail "the second program made no progress"
+wait_for 30 grew_past count2.bin 5000 || fail "the second program made no progress"
 kill -TERM "$job"
 wait "$job"
 # 12 bytes of 0xff inside the first chunk's records: no record decodes there
