@@ -314,6 +314,25 @@ static inline void put_row(conv *c, src *sr, const lr_rec *r, int64_t t, int64_t
     if (c->nrows == BATCH) flush_rows(c);
 }
 
+/* The rows of sr's current event record (two for a begun one). */
+static void put_event(conv *c, src *sr) {
+    lr_rec *r = &sr->cur;
+    int64_t t = lr_time_ns(&c->log, sr->st, r->raw), site = site_id(c, r->file, r->line);
+    if (r->begun) { /* its implied begin row first (trace_log.h) */
+        lr_rec b = {.kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN,
+                    .g = r->g, .obj = r->obj};
+        put_row(c, sr, &b, t, site);
+    }
+    if ((r->kind == EV_CHAN_SEND || r->kind == EV_CHAN_RECV) && r->a) {
+        r->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
+        if (r->a < 0) {
+            c->failed = true;
+            snprintf(c->err, c->errlen, "out of memory");
+        }
+    }
+    put_row(c, sr, r, t, site);
+}
+
 static void merge_events(conv *c) {
     size_t n = c->log.nstreams;
     src *srcs = calloc(n ? n : 1, sizeof *srcs);
@@ -335,31 +354,13 @@ static void merge_events(conv *c) {
     for (size_t i = hn / 2; i-- > 0;) sift_down(heap, hn, i);
     while (hn && !c->failed) {
         src *sr = heap[0];
-        lr_rec *r = &sr->cur;
-        if (c->cut && r->seq >= c->cut) {
+        if (c->cut && sr->cur.seq >= c->cut)
             /* Events were lost from here on (the log could not grow): the
              * trace stops before the first, so that everything it holds is
              * there; the rest (all later in clock order) is counted. */
-            c->cut_events += r->begun ? 2 : 1;
-            src_advance(c, sr);
-            if (!sr->live) heap[0] = heap[--hn];
-            sift_down(heap, hn, 0);
-            continue;
-        }
-        int64_t t = lr_time_ns(&c->log, sr->st, r->raw), site = site_id(c, r->file, r->line);
-        if (r->begun) { /* its implied begin row first (trace_log.h) */
-            lr_rec b = {.kind = r->kind == EV_CHAN_SEND ? EV_CHAN_SEND_BEGIN : EV_CHAN_RECV_BEGIN,
-                        .g = r->g, .obj = r->obj};
-            put_row(c, sr, &b, t, site);
-        }
-        if ((r->kind == EV_CHAN_SEND || r->kind == EV_CHAN_RECV) && r->a) {
-            r->a = msg_ids_map(&c->msgs, r->obj, r->a, r->kind == EV_CHAN_SEND);
-            if (r->a < 0) {
-                c->failed = true;
-                snprintf(c->err, c->errlen, "out of memory");
-            }
-        }
-        put_row(c, sr, r, t, site);
+            c->cut_events += sr->cur.begun ? 2 : 1;
+        else
+            put_event(c, sr);
         src_advance(c, sr);
         if (!sr->live) heap[0] = heap[--hn];
         sift_down(heap, hn, 0);
