@@ -487,6 +487,8 @@ void cs_lc_join(uint64_t clock) {
 
 /* ---- events ------------------------------------------------------------- */
 
+#define RAW_NOW INT64_MIN /* write_record's raw: read the clock now */
+
 /* n events this thread completed are not in the log: it could not grow
  * (or a thread's state could not be allocated).  Counted in the header,
  * with a lower bound of their clock values: `clock` if it was taken (a
@@ -503,7 +505,7 @@ static __attribute__((noinline)) void note_lost(uint64_t n, uint64_t clock, int6
             clock = atomic_load_explicit(&cs_trace_seq, memory_order_relaxed);
         } else {
             clock = cs_lc + 1;
-            if (raw == INT64_MIN) raw = now_raw();
+            if (raw == RAW_NOW) raw = now_raw();
             if ((uint64_t)raw > clock) clock = (uint64_t)raw;
         }
     }
@@ -514,8 +516,6 @@ static __attribute__((noinline)) void note_lost(uint64_t n, uint64_t clock, int6
                                                   memory_order_relaxed)) {
     }
 }
-
-#define RAW_NOW INT64_MIN /* write_record's raw: read the clock now */
 
 /* Write one record into t's chunk.  kind may carry CSLOG_K_BEGUN;
  * fixed_seq: 0 takes the next clock value; else that one, and the record is
@@ -639,7 +639,7 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
     tl_thread *t = my_t;
     if (__builtin_expect(t == NULL, 0)) {
         if ((!fixed_seq && seq_closed()) || !(t = thread_new())) {
-            if (!seq_closed()) note_lost(1, 0, INT64_MIN);
+            note_lost(1, 0, RAW_NOW); /* (not after the end: it checks) */
             atomic_fetch_add_explicit(&cs_trace_dropped, 1, memory_order_relaxed);
             return;
         }
