@@ -9,6 +9,7 @@
  * between the unlock and the park is not lost: the ticket says so.
  */
 #include "det.h"
+#include "race_hooks.h"
 #include "scheduler.h"
 #include "sync_internal.h"
 #include "trace_hooks.h"
@@ -36,7 +37,12 @@ void cs_cond_wait(cond_t *c, cs_site site) {
 
     pthread_mutex_lock(&q->lock);
     if (ticket < t[NOTIFY_TICKET]) {
-        pthread_mutex_unlock(&q->lock); /* notified in between */
+        /* Notified in between: the Signal happens before this return as
+         * it does before a parked waiter's wake-up (the race detector
+         * learns that one from go_unblock, race/hb.c; this path has no
+         * event, so it is told here). */
+        pthread_mutex_unlock(&q->lock);
+        CS_RACE_ACQUIRE(id);
     } else {
         cs_waiter w = {.tag = (intptr_t)ticket};
         cs_waitq_park(q, &w, BLOCK_COND, id, site);
