@@ -23,6 +23,20 @@
  * (channel, number) into a trace-wide id (convert/msg_ids.c). */
 static int64_t new_msg(chan_t *c) { return CS_TRACING() ? ++c->nmsg : 0; }
 
+/* The number of the message at the head of c's buffer (tracing; lock held,
+ * qcount > 0).  The buffer always holds the last qcount messages sent, in
+ * order: a send fills it at the tail with the newest number; a send hands
+ * over directly only when it is empty (a receiver waits only then); and a
+ * receive from a parked sender when it is full takes the head and puts
+ * the sender's message, numbered then, at the tail.  So receives take the
+ * numbers 1, 2, 3... in order, and no per-slot record of them is needed.
+ * (Messages sent before tracing started have no number: 0, as the oldest
+ * of the buffer's last qcount messages can then be one of them.) */
+static int64_t buf_head_msg(chan_t *c) {
+    int64_t m = c->nmsg - c->qcount + 1;
+    return m > 0 ? m : 0;
+}
+
 /* Element copies.  A zero-size element (chan struct{}) copies nothing, and
  * its pointers may be NULL or point at a zero-size variable. */
 static inline void elem_copy(chan_t *c, void *dst, const void *src) {
@@ -125,10 +139,7 @@ cs_sudog *cs_sudog_dequeue(cs_sudog_q *q) {
 void cs_chan_buf_put(chan_t *c, const void *ep, int64_t gid, int flags, cs_site site) {
     int64_t slot = c->sendx;
     elem_copy(c, c->buf + slot * c->elemsize, ep);
-    if (CS_TRACING()) { /* (msgs is read only when tracing, which is on from the start) */
-        c->msgs[slot] = new_msg(c);
-        ev_send(c, gid, c->msgs[slot], slot, ep, flags, site);
-    }
+    if (CS_TRACING()) ev_send(c, gid, new_msg(c), slot, ep, flags, site);
     if (++c->sendx == c->cap) c->sendx = 0;
     c->qcount++;
 }
@@ -137,7 +148,7 @@ void cs_chan_buf_take(chan_t *c, void *ep, int64_t gid, int flags, cs_site site)
     int64_t slot = c->recvx;
     char *p = c->buf + slot * c->elemsize;
     if (ep) elem_copy(c, ep, p);
-    if (CS_TRACING()) ev_recv(c, gid, c->msgs[slot], slot, p, flags, site);
+    if (CS_TRACING()) ev_recv(c, gid, buf_head_msg(c), slot, p, flags, site);
     elem_zero(c, p);
     if (++c->recvx == c->cap) c->recvx = 0;
     c->qcount--;
@@ -216,8 +227,7 @@ chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site sit
         /* A zero-size element needs no storage (Go's chan struct{}): one
          * byte keeps buf a valid pointer for the slot arithmetic. */
         c->buf = elemsize ? calloc((size_t)cap, elemsize) : calloc(1, 1);
-        c->msgs = calloc((size_t)cap, sizeof *c->msgs);
-        if (!c->buf || !c->msgs) cs_panic(site, "makechan: out of memory");
+        if (!c->buf) cs_panic(site, "makechan: out of memory");
     }
     c->id = cs_new_object_id();
     if (CS_TRACING()) {
@@ -231,7 +241,6 @@ chan_t *cs_chan_make(size_t elemsize, int64_t cap, const char *name, cs_site sit
 void chan_free(chan_t *c) {
     if (!c) return;
     free(c->buf);
-    free(c->msgs);
     free(c);
 }
 

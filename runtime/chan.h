@@ -43,9 +43,9 @@ struct cs_chan {
     int64_t qcount;    /* elements in buf */
     int64_t sendx, recvx;
     char *buf;         /* cap * elemsize bytes */
-    int64_t *msgs;     /* message id of each buffered element (tracing) */
     int64_t nmsg;      /* tracing: messages sent so far (the channel's own
-                          numbering; the converter makes the ids global) */
+                          numbering; the converter makes the ids global;
+                          the buffer holds the last qcount: chan.c) */
     bool closed;
     cs_sudog_q recvq, sendq;
     int64_t id;
