@@ -59,6 +59,7 @@ have_go=0
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/chanscope-bench.XXXXXX") || exit 2
 tracedb=$build/bench/pool-trace.db
+gotrace=$build/bench/pool-trace-go.out
 load_pids=()
 stop_load() {
     local p
@@ -82,6 +83,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 samples=$tmp/samples   # lines: "<key> <value>", key = c.<wl> | go.<wl> | trace.off | trace.on
+                       #   | gotrace.off | gotrace.on (Go's runtime/trace on the same pool)
 : >"$samples"            #   and c.<wl>.rss | go.<wl>.rss (peak RSS, kB)
 failures=$tmp/failures  # lines: "<lang>.<wl><TAB><reason>"
 : >"$failures"
@@ -219,9 +221,29 @@ if [ "${BENCH_NO_TRACE:-0}" != 1 ]; then
                 trace_events=$(sqlite3 "$tracedb" "SELECT value FROM meta WHERE key='events'" 2>/dev/null)
             fi
             rm -f "$tracedb.cslog"
+            # Go's own execution tracer on the same pool, for comparison
+            # (it records what blocks and wakes, not every operation)
+            [ $have_go = 1 ] || continue
+            rm -f "$gotrace"
+            t0=$(now_ns)
+            if [ $mode = on ]; then
+                BENCH_GO_TRACE=$gotrace BENCH_WARMUP=0 timeout "$limit" "$gobin" pool "$trace_ops" \
+                    >/dev/null 2>"$tmp/err"
+            else
+                BENCH_WARMUP=0 timeout "$limit" "$gobin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
+            fi
+            rc=$?
+            t1=$(now_ns)
+            if [ $rc != 0 ]; then
+                echo "bench: Go pool with tracing $mode failed: $(tail -n 1 "$tmp/err")" >&2
+                continue
+            fi
+            awk -v m=$mode -v a="$t0" -v b="$t1" -v n="$trace_ops" \
+                'BEGIN {printf "gotrace.%s %.2f\n", m, (b - a) / n}' >>"$samples"
+            printf ' go-%s' $mode >&2
         done
     done
-    rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb.cslog"
+    rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb.cslog" "$gotrace"
     echo >&2
 fi
 
@@ -326,16 +348,24 @@ for ab in $ablations; do
         printf "%s\tns/op\t%s\t%s\t-\t-\t-\t-\t-\n", name, C[1], C[2] }' >>"$rows"
 done
 
+# Go columns: the same pool under Go's execution tracer (runtime/trace), a
+# reference with no goal: it records what blocks and wakes, not every
+# channel operation as chanscope does.
 toff=$(stats trace.off)
 ton=$(stats trace.on)
+goff=$(stats gotrace.off)
+gon=$(stats gotrace.on)
 if [ -n "$toff$ton" ]; then
-    awk -v off="$toff" -v on="$ton" -v goal="$(goal_of trace)" 'BEGIN {
-        no = split(off, O, " "); nn = split(on, N, " ")
-        printf "pool, tracing off (process)\tns/job\t%s\t%s\t-\t-\t-\t-\t-\n", no ? O[1] : "fail", no ? O[2] : "fail"
-        printf "pool, tracing on (process)\tns/job\t%s\t%s\t-\t-\t-\t-\t-\n", nn ? N[1] : "fail", nn ? N[2] : "fail"
+    awk -v off="$toff" -v on="$ton" -v goff="$goff" -v gon="$gon" -v have_go=$have_go \
+        -v goal="$(goal_of trace)" 'BEGIN {
+        no = split(off, O, " "); nn = split(on, N, " "); ngo = split(goff, GO, " "); ngn = split(gon, GN, " ")
+        na = have_go ? "fail" : "n/a"
+        printf "pool, tracing off (process)\tns/job\t%s\t%s\t%s\t%s\t-\t-\t-\n", no ? O[1] : "fail", no ? O[2] : "fail", ngo ? GO[1] : na, ngo ? GO[2] : na
+        printf "pool, tracing on (process)\tns/job\t%s\t%s\t%s\t%s\t-\t-\t-\n", nn ? N[1] : "fail", nn ? N[2] : "fail", ngn ? GN[1] : na, ngn ? GN[2] : na
         if (no && nn) {
             r = N[2] / O[2]
-            printf "tracing on/off (medians)\tratio\t-\t%.2f\t-\t-\t-\t<=%s\t%s\n", r, goal, (r <= goal + 0) ? "ok" : "MISS"
+            gr = (ngo && ngn) ? sprintf("%.2f", GN[2] / GO[2]) : na
+            printf "tracing on/off (medians)\tratio\t-\t%.2f\t-\t%s\t-\t<=%s\t%s\n", r, gr, goal, (r <= goal + 0) ? "ok" : "MISS"
         }
     }' >>"$rows"
 fi
@@ -426,8 +456,11 @@ jstats() { # KEY → {"min":..,"median":..,"runs":[..]} or null
         tr=$(awk -F'\t' '$1 ~ /^tracing on\/off/ {print $4}' "$rows")
         printf '  "tracing": {"workload": "pool", "ops": %s, "unit": "ns/job, whole process", "runs": %s,\n' "$trace_ops" "$trace_runs"
         printf '              "off": %s,\n              "on": %s,\n' "$(jstats trace.off)" "$(jstats trace.on)"
-        printf '              "ratio_on_off": %s, "goal_ratio": %s, "events_in_trace": %s},\n' \
+        gtr=$(awk -F'\t' '$1 ~ /^tracing on\/off/ {print $6}' "$rows")
+        printf '              "ratio_on_off": %s, "goal_ratio": %s, "events_in_trace": %s,\n' \
             "$(jnum "$tr")" "$(goal_of trace)" "$(jnum "$trace_events")"
+        printf '              "go_runtime_trace": {"off": %s, "on": %s, "ratio_on_off": %s}},\n' \
+            "$(jstats gotrace.off)" "$(jstats gotrace.on)" "$(jnum "$gtr")"
     else
         printf '  "tracing": null,\n'
     fi

@@ -4,6 +4,8 @@
 //	bench-go WORKLOAD [OPS]   run it once (after an untimed warm-up of OPS/10)
 //	bench-go list             names and default op counts
 //
+// BENCH_GO_TRACE=FILE: the timed run is recorded by Go's execution tracer.
+//
 // It prints one machine-readable line, exactly like bench-c:
 //
 //	BENCH lang=go workload=<name> ops=<n> ns_op=<float> rss_kb=<peak RSS>
@@ -14,6 +16,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/trace"
 	"strconv"
 	"syscall"
 	"time"
@@ -89,9 +92,22 @@ func main() {
 		w.fn(warm)
 	}
 	elapsedOverride = 0
+	// BENCH_GO_TRACE=FILE records the timed run with Go's execution tracer
+	// (runtime/trace), for bench/run.sh's tracing on/off rows beside ours.
+	var traceFile *os.File
+	if path := os.Getenv("BENCH_GO_TRACE"); path != "" {
+		f, err := os.Create(path)
+		check(err == nil, "cannot create %s: %v", path, err)
+		check(trace.Start(f) == nil, "cannot start the execution tracer")
+		traceFile = f
+	}
 	t0 := time.Now()
 	w.fn(n)
 	dt := time.Since(t0)
+	if traceFile != nil {
+		trace.Stop()
+		check(traceFile.Close() == nil, "cannot write the trace")
+	}
 	if elapsedOverride > 0 {
 		dt = elapsedOverride
 	}
