@@ -73,7 +73,7 @@ static void ev_send(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const voi
                     int flags, cs_site site) {
     if (!CS_TRACING()) return;
     int64_t v = ev_value(c, ep, &flags);
-    cs_trace_event_g(gid, EV_CHAN_SEND, c->id, msg, slot, v, flags, NULL, site);
+    cs_trace_chan_done(gid, EV_CHAN_SEND, c->id, msg, slot, v, flags, site);
 }
 
 static void ev_recv(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const void *ep,
@@ -81,7 +81,7 @@ static void ev_recv(chan_t *c, int64_t gid, int64_t msg, int64_t slot, const voi
     if (!CS_TRACING()) return;
     int64_t v = msg ? ev_value(c, ep, &flags) : 0;
     if (msg) flags |= CS_EVF_OK;
-    cs_trace_event_g(gid, EV_CHAN_RECV, c->id, msg, slot, v, flags, NULL, site);
+    cs_trace_chan_done(gid, EV_CHAN_RECV, c->id, msg, slot, v, flags, site);
 }
 
 static int64_t gid_of(cs_g *g) { return g ? g->id : 0; }

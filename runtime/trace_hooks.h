@@ -52,10 +52,14 @@ void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, 
  * its time stamp, until the operation completes (one record) or blocks
  * (tracer/trace_buf.c).  CS_EV with fewer arguments. */
 void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site);
-/* Its completion (the chan_send/chan_recv event of that goroutine, channel
- * and site), emitted under the channel's lock, takes its clock there and is
- * written here, once the lock is let go: call it after every release of a
- * channel's lock (chan_unlock, runtime/chan.c). */
+/* A chan_send or chan_recv (kind) of goroutine gid, under the channel's
+ * lock: cs_trace_event_g's arguments without the text.  The completion of
+ * the operation the thread began (same goroutine, channel and site) takes
+ * its clock here and its record is written by cs_trace_commit, once the
+ * lock is let go: call that after every release of a channel's lock
+ * (chan_unlock, runtime/chan.c). */
+void cs_trace_chan_done(int64_t gid, int kind, int64_t chan, int64_t a, int64_t b, int64_t c,
+                        int64_t d, cs_site site);
 void cs_trace_commit(void);
 /* Register an object (row in `objects`).  Name may be NULL. */
 void cs_trace_object(int64_t id, int type, const char *name, cs_site site, int64_t a,

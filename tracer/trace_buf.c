@@ -680,38 +680,42 @@ void cs_trace_commit(void) {
     if (t && t->done_kind) commit_done(t);
 }
 
-/* emit, out of line: the entry points below try their common case first,
- * in a few instructions and without emit's register saves, and call this
- * for everything else (the pool's channel operations are 4 per job: each
- * instruction here is paid 4 times per job). */
-static __attribute__((noinline)) void emit_any(int64_t gid, int kind, int64_t obj, int64_t a,
-                                               int64_t b, int64_t c, int64_t d, const char *s,
-                                               cs_site site) {
-    emit(gid, kind, obj, a, b, c, d, s, site, 0);
-}
-
-/* Is this event the completion of the operation this thread began (and no
- * record of the thread is waiting)?  emit's first case, tested alone. */
-static inline bool completes_pending(const tl_thread *t, int64_t gid, int kind, int64_t obj,
-                                     cs_site site) {
-    return t && !t->done_kind && t->pend_kind && kind == completion_of(t->pend_kind) &&
-           t->pend_g == gid && t->pend_obj == obj && site.file == t->pend_site.file &&
-           site.line == t->pend_site.line;
-}
-
 void cs_trace_event_g(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
                       int64_t d, const char *s, cs_site site) {
 #ifdef CS_RACE /* the race build: every event feeds the race detector (race/hb.c) */
     cs_race_event(gid, kind, obj, a, b, c, d);
     if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
 #endif
+    emit(gid, kind, obj, a, b, c, d, s, site, 0);
+}
+
+/* emit, out of line, for the channel hooks below: they try their common
+ * case first, in a few instructions and without emit's register saves (a
+ * pool job makes four channel operations: each instruction here is paid
+ * four times per job). */
+static __attribute__((noinline)) void emit_any(int64_t gid, int kind, int64_t obj, int64_t a,
+                                               int64_t b, int64_t c, int64_t d, cs_site site) {
+    emit(gid, kind, obj, a, b, c, d, NULL, site, 0);
+}
+
+void cs_trace_chan_done(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c,
+                        int64_t d, cs_site site) {
+#ifdef CS_RACE
+    cs_race_event(gid, kind, obj, a, b, c, d);
+    if (!atomic_load_explicit(&cs_tracing, memory_order_relaxed)) return;
+#endif
     tl_thread *t = my_t;
-    if (__builtin_expect(completes_pending(t, gid, kind, obj, site), 1)) {
+    /* The completion of the operation this thread's goroutine began, with
+     * no record of the thread waiting: what emit does in that case. */
+    if (__builtin_expect(t && !t->done_kind && t->pend_kind && t->pend_g == gid &&
+                             kind == completion_of(t->pend_kind) && t->pend_obj == obj &&
+                             site.file == t->pend_site.file && site.line == t->pend_site.line,
+                         1)) {
         t->pend_kind = 0;
-        begin_done(t, kind, a, b, c, d); /* (what emit does in this case) */
+        begin_done(t, kind, a, b, c, d);
         return;
     }
-    emit_any(gid, kind, obj, a, b, c, d, s, site);
+    emit_any(gid, kind, obj, a, b, c, d, site);
 }
 
 void cs_trace_event(int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d,
@@ -740,7 +744,7 @@ void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site) {
         t->pend_raw = now_raw();
         return;
     }
-    emit_any(gid, kind, chan, 0, 0, 0, 0, NULL, site);
+    emit_any(gid, kind, chan, 0, 0, 0, 0, site);
 }
 
 void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason) {
