@@ -168,7 +168,8 @@ int an_report_html(FILE *out, const an_trace *t, const an_result *r, const an_ht
     fputs("</code></td></tr>\n<tr><td>end of run</td><td>", out);
     if (t->events_lost)
         fprintf(out, "<span class=\"note\">none recorded: the trace stops early (%lld events "
-                     "were not recorded: its log could not grow)</span>",
+                     "were not recorded: its log could not grow, or a thread was stopped "
+                     "while writing one)</span>",
                 (long long)t->events_lost);
     else if (t->truncated) fputs("<span class=\"note\">none recorded: the trace is truncated "
                             "(program killed or still running)</span>", out);

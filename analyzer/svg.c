@@ -392,7 +392,9 @@ static void legend(FILE *out, double y, const an_svg_stats *st, const an_trace *
     if (st->lanes_hidden || st->rects_dropped || st->arrows_dropped || st->ticks_dropped ||
         t->truncated) {
         fprintf(out, "<text x=\"%d\" y=\"%.0f\" class=\"note\">", LABEL_W, y + 28);
-        if (t->events_lost) fputs("trace stops early (its log could not grow). ", out);
+        if (t->events_lost)
+            fputs("trace stops early (its log could not grow, or a thread was stopped while "
+                  "writing it). ", out);
         else if (t->truncated) fputs("trace truncated (program killed?). ", out);
         if (st->lanes_hidden) fprintf(out, "%zu goroutines not drawn. ", st->lanes_hidden);
         if (st->rects_dropped) fprintf(out, "%zu state spans not drawn. ", st->rects_dropped);

@@ -792,7 +792,8 @@ void es_end_phrase(endctx *c, int32_t ender) {
     const an_trace *t = c->t;
     if (c->killed && t->events_lost) {
         an_sb_printf(&c->end_phrase, "When the trace stopped (the program's log could not grow, "
-                                     "so its later events were not recorded)");
+                                     "or a thread was stopped while writing it, so its later "
+                                     "events were not recorded)");
         return;
     }
     if (c->killed) {

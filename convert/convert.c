@@ -333,6 +333,28 @@ static void put_event(conv *c, src *sr) {
     put_row(c, sr, r, t, site);
 }
 
+/* The records of threads that finish left in the middle of one (the
+ * header's stuck[], trace_log.h) that never landed: counted lost, and the
+ * trace is cut below each one's clock (above the thread's last record in
+ * the log), as for the events a full disk cost.  Returns how many. */
+static uint64_t stuck_unwritten(conv *c) {
+    const cslog_header *h = c->log.hdr;
+    uint32_t named = h->nstuck < CSLOG_MAX_STUCK ? h->nstuck : CSLOG_MAX_STUCK;
+    uint64_t lost = 0;
+    for (uint32_t i = 0; i < named; i++) {
+        uint64_t events = 0, last = 0;
+        lr_thread_tail(&c->log, h->stuck[i].thread, &events, &last);
+        if (events > h->stuck[i].written) continue; /* it landed after all */
+        lost++;
+        if (!c->cut || last + 1 < c->cut) c->cut = last + 1;
+    }
+    if (h->nstuck > named) { /* threads not named: no bound but the start */
+        lost += h->nstuck - named;
+        c->cut = 1;
+    }
+    return lost;
+}
+
 static void merge_events(conv *c) {
     size_t n = c->log.nstreams;
     src *srcs = calloc(n ? n : 1, sizeof *srcs);
@@ -465,6 +487,8 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         const cslog_header *h = c->log.hdr;
         uint64_t lost = atomic_load(&h->lost);
         if (lost) c->cut = atomic_load(&h->lost_clock);
+        info->events_stuck = stuck_unwritten(c);
+        lost += info->events_stuck;
         merge_events(c);
         info->events = c->next_seq - 1;
         info->events_lost = lost ? lost + c->cut_events : 0;
@@ -658,8 +682,11 @@ int cs_convert_snapshot(const char *log, const char *out, cs_convert_info *info,
 
 const char *cs_convert_incomplete(const cs_convert_info *info, char *buf, size_t n) {
     if (!info->events_lost) return "";
-    snprintf(buf, n, ", incomplete: %llu events were not recorded (the log could not grow: a "
-                     "full disk?)", (unsigned long long)info->events_lost);
+    snprintf(buf, n, ", incomplete: %llu events were not recorded (%s)",
+             (unsigned long long)info->events_lost,
+             info->events_stuck ? "a thread was stopped in the middle of writing one when the "
+                                  "program ended"
+                                : "the log could not grow: a full disk?");
     return buf;
 }
 

@@ -16,9 +16,12 @@ typedef struct cs_convert_info {
     bool finished;         /* the program recorded its end (else: killed) */
     bool replaced;         /* an older trace was replaced */
     size_t bad_chunks;     /* chunks whose end could not be decoded */
-    uint64_t events_lost;  /* events the log could not take (a full disk), and
-                            * those after the first of them, which the trace
-                            * leaves out: it stops early (meta events_lost) */
+    uint64_t events_lost;  /* events the log could not take (a full disk), or
+                            * that a thread never finished writing, and those
+                            * after the first of them, which the trace leaves
+                            * out: it stops early (meta events_lost) */
+    uint64_t events_stuck; /* of which records finish left half-written
+                            * (a thread stuck for 2 s: cslog_header.stuck) */
     long long pid;         /* the recording program */
     double seconds;        /* wall time of the conversion */
     double index_seconds;  /* of which building the indexes */

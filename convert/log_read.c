@@ -217,6 +217,28 @@ int lr_next(lr_log *log, lr_stream *st, lr_rec *r) {
     }
 }
 
+int lr_thread_tail(lr_log *log, uint32_t thread, uint64_t *events, uint64_t *last_seq) {
+    *events = *last_seq = 0;
+    for (size_t i = 0; i < log->nstreams; i++) {
+        const lr_stream *of = &log->streams[i];
+        if (of->chunks[0]->thread != thread) continue;
+        /* a reader of its own over the same chunks (the merge's is untouched) */
+        lr_stream st = {.chunks = of->chunks, .nchunks = of->nchunks};
+        stream_enter(&st);
+        size_t bad = log->bad_chunks; /* (the merge counts damage once) */
+        lr_rec r;
+        while (lr_next(log, &st, &r)) {
+            if (r.kind == CSLOG_REC_OBJECT) continue;
+            *events += r.begun ? 2 : 1;
+            *last_seq = r.seq;
+        }
+        log->bad_chunks = bad;
+        free(st.files);
+        return 1;
+    }
+    return 0;
+}
+
 int64_t lr_time_ns(const lr_log *log, lr_stream *st, int64_t raw) {
     const cslog_header *h = log->hdr;
     if (!(h->flags & CSLOG_F_TSC)) return raw - h->start_mono;

@@ -73,6 +73,10 @@ int lr_meta_next(const lr_log *log, size_t *pos, const char **key, const char **
 /* The next record of stream st: 1, or 0 at its end. */
 int lr_next(lr_log *log, lr_stream *st, lr_rec *r);
 
+/* The events of thread `thread` (cslog_chunk.thread) in the log, and the
+ * clock of its last one: 1, or 0 (both 0) when it wrote no chunk. */
+int lr_thread_tail(lr_log *log, uint32_t thread, uint64_t *events, uint64_t *last_seq);
+
 /* Raw time -> ns since the trace's start (st caches a segment). */
 int64_t lr_time_ns(const lr_log *log, lr_stream *st, int64_t raw);
 

@@ -751,6 +751,15 @@ void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason) {
     emit(gid, EV_PROGRAM_END, 0, status, sig, 0, 0, reason, (cs_site){NULL, 0}, CSLOG_SEQ_END);
 }
 
+/* Tests: leave the calling thread in the middle of a record that it never
+ * writes, as a thread stopped there would be (tracer.h). */
+void cs_log_test_stall(void) {
+    tl_thread *t = my_t ? my_t : thread_new();
+    if (t)
+        atomic_store_explicit(&t->busy, atomic_load_explicit(&t->busy, memory_order_relaxed) | 1,
+                              memory_order_release);
+}
+
 /* Close the log to new events: after this returns, no thread writes an
  * event any more, except one stuck (or killed) in the middle of one for 2 s:
  * returns how many such records it stopped waiting for.
@@ -769,6 +778,7 @@ unsigned cs_log_close(void) {
      * from the odd value seen here. */
     int64_t until = cs_trace_now() + 2000000000LL;
     unsigned stuck = 0;
+    cslog_header *h = atomic_load_explicit(&log_hdr, memory_order_relaxed);
     pthread_mutex_lock(&reg_lock);
     for (tl_thread *t = reg_head; t; t = t->next) {
         uint32_t seen = atomic_load_explicit(&t->busy, memory_order_acquire);
@@ -778,7 +788,15 @@ unsigned cs_log_close(void) {
             struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
         }
-        stuck += atomic_load_explicit(&t->busy, memory_order_acquire) == seen;
+        if (atomic_load_explicit(&t->busy, memory_order_acquire) != seen) continue;
+        /* Still in that record: the log's header names the thread, and how
+         * many events it had written, for the converter (trace_log.h). */
+        if (h && h->nstuck < CSLOG_MAX_STUCK) {
+            h->stuck[h->nstuck].thread = t->number;
+            h->stuck[h->nstuck].written = atomic_load_explicit(&t->written, memory_order_acquire);
+        }
+        if (h) h->nstuck++;
+        stuck++;
     }
     pthread_mutex_unlock(&reg_lock);
     return stuck;

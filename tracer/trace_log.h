@@ -54,6 +54,7 @@
 #define CSLOG_MAX_TEXT (CSLOG_CHUNK - 1024) /* longer text is cut to this */
 #define CSLOG_MAX_FILE 1024           /* longer file names are cut to this */
 #define CSLOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+#define CSLOG_MAX_STUCK 8         /* threads stuck mid-record named in the header */
 /* program_end's clock value: after every event's (trace_buf.c) */
 #define CSLOG_SEQ_END (UINT64_C(1) << 62)
 
@@ -103,6 +104,21 @@ typedef struct cslog_header {
      * which are all there.  0, 0: nothing lost. */
     _Atomic uint64_t lost;
     _Atomic uint64_t lost_clock;
+    /* Threads still in the middle of a record when finish stopped waiting
+     * for them (2 s: a thread descheduled that long, or stopped), filled
+     * in before `finished`: each one's number (cslog_chunk.thread) and the
+     * events it had written by then.  Its record may still land before the
+     * process ends; the converter counts the thread's events in the log,
+     * and if the record is not there it counts it lost, below the clock of
+     * the thread's last record + 1, as for `lost`.  nstuck counts them all;
+     * the first CSLOG_MAX_STUCK are named (a thread not named: lost, with
+     * no bound better than the start). */
+    uint32_t nstuck;
+    uint32_t pad1;
+    struct {
+        uint32_t thread, pad;
+        uint64_t written;
+    } stuck[CSLOG_MAX_STUCK];
 } cslog_header;
 
 typedef struct cslog_chunk {

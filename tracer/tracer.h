@@ -109,8 +109,12 @@ void cs_log_setup(int fd, struct cslog_header *hdr);
 struct cslog_header *cs_log_header(void);
 void cs_log_fork_child(void);
 /* Stop taking events and wait (2 s at most) for those being written; the
- * number of those still unwritten then (a thread stuck or killed). */
+ * number of those still unwritten then (a thread stuck or killed), whose
+ * threads the header names (cslog_header.stuck). */
 unsigned cs_log_close(void);
+/* Tests only: the calling thread stays "in the middle of a record" from now
+ * on, as a thread stopped there would be; it must record nothing more. */
+void cs_log_test_stall(void);
 /* Write program_end (finish, after cs_log_close): clock CSLOG_SEQ_END,
  * after every other event. */
 void cs_log_emit_end(int64_t gid, int status, int sig, const char *reason);
