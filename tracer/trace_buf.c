@@ -625,7 +625,7 @@ begin_done(tl_thread *t, int kind, int64_t a, int64_t b, int64_t c, int64_t d) {
         atomic_fetch_add_explicit(&cs_trace_dropped, 2, memory_order_relaxed);
         return;
     }
-    t->done_clock = next_clock(kind, t->pend_obj, t->pend_raw);
+    t->done_clock = next_clock(kind, 0, t->pend_raw); /* (its channel's lock orders it) */
     t->done_a = a;
     t->done_b = b;
     t->done_c = c;
