@@ -723,7 +723,7 @@ static const char *kind_label(const char *kind) {
 const char *an_trace_note(const an_trace *t, char *buf, size_t n) {
     if (t->events_lost)
         snprintf(buf, n, "the trace stops early: %lld events were not recorded (its log could not "
-                         "grow: a full disk?, or a thread was stopped while writing one); "
+                         "grow, e.g. a full disk, or a thread was stopped while writing one); "
                          "analyzing the events before them",
                  (long long)t->events_lost);
     else if (t->truncated)
