@@ -12,7 +12,8 @@
 #
 # Environment knobs (for tuning sessions; defaults are what `make bench` does):
 #   BENCH_RUNS=5          runs per workload and language
-#   BENCH_TRACE_RUNS=3    runs of the pool with tracing off and on
+#   BENCH_TRACE_RUNS=5    runs of the pool with tracing off and on (alternated;
+#                         the Go pool with and without runtime/trace beside)
 #   BENCH_WORKLOADS="pingpong spsc ..."   a subset (default: all; the rows
 #                         under load are named pingpong/loaded, pool/loaded)
 #   BENCH_NO_TRACE=1      skip the tracing on/off runs
@@ -38,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cbin=$build/bench/bench-c
 gobin=$build/bench/bench-go
 runs=${BENCH_RUNS:-5}
-trace_runs=${BENCH_TRACE_RUNS:-3}
+trace_runs=${BENCH_TRACE_RUNS:-5}
 limit=${BENCH_TIMEOUT:-120}
 out_json=$build/bench.json
 
