@@ -633,6 +633,26 @@ begin_done(tl_thread *t, int kind, int64_t a, int64_t b, int64_t c, int64_t d) {
     t->done_kind = kind | CSLOG_K_BEGUN;
 }
 
+/* Is an event of the goroutine whose begin is pending (pend_g) the
+ * completion of that operation: the same kind's completion, channel and
+ * site? */
+static inline __attribute__((always_inline)) bool
+completes_pending(const tl_thread *t, int kind, int64_t obj, cs_site site) {
+    return kind == completion_of(t->pend_kind) && obj == t->pend_obj &&
+           site.file == t->pend_site.file && site.line == t->pend_site.line;
+}
+
+/* Keep a begin (chan_send_begin / chan_recv_begin) with its time stamp
+ * until its operation completes or blocks (pend_kind was 0). */
+static inline __attribute__((always_inline)) void
+keep_pending(tl_thread *t, int64_t gid, int kind, int64_t obj, cs_site site) {
+    t->pend_kind = kind;
+    t->pend_g = gid;
+    t->pend_obj = obj;
+    t->pend_site = site;
+    t->pend_raw = now_raw();
+}
+
 static inline __attribute__((always_inline)) void
 emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_t d, const char *s,
      cs_site site, uint64_t fixed_seq) {
@@ -647,8 +667,7 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
     if (t->done_kind) commit_done(t); /* records stay in clock order */
     int64_t raw = RAW_NOW;
     if (t->pend_kind && t->pend_g == gid) {
-        if (kind == completion_of(t->pend_kind) && obj == t->pend_obj &&
-            site.file == t->pend_site.file && site.line == t->pend_site.line) {
+        if (completes_pending(t, kind, obj, site)) {
             /* one record, at the begin's time (taken outside the channel's
              * lock: the completion follows within the operation), written
              * after the lock is let go (cs_trace_commit) */
@@ -665,11 +684,7 @@ emit(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b, int64_t c, int64_
     }
     if (completion_of(kind) && !fixed_seq) {
         if (t->pend_kind) flush_pending(t); /* (another goroutine's: not expected) */
-        t->pend_kind = kind;
-        t->pend_g = gid;
-        t->pend_obj = obj;
-        t->pend_site = site;
-        t->pend_raw = now_raw();
+        keep_pending(t, gid, kind, obj, site);
         return;
     }
     write_record(t, gid, kind, obj, a, b, c, d, s, site, fixed_seq, raw, false);
@@ -708,8 +723,7 @@ void cs_trace_chan_done(int64_t gid, int kind, int64_t obj, int64_t a, int64_t b
     /* The completion of the operation this thread's goroutine began, with
      * no record of the thread waiting: what emit does in that case. */
     if (__builtin_expect(t && !t->done_kind && t->pend_kind && t->pend_g == gid &&
-                             kind == completion_of(t->pend_kind) && t->pend_obj == obj &&
-                             site.file == t->pend_site.file && site.line == t->pend_site.line,
+                             completes_pending(t, kind, obj, site),
                          1)) {
         t->pend_kind = 0;
         begin_done(t, kind, a, b, c, d);
@@ -736,12 +750,7 @@ void cs_trace_chan_begin(int64_t gid, int kind, int64_t chan, cs_site site) {
 #endif
     tl_thread *t = my_t;
     if (__builtin_expect(t && !t->done_kind && !t->pend_kind, 1)) {
-        /* (what emit does with a begin when nothing else is waiting) */
-        t->pend_kind = kind;
-        t->pend_g = gid;
-        t->pend_obj = chan;
-        t->pend_site = site;
-        t->pend_raw = now_raw();
+        keep_pending(t, gid, kind, chan, site); /* (what emit does when nothing waits) */
         return;
     }
     emit_any(gid, kind, chan, 0, 0, 0, 0, site);
