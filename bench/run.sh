@@ -190,6 +190,24 @@ fi
 
 # Tracing off vs on: the pool, whole-process wall time (start-up, the run,
 # and for "on" the final flush of the trace), no warm-up, so n jobs exactly.
+# time_pool KEY WHAT BIN [ENV-ARGS...]: one such run of BIN pool, under
+# `env ENV-ARGS...`; appends its ns per job as sample KEY, or says that
+# WHAT failed (status 1).
+time_pool() {
+    local key=$1 what=$2 bin=$3 t0 t1 rc
+    shift 3
+    t0=$(now_ns)
+    env "$@" BENCH_WARMUP=0 timeout "$limit" "$bin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
+    rc=$?
+    t1=$(now_ns)
+    if [ $rc != 0 ]; then
+        echo >&2
+        echo "bench: $what failed: $(tail -n 1 "$tmp/err")" >&2
+        return 1
+    fi
+    awk -v k="$key" -v a="$t0" -v b="$t1" -v n="$trace_ops" \
+        'BEGIN {printf "%s %.2f\n", k, (b - a) / n}' >>"$samples"
+}
 trace_ops=$(printf '%s\n' "$("$cbin" list)" | awk '$1 == "pool" {print $2}')
 trace_events=""
 if [ "${BENCH_NO_TRACE:-0}" != 1 ]; then
@@ -198,50 +216,25 @@ if [ "${BENCH_NO_TRACE:-0}" != 1 ]; then
     for ((r = 1; r <= trace_runs; r++)); do
         for mode in off on; do
             rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb.cslog"
-            t0=$(now_ns)
-            if [ $mode = on ]; then
-                # what the program pays: recording into the binary log (the
-                # conversion to SQLite runs after it; bench-trace times it)
-                CHANSCOPE_TRACE=$tracedb CHANSCOPE_TRACE_NOCONVERT=1 BENCH_WARMUP=0 \
-                    timeout "$limit" "$cbin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
-            else
-                env -u CHANSCOPE_TRACE BENCH_WARMUP=0 timeout "$limit" "$cbin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
-            fi
-            rc=$?
-            t1=$(now_ns)
-            if [ $rc != 0 ]; then
-                echo >&2
-                echo "bench: pool with tracing $mode failed: $(tail -n 1 "$tmp/err")" >&2
-                continue
-            fi
-            awk -v m=$mode -v a="$t0" -v b="$t1" -v n="$trace_ops" \
-                'BEGIN {printf "trace.%s %.2f\n", m, (b - a) / n}' >>"$samples"
-            printf ' %s' $mode >&2
-            if [ $mode = on ] && [ -z "$trace_events" ] && command -v sqlite3 >/dev/null 2>&1 &&
-                "$build/bin/chanscope" import --quiet "$tracedb.cslog" -o "$tracedb" 2>/dev/null; then
-                trace_events=$(sqlite3 "$tracedb" "SELECT value FROM meta WHERE key='events'" 2>/dev/null)
+            # what the program pays: recording into the binary log (the
+            # conversion to SQLite runs after it; bench-trace times it)
+            if [ $mode = on ]; then tenv=(CHANSCOPE_TRACE="$tracedb" CHANSCOPE_TRACE_NOCONVERT=1)
+            else tenv=(-u CHANSCOPE_TRACE); fi
+            if time_pool trace.$mode "pool with tracing $mode" "$cbin" "${tenv[@]}"; then
+                printf ' %s' $mode >&2
+                if [ $mode = on ] && [ -z "$trace_events" ] && command -v sqlite3 >/dev/null 2>&1 &&
+                    "$build/bin/chanscope" import --quiet "$tracedb.cslog" -o "$tracedb" 2>/dev/null; then
+                    trace_events=$(sqlite3 "$tracedb" "SELECT value FROM meta WHERE key='events'" 2>/dev/null)
+                fi
             fi
             rm -f "$tracedb.cslog"
             # Go's own execution tracer on the same pool, for comparison
             # (it records what blocks and wakes, not every operation)
             [ $have_go = 1 ] || continue
             rm -f "$gotrace"
-            t0=$(now_ns)
-            if [ $mode = on ]; then
-                BENCH_GO_TRACE=$gotrace BENCH_WARMUP=0 timeout "$limit" "$gobin" pool "$trace_ops" \
-                    >/dev/null 2>"$tmp/err"
-            else
-                BENCH_WARMUP=0 timeout "$limit" "$gobin" pool "$trace_ops" >/dev/null 2>"$tmp/err"
-            fi
-            rc=$?
-            t1=$(now_ns)
-            if [ $rc != 0 ]; then
-                echo "bench: Go pool with tracing $mode failed: $(tail -n 1 "$tmp/err")" >&2
-                continue
-            fi
-            awk -v m=$mode -v a="$t0" -v b="$t1" -v n="$trace_ops" \
-                'BEGIN {printf "gotrace.%s %.2f\n", m, (b - a) / n}' >>"$samples"
-            printf ' go-%s' $mode >&2
+            if [ $mode = on ]; then tenv=(BENCH_GO_TRACE="$gotrace"); else tenv=(); fi
+            time_pool gotrace.$mode "Go pool with tracing $mode" "$gobin" "${tenv[@]}" &&
+                printf ' go-%s' $mode >&2
         done
     done
     rm -f "$tracedb" "$tracedb-wal" "$tracedb-shm" "$tracedb.cslog" "$gotrace"
