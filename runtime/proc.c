@@ -185,8 +185,46 @@ static _Noreturn void throw(const char *msg) {
     _exit(2);
 }
 
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
-    return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
+/* ---- sleeping, and ThreadSanitizer's deferred signals -----------------------
+ *
+ * ThreadSanitizer runs a signal's handler when the signal arrives only if
+ * the thread is inside one of its blocking interceptors (nanosleep,
+ * epoll_wait, ...).  Otherwise it queues the signal on the state of the
+ * fiber that was running and runs the handler when that fiber next leaves
+ * an interceptor.  Our goroutines and g0s are such fibers, and they switch,
+ * spin and sleep (raw futex calls) without entering any: a signal queued on
+ * one could wait for ever: Ctrl-C would do nothing, and a signal test of
+ * `make sanitize-tsan` hung now and then.  So, in TSan builds only (the race
+ * build links no TSan runtime: the kernel runs its handlers at once):
+ *   - every fiber passes an interceptor just before it switches out
+ *     (fiber_switch), so a signal that landed on a goroutine is handled
+ *     by its next park, yield or end at the latest;
+ *   - a futex sleep lasts at most TSAN_SLEEP_NS and passes one after each
+ *     slice, so a signal that landed on an idle M is handled within that.
+ * A goroutine that loops without ever switching still defers its signals,
+ * as a plain thread busy in user code does under TSan. */
+#ifdef CS_TSAN
+#define TSAN_SLEEP_NS 10000000
+
+static void tsan_signal_point(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* intercepted, cheap (vDSO) */
+}
+#else
+static inline void tsan_signal_point(void) {}
+#endif
+
+void cs_futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *limit) {
+#ifdef CS_TSAN
+    struct timespec slice = {0, TSAN_SLEEP_NS};
+    if (!limit || limit->tv_sec > 0 || limit->tv_nsec > TSAN_SLEEP_NS) limit = &slice;
+#endif
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, val, limit, NULL, 0);
+    tsan_signal_point();
+}
+
+void cs_futex_wake(_Atomic uint32_t *word) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
 }
 
 /* m->note: 0 asleep, 1 woken with a P (startm), 2 "the earliest timer
@@ -195,14 +233,14 @@ static void notesleep(cs_m *m) {
     uint32_t n;
     while ((n = atomic_load_explicit(&m->note, memory_order_acquire)) != 1) {
         if (n == 2) atomic_compare_exchange_strong(&m->note, &n, 0);
-        else futex(&m->note, FUTEX_WAIT, 0, NULL);
+        else cs_futex_wait(&m->note, 0, NULL);
     }
     atomic_store_explicit(&m->note, 0, memory_order_relaxed);
 }
 
 static void notewakeup(cs_m *m) {
     atomic_store_explicit(&m->note, 1, memory_order_release);
-    futex(&m->note, FUTEX_WAKE, 1, NULL);
+    cs_futex_wake(&m->note);
 }
 
 static uint32_t m_rand(cs_m *m) {
@@ -227,6 +265,7 @@ static void cpu_relax(void) {
 static inline void fiber_switch(cs_g *from, cs_g *to, bool from_exits) {
     CS_RACE_SWITCH(to->id); /* the race detector: whose accesses follow (g0: none) */
 #ifdef CS_TSAN
+    tsan_signal_point(); /* from's deferred signals, while from is current */
     __tsan_switch_to_fiber(to->tsan_fiber, 0);
 #endif
 #ifdef CS_ASAN
@@ -648,7 +687,7 @@ static bool timer_sleep(cs_m *m) {
         int64_t wait = next == INT64_MAX ? 1000000000 : next - cs_nanotime();
         if (wait <= 0) return false;
         struct timespec ts = {wait / 1000000000, wait % 1000000000};
-        futex(&m->note, FUTEX_WAIT, 0, &ts);
+        cs_futex_wait(&m->note, 0, &ts);
     }
 }
 
@@ -689,7 +728,7 @@ void cs_sched_timer_changed(int64_t when) {
         uint32_t zero = 0;
         if (when < atomic_load(&timer_sleep_until) &&
             atomic_compare_exchange_strong(&m->note, &zero, 2))
-            futex(&m->note, FUTEX_WAKE, 1, NULL);
+            cs_futex_wake(&m->note);
         return;
     }
     /* Nobody sleeps on the timers: an idle P's M will (when it stops); if

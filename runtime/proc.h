@@ -6,6 +6,9 @@
 #ifndef CS_PROC_H
 #define CS_PROC_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include "scheduler.h"
 
 typedef struct cs_m cs_m;
@@ -31,6 +34,14 @@ extern _Thread_local cs_g *cs_tls_curg;
 cs_g *cs_m_curg(cs_m *m);
 /* The M's number, for messages. */
 int cs_m_id(cs_m *m);
+
+/* Sleep while *word == val (a private futex), at most *limit (NULL: no
+ * limit); it may return early, so callers re-check their condition in a
+ * loop.  cs_futex_wake wakes one sleeper.  In ThreadSanitizer builds the
+ * sleep is cut into short slices, each ending in a TSan interceptor (see
+ * proc.c, "ThreadSanitizer's deferred signals"). */
+void cs_futex_wait(_Atomic uint32_t *word, uint32_t val, const struct timespec *limit);
+void cs_futex_wake(_Atomic uint32_t *word);
 
 /* Set up the Ps and sysmon (idempotent, thread-safe). */
 void cs_sched_init(void);

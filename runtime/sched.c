@@ -28,11 +28,9 @@
 #include <errno.h>
 #include <sched.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,10 +106,6 @@ int64_t cs_new_object_id(void) {
     return atomic_fetch_add_explicit(&next_object_id, 1, memory_order_relaxed);
 }
 
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
-    return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
-}
-
 void cs_park_prepare(cs_g *g, int reason, int64_t obj, cs_site site) {
     g->block_reason = reason;
     g->block_obj = obj;
@@ -129,7 +123,7 @@ static void foreign_wait(cs_g *g) {
                                                     memory_order_acquire,
                                                     memory_order_acquire) ||
             expect == WAKE_SLEEPING) {
-            futex(&g->wakeword, FUTEX_WAIT, WAKE_SLEEPING);
+            cs_futex_wait(&g->wakeword, WAKE_SLEEPING, NULL);
             continue;
         }
         if (expect == WAKE_READY) break;
@@ -175,7 +169,7 @@ void cs_ready(cs_g *g, cs_g *waker) {
     if (!g->park_uncounted) atomic_fetch_sub(&counts, BLOCKED_ONE);
     if (g->foreign) {
         uint32_t old = atomic_exchange_explicit(&g->wakeword, WAKE_READY, memory_order_release);
-        if (old == WAKE_SLEEPING) futex(&g->wakeword, FUTEX_WAKE, 1);
+        if (old == WAKE_SLEEPING) cs_futex_wake(&g->wakeword);
         return;
     }
     uint32_t s = atomic_load_explicit(&g->status, memory_order_relaxed);

@@ -7,7 +7,8 @@
  * Supports what our tests use: Test(suite, name, .timeout/.exit_code/
  * .signal/.init/.fini/.disabled), cr_assert*, cr_expect* (as asserts),
  * cr_log_*.  Each test runs in a forked child with an alarm for its
- * timeout; the runner prints "N passed, N failed".
+ * timeout; the runner prints "N passed, N failed".  MC_FILTER=text runs
+ * only the tests whose "suite::name" contains text.
  */
 #ifndef MINI_CRITERION_H
 #define MINI_CRITERION_H
@@ -101,6 +102,15 @@ static pid_t mc_start(struct mc_test *t) {
     return pid;
 }
 
+static bool mc_selected(const struct mc_test *t) {
+    const char *f = getenv("MC_FILTER");
+    if (t->disabled) return false;
+    if (!f || !*f) return true;
+    char full[256];
+    snprintf(full, sizeof full, "%s::%s", t->suite, t->name);
+    return strstr(full, f) != NULL;
+}
+
 static int mc_judge(struct mc_test *t, int st) {
     if (t->signal) return WIFSIGNALED(st) && WTERMSIG(st) == t->signal;
     if (WIFSIGNALED(st)) {
@@ -128,7 +138,7 @@ int main(int argc, char **argv) {
     struct mc_test *next = mc_tests;
     for (;;) {
         while (running < MC_JOBS && next) {
-            if (!next->disabled) {
+            if (mc_selected(next)) {
                 slot[running].t = next;
                 slot[running].pid = mc_start(next);
                 running++;
