@@ -63,6 +63,7 @@ typedef struct src {
     bool live;
     int64_t pending[MAX_PENDING];
     int npending;
+    bool past_cut; /* its events are now all left out: so are its objects */
 } src;
 
 typedef struct conv {
@@ -72,7 +73,7 @@ typedef struct conv {
     char *err;
     size_t errlen;
     bt_bulk *bulk; /* the events table and its indexes, straight into the file */
-    sqlite3_stmt *ins_site, *ins_obj, *upd_obj_seq, *go_create, *go_end, *set_meta;
+    sqlite3_stmt *ins_site, *ins_obj, *upd_obj_seq, *del_obj, *go_create, *go_end, *set_meta;
     row *rows;     /* the batch being filled: one half of rows_buf */
     row *rows_buf; /* two batches: one filled while the other is written */
     size_t nrows;
@@ -204,6 +205,7 @@ static int64_t site_id(conv *c, lr_file *f, int32_t line) {
 /* ---- objects and goroutines --------------------------------------------- */
 
 static void object_row(conv *c, src *sr, const lr_rec *r) {
+    if (sr->past_cut) return; /* registered after the trace stops */
     int type = (int)r->a;
     const char *tname = cs_obj_type_name(type);
     if (!tname) tname = "object";
@@ -231,6 +233,20 @@ static void object_row(conv *c, src *sr, const lr_rec *r) {
     sqlite3_bind_int64(st, 7, r->c);
     step(c, st, "insert object");
     if (sr->npending < MAX_PENDING) sr->pending[sr->npending++] = r->obj;
+}
+
+/* sr's next event is the first of it the cut leaves out: the objects it
+ * would have introduced (registered since sr's last kept event) go too,
+ * unless an earlier event of another thread introduced them, and so do
+ * the ones sr registers from now on.  The trace then holds no object that
+ * exists only after the point where it stops. */
+static void stream_cut(conv *c, src *sr) {
+    for (int i = 0; i < sr->npending; i++) {
+        sqlite3_bind_int64(c->del_obj, 1, sr->pending[i]);
+        step(c, c->del_obj, "object after the cut");
+    }
+    sr->npending = 0;
+    sr->past_cut = true;
 }
 
 /* Bookkeeping for the event that gets dense seq `seq`. */
@@ -376,12 +392,13 @@ static void merge_events(conv *c) {
     for (size_t i = hn / 2; i-- > 0;) sift_down(heap, hn, i);
     while (hn && !c->failed) {
         src *sr = heap[0];
-        if (c->cut && sr->cur.seq >= c->cut)
+        if (c->cut && sr->cur.seq >= c->cut) {
             /* Events were lost from here on (the log could not grow): the
              * trace stops before the first, so that everything it holds is
              * there; the rest (all later in clock order) is counted. */
             c->cut_events += sr->cur.begun ? 2 : 1;
-        else
+            if (!sr->past_cut) stream_cut(c, sr);
+        } else
             put_event(c, sr);
         src_advance(c, sr);
         if (!sr->live) heap[0] = heap[--hn];
@@ -412,6 +429,7 @@ static bool prepare_all(conv *c) {
                    " name=excluded.name, site=excluded.site, a=excluded.a, b=excluded.b") &&
            prepare(c, &c->upd_obj_seq,
                    "UPDATE objects SET create_seq=?1 WHERE id=?2 AND create_seq IS NULL") &&
+           prepare(c, &c->del_obj, "DELETE FROM objects WHERE id=?1 AND create_seq IS NULL") &&
            prepare(c, &c->go_create,
                    "INSERT INTO goroutines(id, name, parent, site, create_seq)"
                    " VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
@@ -528,7 +546,7 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
     }
     bt_bulk_free(c->bulk);
     c->bulk = NULL;
-    sqlite3_stmt *sts[] = {c->ins_site, c->ins_obj, c->upd_obj_seq,
+    sqlite3_stmt *sts[] = {c->ins_site, c->ins_obj, c->upd_obj_seq, c->del_obj,
                            c->go_create, c->go_end, c->set_meta};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++) sqlite3_finalize(sts[i]);
     if (sqlite3_close(c->db) != SQLITE_OK && !c->failed) {

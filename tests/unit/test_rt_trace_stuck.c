@@ -36,21 +36,24 @@ static void *staller(void *arg) {
     return NULL;
 }
 
-/* BEFORE events (a = i), the staller, then AFTER more (a = 2000 + i) once
- * it is stuck, then the end: finish waits 2 s for the stuck record. */
+/* BEFORE events (a = i) on object 7, the staller, then (once it is stuck)
+ * object 8 and AFTER more events on it (a = 2000 + i), then the end:
+ * finish waits 2 s for the stuck record. */
 static void stall_then_finish(void) {
     char err[512];
     if (cs_trace_start(g_db, err, sizeof err) != 0) {
         printf("start: %s\n", err);
         _exit(91);
     }
+    cs_trace_object(7, OBJ_ATOMIC, "before", here(45), 0, 0);
     for (int i = 0; i < BEFORE; i++)
         cs_trace_event_g(1, EV_ATOMIC, 7, i, 0, 0, 0, NULL, here(45));
     pthread_t th;
     if (pthread_create(&th, NULL, staller, NULL) != 0) _exit(92);
     while (!atomic_load(&stalled)) usleep(1000);
+    cs_trace_object(8, OBJ_ATOMIC, "after", here(51), 0, 0);
     for (int i = 0; i < AFTER; i++)
-        cs_trace_event_g(1, EV_ATOMIC, 7, 2000 + i, 0, 0, 0, NULL, here(51));
+        cs_trace_event_g(1, EV_ATOMIC, 8, 2000 + i, 0, 0, 0, NULL, here(51));
     cs_trace_stats st;
     cs_trace_finish("exit", 0);
     cs_trace_get_stats(&st);
@@ -79,6 +82,11 @@ Test(trace_stuck, a_record_never_written_cuts_the_trace_there, .timeout = 60) {
     /* and what came after it is not (main's later events) */
     long long after = count_a(db, 2000, 2000 + AFTER - 1);
     cr_assert_eq(after, 0, "%lld events after the stuck record are in the trace", after);
+    /* nor the object that only they introduced */
+    cr_assert_eq(tt_qi(db, "SELECT create_seq FROM objects WHERE id=7"),
+                 tt_qi(db, "SELECT min(seq) FROM events WHERE obj=7"));
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM objects WHERE id=8"), 0,
+                 "an object registered after the cut is in the trace");
     long long lost = tt_qi(db, "SELECT value FROM meta WHERE key='events_lost'");
     /* the stuck record, the AFTER events and program_end */
     cr_assert_eq(lost, 1 + AFTER + 1, "events_lost %lld", lost);
@@ -118,5 +126,7 @@ Test(trace_stuck, a_record_that_landed_late_costs_nothing, .timeout = 60) {
     cr_assert_eq(n, BEFORE + STALLER + AFTER + 1);
     cr_assert_str_eq(tt_qs(db, "SELECT value FROM meta WHERE key='end_reason'"), "exit");
     cr_assert_eq(tt_qi_or(db, -1, "SELECT count(*) FROM meta WHERE key='events_lost'"), 0);
+    cr_assert_eq(tt_qi(db, "SELECT create_seq FROM objects WHERE id=8"),
+                 tt_qi(db, "SELECT min(seq) FROM events WHERE obj=8"));
     sqlite3_close(db);
 }
