@@ -8,6 +8,7 @@
  *
  * Every row is validated as it loads: validate.c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -61,6 +62,7 @@ static uint32_t add_str(an_trace *t, const char *s, size_t n) {
 }
 
 static char *meta_value(sqlite3 *db, const char *key) {
+    assert(cs_meta_key_known(key)); /* a META row of format/trace.def */
     sqlite3_stmt *st;
     char *v = NULL;
     if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK)

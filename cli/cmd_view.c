@@ -19,6 +19,7 @@
  * written: it is copied to a private snapshot (SQLite's backup API, a
  * read transaction the tracer's writes do not wait for), analysed and
  * stored there, viewed, and the snapshot removed. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -76,6 +77,7 @@ enum trace_state { TRACE_OK, TRACE_UNCHECKED, TRACE_BAD };
 /* Read one meta value into buf (empty string when absent).  0 on success,
  * -1 when the meta table itself is missing or unreadable. */
 static int meta_value(sqlite3 *db, const char *key, char *buf, size_t n) {
+    assert(cs_meta_key_known(key)); /* a META row of format/trace.def */
     sqlite3_stmt *st;
     buf[0] = 0;
     if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK)

@@ -19,6 +19,7 @@
  * are copied into the file at the end.  The file is a temporary one nobody
  * else sees (no journal, no syncs), renamed into place.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -114,6 +115,7 @@ static void bind_id_or_null(sqlite3_stmt *st, int i, int64_t v) {
 }
 
 static void set_meta(conv *c, const char *key, const char *value) {
+    assert(cs_meta_key_known(key)); /* a META row of format/trace.def */
     sqlite3_bind_text(c->set_meta, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(c->set_meta, 2, value, -1, SQLITE_TRANSIENT);
     step(c, c->set_meta, "meta");
@@ -501,7 +503,8 @@ static int write_trace(conv *c, const char *tmp, cs_convert_info *info) {
         set_meta_int(c, "schema_version", CS_TRACE_SCHEMA_VERSION);
         size_t pos = 0;
         const char *k, *v;
-        while (lr_meta_next(&c->log, &pos, &k, &v)) set_meta(c, k, v);
+        while (lr_meta_next(&c->log, &pos, &k, &v))
+            if (cs_meta_key_known(k)) set_meta(c, k, v); /* else a damaged log's */
         const cslog_header *h = c->log.hdr;
         uint64_t lost = atomic_load(&h->lost);
         if (lost) c->cut = atomic_load(&h->lost_clock);

@@ -252,6 +252,10 @@ static void gen_tcl(const sqlfile *rec, const sqlfile *an) {
     printf("\n        {%s ", #name), tcl_str(label), printf(" %s %d ", #severity, blocking),       \
         tcl_str(description), printf("}");
 #include "trace.def"
+    printf("\n    }\n    # meta keys: META(key) -> who writes it (tracer, end, converter, analyzer)\n");
+    printf("    variable META\n    array set META {");
+#define META(key, from) printf("\n        %s %s", #key, #from);
+#include "trace.def"
     printf("\n    }\n    # the SQL of format/schema.sql and format/analysis.sql\n");
     tcl_sql("TABLES_SQL", sec(rec, "tables")->text);
     tcl_sql("INDEXES_SQL", sec(rec, "indexes")->text);

@@ -9,6 +9,7 @@
 #define CS_TRACE_FORMAT_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* CS_TRACE_SCHEMA_VERSION, CS_TRACE_ANALYSIS_VERSION */
 enum {
@@ -117,6 +118,13 @@ static inline const char *cs_obj_type_word(long long type) {
 #include "trace.def"
     default: return NULL;
     }
+}
+
+/* meta.key -> true if format/trace.def lists it (a META row). */
+static inline int cs_meta_key_known(const char *key) {
+#define META(key_, from) if (!strcmp(key, #key_)) return 1;
+#include "trace.def"
+    return 0;
 }
 
 #endif

@@ -25,6 +25,7 @@
  * (what `chanscope run` sets: it converts after the program ends, however it
  * ends).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "det.h"
+#include "trace_format.h"
 #include "trace_log.h"
 #include "tracer.h"
 
@@ -414,6 +416,7 @@ static void wall_rfc3339(char *buf, size_t n) {
 
 /* Append "key\0value\0" to the header's meta text (cut if it does not fit). */
 static void put_meta(const char *key, const char *value) {
+    assert(cs_meta_key_known(key)); /* a META row of format/trace.def */
     char *base = (char *)hdr + CSLOG_META_OFF;
     size_t room = CSLOG_HEADER_SIZE - CSLOG_META_OFF - hdr->meta_len;
     size_t kl = strlen(key) + 1, vl = strlen(value) + 1;

@@ -156,6 +156,9 @@ proc model::prepare_indexes {} {
 
 proc model::metaval {key {default ""}} {
     variable meta
+    if {![info exists ::trace::META($key)]} {
+        error "model::metaval: $key is not a meta key of format/trace.def"
+    }
     if {[info exists meta($key)]} { return $meta($key) }
     return $default
 }

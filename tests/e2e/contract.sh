@@ -13,7 +13,11 @@
 #      it (EV_TIMER_FIRE, $::trace::EV(timer_fire), or in a shell script
 #      (SELECT id FROM event_kinds WHERE name='timer_fire'));
 #   4. a kind's number beside its name on three lines of a file (a table of
-#      kinds: [1] = "go_create", 1 go_create, (1,'go_create'), | 1 | go_create |).
+#      kinds: [1] = "go_create", 1 go_create, (1,'go_create'), | 1 | go_create |);
+#   5. a meta key that format/trace.def does not list (a META row), where code
+#      reads or writes one: key='...', put_meta/set_meta/meta_value("..."),
+#      model::metaval ..., $meta(...).  And the META rows and the table of
+#      meta keys in docs/trace-format.md must name the same keys.
 # Each rule is first shown to find a sample violation.  Then a copy of the
 # contract with one more EV row is compiled and generated: the new kind
 # reaches C, event_kinds and the viewer's Tcl with no other edit.  Last, the
@@ -60,12 +64,28 @@ scan() {
     for f in $(printf '%s\n' "$hits" | cut -d: -f1 | sort | uniq -c | awk '$1 >= 3 {print $2}'); do
         printf '%s\n' "$hits" | grep "^$f:" | sed "s/\$/: an event kind's number beside its name (a table of kinds)/"
     done
+    # 5. meta keys the contract does not list
+    re="(key *= *'|(put_meta|set_meta|set_meta_int|meta_value|an_synth_meta)\\([^\"]*\"|metaval +|(\\\$|exists +)meta\\()[a-z_]+"
+    [ ${#code[@]} -gt 0 ] && grep -n -o -E "$re" "${code[@]}" 2>/dev/null |
+        while IFS= read -r hit; do
+            case " $metakeys " in
+            *" ${hit##*[\'\"( ]} "*) ;;
+            *) printf '%s: a meta key format/trace.def does not list\n' "$hit" ;;
+            esac
+        done
 }
 
 tables=$(sed -n 's/^CREATE TABLE \([a-z_]*\)(.*/\1/p' format/schema.sql format/analysis.sql)
 [ "$(echo "$tables" | wc -w)" -ge 16 ] || bad "cannot read the tables of format/*.sql"
 pairs=$(sed -n 's/^EV( *\([0-9]*\), *[A-Z_]*, *\([a-z_]*\),.*/\1 \2/p' format/trace.def)
 [ "$(echo "$pairs" | wc -l)" -ge 40 ] || bad "cannot read the event kinds of format/trace.def"
+metakeys=$(sed -n 's/^META( *\([a-z_]*\),.*/\1/p' format/trace.def | tr '\n' ' ')
+[ "$(echo "$metakeys" | wc -w)" -ge 15 ] || bad "cannot read the meta keys of format/trace.def"
+# the docs' table of meta keys (docs/trace-format.md, "### meta(...)") names the same keys
+doc_keys=$(awk '/^### meta\(/ {on = 1; next} on && /^### / {on = 0} on && /^\| [a-z_]+ \|/ && $2 != "key" {print $2}' \
+    docs/trace-format.md | sort | tr '\n' ' ')
+[ "$doc_keys" = "$(echo "$metakeys" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')" ] ||
+    bad "docs/trace-format.md's meta table ($doc_keys) and format/trace.def's META rows ($metakeys) differ"
 alt=""
 while read -r num name; do
     alt+="${alt:+|}\\b$num[^A-Za-z0-9_]{1,6}$name\\b|\\b$name[^A-Za-z0-9_]{1,6}$num\\b"
@@ -78,6 +98,7 @@ cat >"$t/bad.c" <<'SAMPLE'
 static const char s[] = "CREATE TABLE events(seq INTEGER PRIMARY KEY);";
 enum { EV_RACE = 58 };
 if (e->kind == 43) return;
+q("SELECT value FROM meta WHERE key='end_reasn'");
 static const char *names[] = {[1] = "go_create",
     [2] = "go_start",
     [3] = "go_block"};
@@ -86,13 +107,14 @@ cat >"$t/good.tcl" <<'SAMPLE'
 db eval {SELECT seq FROM events WHERE kind=$::trace::EV(timer_fire)}
 int type = 0;
 if {$ctx_kind == 2 && $kind == $EV(chan_close)} { db eval [::trace::table_sql lock_spans] }
+set why [model::metaval end_reason truncated]; db eval {INSERT INTO meta(key, value) VALUES ('a', 'b')}
 # kind 15 (chan_close) after a 16-bit cast
 SAMPLE
 got=$(cd "$t" && scan bad.c good.tcl)
-for what in "CREATE TABLE" "written by hand" "kind or type number" "beside its name"; do
+for what in "CREATE TABLE" "written by hand" "kind or type number" "beside its name" "meta key"; do
     printf '%s\n' "$got" | grep -q "^bad.c:.*$what" || bad "self-test: the rule '$what' finds nothing"
 done
-[ "$(printf '%s\n' "$got" | grep -c '^bad.c:')" = 6 ] || bad "self-test: not 6 hits in bad.c: $got"
+[ "$(printf '%s\n' "$got" | grep -c '^bad.c:')" = 7 ] || bad "self-test: not 7 hits in bad.c: $got"
 printf '%s\n' "$got" | grep '^good.tcl:' | while IFS= read -r hit; do bad "self-test: $hit"; done
 printf '%s\n' "$got" | grep -q '^good.tcl:' && fail=1
 

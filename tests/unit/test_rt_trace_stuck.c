@@ -11,12 +11,9 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
-#include <fcntl.h>
 
 #include "chanscope.h"
 #include "test_rt_trace_util.h"
-#include "trace_log.h"
 
 static char g_db[256];
 static _Atomic int stalled;
@@ -108,18 +105,12 @@ Test(trace_stuck, a_record_that_landed_late_costs_nothing, .timeout = 60) {
     child_result r;
     run_child(stall_then_finish_no_convert, 40000, &r);
     cr_assert(r.exited && r.status == 0, "status %d (exited %d): %s", r.status, r.exited, r.out);
-    char log[300];
-    snprintf(log, sizeof log, "%s.cslog", g_db);
-    int fd = open(log, O_RDWR);
-    cr_assert_geq(fd, 0, "no log %s", log);
-    cslog_header *h = mmap(NULL, CSLOG_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    cr_assert_neq(h, MAP_FAILED);
+    cslog_header *h = tt_log_header(g_db);
     cr_assert_eq(h->nstuck, 1, "the header names %u stuck threads", h->nstuck);
     cr_assert_eq(h->stuck[0].written, STALLER, "the stuck thread had written %llu events",
                  (unsigned long long)h->stuck[0].written);
     h->stuck[0].written = STALLER - 1;
-    munmap(h, CSLOG_HEADER_SIZE);
-    close(fd);
+    tt_log_header_done(h);
     tt_import(g_db);
     sqlite3 *db = tt_open(g_db);
     long long n = tt_check_complete(db);

@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "trace_log.h"
 #include "tracer.h"
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -138,6 +141,21 @@ static inline void tt_import(const char *path) {
     int rc = system(cmd);
     cr_assert_eq(rc, 0, "%s: status %d", cmd, rc);
 }
+
+/* The header of the event log a program left unconverted (path.cslog),
+ * mapped writable, to read it or to damage it on purpose before
+ * tt_import; tt_log_header_done writes it back. */
+static inline cslog_header *tt_log_header(const char *path) {
+    char log[512];
+    snprintf(log, sizeof log, "%s.cslog", path);
+    int fd = open(log, O_RDWR);
+    cr_assert_geq(fd, 0, "no log %s", log);
+    cslog_header *h = mmap(NULL, CSLOG_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    cr_assert_neq(h, MAP_FAILED);
+    close(fd); /* the mapping stays */
+    return h;
+}
+static inline void tt_log_header_done(cslog_header *h) { munmap(h, CSLOG_HEADER_SIZE); }
 
 /* A program ended by a signal converts its log in the background: wait
  * (30 s at most) until the trace is there and the log gone. */

@@ -619,3 +619,34 @@ Test(trace_writer, a_log_that_cannot_grow_costs_events_not_the_program, .timeout
               "events_lost %lld, dropped %llu (+ program_end, left out)", lost, dropped);
     sqlite3_close(db);
 }
+
+/* ---- meta keys --------------------------------------------------------------- */
+
+/* The trace's meta keys are the META rows of format/trace.def: one the log's
+ * meta text holds that the contract does not list (a damaged or foreign
+ * log) is left out of the trace; the listed ones are copied. */
+static void emit_and_keep_the_log(void) {
+    setenv("CHANSCOPE_TRACE_NOCONVERT", "1", 1);
+    start_and_emit();
+    cs_trace_finish("exit", 0);
+}
+
+Test(trace_writer, a_meta_key_the_contract_does_not_list_is_left_out, .timeout = 30) {
+    g_path = tt_path("meta.db");
+    child_result r;
+    run_child(emit_and_keep_the_log, 20000, &r);
+    cr_assert(r.exited && r.status == 0, "status %d (exited %d): %s", r.status, r.exited, r.out);
+    cslog_header *h = tt_log_header(g_path);
+    static const char extra[] = "no_such_key\0surprise"; /* + its terminating NUL */
+    cr_assert_lt(CSLOG_META_OFF + h->meta_len + sizeof extra, CSLOG_HEADER_SIZE);
+    memcpy((char *)h + CSLOG_META_OFF + h->meta_len, extra, sizeof extra);
+    h->meta_len += sizeof extra;
+    tt_log_header_done(h);
+    tt_import(g_path);
+    sqlite3 *db = tt_open(g_path);
+    cr_assert_eq(tt_check_complete(db), 2);
+    cr_assert_eq(tt_qi(db, "SELECT count(*) FROM meta WHERE value='surprise'"), 0);
+    cr_assert_gt(tt_qi(db, "SELECT value FROM meta WHERE key='pid'"), 0);
+    cr_assert_gt(tt_qi(db, "SELECT count(*) FROM meta WHERE key='program'"), 0);
+    sqlite3_close(db);
+}
