@@ -31,7 +31,8 @@ $(FORMAT_TCL): $(FORMAT_GEN) $(FORMAT_SQL)
 format: $(FORMAT_OUT)
 
 # `make contract-check`: nothing outside format/ repeats the contract (no
-# CREATE TABLE of a trace table, no kind/type number, no table of kinds) and
+# CREATE TABLE of a trace table, no kind/type number, no table of kinds, no
+# meta key it does not list), the docs' meta table matches its META rows, and
 # the generated files are current.  Also part of `make e2e`.
 .PHONY: contract-check
 contract-check: $(FORMAT_OUT)
