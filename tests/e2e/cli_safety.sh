@@ -17,15 +17,9 @@ pool=$BUILD/patterns/worker-pool
 [ -x "$demo" ] || { echo "cli_safety: $demo is not built (make trace-programs)"; exit 1; }
 [ -x "$pool/main" ] || { echo "cli_safety: $pool/main is not built (make patterns)"; exit 1; }
 
-tmp=$(mktemp -d /tmp/cs-e2e-cli-safety-XXXXXX)
-cleanup() { # our own background jobs only, if a failure left one running
-    for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/e2e/lib/scratch.bash
+. "$(dirname "$0")/lib/scratch.bash"
+scratch cli-safety
 q() { sqlite3 "$1" "$2"; }
 wait_for() { # wait_for SECONDS COMMAND...: poll every 5 ms
     local n=$(($1 * 200))

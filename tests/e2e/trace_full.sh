@@ -22,15 +22,9 @@ prog=$BUILD/tests/programs/trace_pingpong
 [ -x "$prog" ] || { echo "trace_full: $prog is not built (make trace-programs)"; exit 1; }
 # shellcheck source=tests/e2e/lib/poll.bash
 . "$(dirname "$0")/lib/poll.bash"
-tmp=$(mktemp -d /tmp/cs-e2e-full-XXXXXX)
-cleanup() {
-    for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/e2e/lib/scratch.bash
+. "$(dirname "$0")/lib/scratch.bash"
+scratch full
 # grew_past FILE N: the program counting into FILE completed more than N round trips
 grew_past() { local v; v=$(i64 "$1" 8); [ -n "$v" ] && [ "$v" -gt "$2" ]; }
 

@@ -16,16 +16,11 @@ prog=$BUILD/tests/programs/trace_pingpong
 [ -x "$prog" ] || { echo "trace_kill9: $prog is not built (make trace-programs)"; exit 1; }
 # shellcheck source=tests/e2e/lib/poll.bash
 . "$(dirname "$0")/lib/poll.bash"
-tmp=$(mktemp -d /tmp/cs-e2e-kill9-XXXXXX)
-cleanup() {
-    for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
-    [ -n "${pp:-}" ] && kill -9 "$pp" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/e2e/lib/scratch.bash
+. "$(dirname "$0")/lib/scratch.bash"
+# the program `chanscope run` started (not one of our jobs), if still running
+scratch_extra_cleanup() { if [ -n "${pp:-}" ]; then kill -9 "$pp" 2>/dev/null; fi; }
+scratch kill9
 
 RUNS=20
 for i in $(seq $RUNS); do

@@ -21,15 +21,9 @@ demo=$BUILD/tests/programs/trace_demo
 
 # shellcheck source=tests/e2e/lib/poll.bash
 . "$(dirname "$0")/lib/poll.bash"
-tmp=$(mktemp -d /tmp/cs-e2e-safety-XXXXXX)
-cleanup() { # our own background jobs only, if a failure left one running
-    for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/e2e/lib/scratch.bash
+. "$(dirname "$0")/lib/scratch.bash"
+scratch safety
 q() { sqlite3 "$1" "$2"; }
 # chan_send events on the channel named "stream"
 sends() {
