@@ -392,7 +392,8 @@ an_trace *an_load_db(sqlite3 *db, const char *path, char *err, size_t errlen) {
     t->end_reason = meta_value(db, "end_reason");
     t->truncated = t->end_reason == NULL;
     char *lost = meta_value(db, "events_lost");
-    if (lost && strtoll(lost, NULL, 10) > 0) t->events_lost = strtoll(lost, NULL, 10);
+    long long nlost = lost ? strtoll(lost, NULL, 10) : 0;
+    if (nlost > 0) t->events_lost = nlost;
     free(lost);
     char *status = meta_value(db, "exit_status");
     if (status) {
